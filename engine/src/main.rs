@@ -1,0 +1,6 @@
+//! The `kaowu` binary: parses the command line and hands over to [`kaowu::cli`].
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    kaowu::cli::main()
+}

@@ -1,0 +1,270 @@
+//! Items: single-choice (单选), multiple-choice (多选) and open questions (开放题), with keys,
+//! rubrics and a content hash that makes any later change to an item detectable.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::module::Module;
+use crate::points::Points;
+
+/// An item's stable id: letters, digits, `-`, `_`, `.`; 1–64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ItemId(String);
+
+impl ItemId {
+    pub fn parse(s: &str) -> Result<ItemId, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if ok {
+            Ok(ItemId(s.to_string()))
+        } else {
+            Err(format!(
+                "题号“{s}”无效：只能由字母、数字、-、_、. 组成，长度 1–64"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ItemId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ItemId::parse(&s)
+    }
+}
+
+impl From<ItemId> for String {
+    fn from(id: ItemId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for ItemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An option label: A is 0, B is 1, … (at most 26 options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Label(u8);
+
+impl Label {
+    pub const MAX_OPTIONS: usize = 26;
+
+    pub fn from_index(i: usize) -> Label {
+        assert!(i < Self::MAX_OPTIONS, "option index {i} out of range");
+        Label(i as u8)
+    }
+
+    pub fn from_char(c: char) -> Option<Label> {
+        c.is_ascii_uppercase().then(|| Label(c as u8 - b'A'))
+    }
+
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    pub fn as_char(self) -> char {
+        (b'A' + self.0) as char
+    }
+}
+
+impl TryFrom<String> for Label {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let mut chars = s.chars();
+        match (chars.next().and_then(Label::from_char), chars.next()) {
+            (Some(l), None) => Ok(l),
+            _ => Err(format!("“{s}”不是选项字母（应为 A、B、C…）")),
+        }
+    }
+}
+
+impl From<Label> for String {
+    fn from(l: Label) -> String {
+        l.as_char().to_string()
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.as_char())
+    }
+}
+
+/// The two objective kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceKind {
+    Single,
+    Multi,
+}
+
+impl ChoiceKind {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ChoiceKind::Single => "单选题",
+            ChoiceKind::Multi => "多选题",
+        }
+    }
+}
+
+/// All three kinds, as written in a bank file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Single,
+    Multi,
+    Open,
+}
+
+impl ItemKind {
+    pub fn parse(s: &str) -> Option<ItemKind> {
+        match s {
+            "single" => Some(ItemKind::Single),
+            "multi" => Some(ItemKind::Multi),
+            "open" => Some(ItemKind::Open),
+            _ => None,
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ItemKind::Single => "单选题",
+            ItemKind::Multi => "多选题",
+            ItemKind::Open => "开放题",
+        }
+    }
+}
+
+impl From<ChoiceKind> for ItemKind {
+    fn from(k: ChoiceKind) -> ItemKind {
+        match k {
+            ChoiceKind::Single => ItemKind::Single,
+            ChoiceKind::Multi => ItemKind::Multi,
+        }
+    }
+}
+
+/// Whether an item may be drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    #[default]
+    Active,
+    Retired,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "active" => Some(Status::Active),
+            "retired" => Some(Status::Retired),
+            _ => None,
+        }
+    }
+}
+
+/// One marking point of an open question and its share of the item's points.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RubricPoint {
+    pub point: String,
+    pub share: Points,
+}
+
+/// What differs between kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ItemBody {
+    Choice {
+        choice: ChoiceKind,
+        /// Option texts in authored order; option `i` has label `Label::from_index(i)`.
+        options: Vec<String>,
+        /// Correct labels, sorted, without repeats.
+        key: Vec<Label>,
+    },
+    Open {
+        rubric: Vec<RubricPoint>,
+    },
+}
+
+/// A checked item. Built by the bank loader (or the synthesiser), so its invariants hold:
+/// ≥ 4 distinct options, a key of the right size within the options, a rubric adding up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub module: Module,
+    pub status: Status,
+    pub stem: String,
+    pub body: ItemBody,
+    pub explanation: Option<String>,
+    pub knowledge_point: Option<String>,
+    /// The author's estimate, 1 (easy) – 5 (hard).
+    pub difficulty: Option<u8>,
+    pub tags: Vec<String>,
+}
+
+/// SHA-256 of an item's content, hex. Status is not content: retiring an item does not change it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContentHash(pub String);
+
+impl fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Item {
+    pub fn kind(&self) -> ItemKind {
+        match &self.body {
+            ItemBody::Choice { choice, .. } => (*choice).into(),
+            ItemBody::Open { .. } => ItemKind::Open,
+        }
+    }
+
+    /// Only active items are drawn onto papers.
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+
+    /// A hash over every content field, in a fixed order, so editing a stem, an option, a key,
+    /// a rubric or even an explanation is detectable after the item has been used.
+    pub fn content_hash(&self) -> ContentHash {
+        #[derive(Serialize)]
+        struct Content<'a> {
+            id: &'a ItemId,
+            module: Module,
+            stem: &'a str,
+            body: &'a ItemBody,
+            explanation: &'a Option<String>,
+            knowledge_point: &'a Option<String>,
+            difficulty: Option<u8>,
+            tags: &'a [String],
+        }
+        let content = Content {
+            id: &self.id,
+            module: self.module,
+            stem: &self.stem,
+            body: &self.body,
+            explanation: &self.explanation,
+            knowledge_point: &self.knowledge_point,
+            difficulty: self.difficulty,
+            tags: &self.tags,
+        };
+        let bytes = serde_json::to_vec(&content).expect("item content serialises");
+        ContentHash(hex::encode(Sha256::digest(bytes)))
+    }
+}
