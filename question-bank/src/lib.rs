@@ -9,9 +9,11 @@
 //! - [`bank`]: reading a bank folder, with every problem reported at once (`kaowu bank check`).
 //! - [`blueprint`]: the paper's mandated distribution, as data.
 //! - [`assembly`]: drawing blueprint-exact papers from a seed, option shuffling, forms.
+//! - [`analysis`]: item analysis after an event (facility, discrimination, KR-20 …).
 //! - [`synth`]: large synthetic banks for benchmarks.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod assembly;
 pub mod bank;
 pub mod blueprint;

@@ -3,6 +3,7 @@
 
 mod bank;
 mod paper;
+mod print;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,9 @@ enum Command {
     /// 试卷：按蓝图组卷
     #[command(subcommand)]
     Paper(paper::PaperCommand),
+    /// 打印：试卷、答题卡、标准答案（PDF）
+    #[command(subcommand)]
+    Print(print::PrintCommand),
 }
 
 /// Outcome of a command that checks something: problems found is not an error of the tool,
@@ -41,6 +45,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bank(cmd) => bank::run(cmd),
         Command::Paper(cmd) => paper::run(cmd).map(|()| Outcome::Clean),
+        Command::Print(cmd) => print::run(cmd).map(|()| Outcome::Clean),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

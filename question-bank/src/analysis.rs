@@ -1,0 +1,1 @@
+//! Item analysis (classical test theory) over a response matrix. Being written.
