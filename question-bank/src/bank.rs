@@ -50,7 +50,10 @@ impl fmt::Display for Problem {
         if let Some(field) = &self.field {
             write!(f, " 字段 {field}")?;
         }
-        write!(f, ": {}", self.message)
+        if self.item.is_some() || self.field.is_some() {
+            write!(f, ":")?;
+        }
+        write!(f, " {}", self.message)
     }
 }
 
@@ -514,7 +517,10 @@ fn read_item(f: &mut Fields<'_, '_, '_>) -> Option<Item> {
     f.item = raw_id.clone();
     let id = match raw_id {
         None => {
-            f.missing("id");
+            // A present id of the wrong type was already reported by `string`.
+            if f.get("id").is_none() {
+                f.missing("id");
+            }
             None
         }
         Some(s) => match ItemId::parse(&s) {

@@ -1,0 +1,193 @@
+//! What a candidate may save, and where. A save names a slot and a value:
+//! - `"7"` — objective item 7: the chosen labels, e.g. `"B"` or `"ACD"` (`""` clears it);
+//! - `"open"` — which open questions are chosen, e.g. `"1,3,5"` (at most the blueprint's 3);
+//! - `"open-3"` — the text of open answer 3 (only for a chosen question, at most 5,000 characters).
+//!
+//! Values are checked against the candidate's paper, so nothing off the paper is ever stored.
+
+use question_bank::{ChoiceKind, Label, Paper};
+use serde::{Deserialize, Serialize};
+
+/// The longest open answer accepted, in characters (not bytes: Chinese text).
+pub const MAX_OPEN_CHARS: usize = 5_000;
+
+/// The parts of a paper needed to check a save, small enough to cache per candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperShape {
+    /// Per objective item (paper number − 1): its kind and number of options.
+    pub objective: Vec<(ChoiceKind, u8)>,
+    pub open_offered: u32,
+    pub open_answered: u32,
+}
+
+impl PaperShape {
+    pub fn of(paper: &Paper, open_answered: u32) -> PaperShape {
+        PaperShape {
+            objective: paper.objective.iter().map(|i| (i.kind, i.options.len() as u8)).collect(),
+            open_offered: paper.open.len() as u32,
+            open_answered,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Slot {
+    Objective(u32),
+    OpenChoice,
+    OpenText(u32),
+}
+
+impl Slot {
+    pub fn key(self) -> String {
+        match self {
+            Slot::Objective(n) => n.to_string(),
+            Slot::OpenChoice => "open".to_string(),
+            Slot::OpenText(n) => format!("open-{n}"),
+        }
+    }
+}
+
+/// Why a save is refused. The messages are shown to the candidate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaveError {
+    #[error("“{0}”不是有效的答题位置（应为题号 1–{1}、open 或 open-N）")]
+    UnknownSlot(String, usize),
+    #[error("第 {no} 题没有选项 {label}（本题选项为 A–{last}）")]
+    NoSuchOption { no: u32, label: String, last: char },
+    #[error("第 {no} 题是单选题，只能选一个选项")]
+    SingleTakesOne { no: u32 },
+    #[error("开放题只能选答 {max} 道，不能选第 {count} 道")]
+    TooManyOpen { max: u32, count: usize },
+    #[error("开放题没有第 {no} 题（共 {offered} 题）")]
+    NoSuchOpen { no: u32, offered: u32 },
+    #[error("开放题第 {0} 题尚未选答，请先选择该题再作答")]
+    OpenNotChosen(u32),
+    #[error("答案过长：{chars} 字，上限为 {max} 字")]
+    TooLong { chars: usize, max: usize },
+    #[error("选项“{0}”重复")]
+    Repeated(String),
+}
+
+impl PaperShape {
+    /// Parses a slot name against this paper.
+    pub fn slot(&self, name: &str) -> Result<Slot, SaveError> {
+        let unknown = || SaveError::UnknownSlot(name.to_string(), self.objective.len());
+        if name == "open" {
+            return Ok(Slot::OpenChoice);
+        }
+        if let Some(n) = name.strip_prefix("open-") {
+            let no: u32 = n.parse().map_err(|_| unknown())?;
+            if no == 0 || no > self.open_offered {
+                return Err(SaveError::NoSuchOpen { no, offered: self.open_offered });
+            }
+            return Ok(Slot::OpenText(no));
+        }
+        let no: u32 = name.parse().map_err(|_| unknown())?;
+        if no == 0 || no as usize > self.objective.len() {
+            return Err(unknown());
+        }
+        Ok(Slot::Objective(no))
+    }
+
+    /// Checks and normalises a value for a slot: labels sorted, open choices sorted.
+    /// `chosen_open` is the current open choice, needed to accept an open answer's text.
+    pub fn normalise(&self, slot: Slot, value: &str, chosen_open: &[u32]) -> Result<String, SaveError> {
+        match slot {
+            Slot::Objective(no) => {
+                let (kind, count) = self.objective[no as usize - 1];
+                let last = Label::from_index(count as usize - 1).as_char();
+                let mut labels: Vec<Label> = Vec::new();
+                for c in value.chars().filter(|c| !c.is_whitespace() && *c != ',') {
+                    let label = Label::from_char(c)
+                        .filter(|l| l.index() < count as usize)
+                        .ok_or_else(|| SaveError::NoSuchOption { no, label: c.to_string(), last })?;
+                    if labels.contains(&label) {
+                        return Err(SaveError::Repeated(c.to_string()));
+                    }
+                    labels.push(label);
+                }
+                if kind == ChoiceKind::Single && labels.len() > 1 {
+                    return Err(SaveError::SingleTakesOne { no });
+                }
+                labels.sort();
+                Ok(labels.iter().map(|l| l.as_char()).collect())
+            }
+            Slot::OpenChoice => {
+                let mut chosen = parse_open_choice(value).map_err(|_| SaveError::UnknownSlot(value.to_string(), 0))?;
+                chosen.sort();
+                for (i, &no) in chosen.iter().enumerate() {
+                    if no == 0 || no > self.open_offered {
+                        return Err(SaveError::NoSuchOpen { no, offered: self.open_offered });
+                    }
+                    if i > 0 && chosen[i - 1] == no {
+                        return Err(SaveError::Repeated(no.to_string()));
+                    }
+                }
+                if chosen.len() > self.open_answered as usize {
+                    return Err(SaveError::TooManyOpen { max: self.open_answered, count: chosen.len() });
+                }
+                Ok(chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+            }
+            Slot::OpenText(no) => {
+                let chars = value.chars().count();
+                if chars > MAX_OPEN_CHARS {
+                    return Err(SaveError::TooLong { chars, max: MAX_OPEN_CHARS });
+                }
+                if !chosen_open.contains(&no) && !value.is_empty() {
+                    return Err(SaveError::OpenNotChosen(no));
+                }
+                Ok(value.to_string())
+            }
+        }
+    }
+}
+
+/// `"1,3,5"` → `[1, 3, 5]`; `""` → `[]`.
+pub fn parse_open_choice(value: &str) -> Result<Vec<u32>, std::num::ParseIntError> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape() -> PaperShape {
+        PaperShape {
+            objective: vec![(ChoiceKind::Single, 4), (ChoiceKind::Multi, 5)],
+            open_offered: 5,
+            open_answered: 3,
+        }
+    }
+
+    #[test]
+    fn objective_values_are_checked_and_normalised() {
+        let s = shape();
+        assert_eq!(s.normalise(Slot::Objective(2), "DA C", &[]).unwrap(), "ACD");
+        assert_eq!(s.normalise(Slot::Objective(1), "", &[]).unwrap(), "", "clearing is allowed");
+        assert_eq!(s.normalise(Slot::Objective(1), "E", &[]), Err(SaveError::NoSuchOption { no: 1, label: "E".into(), last: 'D' }));
+        assert_eq!(s.normalise(Slot::Objective(1), "AB", &[]), Err(SaveError::SingleTakesOne { no: 1 }));
+        assert_eq!(s.normalise(Slot::Objective(2), "AA", &[]), Err(SaveError::Repeated("A".into())));
+    }
+
+    #[test]
+    fn slots_outside_the_paper_are_refused() {
+        let s = shape();
+        assert!(matches!(s.slot("3"), Err(SaveError::UnknownSlot(..))));
+        assert!(matches!(s.slot("0"), Err(SaveError::UnknownSlot(..))));
+        assert!(matches!(s.slot("open-6"), Err(SaveError::NoSuchOpen { .. })));
+        assert_eq!(s.slot("open-5").unwrap(), Slot::OpenText(5));
+        assert_eq!(s.slot("open").unwrap(), Slot::OpenChoice);
+    }
+
+    #[test]
+    fn at_most_three_open_questions_and_text_only_for_chosen_ones() {
+        let s = shape();
+        assert_eq!(s.normalise(Slot::OpenChoice, "5,1,3", &[]).unwrap(), "1,3,5");
+        assert_eq!(s.normalise(Slot::OpenChoice, "1,2,3,4", &[]), Err(SaveError::TooManyOpen { max: 3, count: 4 }));
+        assert_eq!(s.normalise(Slot::OpenText(2), "答", &[1, 3]), Err(SaveError::OpenNotChosen(2)));
+        assert_eq!(s.normalise(Slot::OpenText(3), "答", &[1, 3]).unwrap(), "答");
+        let long: String = "质".repeat(MAX_OPEN_CHARS + 1);
+        assert_eq!(s.normalise(Slot::OpenText(3), &long, &[3]), Err(SaveError::TooLong { chars: MAX_OPEN_CHARS + 1, max: MAX_OPEN_CHARS }));
+        assert!(s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS), &[3]).is_ok(), "the limit itself is allowed");
+    }
+}

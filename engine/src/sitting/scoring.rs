@@ -1,0 +1,138 @@
+//! Objective scoring. Single choice: full points for the key, else 0. Multiple choice under the
+//! event's policy: `Exact` (the default: full points only for exactly the key) or `Partial`
+//! (the common Chinese professional-exam rule: any wrong option gives 0, otherwise 0.5 per
+//! correct option chosen, capped at the item's points).
+
+use std::collections::BTreeMap;
+
+use question_bank::{ChoiceKind, Paper, Points};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MultiPolicy {
+    #[default]
+    Exact,
+    Partial,
+}
+
+impl MultiPolicy {
+    pub fn parse(s: &str) -> Option<MultiPolicy> {
+        match s {
+            "exact" => Some(MultiPolicy::Exact),
+            "partial" => Some(MultiPolicy::Partial),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MultiPolicy::Exact => "exact",
+            MultiPolicy::Partial => "partial",
+        }
+    }
+}
+
+/// Points per correct option chosen under the partial rule.
+const PARTIAL_PER_OPTION: Points = Points::from_hundredths(50);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemScore {
+    pub no: u32,
+    pub item_id: String,
+    pub response: String,
+    pub points: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectiveResult {
+    pub items: Vec<ItemScore>,
+    pub total: Points,
+}
+
+/// Scores every objective item of `paper`; `responses` maps paper number → chosen labels
+/// ("ACD"); a missing or empty response scores 0.
+pub fn score_objective(paper: &Paper, responses: &BTreeMap<u32, String>, policy: MultiPolicy) -> ObjectiveResult {
+    let items: Vec<ItemScore> = paper
+        .objective
+        .iter()
+        .map(|item| {
+            let response = responses.get(&item.no).cloned().unwrap_or_default();
+            let key: String = item.key.iter().map(|l| l.as_char()).collect();
+            let points = if response.is_empty() {
+                Points::ZERO
+            } else if response == key {
+                item.points
+            } else {
+                match (item.kind, policy) {
+                    (ChoiceKind::Single, _) | (ChoiceKind::Multi, MultiPolicy::Exact) => Points::ZERO,
+                    (ChoiceKind::Multi, MultiPolicy::Partial) => {
+                        if response.chars().all(|c| key.contains(c)) {
+                            PARTIAL_PER_OPTION.times(response.chars().count() as i64).min(item.points)
+                        } else {
+                            Points::ZERO
+                        }
+                    }
+                }
+            };
+            ItemScore { no: item.no, item_id: item.item_id.to_string(), response, points }
+        })
+        .collect();
+    let total = items.iter().map(|i| i.points).sum();
+    ObjectiveResult { items, total }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use question_bank::{Blueprint, Label, Module, OptionText, PaperItem};
+
+    fn paper() -> Paper {
+        let item = |no: u32, kind: ChoiceKind, key: &str| PaperItem {
+            no,
+            item_id: question_bank::ItemId::parse(&format!("X{no}")).unwrap(),
+            module: Module::new(1).unwrap(),
+            kind,
+            points: Blueprint::cmq_2010().points_for(kind.into()),
+            stem: "题干".into(),
+            options: (0..5).map(|i| OptionText { label: Label::from_index(i), text: format!("选项{i}"), source: Label::from_index(i) }).collect(),
+            key: key.chars().map(|c| Label::from_char(c).unwrap()).collect(),
+            item_hash: question_bank::ContentHash("h".into()),
+        };
+        Paper {
+            paper_id: "p".into(),
+            seed: 1,
+            form: 1,
+            blueprint: "cmq-2010".into(),
+            bank_hash: "b".into(),
+            objective: vec![item(1, ChoiceKind::Single, "B"), item(2, ChoiceKind::Multi, "ACD"), item(3, ChoiceKind::Multi, "AB")],
+            open: vec![],
+        }
+    }
+
+    fn score(policy: MultiPolicy, answers: &[(u32, &str)]) -> Vec<String> {
+        let responses = answers.iter().map(|(n, v)| (*n, v.to_string())).collect();
+        score_objective(&paper(), &responses, policy).items.iter().map(|i| i.points.to_string()).collect()
+    }
+
+    #[test]
+    fn exact_policy() {
+        assert_eq!(score(MultiPolicy::Exact, &[(1, "B"), (2, "ACD"), (3, "A")]), ["1", "2", "0"]);
+        assert_eq!(score(MultiPolicy::Exact, &[(1, "C"), (2, "ACDE")]), ["0", "0", "0"]);
+    }
+
+    #[test]
+    fn partial_policy_half_a_point_per_correct_option_and_nothing_for_any_wrong_one() {
+        assert_eq!(score(MultiPolicy::Partial, &[(2, "A"), (3, "A")]), ["0", "0.5", "0.5"]);
+        assert_eq!(score(MultiPolicy::Partial, &[(2, "AC")]), ["0", "1", "0"]);
+        assert_eq!(score(MultiPolicy::Partial, &[(2, "ACD"), (3, "AB")]), ["0", "2", "2"]);
+        assert_eq!(score(MultiPolicy::Partial, &[(2, "ACE"), (3, "ABC")]), ["0", "0", "0"], "a wrong option gives 0");
+        assert_eq!(score(MultiPolicy::Partial, &[(1, "B")]), ["1", "0", "0"], "single choice is never partial");
+    }
+
+    #[test]
+    fn total_is_exact() {
+        let responses = [(1, "B".to_string()), (2, "A".to_string()), (3, "AB".to_string())].into_iter().collect();
+        assert_eq!(score_objective(&paper(), &responses, MultiPolicy::Partial).total, Points::from_hundredths(350));
+    }
+}

@@ -1,0 +1,195 @@
+//! Exam events, their rooms, frozen items and rosters.
+
+use question_bank::{Blueprint, Item};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Result, Store, StoreError};
+use crate::sitting::MultiPolicy;
+
+/// What the exam office decides when it creates an event.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub name: String,
+    pub starts_at_ms: i64,
+    pub duration_ms: i64,
+    pub rooms: Vec<String>,
+    pub bank_id: String,
+    pub bank_hash: String,
+    pub blueprint: Blueprint,
+    /// `None`: every candidate their own paper; `Some(k)`: k fixed forms.
+    pub forms: Option<u32>,
+    pub seed: u64,
+    pub multi_policy: MultiPolicy,
+    /// Total cut score in hundredths.
+    pub pass_mark: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub name: String,
+    pub starts_at_ms: i64,
+    pub duration_ms: i64,
+    pub bank_id: String,
+    pub bank_hash: String,
+    pub blueprint: Blueprint,
+    pub forms: Option<u32>,
+    pub seed: u64,
+    pub multi_policy: MultiPolicy,
+    pub pass_mark: i64,
+    pub published: bool,
+}
+
+/// One candidate of a roster, checked, with the password hash already computed.
+#[derive(Debug, Clone)]
+pub struct RosterRow {
+    pub ticket: String,
+    pub name: String,
+    pub pinyin: String,
+    pub id_number: String,
+    pub room: String,
+    pub seat: String,
+    pub password_hash: String,
+    pub paper_seed: u64,
+    pub form: u32,
+}
+
+fn event_from_row(r: &AnyRow) -> Result<EventRow> {
+    let blueprint_json: String = r.try_get("blueprint_json")?;
+    let mode: String = r.try_get("paper_mode")?;
+    let policy: String = r.try_get("multi_policy")?;
+    Ok(EventRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        starts_at_ms: r.try_get("starts_at_ms")?,
+        duration_ms: r.try_get("duration_ms")?,
+        bank_id: r.try_get("bank_id")?,
+        bank_hash: r.try_get("bank_hash")?,
+        blueprint: serde_json::from_str(&blueprint_json).map_err(|e| StoreError::Corrupt(format!("event blueprint: {e}")))?,
+        forms: (mode == "forms").then(|| r.try_get::<i64, _>("forms").map(|f| f as u32)).transpose()?,
+        seed: r.try_get::<i64, _>("seed")? as u64,
+        multi_policy: MultiPolicy::parse(&policy).ok_or_else(|| StoreError::Corrupt(format!("multi policy {policy}")))?,
+        pass_mark: r.try_get("pass_mark")?,
+        published: r.try_get::<String, _>("status")? == "published",
+    })
+}
+
+impl Store {
+    /// Creates an event with its rooms and its items frozen: the bank's active items as they
+    /// are now are copied into the event, so later edits to the bank change nothing here.
+    pub async fn create_event(&self, e: &NewEvent, items: &[Item], now: i64) -> Result<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
+             multi_policy, pass_mark, status, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'published', $12) RETURNING id",
+        )
+        .bind(&e.name)
+        .bind(e.starts_at_ms)
+        .bind(e.duration_ms)
+        .bind(&e.bank_id)
+        .bind(&e.bank_hash)
+        .bind(serde_json::to_string(&e.blueprint).expect("blueprint serialises"))
+        .bind(if e.forms.is_some() { "forms" } else { "per-candidate" })
+        .bind(e.forms.unwrap_or(0) as i64)
+        .bind(e.seed as i64)
+        .bind(e.multi_policy.as_str())
+        .bind(e.pass_mark)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for room in &e.rooms {
+            sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2)").bind(id).bind(room).execute(&mut *tx).await?;
+        }
+        for item in items {
+            sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(item.id.as_str())
+                .bind(item.content_hash().0)
+                .bind(serde_json::to_string(item).expect("item serialises"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn event(&self, id: i64) -> Result<Option<EventRow>> {
+        let row = sqlx::query("SELECT * FROM events WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
+        row.as_ref().map(event_from_row).transpose()
+    }
+
+    pub async fn events(&self) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query("SELECT * FROM events ORDER BY id").fetch_all(&self.read).await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// The items frozen into an event, in id order.
+    pub async fn event_items(&self, event_id: i64) -> Result<Vec<Item>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT item_json FROM event_items WHERE event_id = $1 ORDER BY item_id")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|j| serde_json::from_str(j).map_err(|e| StoreError::Corrupt(format!("frozen item: {e}")))).collect()
+    }
+
+    pub async fn event_rooms(&self, event_id: i64) -> Result<Vec<(String, Option<i64>)>> {
+        let rows = sqlx::query("SELECT room, opened_ms FROM event_rooms WHERE event_id = $1 ORDER BY room").bind(event_id).fetch_all(&self.read).await?;
+        rows.iter().map(|r| Ok((r.try_get("room")?, r.try_get("opened_ms")?))).collect()
+    }
+
+    /// Tickets already taken, anywhere: a ticket number identifies one candidate at login.
+    pub async fn existing_tickets(&self, tickets: &[String]) -> Result<Vec<String>> {
+        let mut taken = Vec::new();
+        for chunk in tickets.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT ticket FROM candidates WHERE ticket IN ({})", placeholders.join(", "));
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for t in chunk {
+                q = q.bind(t);
+            }
+            taken.extend(q.fetch_all(&self.read).await?);
+        }
+        Ok(taken)
+    }
+
+    /// Adds a checked roster in one transaction: all of it or none of it.
+    pub async fn import_roster(&self, event_id: i64, rows: &[RosterRow], base_ms: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for r in rows {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO candidates (event_id, ticket, name, pinyin, id_number, room, seat, password_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(event_id)
+            .bind(&r.ticket)
+            .bind(&r.name)
+            .bind(&r.pinyin)
+            .bind(&r.id_number)
+            .bind(&r.room)
+            .bind(&r.seat)
+            .bind(&r.password_hash)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO sittings (candidate_id, event_id, paper_seed, form, state, base_ms) VALUES ($1, $2, $3, $4, 'not_started', $5)")
+                .bind(id)
+                .bind(event_id)
+                .bind(r.paper_seed as i64)
+                .bind(r.form as i64)
+                .bind(base_ms)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING")
+                .bind(event_id)
+                .bind(&r.room)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn roster_size(&self, event_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM candidates WHERE event_id = $1").bind(event_id).fetch_one(&self.read).await?)
+    }
+}

@@ -1,0 +1,144 @@
+//! The store: everything Kaowu keeps, behind methods named after what the engine does
+//! (`save_answers`, `submit_sitting`, …). One implementation serves both backends through
+//! sqlx's `Any` driver; the SQL is written once in the dialect both accept (`$N` placeholders,
+//! BIGINT times and flags), and the few places that differ switch on [`Backend`].
+//!
+//! SQLite (the embedded default) has one writer at a time, so all writes go through a pool of
+//! exactly one connection: transactions queue in the pool instead of failing with SQLITE_BUSY,
+//! and saves are batched (see `web::saver`) so one commit acknowledges many. PostgreSQL uses an
+//! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
+
+mod events;
+mod sittings;
+mod staff;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor};
+
+pub use events::{EventRow, NewEvent, RosterRow};
+pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, SubmitOutcome, Submission};
+pub use staff::{AccountRow, CandidateRow, Session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Reads; several connections on both backends.
+    read: AnyPool,
+    /// Writes; on SQLite exactly one connection (SQLite's single writer), on PostgreSQL the same
+    /// pool as `read`.
+    write: AnyPool,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "sittings", include_str!("../../migrations/postgres/0001_sittings.sql"))];
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    /// `sqlite:PATH` for the embedded default, `postgres://…` for scale-out.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+            let options = AnyConnectOptions::from_str(&url)?;
+            // Durability first: WAL with synchronous=FULL, so a committed save survives a crash
+            // or power loss; busy_timeout covers readers meeting a checkpoint.
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                .after_connect(sqlite_pragmas)
+                .connect_with(options.clone())
+                .await?;
+            let store = Store { backend: Backend::Sqlite, read: write.clone(), write };
+            store.migrate().await?;
+            let read = AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(60))
+                .after_connect(sqlite_pragmas)
+                .connect_with(options)
+                .await?;
+            Ok(Store { read, ..store })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = AnyPoolOptions::new().max_connections(32).acquire_timeout(Duration::from_secs(60)).connect(url).await?;
+            let store = Store { backend: Backend::Postgres, read: pool.clone(), write: pool };
+            store.migrate().await?;
+            Ok(store)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let list = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrations = list
+            .iter()
+            .map(|&(version, name, sql)| Migration::new(version, name.into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)), false))
+            .collect();
+        // PostgreSQL nodes starting together take an advisory lock, so only one migrates.
+        Migrator::with_migrations(migrations).run(&self.write).await?;
+        Ok(())
+    }
+
+    /// `FOR UPDATE` where row locks exist (PostgreSQL); SQLite's single writer needs none.
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// A named setting shared by all nodes, created with `init` on first use.
+    pub async fn setting_or_init(&self, name: &str, init: impl FnOnce() -> String) -> Result<String> {
+        if let Some(v) = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1").bind(name).fetch_optional(&self.read).await? {
+            return Ok(v);
+        }
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(init())
+            .execute(&self.write)
+            .await?;
+        Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(&self.write).await?)
+    }
+}
+
+type BoxFuture<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// Durability first: WAL with synchronous=FULL, so a committed save survives a crash or a power
+/// loss; busy_timeout covers readers meeting a checkpoint.
+fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
+    Box::pin(async move {
+        conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;").await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,154 @@
+//! Accounts, candidates' logins, sessions and failed-login records.
+
+use sqlx::Row;
+
+use super::{Result, Store};
+
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub seat: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub role: String,
+    pub subject_id: i64,
+    pub expires_ms: i64,
+}
+
+impl Store {
+    pub async fn create_account(&self, username: &str, display_name: &str, role: &str, password_hash: &str, now: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO accounts (username, display_name, role, password_hash, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
+    pub async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>> {
+        let row = sqlx::query("SELECT id, username, display_name, role, password_hash FROM accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            Ok(AccountRow {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                display_name: r.try_get("display_name")?,
+                role: r.try_get("role")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Option<AccountRow>> {
+        let username: Option<String> = sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
+        match username {
+            Some(u) => self.account_by_username(&u).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn candidate_where(&self, column: &str, value: CandidateKey<'_>) -> Result<Option<CandidateRow>> {
+        let sql = format!("SELECT id, event_id, ticket, name, room, seat, password_hash FROM candidates WHERE {column} = $1");
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let q = match value {
+            CandidateKey::Id(id) => q.bind(id),
+            CandidateKey::Ticket(t) => q.bind(t.to_string()),
+        };
+        let row = q.fetch_optional(&self.read).await?;
+        row.map(|r| {
+            Ok(CandidateRow {
+                id: r.try_get("id")?,
+                event_id: r.try_get("event_id")?,
+                ticket: r.try_get("ticket")?,
+                name: r.try_get("name")?,
+                room: r.try_get("room")?,
+                seat: r.try_get("seat")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn candidate_by_ticket(&self, ticket: &str) -> Result<Option<CandidateRow>> {
+        self.candidate_where("ticket", CandidateKey::Ticket(ticket)).await
+    }
+
+    pub async fn candidate(&self, id: i64) -> Result<Option<CandidateRow>> {
+        self.candidate_where("id", CandidateKey::Id(id)).await
+    }
+
+    pub async fn create_session(&self, id: &str, role: &str, subject_id: i64, now: i64, expires_ms: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (id, role, subject_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(role)
+            .bind(subject_id)
+            .bind(now)
+            .bind(expires_ms)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// A live session (not revoked, not expired at `now`).
+    pub async fn session(&self, id: &str, now: i64) -> Result<Option<Session>> {
+        let row = sqlx::query("SELECT id, role, subject_id, expires_ms FROM sessions WHERE id = $1 AND revoked = 0 AND expires_ms > $2")
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok(Session { id: r.try_get("id")?, role: r.try_get("role")?, subject_id: r.try_get("subject_id")?, expires_ms: r.try_get("expires_ms")? }))
+            .transpose()
+    }
+
+    pub async fn revoke_session(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1").bind(id).execute(&self.write).await?;
+        Ok(())
+    }
+
+    pub async fn record_login_failure(&self, subject: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (subject, at_ms) VALUES ($1, $2)").bind(subject).bind(now).execute(&self.write).await?;
+        Ok(())
+    }
+
+    pub async fn login_failures_since(&self, subject: &str, since_ms: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at_ms >= $2")
+            .bind(subject)
+            .bind(since_ms)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    pub async fn clear_login_failures(&self, subject: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(&self.write).await?;
+        Ok(())
+    }
+}
+
+enum CandidateKey<'a> {
+    Id(i64),
+    Ticket(&'a str),
+}
