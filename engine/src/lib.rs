@@ -7,13 +7,23 @@
 //! - [`sitting`]: the sitting's rules without IO: timer, what may be saved, objective scoring.
 //! - [`store`]: everything kept, behind use-case methods; SQLite or PostgreSQL.
 //! - [`clock`]: the server's time, replaceable in tests.
+//! - [`exam`]: papers per sitting (regenerated from seeds), submission, the expiry sweep.
+//! - [`office`]: creating events, importing rosters, issuing passwords.
+//! - [`auth`]: password hashing (Argon2id) and session tokens.
+//! - [`web`]: the HTTP server: JSON API, sessions, batched saves, the expiry sweeper.
+//! - [`demo`]: the built-in demo bank and `serve --demo`'s event and accounts.
 //!
 //! The pure exam domain (items, blueprint, assembly) lives in the `question-bank` crate.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod demo;
+pub mod exam;
+pub mod office;
 pub mod print;
 pub mod render;
 pub mod sitting;
 pub mod store;
+pub mod web;

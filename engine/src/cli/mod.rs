@@ -2,12 +2,14 @@
 //! `anyhow::Result`, and [`main`] turns an error into a Chinese message and exit status 1.
 
 mod bank;
+mod event;
 mod paper;
 mod print;
+mod serve;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,9 +30,28 @@ enum Command {
     /// 试卷：按蓝图组卷
     #[command(subcommand)]
     Paper(paper::PaperCommand),
+    /// 启动考试服务器
+    Serve(serve::ServeArgs),
+    /// 考试：创建、列出
+    #[command(subcommand)]
+    Event(event::EventCommand),
+    /// 考生名单：导入并签发密码
+    #[command(subcommand)]
+    Roster(event::RosterCommand),
+    /// 工作人员账号
+    #[command(subcommand)]
+    Account(event::AccountCommand),
     /// 打印：试卷、答题卡、标准答案（PDF）
     #[command(subcommand)]
     Print(print::PrintCommand),
+}
+
+/// Where the data lives: `sqlite:PATH` (the embedded default) or `postgres://…`.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// 数据库：sqlite:文件路径（默认）或 postgres://…
+    #[arg(long, env = "KAOWU_DATABASE_URL", default_value = "sqlite:kaowu.db")]
+    pub database: String,
 }
 
 /// Outcome of a command that checks something: problems found is not an error of the tool,
@@ -40,12 +61,25 @@ pub(crate) enum Outcome {
     ProblemsFound,
 }
 
+fn block_on(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(f).map(|()| Outcome::Clean)
+}
+
 pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bank(cmd) => bank::run(cmd),
         Command::Paper(cmd) => paper::run(cmd).map(|()| Outcome::Clean),
         Command::Print(cmd) => print::run(cmd).map(|()| Outcome::Clean),
+        Command::Serve(args) => block_on(serve::run(args)),
+        Command::Event(cmd) => block_on(event::run_event(cmd)),
+        Command::Roster(cmd) => block_on(event::run_roster(cmd)),
+        Command::Account(cmd) => block_on(event::run_account(cmd)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -89,9 +89,9 @@ impl PaperShape {
         Ok(Slot::Objective(no))
     }
 
-    /// Checks and normalises a value for a slot: labels sorted, open choices sorted.
-    /// `chosen_open` is the current open choice, needed to accept an open answer's text.
-    pub fn normalise(&self, slot: Slot, value: &str, chosen_open: &[u32]) -> Result<String, SaveError> {
+    /// Checks and normalises a value for a slot: labels sorted, open choices sorted. Whether an
+    /// open answer's question is chosen depends on the saved choice: see [`open_text_allowed`].
+    pub fn normalise(&self, slot: Slot, value: &str) -> Result<String, SaveError> {
         match slot {
             Slot::Objective(no) => {
                 let (kind, count) = self.objective[no as usize - 1];
@@ -128,18 +128,21 @@ impl PaperShape {
                 }
                 Ok(chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
             }
-            Slot::OpenText(no) => {
+            Slot::OpenText(_) => {
                 let chars = value.chars().count();
                 if chars > MAX_OPEN_CHARS {
                     return Err(SaveError::TooLong { chars, max: MAX_OPEN_CHARS });
-                }
-                if !chosen_open.contains(&no) && !value.is_empty() {
-                    return Err(SaveError::OpenNotChosen(no));
                 }
                 Ok(value.to_string())
             }
         }
     }
+}
+
+/// Text may be written only for a chosen open question (so a fourth can never be answered);
+/// clearing is always allowed.
+pub fn open_text_allowed(no: u32, value: &str, chosen: &[u32]) -> Result<(), SaveError> {
+    if value.is_empty() || chosen.contains(&no) { Ok(()) } else { Err(SaveError::OpenNotChosen(no)) }
 }
 
 /// `"1,3,5"` → `[1, 3, 5]`; `""` → `[]`.
@@ -162,11 +165,11 @@ mod tests {
     #[test]
     fn objective_values_are_checked_and_normalised() {
         let s = shape();
-        assert_eq!(s.normalise(Slot::Objective(2), "DA C", &[]).unwrap(), "ACD");
-        assert_eq!(s.normalise(Slot::Objective(1), "", &[]).unwrap(), "", "clearing is allowed");
-        assert_eq!(s.normalise(Slot::Objective(1), "E", &[]), Err(SaveError::NoSuchOption { no: 1, label: "E".into(), last: 'D' }));
-        assert_eq!(s.normalise(Slot::Objective(1), "AB", &[]), Err(SaveError::SingleTakesOne { no: 1 }));
-        assert_eq!(s.normalise(Slot::Objective(2), "AA", &[]), Err(SaveError::Repeated("A".into())));
+        assert_eq!(s.normalise(Slot::Objective(2), "DA C").unwrap(), "ACD");
+        assert_eq!(s.normalise(Slot::Objective(1), "").unwrap(), "", "clearing is allowed");
+        assert_eq!(s.normalise(Slot::Objective(1), "E"), Err(SaveError::NoSuchOption { no: 1, label: "E".into(), last: 'D' }));
+        assert_eq!(s.normalise(Slot::Objective(1), "AB"), Err(SaveError::SingleTakesOne { no: 1 }));
+        assert_eq!(s.normalise(Slot::Objective(2), "AA"), Err(SaveError::Repeated("A".into())));
     }
 
     #[test]
@@ -182,12 +185,14 @@ mod tests {
     #[test]
     fn at_most_three_open_questions_and_text_only_for_chosen_ones() {
         let s = shape();
-        assert_eq!(s.normalise(Slot::OpenChoice, "5,1,3", &[]).unwrap(), "1,3,5");
-        assert_eq!(s.normalise(Slot::OpenChoice, "1,2,3,4", &[]), Err(SaveError::TooManyOpen { max: 3, count: 4 }));
-        assert_eq!(s.normalise(Slot::OpenText(2), "答", &[1, 3]), Err(SaveError::OpenNotChosen(2)));
-        assert_eq!(s.normalise(Slot::OpenText(3), "答", &[1, 3]).unwrap(), "答");
+        assert_eq!(s.normalise(Slot::OpenChoice, "5,1,3").unwrap(), "1,3,5");
+        assert_eq!(s.normalise(Slot::OpenChoice, "1,2,3,4"), Err(SaveError::TooManyOpen { max: 3, count: 4 }));
+        assert_eq!(open_text_allowed(2, "答", &[1, 3]), Err(SaveError::OpenNotChosen(2)));
+        assert_eq!(open_text_allowed(3, "答", &[1, 3]), Ok(()));
+        assert_eq!(open_text_allowed(2, "", &[1, 3]), Ok(()), "clearing an unchosen answer is fine");
+        assert_eq!(s.normalise(Slot::OpenText(3), "答").unwrap(), "答");
         let long: String = "质".repeat(MAX_OPEN_CHARS + 1);
-        assert_eq!(s.normalise(Slot::OpenText(3), &long, &[3]), Err(SaveError::TooLong { chars: MAX_OPEN_CHARS + 1, max: MAX_OPEN_CHARS }));
-        assert!(s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS), &[3]).is_ok(), "the limit itself is allowed");
+        assert_eq!(s.normalise(Slot::OpenText(3), &long), Err(SaveError::TooLong { chars: MAX_OPEN_CHARS + 1, max: MAX_OPEN_CHARS }));
+        assert!(s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS)).is_ok(), "the limit itself is allowed");
     }
 }

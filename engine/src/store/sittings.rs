@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Result, Store, StoreError};
-use crate::sitting::answers::parse_open_choice;
+use crate::sitting::answers::{open_text_allowed, parse_open_choice};
 use crate::sitting::{SittingState, Slot, Timer};
 
 #[derive(Debug, Clone)]
@@ -198,8 +198,13 @@ impl Store {
     pub async fn save_answers(&self, batch: &[SaveRequest], now: i64) -> Result<Vec<SaveOutcome>> {
         let mut tx = self.write.begin().await?;
         let mut open_state: HashMap<i64, Option<String>> = HashMap::new();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for save in batch {
+        // Rows are locked in candidate order, so two writers' batches can never deadlock;
+        // the sort is stable, so one candidate's saves keep their order.
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by_key(|&i| batch[i].candidate_id);
+        let mut outcomes = vec![SaveOutcome::Stale; batch.len()];
+        for i in order {
+            let save = &batch[i];
             if let std::collections::hash_map::Entry::Vacant(e) = open_state.entry(save.candidate_id) {
                 let s = self.lock_sitting(&mut tx, save.candidate_id).await?;
                 e.insert(match s {
@@ -212,14 +217,14 @@ impl Store {
                 None => SaveOutcome::Saved,
             };
             if let (SaveOutcome::Saved, Slot::OpenText(no)) = (&outcome, save.slot) {
-                if !save.value.is_empty() {
+                {
                     let chosen: Option<String> = sqlx::query_scalar("SELECT value FROM answers WHERE candidate_id = $1 AND slot = 'open'")
                         .bind(save.candidate_id)
                         .fetch_optional(&mut *tx)
                         .await?;
                     let chosen = parse_open_choice(chosen.as_deref().unwrap_or("")).unwrap_or_default();
-                    if !chosen.contains(&no) {
-                        outcome = SaveOutcome::Refused(format!("开放题第 {no} 题尚未选答，请先选择该题再作答"));
+                    if let Err(e) = open_text_allowed(no, &save.value, &chosen) {
+                        outcome = SaveOutcome::Refused(e.to_string());
                     }
                 }
             }
@@ -254,7 +259,7 @@ impl Store {
                 .bind(logged)
                 .execute(&mut *tx)
                 .await?;
-            outcomes.push(outcome);
+            outcomes[i] = outcome;
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -433,14 +438,15 @@ impl Store {
         Ok(opened.flatten())
     }
 
-    /// Changes a sitting's timer with `change` if it is in one of `from` states; returns
-    /// whether it changed. An expired sitting is left for the server to submit.
+    /// Changes a sitting's timer with `change` if it is in one of `from` states, moving it to
+    /// state `to` (`None`: unchanged); returns whether it changed. An expired sitting is left
+    /// for the server to submit.
     pub async fn change_timer(
         &self,
         candidate_id: i64,
         now: i64,
         from: &[SittingState],
-        to: SittingState,
+        to: Option<SittingState>,
         change: impl FnOnce(&mut Timer),
     ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
@@ -450,7 +456,7 @@ impl Store {
             return Ok(false);
         }
         change(&mut timer);
-        self.write_timer(&mut tx, candidate_id, to, &timer).await?;
+        self.write_timer(&mut tx, candidate_id, to.unwrap_or(s.state), &timer).await?;
         tx.commit().await?;
         Ok(true)
     }

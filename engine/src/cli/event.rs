@@ -1,0 +1,155 @@
+//! `kaowu event …`, `kaowu roster …` and `kaowu account …`: the exam office's work from the
+//! command line, against the same database the server uses.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Subcommand;
+use question_bank::Bank;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::DbArgs;
+use super::paper::load_blueprint;
+use crate::auth::{Strength, hash_password, issue_password};
+use crate::office::{EventSpec, create_event, import_roster, passwords_csv};
+use crate::sitting::MultiPolicy;
+use crate::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// 创建考试：冻结题库中当前的有效题目，此后修改题库不影响本场考试
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 考试名称
+        #[arg(long)]
+        name: String,
+        /// 开考时间，如 2026-12-06T09:00:00+08:00
+        #[arg(long)]
+        starts_at: String,
+        /// 考场，逗号分隔
+        #[arg(long, value_delimiter = ',', required = true)]
+        rooms: Vec<String>,
+        /// 题库目录，或 demo（内置演示题库）
+        #[arg(long)]
+        bank: String,
+        /// 使用 K 套固定试卷（默认：每位考生一份独立试卷）
+        #[arg(long)]
+        forms: Option<u32>,
+        /// 组卷种子（默认：当前时间）
+        #[arg(long)]
+        seed: Option<u64>,
+        /// 多选题计分：exact（全对得分）或 partial（有错不得分，少选每项 0.5 分）
+        #[arg(long, default_value = "exact")]
+        multi_policy: String,
+        /// 合格分数线（满分 150）
+        #[arg(long, default_value_t = 90)]
+        pass_mark: i64,
+        /// 蓝图文件（默认：内置 CMQ 2010 蓝图）
+        #[arg(long)]
+        blueprint: Option<PathBuf>,
+    },
+    /// 列出考试
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// 导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位）并签发密码；有错则整份不导入
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        event: i64,
+        /// 名单 CSV 文件（UTF-8）
+        csv: PathBuf,
+        /// 密码清单输出文件（CSV，供打印分发；密码只在此出现一次）
+        #[arg(long)]
+        passwords_out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// 新建工作人员账号（打印初始密码）
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// 显示名称
+        #[arg(long)]
+        name: String,
+        /// office（考务办公室）、proctor（监考）、grader（阅卷）、chief（阅卷组长）
+        #[arg(long)]
+        role: String,
+    },
+}
+
+pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
+    match cmd {
+        EventCommand::Create { db, name, starts_at, rooms, bank, forms, seed, multi_policy, pass_mark, blueprint } => {
+            let blueprint = load_blueprint(blueprint.as_deref())?;
+            let starts = OffsetDateTime::parse(&starts_at, &Rfc3339).with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
+            let multi_policy = MultiPolicy::parse(&multi_policy).with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
+            let bank = if bank == "demo" { crate::demo::bank() } else { Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))? };
+            let store = Store::open(&db.database).await?;
+            let spec = EventSpec {
+                name,
+                starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
+                rooms,
+                forms,
+                seed: seed.unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp() as u64),
+                multi_policy,
+                pass_mark,
+            };
+            let id = create_event(&store, &bank, &blueprint, &spec, now_ms()).await?;
+            println!("已创建考试 {id}：{}（题库 {}，{} 道有效题目已冻结）。", spec.name, bank.id, bank.active().count());
+        }
+        EventCommand::List { db } => {
+            let store = Store::open(&db.database).await?;
+            for e in store.events().await? {
+                println!("{}\t{}\t题库 {}\t考生 {} 人", e.id, e.name, e.bank_id, store.roster_size(e.id).await?);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
+    let RosterCommand::Import { db, event, csv, passwords_out } = cmd;
+    let text = std::fs::read_to_string(&csv).with_context(|| format!("无法读取 {}（须为 UTF-8 编码）", csv.display()))?;
+    if passwords_out.exists() {
+        anyhow::bail!("{} 已存在，不会覆盖（密码清单只生成一次）", passwords_out.display());
+    }
+    let store = Store::open(&db.database).await?;
+    let issued = import_roster(&store, event, &text).await.with_context(|| format!("{} 未导入", csv.display()))?;
+    std::fs::write(&passwords_out, passwords_csv(&issued)).with_context(|| format!("无法写入 {}", passwords_out.display()))?;
+    println!("已导入 {} 名考生；密码清单已写入 {}。", issued.len(), passwords_out.display());
+    Ok(())
+}
+
+pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
+    let AccountCommand::Add { db, username, name, role } = cmd;
+    if !["office", "proctor", "grader", "chief"].contains(&role.as_str()) {
+        anyhow::bail!("角色“{role}”无效，应为 office、proctor、grader 或 chief");
+    }
+    let store = Store::open(&db.database).await?;
+    if store.account_by_username(&username).await?.is_some() {
+        anyhow::bail!("用户名“{username}”已存在");
+    }
+    let password = issue_password();
+    let p = password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&p, Strength::Staff)).await?;
+    store.create_account(&username, &name, &role, &hash, now_ms()).await?;
+    println!("已创建账号 {username}（{role}），初始密码：{password}");
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    crate::clock::Clock::System.now_ms()
+}

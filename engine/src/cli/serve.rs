@@ -1,0 +1,59 @@
+//! `kaowu serve`: the test-centre server.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::Args;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::exam::Exam;
+use crate::store::Store;
+use crate::web::{AppState, serve};
+
+/// The port `kaowu serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 监听地址
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    #[command(flatten)]
+    db: super::DbArgs,
+    /// 载入演示题库并创建演示考试、考生与工作人员账号（打印登录信息）
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db.database).await.with_context(|| format!("无法打开数据库 {}", args.db.database))?;
+    let exam = Exam::new(store.clone(), Clock::System);
+    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("无法监听 {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        let logins = crate::demo::ensure_demo(&store, exam.now()).await?;
+        println!("演示考试已就绪（考试编号 {}，考场：{}）。", logins.event_id, crate::demo::DEMO_ROOM);
+        println!("  考生（准考证号 / 密码）：");
+        for (ticket, password) in &logins.candidates {
+            println!("    {ticket} / {password}");
+        }
+        println!("  工作人员（用户名 / 密码）：");
+        for (user, password, role) in &logins.staff {
+            println!("    {user} / {password}（{role}）");
+        }
+    }
+    let submitted = exam.sweep_expired().await?;
+    if submitted > 0 {
+        println!("启动时发现 {submitted} 份已到时的试卷，已由系统交卷。");
+    }
+    println!("Kaowu 已启动：http://{addr}/");
+    // A machine-readable line for scripts and tests that start the server on port 0.
+    println!("listening on {addr}");
+    tracing::info!(%addr, database = %args.db.database, "serving");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    serve(listener, AppState::new(exam), shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The built-in demo: the demo bank compiled into the binary, and `kaowu serve --demo`'s event,
+//! candidates and staff accounts.
+
+use question_bank::{Bank, Blueprint};
+
+use crate::auth::{Strength, hash_password};
+use crate::office::{EventSpec, create_event};
+use crate::sitting::MultiPolicy;
+use crate::store::{RosterRow, Store};
+
+const FILES: [(&str, &str); 7] = [
+    ("bank.toml", include_str!("../../question-bank/banks/demo/bank.toml")),
+    ("items/m1-quality.toml", include_str!("../../question-bank/banks/demo/items/m1-quality.toml")),
+    ("items/m2-drivers.toml", include_str!("../../question-bank/banks/demo/items/m2-drivers.toml")),
+    ("items/m3-excellence.toml", include_str!("../../question-bank/banks/demo/items/m3-excellence.toml")),
+    ("items/m4-qms.toml", include_str!("../../question-bank/banks/demo/items/m4-qms.toml")),
+    ("items/m5-methods.toml", include_str!("../../question-bank/banks/demo/items/m5-methods.toml")),
+    ("items/m6-tools.toml", include_str!("../../question-bank/banks/demo/items/m6-tools.toml")),
+];
+
+/// The demo bank (the same files as question-bank/banks/demo).
+pub fn bank() -> Bank {
+    let files: Vec<(String, String)> = FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    Bank::from_files(&files).expect("the demo bank passes `kaowu bank check`")
+}
+
+pub const DEMO_ROOM: &str = "第一考场";
+pub const DEMO_PASSWORD: &str = "kaowu2026";
+
+/// Logins printed by `serve --demo`.
+pub struct DemoLogins {
+    pub event_id: i64,
+    pub candidates: Vec<(String, String)>,
+    pub staff: Vec<(String, String, String)>,
+}
+
+/// Creates the demo event (starting now, one room, five candidates) and staff accounts, once.
+/// Demo passwords are fixed and printed: this is a demo, not an exam.
+pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> {
+    let candidates: Vec<(String, String)> =
+        ["张伟", "王芳", "李娜", "刘洋", "陈静"].iter().enumerate().map(|(i, n)| (format!("DEMO{:04}", i + 1), n.to_string())).collect();
+    let staff = vec![
+        ("office".to_string(), "考务办公室".to_string(), "office".to_string()),
+        ("proctor".to_string(), "监考老师".to_string(), "proctor".to_string()),
+    ];
+    let existing = store.events().await?.into_iter().find(|e| e.bank_id == "demo");
+    let event_id = match existing {
+        Some(e) => e.id,
+        None => {
+            let spec = EventSpec {
+                name: "质量经理职业资格考试（演示）".into(),
+                starts_at_ms: now,
+                rooms: vec![DEMO_ROOM.into()],
+                forms: None,
+                seed: 2026,
+                multi_policy: MultiPolicy::Exact,
+                pass_mark: 90,
+            };
+            let id = create_event(store, &bank(), &Blueprint::cmq_2010(), &spec, now).await?;
+            let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::IssuedToCandidate)).await?;
+            let rows: Vec<RosterRow> = candidates
+                .iter()
+                .enumerate()
+                .map(|(i, (ticket, name))| RosterRow {
+                    ticket: ticket.clone(),
+                    name: name.clone(),
+                    pinyin: "Demo".into(),
+                    id_number: "11010519491231002X".into(),
+                    room: DEMO_ROOM.into(),
+                    seat: format!("{:02}", i + 1),
+                    password_hash: hash.clone(),
+                    paper_seed: crate::office::candidate_seed(2026, ticket),
+                    form: 1,
+                })
+                .collect();
+            store.import_roster(id, &rows, Blueprint::cmq_2010().duration_minutes as i64 * 60_000).await?;
+            let staff_hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::Staff)).await?;
+            for (user, display, role) in &staff {
+                if store.account_by_username(user).await?.is_none() {
+                    store.create_account(user, display, role, &staff_hash, now).await?;
+                }
+            }
+            id
+        }
+    };
+    Ok(DemoLogins { event_id, candidates: candidates.into_iter().map(|(t, _)| (t, DEMO_PASSWORD.to_string())).collect(), staff: staff.into_iter().map(|(u, d, _)| (u, DEMO_PASSWORD.to_string(), d)).collect() })
+}

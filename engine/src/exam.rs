@@ -1,0 +1,221 @@
+//! The exam service: turns stored facts into papers and results. Papers are never stored; they
+//! are regenerated from the event's frozen items and the sitting's seed (cheap, and it keeps the
+//! invariant that a paper is regenerable from its seed). Shared by the web layer, the expiry
+//! sweeper and the CLI.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use question_bank::{Bank, Paper, assemble};
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::sitting::answers::parse_open_choice;
+use crate::sitting::{MultiPolicy, PaperShape, score_objective};
+use crate::store::{EventRow, SittingRow, Store, StoreError, SubmitOutcome, Submission};
+
+/// An event with its frozen bank, loaded once per process.
+pub struct LoadedEvent {
+    pub row: EventRow,
+    pub bank: Bank,
+    /// The K fixed forms, when the event gives out forms.
+    pub forms: Option<Vec<Paper>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExamError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the frozen items of event {0} cannot make a paper: {1}")]
+    Assembly(i64, question_bank::AssemblyError),
+    #[error("event {0} not found")]
+    NoEvent(i64),
+}
+
+#[derive(Clone)]
+pub struct Exam {
+    pub store: Store,
+    pub clock: Clock,
+    events: Arc<Mutex<HashMap<i64, Arc<LoadedEvent>>>>,
+    shapes: Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>,
+    /// Marks needed per open answer (2: double blind marking, the default).
+    pub marks_per_answer: u32,
+}
+
+impl Exam {
+    pub fn new(store: Store, clock: Clock) -> Exam {
+        Exam { store, clock, events: Default::default(), shapes: Default::default(), marks_per_answer: 2 }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub async fn event(&self, id: i64) -> Result<Arc<LoadedEvent>, ExamError> {
+        if let Some(e) = self.events.lock().expect("event cache lock").get(&id) {
+            return Ok(e.clone());
+        }
+        let row = self.store.event(id).await?.ok_or(ExamError::NoEvent(id))?;
+        let items = self.store.event_items(id).await?;
+        let bank = Bank { id: row.bank_id.clone(), name: row.name.clone(), description: None, items };
+        let forms = match row.forms {
+            Some(k) => Some(assemble(&bank, &row.blueprint, row.seed, k).map_err(|e| ExamError::Assembly(id, e))?.papers),
+            None => None,
+        };
+        let loaded = Arc::new(LoadedEvent { row, bank, forms });
+        self.events.lock().expect("event cache lock").insert(id, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The sitting's paper, office view (keys included): never sent to a candidate as is.
+    pub async fn paper(&self, sitting: &SittingRow) -> Result<Paper, ExamError> {
+        let event = self.event(sitting.event_id).await?;
+        match &event.forms {
+            Some(forms) => Ok(forms[(sitting.form as usize - 1) % forms.len()].clone()),
+            None => {
+                let mut papers = assemble(&event.bank, &event.row.blueprint, sitting.paper_seed, 1).map_err(|e| ExamError::Assembly(event.row.id, e))?.papers;
+                Ok(papers.remove(0))
+            }
+        }
+    }
+
+    /// What a save is checked against; cached per candidate (it is tiny and never changes).
+    pub async fn shape(&self, sitting: &SittingRow) -> Result<Arc<PaperShape>, ExamError> {
+        if let Some(s) = self.shapes.lock().expect("shape cache lock").get(&sitting.candidate_id) {
+            return Ok(s.clone());
+        }
+        let event = self.event(sitting.event_id).await?;
+        let shape = Arc::new(PaperShape::of(&self.paper(sitting).await?, event.row.blueprint.open.answered));
+        self.shapes.lock().expect("shape cache lock").insert(sitting.candidate_id, shape.clone());
+        Ok(shape)
+    }
+
+    /// Submits and scores a sitting (`by` is "candidate" or "system").
+    pub async fn submit(&self, candidate_id: i64, by: &str) -> Result<SubmitOutcome, ExamError> {
+        let Some(sitting) = self.store.sitting(candidate_id).await? else { return Ok(SubmitOutcome::NotStarted) };
+        let event = self.event(sitting.event_id).await?;
+        let paper = self.paper(&sitting).await?;
+        let policy = event.row.multi_policy;
+        let answered = event.row.blueprint.open.answered as usize;
+        let marks = self.marks_per_answer;
+        let now = self.now();
+        Ok(self.store.submit_sitting(candidate_id, now, by, |answers| build_submission(&paper, answers, policy, answered, marks)).await?)
+    }
+
+    /// Submits every sitting whose time has run out; returns how many. Runs on every node
+    /// periodically and at start-up (so a restart never leaves an expired sitting open).
+    pub async fn sweep_expired(&self) -> Result<usize, ExamError> {
+        let mut done = 0;
+        loop {
+            let expired = self.store.expired_sittings(self.now(), 200).await?;
+            if expired.is_empty() {
+                return Ok(done);
+            }
+            for id in expired {
+                if let SubmitOutcome::Submitted { .. } = self.submit(id, "system").await? {
+                    done += 1;
+                }
+            }
+        }
+    }
+
+    /// Submits this one sitting if its time has run out (called when a candidate shows up, so
+    /// they never see a stale "in progress" between sweeps).
+    pub async fn submit_if_expired(&self, sitting: SittingRow) -> Result<SittingRow, ExamError> {
+        if sitting.timer.is_some_and(|t| t.expired(self.now())) && sitting.state != crate::sitting::SittingState::Submitted {
+            self.submit(sitting.candidate_id, "system").await?;
+            return Ok(self.store.sitting(sitting.candidate_id).await?.unwrap_or(sitting));
+        }
+        Ok(sitting)
+    }
+}
+
+/// The pure part of submission: score the objective answers, collect the chosen open answers.
+pub fn build_submission(paper: &Paper, answers: &[crate::store::AnswerRow], policy: MultiPolicy, open_answered: usize, marks: u32) -> Submission {
+    let by_slot: HashMap<&str, &str> = answers.iter().map(|a| (a.slot.as_str(), a.value.as_str())).collect();
+    let responses: BTreeMap<u32, String> =
+        paper.objective.iter().filter_map(|i| by_slot.get(i.no.to_string().as_str()).map(|v| (i.no, v.to_string()))).collect();
+    let result = score_objective(paper, &responses, policy);
+    let chosen = parse_open_choice(by_slot.get("open").copied().unwrap_or("")).unwrap_or_default();
+    let open = paper
+        .open
+        .iter()
+        .filter(|q| chosen.contains(&q.no))
+        .take(open_answered)
+        .map(|q| (q.no, q.item_id.to_string(), by_slot.get(format!("open-{}", q.no).as_str()).copied().unwrap_or("").to_string()))
+        .collect();
+    Submission {
+        items: result.items.iter().map(|i| (i.no, i.item_id.clone(), i.response.clone(), i.points.hundredths())).collect(),
+        objective_total: result.total.hundredths(),
+        open,
+        marks_per_answer: marks,
+    }
+}
+
+/// The paper as a candidate receives it: no keys, no explanations, no rubrics, no bank labels.
+#[derive(Debug, Serialize)]
+pub struct CandidatePaper {
+    pub paper_id: String,
+    pub exam_name: String,
+    pub duration_minutes: u32,
+    pub total_points: i64,
+    pub open_answered: u32,
+    pub objective: Vec<CandidateItem>,
+    pub open: Vec<CandidateOpen>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CandidateItem {
+    pub no: u32,
+    pub module: u8,
+    pub module_name: &'static str,
+    pub kind: question_bank::ChoiceKind,
+    pub points: question_bank::Points,
+    pub stem: String,
+    pub options: Vec<CandidateOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CandidateOption {
+    pub label: question_bank::Label,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CandidateOpen {
+    pub no: u32,
+    pub module: u8,
+    pub module_name: &'static str,
+    pub points: question_bank::Points,
+    pub stem: String,
+}
+
+impl CandidatePaper {
+    pub fn of(paper: &Paper, event: &EventRow) -> CandidatePaper {
+        CandidatePaper {
+            paper_id: paper.paper_id.clone(),
+            exam_name: event.name.clone(),
+            duration_minutes: (event.duration_ms / 60_000) as u32,
+            total_points: event.blueprint.total_points,
+            open_answered: event.blueprint.open.answered,
+            objective: paper
+                .objective
+                .iter()
+                .map(|i| CandidateItem {
+                    no: i.no,
+                    module: i.module.number(),
+                    module_name: i.module.name_zh(),
+                    kind: i.kind,
+                    points: i.points,
+                    stem: i.stem.clone(),
+                    options: i.options.iter().map(|o| CandidateOption { label: o.label, text: o.text.clone() }).collect(),
+                })
+                .collect(),
+            open: paper
+                .open
+                .iter()
+                .map(|q| CandidateOpen { no: q.no, module: q.module.number(), module_name: q.module.name_zh(), points: q.points, stem: q.stem.clone() })
+                .collect(),
+        }
+    }
+}

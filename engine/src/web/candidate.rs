@@ -1,0 +1,209 @@
+//! The candidate's API: status, start, paper (without keys), answers, saves, submit.
+//! Every handler works on the caller's own sitting only: the id comes from the session.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, Body};
+use super::session::Candidate;
+use crate::exam::CandidatePaper;
+use crate::sitting::SittingState;
+use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/candidate/status", get(status))
+        .route("/api/candidate/start", post(start))
+        .route("/api/candidate/paper", get(paper))
+        .route("/api/candidate/answers", get(answers))
+        .route("/api/candidate/saves", post(saves))
+        .route("/api/candidate/submit", post(submit))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub seat: String,
+    pub exam_name: String,
+    pub duration_minutes: i64,
+    pub state: SittingState,
+    pub state_name: &'static str,
+    /// Whether the proctor has opened the room (the candidate may start).
+    pub room_open: bool,
+    /// Counted by the server; the browser only displays it.
+    pub remaining_ms: i64,
+    pub server_now_ms: i64,
+    /// "candidate" or "system" (time ran out), once submitted.
+    pub submitted_by: Option<String>,
+}
+
+async fn own_sitting(state: &AppState, c: &Candidate) -> ApiResult<SittingRow> {
+    let s = state.exam.store.sitting(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到您的考试安排".into()))?;
+    Ok(state.exam.submit_if_expired(s).await?)
+}
+
+async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
+    let sitting = own_sitting(state, c).await?;
+    let cand = state.exam.store.candidate(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
+    let event = state.exam.event(cand.event_id).await?;
+    let now = state.exam.now();
+    Ok(Status {
+        room_open: state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_some(),
+        ticket: cand.ticket,
+        name: cand.name,
+        room: cand.room,
+        seat: cand.seat,
+        exam_name: event.row.name.clone(),
+        duration_minutes: event.row.duration_ms / 60_000,
+        state: sitting.state,
+        state_name: sitting.state.name_zh(),
+        remaining_ms: sitting.remaining_ms(now),
+        server_now_ms: now,
+        submitted_by: sitting.submitted_by,
+    })
+}
+
+async fn status(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
+    Ok(Json(status_of(&state, &c).await?))
+}
+
+async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
+    let sitting = own_sitting(&state, &c).await?;
+    match sitting.state {
+        SittingState::Submitted => return Err(ApiError::Conflict("您已交卷，不能再次开始考试".into())),
+        SittingState::InProgress | SittingState::Paused => return Ok(Json(status_of(&state, &c).await?)),
+        SittingState::NotStarted => {}
+    }
+    let cand = state.exam.store.candidate(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
+    if state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_none() {
+        return Err(ApiError::Conflict("考场尚未开考，请等待监考老师宣布开始".into()));
+    }
+    state.exam.store.start_sitting(c.0.subject_id, &c.0.id, state.exam.now()).await?;
+    Ok(Json(status_of(&state, &c).await?))
+}
+
+async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<CandidatePaper>> {
+    let sitting = own_sitting(&state, &c).await?;
+    if sitting.state == SittingState::NotStarted {
+        return Err(ApiError::Conflict("考试尚未开始，开考后才能查看试卷".into()));
+    }
+    let event = state.exam.event(sitting.event_id).await?;
+    let paper = state.exam.paper(&sitting).await?;
+    Ok(Json(CandidatePaper::of(&paper, &event.row)))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Answers {
+    /// slot → value, e.g. "7" → "ACD", "open" → "1,3,5", "open-1" → text.
+    pub answers: BTreeMap<String, String>,
+    /// The highest sequence number the server holds: a reloaded page continues above it.
+    pub max_seq: i64,
+    pub state: SittingState,
+    pub remaining_ms: i64,
+}
+
+async fn answers(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Answers>> {
+    let sitting = own_sitting(&state, &c).await?;
+    let rows = state.exam.store.answers(c.0.subject_id).await?;
+    Ok(Json(Answers {
+        max_seq: rows.iter().map(|r| r.seq).max().unwrap_or(0),
+        answers: rows.into_iter().map(|r| (r.slot, r.value)).collect(),
+        state: sitting.state,
+        remaining_ms: sitting.remaining_ms(state.exam.now()),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SavesRequest {
+    pub saves: Vec<SaveIn>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveIn {
+    /// The client's per-sitting sequence number, increasing with every change.
+    pub seq: i64,
+    pub slot: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SaveResult {
+    pub seq: i64,
+    /// "saved" (durable and current), "stale" (durable, but a newer save holds the slot) or
+    /// "refused" (not stored; see message).
+    pub status: &'static str,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SavesResponse {
+    pub results: Vec<SaveResult>,
+    pub remaining_ms: i64,
+}
+
+/// The most saves one request may carry (a browser's offline queue sends them together).
+const MAX_SAVES_PER_REQUEST: usize = 500;
+
+/// Saves answer changes. Answered only after the saves are durable. A refused save (sitting
+/// paused, submitted, out of time, moved, or an open answer for an unchosen question) gives 409
+/// with the reason and every save's result, so the client knows exactly what was kept.
+async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<SavesRequest>) -> ApiResult<Response> {
+    if req.saves.is_empty() || req.saves.len() > MAX_SAVES_PER_REQUEST {
+        return Err(ApiError::Unprocessable(format!("每次须提交 1–{MAX_SAVES_PER_REQUEST} 条答案，本次为 {} 条", req.saves.len())));
+    }
+    let sitting = own_sitting(&state, &c).await?;
+    let shape = state.exam.shape(&sitting).await?;
+    // Check everything before saving anything: a request with a bad save stores nothing.
+    let mut batch = Vec::with_capacity(req.saves.len());
+    for s in &req.saves {
+        if s.seq <= 0 {
+            return Err(ApiError::Unprocessable(format!("序号 seq 必须为正整数（收到 {}）", s.seq)));
+        }
+        let bad = |e: crate::sitting::SaveError| ApiError::Unprocessable(format!("序号 {} 的答案未保存：{e}", s.seq));
+        let slot = shape.slot(&s.slot).map_err(bad)?;
+        // The open-answer rule (text only for a chosen question) is checked in the store, against
+        // the choice as it stands inside the saving transaction.
+        let value = shape.normalise(slot, &s.value).map_err(bad)?;
+        batch.push(SaveRequest { candidate_id: c.0.subject_id, session_id: c.0.id.clone(), seq: s.seq, slot, value });
+    }
+    let outcomes = state.saver.save(batch).await.map_err(ApiError::Internal)?;
+    let mut refusal = None;
+    let results = req
+        .saves
+        .iter()
+        .zip(outcomes)
+        .map(|(s, o)| match o {
+            SaveOutcome::Saved => SaveResult { seq: s.seq, status: "saved", message: None },
+            SaveOutcome::Stale => SaveResult { seq: s.seq, status: "stale", message: Some("已有更新的答案，此条未覆盖".into()) },
+            SaveOutcome::Refused(m) => {
+                refusal.get_or_insert_with(|| m.clone());
+                SaveResult { seq: s.seq, status: "refused", message: Some(m) }
+            }
+        })
+        .collect();
+    let remaining_ms = sitting.remaining_ms(state.exam.now());
+    Ok(match refusal {
+        Some(error) => (StatusCode::CONFLICT, Json(serde_json::json!({ "error": error, "results": results, "remaining_ms": remaining_ms }))).into_response(),
+        None => Json(SavesResponse { results, remaining_ms }).into_response(),
+    })
+}
+
+async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
+    let sitting = own_sitting(&state, &c).await?;
+    if sitting.session_id.as_deref() != Some(c.0.id.as_str()) && sitting.state != SittingState::Submitted {
+        return Err(ApiError::Conflict("本场考试已转到其他机位继续，不能在本机交卷".into()));
+    }
+    match state.exam.submit(c.0.subject_id, "candidate").await? {
+        SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted => Ok(Json(status_of(&state, &c).await?)),
+        SubmitOutcome::NotStarted => Err(ApiError::Conflict("考试尚未开始，不能交卷".into())),
+    }
+}

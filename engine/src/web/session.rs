@@ -1,0 +1,222 @@
+//! Logging in and out, and the extractors that say who is calling. The cookie is HttpOnly and
+//! SameSite=Strict and carries a random token; the database keeps only its SHA-256. Every
+//! handler takes the extractor for its role, so a wrong role never reaches a handler body.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, ApiResult, Body};
+use super::AppState;
+use crate::auth::{new_session_token, session_id, verify_password};
+use crate::sitting::SittingState;
+use crate::store::Session;
+
+pub const COOKIE_NAME: &str = "kaowu_session";
+/// A login lasts a working day; the cookie outlives a browser crash.
+const SESSION_MS: i64 = 12 * 3600 * 1000;
+/// Failed logins allowed per account within the window before it is locked for the window.
+const MAX_FAILURES: i64 = 5;
+const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// How long a node trusts a session it has looked up (revocation reaches every node within it).
+const SESSION_CACHE_MS: i64 = 2_000;
+
+/// A hash computed once so an unknown login name costs as much time as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::auth::hash_password("no such account", crate::auth::Strength::IssuedToCandidate));
+
+#[derive(Clone, Default)]
+pub struct SessionCache(Arc<Mutex<HashMap<String, (Session, i64)>>>);
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    /// 准考证号, for candidates.
+    pub ticket: Option<String>,
+    /// For staff.
+    pub username: Option<String>,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub role: String,
+    pub name: String,
+}
+
+fn cookie(token: &str, max_age_s: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}"))
+        .expect("cookie is ASCII")
+}
+
+fn token_from(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == COOKIE_NAME).then(|| v.to_string())
+    })
+}
+
+async fn check_lockout(state: &AppState, subject: &str, now: i64) -> ApiResult<()> {
+    if state.exam.store.login_failures_since(subject, now - FAILURE_WINDOW_MS).await? >= MAX_FAILURES {
+        return Err(ApiError::TooManyRequests("登录失败次数过多，账户已临时锁定 15 分钟；如需帮助请联系监考老师".into()));
+    }
+    Ok(())
+}
+
+async fn verify(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let ok = verify_password(&password, hash.as_deref().unwrap_or(&DUMMY_HASH));
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>) -> ApiResult<Response> {
+    let now = state.exam.now();
+    let store = &state.exam.store;
+    let (role, subject_id, name, subject) = match (&req.ticket, &req.username) {
+        (Some(ticket), None) => {
+            let ticket = ticket.trim();
+            let subject = format!("candidate:{ticket}");
+            check_lockout(&state, &subject, now).await?;
+            let candidate = store.candidate_by_ticket(ticket).await?;
+            if !verify(req.password.clone(), candidate.as_ref().map(|c| c.password_hash.clone())).await {
+                store.record_login_failure(&subject, now).await?;
+                return Err(ApiError::Unauthorized("准考证号或密码错误".into()));
+            }
+            let c = candidate.expect("verified");
+            ("candidate".to_string(), c.id, c.name, subject)
+        }
+        (None, Some(username)) => {
+            let subject = format!("staff:{}", username.trim());
+            check_lockout(&state, &subject, now).await?;
+            let account = store.account_by_username(username.trim()).await?;
+            if !verify(req.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await {
+                store.record_login_failure(&subject, now).await?;
+                return Err(ApiError::Unauthorized("用户名或密码错误".into()));
+            }
+            let a = account.expect("verified");
+            (a.role, a.id, a.display_name, subject)
+        }
+        _ => return Err(ApiError::Unprocessable("请填写准考证号（考生）或用户名（工作人员）之一，以及密码".into())),
+    };
+    store.clear_login_failures(&subject).await?;
+    let (token, sid) = new_session_token();
+    if role == "candidate" {
+        // One workstation at a time: a sitting under way stays with its session unless the
+        // proctor has allowed the candidate to continue elsewhere (or that session has ended).
+        let sitting = store.sitting(subject_id).await?.ok_or_else(|| ApiError::Internal(format!("candidate {subject_id} has no sitting")))?;
+        let sitting = state.exam.submit_if_expired(sitting).await?;
+        if matches!(sitting.state, SittingState::InProgress | SittingState::Paused) {
+            if let Some(old) = &sitting.session_id {
+                if store.session(old, now).await?.is_some() {
+                    if !sitting.move_allowed {
+                        return Err(ApiError::Conflict("您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into()));
+                    }
+                    store.revoke_session(old).await?;
+                    state.sessions.forget(old);
+                }
+            }
+            store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+            store.bind_session(subject_id, &sid).await?;
+        } else {
+            store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+        }
+    } else {
+        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+    }
+    let mut response = Json(LoginResponse { role, name }).into_response();
+    response.headers_mut().insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000));
+    Ok(response)
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = token_from(&headers) {
+        let sid = session_id(&token);
+        state.exam.store.revoke_session(&sid).await?;
+        state.sessions.forget(&sid);
+    }
+    let mut response = Json(serde_json::json!({ "ok": true })).into_response();
+    response.headers_mut().insert(SET_COOKIE, cookie("", 0));
+    Ok(response)
+}
+
+impl SessionCache {
+    async fn get(&self, state: &AppState, sid: &str, now: i64) -> ApiResult<Option<Session>> {
+        if let Some((s, at)) = self.0.lock().expect("session cache").get(sid) {
+            if now - at < SESSION_CACHE_MS && s.expires_ms > now {
+                return Ok(Some(s.clone()));
+            }
+        }
+        let s = state.exam.store.session(sid, now).await?;
+        let mut cache = self.0.lock().expect("session cache");
+        match &s {
+            Some(s) => {
+                if cache.len() > 100_000 {
+                    cache.retain(|_, (_, at)| now - *at < SESSION_CACHE_MS);
+                }
+                cache.insert(sid.to_string(), (s.clone(), now));
+            }
+            None => {
+                cache.remove(sid);
+            }
+        }
+        Ok(s)
+    }
+
+    pub fn forget(&self, sid: &str) {
+        self.0.lock().expect("session cache").remove(sid);
+    }
+}
+
+async fn session_of(parts: &Parts, state: &AppState) -> ApiResult<Session> {
+    let token = token_from(&parts.headers).ok_or_else(|| ApiError::Unauthorized("请先登录".into()))?;
+    state.sessions.get(state, &session_id(&token), state.exam.now()).await?.ok_or_else(|| ApiError::Unauthorized("登录已失效，请重新登录".into()))
+}
+
+/// A logged-in candidate.
+pub struct Candidate(pub Session);
+/// A logged-in proctor (the exam office may act as one).
+pub struct Proctor(pub Session);
+/// A logged-in member of the exam office.
+pub struct Office(pub Session);
+
+impl FromRequestParts<AppState> for Candidate {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let s = session_of(parts, state).await?;
+        if s.role != "candidate" {
+            return Err(ApiError::Forbidden("此功能仅供考生使用".into()));
+        }
+        Ok(Candidate(s))
+    }
+}
+
+impl FromRequestParts<AppState> for Proctor {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let s = session_of(parts, state).await?;
+        if s.role != "proctor" && s.role != "office" {
+            return Err(ApiError::Forbidden("此功能仅供监考老师使用".into()));
+        }
+        Ok(Proctor(s))
+    }
+}
+
+impl FromRequestParts<AppState> for Office {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let s = session_of(parts, state).await?;
+        if s.role != "office" {
+            return Err(ApiError::Forbidden("此功能仅供考务办公室使用".into()));
+        }
+        Ok(Office(s))
+    }
+}
