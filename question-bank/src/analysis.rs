@@ -355,20 +355,20 @@ fn check_answer(item: &ItemSpec, answer: &Answer) -> Result<(), String> {
 /// Thresholds and choices of the analysis; [`Default`] gives the usual values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisSettings {
-    /// Size of each of the upper and lower groups, in percent of the candidates [27]. Values
-    /// outside 1–50 are clamped by the group size rule (at least 1, at most ⌊n/2⌋ candidates).
+    /// Size of each of the upper and lower groups, in percent of the candidates (default 27).
+    /// Values outside 1–50 are clamped by the group size rule (at least 1, at most ⌊n/2⌋ candidates).
     pub group_percent: u32,
-    /// Flag an item whose item–rest correlation is below this [0.10]; a negative one is
-    /// flagged as such.
+    /// Flag an item whose item–rest correlation is below this (default 0.10); a negative
+    /// one is flagged as such.
     pub min_discrimination: f64,
-    /// Flag an item whose facility is below this (too hard) [0.20].
+    /// Flag an item whose facility is below this (too hard; default 0.20).
     pub min_facility: f64,
-    /// Flag an item whose facility is above this (too easy) [0.95].
+    /// Flag an item whose facility is above this (too easy; default 0.95).
     pub max_facility: f64,
-    /// Two markers agree "within tolerance" when their marks differ by at most this [3 points,
-    /// the exam rules' default before a third marker is called].
+    /// Two markers agree "within tolerance" when their marks differ by at most this (default 3
+    /// points, the exam rules' default gap before a third marker is called).
     pub marker_tolerance: Points,
-    /// Width of a score-distribution bin; `None` (or a width ≤ 0) picks the smallest of
+    /// Width of a score-distribution bin. `None` (the default, or a width ≤ 0) picks the smallest of
     /// 1, 2, 5, 10, 20, 50 … points that needs no more than 31 bins from 0 to full marks.
     pub bin_width: Option<Points>,
 }
