@@ -197,7 +197,9 @@ impl Store {
     /// when this returns. A save never overwrites a slot written by a higher sequence number.
     pub async fn save_answers(&self, batch: &[SaveRequest], now: i64) -> Result<Vec<SaveOutcome>> {
         let mut tx = self.write.begin().await?;
-        let mut open_state: HashMap<i64, Option<String>> = HashMap::new();
+        // Each sitting is read (and on PostgreSQL locked) once per batch; each save is judged
+        // against it with its own session.
+        let mut sittings: HashMap<i64, Option<SittingRow>> = HashMap::new();
         // Rows are locked in candidate order, so two writers' batches can never deadlock;
         // the sort is stable, so one candidate's saves keep their order.
         let mut order: Vec<usize> = (0..batch.len()).collect();
@@ -205,15 +207,15 @@ impl Store {
         let mut outcomes = vec![SaveOutcome::Stale; batch.len()];
         for i in order {
             let save = &batch[i];
-            if let std::collections::hash_map::Entry::Vacant(e) = open_state.entry(save.candidate_id) {
-                let s = self.lock_sitting(&mut tx, save.candidate_id).await?;
-                e.insert(match s {
-                    None => Some("找不到该考生的考试".to_string()),
-                    Some(s) => refusal(s.state, s.timer.and_then(|t| t.deadline()), s.session_id.as_deref(), &save.session_id, now),
-                });
+            if let std::collections::hash_map::Entry::Vacant(e) = sittings.entry(save.candidate_id) {
+                e.insert(self.lock_sitting(&mut tx, save.candidate_id).await?);
             }
-            let mut outcome = match &open_state[&save.candidate_id] {
-                Some(reason) => SaveOutcome::Refused(reason.clone()),
+            let reason = match &sittings[&save.candidate_id] {
+                None => Some("找不到该考生的考试".to_string()),
+                Some(s) => refusal(s.state, s.timer.and_then(|t| t.deadline()), s.session_id.as_deref(), &save.session_id, now),
+            };
+            let mut outcome = match reason {
+                Some(reason) => SaveOutcome::Refused(reason),
                 None => SaveOutcome::Saved,
             };
             if let (SaveOutcome::Saved, Slot::OpenText(no)) = (&outcome, save.slot) {
