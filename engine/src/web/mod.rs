@@ -5,6 +5,7 @@ pub mod candidate;
 pub mod error;
 pub mod office;
 pub mod openapi;
+pub mod pages;
 pub mod proctor;
 pub mod saver;
 pub mod session;
@@ -36,7 +37,11 @@ impl AppState {
             Backend::Postgres => 4,
         };
         let saver = Saver::start(exam.store.clone(), exam.clock.clone(), writers);
-        AppState { exam, saver, sessions: SessionCache::default() }
+        AppState {
+            exam,
+            saver,
+            sessions: SessionCache::default(),
+        }
     }
 }
 
@@ -49,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(candidate::router())
         .merge(proctor::router())
         .merge(office::router())
+        .merge(pages::router())
         .with_state(state)
 }
 
@@ -69,9 +75,15 @@ pub fn spawn_expiry_sweeper(exam: Exam) -> tokio::task::JoinHandle<()> {
 }
 
 /// Serves until `shutdown` completes.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let sweeper = spawn_expiry_sweeper(state.exam.clone());
-    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
     sweeper.abort();
     result
 }
