@@ -26,7 +26,10 @@ fn hasher(strength: Strength) -> Argon2<'static> {
 }
 
 pub fn hash_password(password: &str, strength: Strength) -> String {
-    hasher(strength).hash_password_with_salt(password.as_bytes(), &generate_salt()).expect("Argon2 hashing with a fresh salt").to_string()
+    hasher(strength)
+        .hash_password_with_salt(password.as_bytes(), &generate_salt())
+        .expect("Argon2 hashing with a fresh salt")
+        .to_string()
 }
 
 /// Checks a password against a stored PHC string (its own parameters are used).

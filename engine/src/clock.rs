@@ -19,7 +19,9 @@ impl Clock {
     /// Epoch milliseconds.
     pub fn now_ms(&self) -> i64 {
         match self {
-            Clock::System => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64),
+            Clock::System => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
             Clock::Manual(t) => t.load(Ordering::SeqCst),
         }
     }

@@ -10,12 +10,30 @@ use crate::store::{RosterRow, Store};
 
 const FILES: [(&str, &str); 7] = [
     ("bank.toml", include_str!("../../question-bank/banks/demo/bank.toml")),
-    ("items/m1-quality.toml", include_str!("../../question-bank/banks/demo/items/m1-quality.toml")),
-    ("items/m2-drivers.toml", include_str!("../../question-bank/banks/demo/items/m2-drivers.toml")),
-    ("items/m3-excellence.toml", include_str!("../../question-bank/banks/demo/items/m3-excellence.toml")),
-    ("items/m4-qms.toml", include_str!("../../question-bank/banks/demo/items/m4-qms.toml")),
-    ("items/m5-methods.toml", include_str!("../../question-bank/banks/demo/items/m5-methods.toml")),
-    ("items/m6-tools.toml", include_str!("../../question-bank/banks/demo/items/m6-tools.toml")),
+    (
+        "items/m1-quality.toml",
+        include_str!("../../question-bank/banks/demo/items/m1-quality.toml"),
+    ),
+    (
+        "items/m2-drivers.toml",
+        include_str!("../../question-bank/banks/demo/items/m2-drivers.toml"),
+    ),
+    (
+        "items/m3-excellence.toml",
+        include_str!("../../question-bank/banks/demo/items/m3-excellence.toml"),
+    ),
+    (
+        "items/m4-qms.toml",
+        include_str!("../../question-bank/banks/demo/items/m4-qms.toml"),
+    ),
+    (
+        "items/m5-methods.toml",
+        include_str!("../../question-bank/banks/demo/items/m5-methods.toml"),
+    ),
+    (
+        "items/m6-tools.toml",
+        include_str!("../../question-bank/banks/demo/items/m6-tools.toml"),
+    ),
 ];
 
 /// The demo bank (the same files as question-bank/banks/demo).
@@ -37,8 +55,11 @@ pub struct DemoLogins {
 /// Creates the demo event (starting now, one room, five candidates) and staff accounts, once.
 /// Demo passwords are fixed and printed: this is a demo, not an exam.
 pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> {
-    let candidates: Vec<(String, String)> =
-        ["张伟", "王芳", "李娜", "刘洋", "陈静"].iter().enumerate().map(|(i, n)| (format!("DEMO{:04}", i + 1), n.to_string())).collect();
+    let candidates: Vec<(String, String)> = ["张伟", "王芳", "李娜", "刘洋", "陈静"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("DEMO{:04}", i + 1), n.to_string()))
+        .collect();
     let staff = vec![
         ("office".to_string(), "考务办公室".to_string(), "office".to_string()),
         ("proctor".to_string(), "监考老师".to_string(), "proctor".to_string()),
@@ -57,7 +78,8 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                 pass_mark: 90,
             };
             let id = create_event(store, &bank(), &Blueprint::cmq_2010(), &spec, now).await?;
-            let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::IssuedToCandidate)).await?;
+            let hash =
+                tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::IssuedToCandidate)).await?;
             let rows: Vec<RosterRow> = candidates
                 .iter()
                 .enumerate()
@@ -73,7 +95,9 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                     form: 1,
                 })
                 .collect();
-            store.import_roster(id, &rows, Blueprint::cmq_2010().duration_minutes as i64 * 60_000).await?;
+            store
+                .import_roster(id, &rows, Blueprint::cmq_2010().duration_minutes as i64 * 60_000)
+                .await?;
             let staff_hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::Staff)).await?;
             for (user, display, role) in &staff {
                 if store.account_by_username(user).await?.is_none() {
@@ -83,5 +107,15 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
             id
         }
     };
-    Ok(DemoLogins { event_id, candidates: candidates.into_iter().map(|(t, _)| (t, DEMO_PASSWORD.to_string())).collect(), staff: staff.into_iter().map(|(u, d, _)| (u, DEMO_PASSWORD.to_string(), d)).collect() })
+    Ok(DemoLogins {
+        event_id,
+        candidates: candidates
+            .into_iter()
+            .map(|(t, _)| (t, DEMO_PASSWORD.to_string()))
+            .collect(),
+        staff: staff
+            .into_iter()
+            .map(|(u, d, _)| (u, DEMO_PASSWORD.to_string(), d))
+            .collect(),
+    })
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::clock::Clock;
 use crate::sitting::answers::parse_open_choice;
 use crate::sitting::{MultiPolicy, PaperShape, score_objective};
-use crate::store::{EventRow, SittingRow, Store, StoreError, SubmitOutcome, Submission};
+use crate::store::{EventRow, SittingRow, Store, StoreError, Submission, SubmitOutcome};
 
 /// An event with its frozen bank, loaded once per process.
 pub struct LoadedEvent {
@@ -44,7 +44,13 @@ pub struct Exam {
 
 impl Exam {
     pub fn new(store: Store, clock: Clock) -> Exam {
-        Exam { store, clock, events: Default::default(), shapes: Default::default(), marks_per_answer: 2 }
+        Exam {
+            store,
+            clock,
+            events: Default::default(),
+            shapes: Default::default(),
+            marks_per_answer: 2,
+        }
     }
 
     pub fn now(&self) -> i64 {
@@ -57,9 +63,18 @@ impl Exam {
         }
         let row = self.store.event(id).await?.ok_or(ExamError::NoEvent(id))?;
         let items = self.store.event_items(id).await?;
-        let bank = Bank { id: row.bank_id.clone(), name: row.name.clone(), description: None, items };
+        let bank = Bank {
+            id: row.bank_id.clone(),
+            name: row.name.clone(),
+            description: None,
+            items,
+        };
         let forms = match row.forms {
-            Some(k) => Some(assemble(&bank, &row.blueprint, row.seed, k).map_err(|e| ExamError::Assembly(id, e))?.papers),
+            Some(k) => Some(
+                assemble(&bank, &row.blueprint, row.seed, k)
+                    .map_err(|e| ExamError::Assembly(id, e))?
+                    .papers,
+            ),
             None => None,
         };
         let loaded = Arc::new(LoadedEvent { row, bank, forms });
@@ -73,7 +88,9 @@ impl Exam {
         match &event.forms {
             Some(forms) => Ok(forms[(sitting.form as usize - 1) % forms.len()].clone()),
             None => {
-                let mut papers = assemble(&event.bank, &event.row.blueprint, sitting.paper_seed, 1).map_err(|e| ExamError::Assembly(event.row.id, e))?.papers;
+                let mut papers = assemble(&event.bank, &event.row.blueprint, sitting.paper_seed, 1)
+                    .map_err(|e| ExamError::Assembly(event.row.id, e))?
+                    .papers;
                 Ok(papers.remove(0))
             }
         }
@@ -85,21 +102,34 @@ impl Exam {
             return Ok(s.clone());
         }
         let event = self.event(sitting.event_id).await?;
-        let shape = Arc::new(PaperShape::of(&self.paper(sitting).await?, event.row.blueprint.open.answered));
-        self.shapes.lock().expect("shape cache lock").insert(sitting.candidate_id, shape.clone());
+        let shape = Arc::new(PaperShape::of(
+            &self.paper(sitting).await?,
+            event.row.blueprint.open.answered,
+        ));
+        self.shapes
+            .lock()
+            .expect("shape cache lock")
+            .insert(sitting.candidate_id, shape.clone());
         Ok(shape)
     }
 
     /// Submits and scores a sitting (`by` is "candidate" or "system").
     pub async fn submit(&self, candidate_id: i64, by: &str) -> Result<SubmitOutcome, ExamError> {
-        let Some(sitting) = self.store.sitting(candidate_id).await? else { return Ok(SubmitOutcome::NotStarted) };
+        let Some(sitting) = self.store.sitting(candidate_id).await? else {
+            return Ok(SubmitOutcome::NotStarted);
+        };
         let event = self.event(sitting.event_id).await?;
         let paper = self.paper(&sitting).await?;
         let policy = event.row.multi_policy;
         let answered = event.row.blueprint.open.answered as usize;
         let marks = self.marks_per_answer;
         let now = self.now();
-        Ok(self.store.submit_sitting(candidate_id, now, by, |answers| build_submission(&paper, answers, policy, answered, marks)).await?)
+        Ok(self
+            .store
+            .submit_sitting(candidate_id, now, by, |answers| {
+                build_submission(&paper, answers, policy, answered, marks)
+            })
+            .await?)
     }
 
     /// Submits every sitting whose time has run out; returns how many. Runs on every node
@@ -122,7 +152,9 @@ impl Exam {
     /// Submits this one sitting if its time has run out (called when a candidate shows up, so
     /// they never see a stale "in progress" between sweeps).
     pub async fn submit_if_expired(&self, sitting: SittingRow) -> Result<SittingRow, ExamError> {
-        if sitting.timer.is_some_and(|t| t.expired(self.now())) && sitting.state != crate::sitting::SittingState::Submitted {
+        if sitting.timer.is_some_and(|t| t.expired(self.now()))
+            && sitting.state != crate::sitting::SittingState::Submitted
+        {
             self.submit(sitting.candidate_id, "system").await?;
             return Ok(self.store.sitting(sitting.candidate_id).await?.unwrap_or(sitting));
         }
@@ -130,11 +162,37 @@ impl Exam {
     }
 }
 
+impl Exam {
+    /// Every candidate's result as it stands now (the office's view).
+    pub async fn results(&self, event_id: i64) -> Result<Vec<crate::results::CandidateResult>, ExamError> {
+        let event = self.event(event_id).await?;
+        let candidates: Vec<crate::results::CandidateFacts> = self
+            .store
+            .event_candidates(event_id)
+            .await?
+            .into_iter()
+            .map(|(id, ticket, name, room, state, _)| crate::results::CandidateFacts { id, ticket, name, room, state })
+            .collect();
+        let item_results = self.store.event_item_results(event_id).await?;
+        let open = self.store.event_open_answers(event_id).await?;
+        Ok(crate::results::compute(&candidates, &event.bank.items, &item_results, &open, question_bank::Points::from_hundredths(event.row.pass_mark)))
+    }
+}
+
 /// The pure part of submission: score the objective answers, collect the chosen open answers.
-pub fn build_submission(paper: &Paper, answers: &[crate::store::AnswerRow], policy: MultiPolicy, open_answered: usize, marks: u32) -> Submission {
+pub fn build_submission(
+    paper: &Paper,
+    answers: &[crate::store::AnswerRow],
+    policy: MultiPolicy,
+    open_answered: usize,
+    marks: u32,
+) -> Submission {
     let by_slot: HashMap<&str, &str> = answers.iter().map(|a| (a.slot.as_str(), a.value.as_str())).collect();
-    let responses: BTreeMap<u32, String> =
-        paper.objective.iter().filter_map(|i| by_slot.get(i.no.to_string().as_str()).map(|v| (i.no, v.to_string()))).collect();
+    let responses: BTreeMap<u32, String> = paper
+        .objective
+        .iter()
+        .filter_map(|i| by_slot.get(i.no.to_string().as_str()).map(|v| (i.no, v.to_string())))
+        .collect();
     let result = score_objective(paper, &responses, policy);
     let chosen = parse_open_choice(by_slot.get("open").copied().unwrap_or("")).unwrap_or_default();
     let open = paper
@@ -142,10 +200,24 @@ pub fn build_submission(paper: &Paper, answers: &[crate::store::AnswerRow], poli
         .iter()
         .filter(|q| chosen.contains(&q.no))
         .take(open_answered)
-        .map(|q| (q.no, q.item_id.to_string(), by_slot.get(format!("open-{}", q.no).as_str()).copied().unwrap_or("").to_string()))
+        .map(|q| {
+            (
+                q.no,
+                q.item_id.to_string(),
+                by_slot
+                    .get(format!("open-{}", q.no).as_str())
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
         .collect();
     Submission {
-        items: result.items.iter().map(|i| (i.no, i.item_id.clone(), i.response.clone(), i.points.hundredths())).collect(),
+        items: result
+            .items
+            .iter()
+            .map(|i| (i.no, i.item_id.clone(), i.response.clone(), i.points.hundredths()))
+            .collect(),
         objective_total: result.total.hundredths(),
         open,
         marks_per_answer: marks,
@@ -208,13 +280,26 @@ impl CandidatePaper {
                     kind: i.kind,
                     points: i.points,
                     stem: i.stem.clone(),
-                    options: i.options.iter().map(|o| CandidateOption { label: o.label, text: o.text.clone() }).collect(),
+                    options: i
+                        .options
+                        .iter()
+                        .map(|o| CandidateOption {
+                            label: o.label,
+                            text: o.text.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             open: paper
                 .open
                 .iter()
-                .map(|q| CandidateOpen { no: q.no, module: q.module.number(), module_name: q.module.name_zh(), points: q.points, stem: q.stem.clone() })
+                .map(|q| CandidateOpen {
+                    no: q.no,
+                    module: q.module.number(),
+                    module_name: q.module.name_zh(),
+                    points: q.points,
+                    stem: q.stem.clone(),
+                })
                 .collect(),
         }
     }

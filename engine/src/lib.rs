@@ -8,6 +8,8 @@
 //! - [`store`]: everything kept, behind use-case methods; SQLite or PostgreSQL.
 //! - [`clock`]: the server's time, replaceable in tests.
 //! - [`exam`]: papers per sitting (regenerated from seeds), submission, the expiry sweep.
+//! - [`marking`]: the open-answer marking rules without IO (double marking, third marker).
+//! - [`results`]: results per candidate, exports (CSV, XLSX).
 //! - [`office`]: creating events, importing rosters, issuing passwords.
 //! - [`auth`]: password hashing (Argon2id) and session tokens.
 //! - [`web`]: the HTTP server: JSON API, sessions, batched saves, the expiry sweeper.
@@ -21,9 +23,11 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod exam;
+pub mod marking;
 pub mod office;
 pub mod print;
 pub mod render;
+pub mod results;
 pub mod sitting;
 pub mod store;
 pub mod web;

@@ -38,7 +38,13 @@ pub struct EventSpec {
 
 /// Creates an event drawing from `bank`: checks that a paper can be drawn, then freezes the
 /// bank's active items into the event.
-pub async fn create_event(store: &Store, bank: &Bank, blueprint: &Blueprint, spec: &EventSpec, now: i64) -> Result<i64, OfficeError> {
+pub async fn create_event(
+    store: &Store,
+    bank: &Bank,
+    blueprint: &Blueprint,
+    spec: &EventSpec,
+    now: i64,
+) -> Result<i64, OfficeError> {
     if spec.name.trim().is_empty() {
         return Err(OfficeError::Invalid("考试名称不能为空".into()));
     }
@@ -46,7 +52,10 @@ pub async fn create_event(store: &Store, bank: &Bank, blueprint: &Blueprint, spe
         return Err(OfficeError::Invalid("试卷套数必须至少为 1".into()));
     }
     if !(0..=blueprint.total_points).contains(&spec.pass_mark) {
-        return Err(OfficeError::Invalid(format!("合格分数线 {} 不在 0–{} 之内", spec.pass_mark, blueprint.total_points)));
+        return Err(OfficeError::Invalid(format!(
+            "合格分数线 {} 不在 0–{} 之内",
+            spec.pass_mark, blueprint.total_points
+        )));
     }
     // Drawing once proves every cell can be filled (the error names the short cells).
     assemble(bank, blueprint, spec.seed, spec.forms.unwrap_or(1)).map_err(|e| OfficeError::Bank(e.to_string()))?;
@@ -102,12 +111,21 @@ const COLUMNS: [(&str, &str, &str); 6] = [
 /// Parses and checks a roster CSV; every bad row is reported with its line number and reason.
 pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, OfficeError> {
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| OfficeError::Roster(vec![format!("第 1 行（表头）：无法读取：{e}")]))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| OfficeError::Roster(vec![format!("第 1 行（表头）：无法读取：{e}")]))?
+        .clone();
     let mut index = HashMap::new();
     let mut problems = Vec::new();
     for (key, zh, en) in COLUMNS {
-        match headers.iter().position(|h| h == zh || h.eq_ignore_ascii_case(en) || (key == "pinyin" && h == "拼音")) {
+        match headers
+            .iter()
+            .position(|h| h == zh || h.eq_ignore_ascii_case(en) || (key == "pinyin" && h == "拼音"))
+        {
             Some(i) => {
                 index.insert(key, i);
             }
@@ -148,10 +166,20 @@ pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, OfficeError> {
                 bad(zh, "不能为空".into());
             }
         }
-        if !entry.ticket.is_empty() && !(entry.ticket.len() <= 32 && entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
-            bad("准考证号", format!("“{}”只能由字母、数字和 - 组成，最长 32 位", entry.ticket));
+        if !entry.ticket.is_empty()
+            && !(entry.ticket.len() <= 32 && entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            bad(
+                "准考证号",
+                format!("“{}”只能由字母、数字和 - 组成，最长 32 位", entry.ticket),
+            );
         }
-        if !entry.pinyin.is_empty() && !entry.pinyin.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-') {
+        if !entry.pinyin.is_empty()
+            && !entry
+                .pinyin
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
+        {
             bad("姓名拼音", format!("“{}”只能包含拉丁字母、空格和 -", entry.pinyin));
         }
         if !entry.id_number.is_empty() {
@@ -171,7 +199,11 @@ pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, OfficeError> {
     if entries.is_empty() && problems.is_empty() {
         problems.push("名单中没有考生".into());
     }
-    if problems.is_empty() { Ok(entries) } else { Err(OfficeError::Roster(problems)) }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(OfficeError::Roster(problems))
+    }
 }
 
 /// A mainland resident ID number (GB 11643): 17 digits and a check character (0–9 or X).
@@ -182,7 +214,11 @@ pub fn check_id_number(id: &str) -> Result<(), String> {
     if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
         return Err(format!("“{id}”应为 18 位（前 17 位为数字）"));
     }
-    let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = bytes[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     let expected = CHECK[(sum % 11) as usize];
     if bytes[17] != expected {
         return Err(format!("“{id}”校验位错误（应为 {}），请核对", expected as char));
@@ -194,13 +230,19 @@ pub fn check_id_number(id: &str) -> Result<(), String> {
 /// issues and hashes a password per candidate, and writes all of it in one transaction.
 /// Returns the issued passwords, which exist nowhere else afterwards.
 pub async fn import_roster(store: &Store, event_id: i64, csv_text: &str) -> Result<Vec<IssuedPassword>, OfficeError> {
-    let event = store.event(event_id).await?.ok_or_else(|| OfficeError::Invalid(format!("考试 {event_id} 不存在")))?;
+    let event = store
+        .event(event_id)
+        .await?
+        .ok_or_else(|| OfficeError::Invalid(format!("考试 {event_id} 不存在")))?;
     let entries = parse_roster(csv_text)?;
     let tickets: Vec<String> = entries.iter().map(|e| e.ticket.clone()).collect();
     let taken = store.existing_tickets(&tickets).await?;
     if !taken.is_empty() {
-        let problems =
-            entries.iter().filter(|e| taken.contains(&e.ticket)).map(|e| format!("第 {} 行 准考证号：“{}”已被登记", e.line, e.ticket)).collect();
+        let problems = entries
+            .iter()
+            .filter(|e| taken.contains(&e.ticket))
+            .map(|e| format!("第 {} 行 准考证号：“{}”已被登记", e.line, e.ticket))
+            .collect();
         return Err(OfficeError::Roster(problems));
     }
     let issued: Vec<(RosterEntry, String)> = entries.into_iter().map(|e| (e, issue_password())).collect();
@@ -225,7 +267,13 @@ pub async fn import_roster(store: &Store, event_id: i64, csv_text: &str) -> Resu
                 paper_seed,
                 form,
             });
-            passwords.push(IssuedPassword { ticket: e.ticket, name: e.name, room: e.room, seat: e.seat, password });
+            passwords.push(IssuedPassword {
+                ticket: e.ticket,
+                name: e.name,
+                room: e.room,
+                seat: e.seat,
+                password,
+            });
         }
         (rows, passwords)
     })
@@ -245,11 +293,16 @@ pub fn candidate_seed(event_seed: u64, ticket: &str) -> u64 {
 /// The printable password list (CSV with a BOM so spreadsheet programs read the Chinese).
 pub fn passwords_csv(list: &[IssuedPassword]) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["准考证号", "姓名", "考场", "座位", "初始密码"]).expect("in-memory CSV");
+    w.write_record(["准考证号", "姓名", "考场", "座位", "初始密码"])
+        .expect("in-memory CSV");
     for p in list {
-        w.write_record([&p.ticket, &p.name, &p.room, &p.seat, &p.password]).expect("in-memory CSV");
+        w.write_record([&p.ticket, &p.name, &p.room, &p.seat, &p.password])
+            .expect("in-memory CSV");
     }
-    format!("\u{feff}{}", String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 CSV"))
+    format!(
+        "\u{feff}{}",
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 CSV")
+    )
 }
 
 #[cfg(test)]
@@ -270,10 +323,15 @@ mod tests {
                    李四,Li Si,110105194912310021,T002,A101,02\n\
                    王五,Wang Wu,11010519491231002X,T001,A101,03\n\
                    ,Zhao Liu,11010519491231002X,T004,A101,04\n";
-        let OfficeError::Roster(problems) = parse_roster(csv).unwrap_err() else { panic!("expected roster problems") };
+        let OfficeError::Roster(problems) = parse_roster(csv).unwrap_err() else {
+            panic!("expected roster problems")
+        };
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].starts_with("第 3 行 身份证号"), "{problems:?}");
-        assert!(problems[1].starts_with("第 4 行 准考证号") && problems[1].contains("第 2 行重复"), "{problems:?}");
+        assert!(
+            problems[1].starts_with("第 4 行 准考证号") && problems[1].contains("第 2 行重复"),
+            "{problems:?}"
+        );
         assert!(problems[2].starts_with("第 5 行 姓名"), "{problems:?}");
     }
 

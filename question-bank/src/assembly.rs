@@ -127,12 +127,7 @@ pub enum AssemblyError {
 /// position `f·n` of that shuffled list, wrapping around. A window of `n ≤ pool` consecutive
 /// positions never repeats an item, and K windows cover K·n positions of the cycle, so every
 /// item is used ⌊K·n/pool⌋ or ⌈K·n/pool⌉ times: exposure is as even as the bank allows.
-pub fn assemble(
-    bank: &Bank,
-    blueprint: &Blueprint,
-    seed: u64,
-    forms: u32,
-) -> Result<Assembly, AssemblyError> {
+pub fn assemble(bank: &Bank, blueprint: &Blueprint, seed: u64, forms: u32) -> Result<Assembly, AssemblyError> {
     if forms == 0 {
         return Err(AssemblyError::NoForms);
     }
@@ -140,11 +135,7 @@ pub fn assemble(
     let mut cells: Vec<(Option<Module>, ItemKind, u32)> = Vec::new();
     for kind in [ChoiceKind::Single, ChoiceKind::Multi] {
         for row in &blueprint.modules {
-            cells.push((
-                Some(row.module),
-                kind.into(),
-                blueprint.needed(row.module, kind),
-            ));
+            cells.push((Some(row.module), kind.into(), blueprint.needed(row.module, kind)));
         }
     }
     cells.push((None, ItemKind::Open, blueprint.open.offered));
@@ -198,24 +189,14 @@ pub fn assemble(
     Ok(Assembly { papers, exposure })
 }
 
-fn build_paper(
-    blueprint: &Blueprint,
-    seed: u64,
-    form: u32,
-    bank_hash: &str,
-    items: &[&Item],
-) -> Paper {
+fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, items: &[&Item]) -> Paper {
     let mut shuffle = ChaCha20Rng::seed_from_u64(seed);
     shuffle.set_stream(form as u64);
     let mut objective = Vec::new();
     let mut open = Vec::new();
     for item in items {
         match &item.body {
-            ItemBody::Choice {
-                choice,
-                options,
-                key,
-            } => {
+            ItemBody::Choice { choice, options, key } => {
                 let mut order: Vec<usize> = (0..options.len()).collect();
                 order.shuffle(&mut shuffle);
                 let options: Vec<OptionText> = order

@@ -60,10 +60,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum BankLoadError {
     #[error("无法读取题库 {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("题库有 {} 处问题:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Problems(Vec<Problem>),
 }
@@ -250,6 +247,9 @@ impl Coverage {
     }
 }
 
+/// A string read from a bank file and where it stands.
+type SpannedText = (String, Range<usize>);
+
 /// Byte offsets → 1-based line numbers.
 struct Lines(Vec<usize>);
 
@@ -390,7 +390,8 @@ impl<'a, 't, 'i> Fields<'a, 't, 'i> {
         }
     }
 
-    fn string_list(&mut self, name: &str) -> Option<(Vec<(String, Range<usize>)>, Range<usize>)> {
+    /// The strings of an array field, each with its span, and the array's span.
+    fn string_list(&mut self, name: &str) -> Option<(Vec<SpannedText>, Range<usize>)> {
         let (values, span) = self.array(name)?;
         let mut out = Vec::new();
         for v in values {
@@ -417,11 +418,7 @@ fn syntax_problem(file: &str, text: &str, err: &toml::de::Error) -> Problem {
     }
 }
 
-fn read_meta(
-    file: &str,
-    text: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<(String, String, Option<String>)> {
+fn read_meta(file: &str, text: &str, problems: &mut Vec<Problem>) -> Option<(String, String, Option<String>)> {
     let table = match DeTable::parse(text) {
         Ok(t) => t,
         Err(e) => {
@@ -440,23 +437,18 @@ fn read_meta(
     };
     f.unknown_fields(&["id", "name", "description"]);
     let id = f.text("id", true);
-    if let Some(id) = &id {
-        if let Err(message) = ItemId::parse(id) {
-            let span = f.get("id").map(|v| v.span()).unwrap_or(0..0);
-            f.problem(&span, Some("id"), message.replace("题号", "题库编号"));
-        }
+    if let Some(id) = &id
+        && let Err(message) = ItemId::parse(id)
+    {
+        let span = f.get("id").map(|v| v.span()).unwrap_or(0..0);
+        f.problem(&span, Some("id"), message.replace("题号", "题库编号"));
     }
     let name = f.text("name", true);
     let description = f.text("description", false);
     Some((id?, name?, description))
 }
 
-fn read_items(
-    file: &str,
-    text: &str,
-    out: &mut Vec<(Item, String, usize)>,
-    problems: &mut Vec<Problem>,
-) {
+fn read_items(file: &str, text: &str, out: &mut Vec<(Item, String, usize)>, problems: &mut Vec<Problem>) {
     let table = match DeTable::parse(text) {
         Ok(t) => t,
         Err(e) => {
@@ -691,20 +683,12 @@ fn read_choice(f: &mut Fields<'_, '_, '_>, choice: ChoiceKind) -> Option<ItemBod
             ok = false;
         }
         ChoiceKind::Multi if key.len() == options.len() => {
-            f.problem(
-                &key_span,
-                Some("key"),
-                "多选题的所有选项都是答案，题目没有区分度",
-            );
+            f.problem(&key_span, Some("key"), "多选题的所有选项都是答案，题目没有区分度");
             ok = false;
         }
         _ => {}
     }
-    ok.then_some(ItemBody::Choice {
-        choice,
-        options,
-        key,
-    })
+    ok.then_some(ItemBody::Choice { choice, options, key })
 }
 
 /// `key = "ACD"` or `key = ["A", "C", "D"]`.
@@ -735,10 +719,7 @@ fn read_key(f: &mut Fields<'_, '_, '_>) -> Option<Vec<Label>> {
             f.problem(
                 &span,
                 Some("key"),
-                format!(
-                    "答案应为字符串（如 \"B\" 或 \"ACD\"），实为 {}",
-                    other.type_str()
-                ),
+                format!("答案应为字符串（如 \"B\" 或 \"ACD\"），实为 {}", other.type_str()),
             );
             return None;
         }
@@ -775,8 +756,7 @@ fn read_open(f: &mut Fields<'_, '_, '_>) -> Option<ItemBody> {
     let Some((entries, span)) = f.array("rubric") else {
         if f.get("rubric").is_none() {
             f.missing("rubric");
-            f.problems.last_mut().expect("just pushed").message =
-                "开放题缺少评分要点（[[item.rubric]]）".into();
+            f.problems.last_mut().expect("just pushed").message = "开放题缺少评分要点（[[item.rubric]]）".into();
         }
         return None;
     };
@@ -789,11 +769,7 @@ fn read_open(f: &mut Fields<'_, '_, '_>) -> Option<ItemBody> {
     for (i, entry) in entries.iter().enumerate() {
         let field = format!("rubric[{}]", i + 1);
         let Some(t) = entry.get_ref().as_table() else {
-            f.problem(
-                &entry.span(),
-                Some(&field),
-                "评分要点应为表（point 与 share）",
-            );
+            f.problem(&entry.span(), Some(&field), "评分要点应为表（point 与 share）");
             ok = false;
             continue;
         };

@@ -63,8 +63,7 @@ impl Blueprint {
 
     /// Reads a blueprint and checks that it adds up.
     pub fn parse(text: &str) -> Result<Blueprint, BlueprintError> {
-        let bp: Blueprint =
-            toml::from_str(text).map_err(|e| BlueprintError::Syntax(e.to_string()))?;
+        let bp: Blueprint = toml::from_str(text).map_err(|e| BlueprintError::Syntax(e.to_string()))?;
         bp.check()?;
         Ok(bp)
     }
@@ -78,8 +77,7 @@ impl Blueprint {
                 problems.push(format!("模块 {} 出现了两次", row.module.number()));
             }
             seen.push(row.module);
-            let computed =
-                row.single as i64 * self.single_points + row.multi as i64 * self.multi_points;
+            let computed = row.single as i64 * self.single_points + row.multi as i64 * self.multi_points;
             if computed != row.points {
                 problems.push(format!(
                     "模块 {}：单选 {} × {} + 多选 {} × {} = {} 分，但写明为 {} 分",
@@ -171,19 +169,9 @@ mod tests {
             .collect();
         assert_eq!(
             rows,
-            vec![
-                (1, 2, 1),
-                (2, 12, 4),
-                (3, 4, 1),
-                (4, 8, 2),
-                (5, 12, 6),
-                (6, 12, 6)
-            ]
+            vec![(1, 2, 1), (2, 12, 4), (3, 4, 1), (4, 8, 2), (5, 12, 6), (6, 12, 6)]
         );
-        assert_eq!(
-            (bp.open.offered, bp.open.answered, bp.open.points),
-            (5, 3, 20)
-        );
+        assert_eq!((bp.open.offered, bp.open.answered, bp.open.points), (5, 3, 20));
         assert_eq!((bp.total_points, bp.duration_minutes), (150, 180));
     }
 

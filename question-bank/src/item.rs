@@ -16,16 +16,11 @@ pub struct ItemId(String);
 
 impl ItemId {
     pub fn parse(s: &str) -> Result<ItemId, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let ok = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
         if ok {
             Ok(ItemId(s.to_string()))
         } else {
-            Err(format!(
-                "题号“{s}”无效：只能由字母、数字、-、_、. 组成，长度 1–64"
-            ))
+            Err(format!("题号“{s}”无效：只能由字母、数字、-、_、. 组成，长度 1–64"))
         }
     }
 

@@ -22,9 +22,7 @@ impl Module {
     pub const COUNT: u8 = 6;
 
     pub fn new(n: i64) -> Option<Module> {
-        (1..=Self::COUNT as i64)
-            .contains(&n)
-            .then_some(Module(n as u8))
+        (1..=Self::COUNT as i64).contains(&n).then_some(Module(n as u8))
     }
 
     pub fn all() -> impl Iterator<Item = Module> {

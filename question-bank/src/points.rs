@@ -72,7 +72,11 @@ impl FromStr for Points {
             Some(rest) => (true, rest.to_string()),
             None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
         };
-        let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let (int, frac) = match t.split_once('.') {
+            Some((_, "")) => return Err(err()),
+            Some(parts) => parts,
+            None => (t.as_str(), ""),
+        };
         if int.is_empty()
             || !int.bytes().all(|b| b.is_ascii_digit())
             || frac.len() > 2
@@ -144,10 +148,7 @@ impl Serialize for Points {
         if self.is_whole() {
             s.serialize_i64(self.0 / Self::SCALE)
         } else {
-            let n: serde_json::Number = self
-                .to_string()
-                .parse()
-                .map_err(serde::ser::Error::custom)?;
+            let n: serde_json::Number = self.to_string().parse().map_err(serde::ser::Error::custom)?;
             n.serialize(s)
         }
     }
@@ -191,10 +192,7 @@ mod tests {
             assert_eq!(serde_json::from_str::<Points>(&json).unwrap(), p, "{json}");
         }
         assert_eq!(serde_json::to_string(&Points::whole(2)).unwrap(), "2");
-        assert_eq!(
-            serde_json::to_string(&Points::from_hundredths(1275)).unwrap(),
-            "12.75"
-        );
+        assert_eq!(serde_json::to_string(&Points::from_hundredths(1275)).unwrap(), "12.75");
     }
 
     #[test]

@@ -28,9 +28,7 @@ pub fn synth_bank(blueprint: &Blueprint, n: u32) -> Vec<(String, String)> {
                 let id = format!("SY{m}-{tag}-{i:06}");
                 let key = match kind {
                     ChoiceKind::Single => ["A", "B", "C", "D"][(i as usize) % 4].to_string(),
-                    ChoiceKind::Multi => {
-                        ["AB", "BCD", "ACD", "ABD", "CD"][(i as usize) % 5].to_string()
-                    }
+                    ChoiceKind::Multi => ["AB", "BCD", "ACD", "ABD", "CD"][(i as usize) % 5].to_string(),
                 };
                 let kind_name = match kind {
                     ChoiceKind::Single => "single",
@@ -70,8 +68,7 @@ mod tests {
     #[test]
     fn a_synthetic_bank_is_valid_and_keeps_the_distribution() {
         let bp = Blueprint::cmq_2010();
-        let bank =
-            Bank::from_files(&synth_bank(&bp, 750)).expect("synthetic bank passes the checks");
+        let bank = Bank::from_files(&synth_bank(&bp, 750)).expect("synthetic bank passes the checks");
         assert!(bank.items.len() >= 750, "{} items", bank.items.len());
         let count = |k: ItemKind| bank.items.iter().filter(|i| i.kind() == k).count();
         assert_eq!(count(ItemKind::Single), 500);

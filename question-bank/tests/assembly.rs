@@ -19,6 +19,7 @@ fn demo_dir() -> PathBuf {
 
 /// The demo bank, loaded once for all cases.
 static DEMO: LazyLock<Bank> = LazyLock::new(|| Bank::load(&demo_dir()).expect("the demo bank loads"));
+static DEMO_HASH: LazyLock<String> = LazyLock::new(|| DEMO.content_hash());
 static BP: LazyLock<Blueprint> = LazyLock::new(Blueprint::cmq_2010);
 
 /// `bank.toml` first, then `items/*.toml` in name order, as `Bank::from_files` expects.
@@ -48,11 +49,19 @@ fn choice_parts(bank: &Bank, id: &ItemId) -> (ChoiceKind, Vec<String>, Vec<Label
 }
 
 /// Everything one paper must satisfy, whatever the seed and form.
-fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32) -> Result<(), TestCaseError> {
+/// `bank_hash` is `bank.content_hash()`, computed once by the caller.
+fn check_paper(
+    bank: &Bank,
+    bank_hash: &str,
+    bp: &Blueprint,
+    paper: &Paper,
+    seed: u64,
+    form: u32,
+) -> Result<(), TestCaseError> {
     prop_assert_eq!(paper.seed, seed);
     prop_assert_eq!(paper.form, form);
     prop_assert_eq!(&paper.blueprint, &bp.id);
-    prop_assert_eq!(&paper.bank_hash, &bank.content_hash());
+    prop_assert_eq!(paper.bank_hash.as_str(), bank_hash);
 
     // The exact section / module layout: singles then multis, modules 1–6 in order within each
     // section, each module × kind cell exactly as many items as the blueprint says.
@@ -63,7 +72,12 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
         }
     }
     let layout: Vec<(ChoiceKind, u8)> = paper.objective.iter().map(|i| (i.kind, i.module.number())).collect();
-    prop_assert_eq!(&layout, &expected_layout, "section/module layout of paper {}", &paper.paper_id);
+    prop_assert_eq!(
+        &layout,
+        &expected_layout,
+        "section/module layout of paper {}",
+        &paper.paper_id
+    );
 
     let mut cells: BTreeMap<(u8, ChoiceKind), u32> = BTreeMap::new();
     for i in &paper.objective {
@@ -72,7 +86,12 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
     let expected_cells: BTreeMap<(u8, ChoiceKind), u32> = bp
         .modules
         .iter()
-        .flat_map(|r| [((r.module.number(), ChoiceKind::Single), r.single), ((r.module.number(), ChoiceKind::Multi), r.multi)])
+        .flat_map(|r| {
+            [
+                ((r.module.number(), ChoiceKind::Single), r.single),
+                ((r.module.number(), ChoiceKind::Multi), r.multi),
+            ]
+        })
         .filter(|&(_, n)| n > 0)
         .collect();
     prop_assert_eq!(&cells, &expected_cells);
@@ -85,7 +104,12 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
     // No item twice on one paper (objective or open).
     let ids: Vec<&ItemId> = paper.item_ids().collect();
     let distinct: HashSet<&ItemId> = ids.iter().copied().collect();
-    prop_assert_eq!(distinct.len(), ids.len(), "an item is repeated on paper {}", &paper.paper_id);
+    prop_assert_eq!(
+        distinct.len(),
+        ids.len(),
+        "an item is repeated on paper {}",
+        &paper.paper_id
+    );
     prop_assert_eq!(ids.len(), 75);
 
     for pi in &paper.objective {
@@ -104,7 +128,10 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
         let (_, bank_options, bank_key) = choice_parts(bank, &pi.item_id);
         // Labels are A, B, C … in printed order.
         let labels: Vec<Label> = pi.options.iter().map(|o| o.label).collect();
-        prop_assert_eq!(labels, (0..bank_options.len()).map(Label::from_index).collect::<Vec<_>>());
+        prop_assert_eq!(
+            labels,
+            (0..bank_options.len()).map(Label::from_index).collect::<Vec<_>>()
+        );
         // The options are a permutation of the bank item's options …
         let mut printed: Vec<&str> = pi.options.iter().map(|o| o.text.as_str()).collect();
         let mut authored: Vec<&str> = bank_options.iter().map(String::as_str).collect();
@@ -114,22 +141,47 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
         // … and each `source` label points back at the same text in the bank.
         let mut sources: Vec<usize> = Vec::new();
         for o in &pi.options {
-            prop_assert_eq!(&o.text, &bank_options[o.source.index()], "source of option {} of {}", o.label, &pi.item_id);
+            prop_assert_eq!(
+                &o.text,
+                &bank_options[o.source.index()],
+                "source of option {} of {}",
+                o.label,
+                &pi.item_id
+            );
             sources.push(o.source.index());
         }
         sources.sort_unstable();
         prop_assert_eq!(sources, (0..bank_options.len()).collect::<Vec<_>>());
 
         // The paper's key marks exactly the options whose text is correct in the bank.
-        prop_assert!(pi.key.windows(2).all(|w| w[0] < w[1]), "key of {} is not sorted/unique", &pi.item_id);
+        prop_assert!(
+            pi.key.windows(2).all(|w| w[0] < w[1]),
+            "key of {} is not sorted/unique",
+            &pi.item_id
+        );
         let keyed: BTreeSet<&str> = pi.key.iter().map(|l| pi.options[l.index()].text.as_str()).collect();
         let correct: BTreeSet<&str> = bank_key.iter().map(|l| bank_options[l.index()].as_str()).collect();
-        prop_assert_eq!(keyed, correct, "key of {} no longer marks the correct options", &pi.item_id);
+        prop_assert_eq!(
+            keyed,
+            correct,
+            "key of {} no longer marks the correct options",
+            &pi.item_id
+        );
         match pi.kind {
             ChoiceKind::Single => prop_assert_eq!(pi.key.len(), 1),
             ChoiceKind::Multi => prop_assert!(pi.key.len() >= 2),
         }
     }
+
+    // Options really are shuffled: with 70 items, all in authored order means no shuffling.
+    prop_assert!(
+        paper
+            .objective
+            .iter()
+            .any(|i| i.options.iter().any(|o| o.label != o.source)),
+        "no option of paper {} moved",
+        &paper.paper_id
+    );
 
     prop_assert_eq!(paper.open.len(), bp.open.offered as usize);
     prop_assert_eq!(paper.open.len(), 5);
@@ -151,7 +203,12 @@ fn check_paper(bank: &Bank, bp: &Blueprint, paper: &Paper, seed: u64, form: u32)
 
 /// Exposure across K forms: counted correctly, summing to K × needed per cell, and as even as
 /// the bank allows (within one of each other inside a cell).
-fn check_exposure(bank: &Bank, bp: &Blueprint, papers: &[Paper], exposure: &BTreeMap<ItemId, u32>) -> Result<(), TestCaseError> {
+fn check_exposure(
+    bank: &Bank,
+    bp: &Blueprint,
+    papers: &[Paper],
+    exposure: &BTreeMap<ItemId, u32>,
+) -> Result<(), TestCaseError> {
     let forms = papers.len() as u32;
     let mut used: BTreeMap<ItemId, u32> = bank.active().map(|i| (i.id.clone(), 0)).collect();
     for p in papers {
@@ -174,8 +231,22 @@ fn check_exposure(bank: &Bank, bp: &Blueprint, papers: &[Paper], exposure: &BTre
             .map(|i| exposure[&i.id])
             .collect();
         let (min, max) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
-        prop_assert!(max - min <= 1, "cell {:?} × {:?}: exposure ranges {}..={} over {} forms", module, kind, min, max, forms);
-        prop_assert_eq!(counts.iter().sum::<u32>(), forms * needed, "cell {:?} × {:?}", module, kind);
+        prop_assert!(
+            max - min <= 1,
+            "cell {:?} × {:?}: exposure ranges {}..={} over {} forms",
+            module,
+            kind,
+            min,
+            max,
+            forms
+        );
+        prop_assert_eq!(
+            counts.iter().sum::<u32>(),
+            forms * needed,
+            "cell {:?} × {:?}",
+            module,
+            kind
+        );
     }
     Ok(())
 }
@@ -189,7 +260,7 @@ proptest! {
         let assembly = assemble(bank, bp, seed, forms).expect("the demo bank can fill the blueprint");
         prop_assert_eq!(assembly.papers.len(), forms as usize);
         for (f, paper) in assembly.papers.iter().enumerate() {
-            check_paper(bank, bp, paper, seed, f as u32 + 1)?;
+            check_paper(bank, &DEMO_HASH, bp, paper, seed, f as u32 + 1)?;
         }
         check_exposure(bank, bp, &assembly.papers, &assembly.exposure)?;
     }
@@ -225,11 +296,11 @@ proptest! {
                 continue;
             }
             let pb = &assemble(&DEMO, &BP, other, 1).unwrap().papers[0];
-            // Compare the content only: the seed and paper id differ anyway.
-            prop_assert!(
-                pa.objective != pb.objective || pa.open != pb.open,
-                "seeds {} and {} drew the same paper", a, other
-            );
+            // Compare the draw itself (which items, in which order), not the seed or paper id,
+            // which differ anyway: the seed must drive the item selection, not only the options.
+            let ids_a: Vec<&ItemId> = pa.item_ids().collect();
+            let ids_b: Vec<&ItemId> = pb.item_ids().collect();
+            prop_assert_ne!(ids_a, ids_b, "seeds {} and {} drew the same items", a, other);
         }
     }
 }
@@ -273,7 +344,11 @@ fn changing_a_stem_changes_the_bank_hash_and_only_that_items_hash() {
     let changed = Bank::from_files(&edited).unwrap();
 
     assert_ne!(original.get(&target).unwrap().stem, changed.get(&target).unwrap().stem);
-    assert_ne!(original.content_hash(), changed.content_hash(), "bank hash ignores a stem edit");
+    assert_ne!(
+        original.content_hash(),
+        changed.content_hash(),
+        "bank hash ignores a stem edit"
+    );
     assert_ne!(
         original.get(&target).unwrap().content_hash(),
         changed.get(&target).unwrap().content_hash(),
@@ -282,7 +357,12 @@ fn changing_a_stem_changes_the_bank_hash_and_only_that_items_hash() {
     for (a, b) in original.items.iter().zip(&changed.items) {
         assert_eq!(a.id, b.id);
         if a.id != target {
-            assert_eq!(a.content_hash(), b.content_hash(), "{} changed although it was not edited", a.id);
+            assert_eq!(
+                a.content_hash(),
+                b.content_hash(),
+                "{} changed although it was not edited",
+                a.id
+            );
         }
     }
     // The bank hash is in every paper, so a paper from the old content can be told apart.
@@ -305,7 +385,10 @@ fn retiring_an_item_changes_the_bank_hash_but_not_the_item_hash() {
     let changed = Bank::from_files(&edited).unwrap();
     assert!(!changed.get(&target).unwrap().is_active());
     assert_ne!(original.content_hash(), changed.content_hash());
-    assert_eq!(original.get(&target).unwrap().content_hash(), changed.get(&target).unwrap().content_hash());
+    assert_eq!(
+        original.get(&target).unwrap().content_hash(),
+        changed.get(&target).unwrap().content_hash()
+    );
 }
 
 /// A small bank: for each `(module, kind, status, count)` that many items, plus `bank.toml`.
@@ -330,7 +413,10 @@ fn small_bank(cells: &[(u8, &str, &str, u32)]) -> Vec<(String, String)> {
         }
     }
     vec![
-        ("bank.toml".to_string(), "id = \"small\"\nname = \"小题库\"\n".to_string()),
+        (
+            "bank.toml".to_string(),
+            "id = \"small\"\nname = \"小题库\"\n".to_string(),
+        ),
         ("items/all.toml".to_string(), items),
     ]
 }
@@ -349,7 +435,10 @@ fn exact_cells() -> Vec<(u8, &'static str, &'static str, u32)> {
 
 #[test]
 fn a_bank_without_active_module_3_multis_is_refused_naming_the_cell() {
-    let mut cells: Vec<_> = exact_cells().into_iter().filter(|c| !(c.0 == 3 && c.1 == "multi")).collect();
+    let mut cells: Vec<_> = exact_cells()
+        .into_iter()
+        .filter(|c| !(c.0 == 3 && c.1 == "multi"))
+        .collect();
     // Module-3 multis exist, but none is active.
     cells.push((3, "multi", "draft", 2));
     cells.push((3, "multi", "retired", 1));
@@ -360,10 +449,21 @@ fn a_bank_without_active_module_3_multis_is_refused_naming_the_cell() {
     };
     assert_eq!(
         shortages,
-        &[Shortage { module: Module::new(3), kind: ItemKind::Multi, needed: 1, active: 0 }]
+        &[Shortage {
+            module: Module::new(3),
+            kind: ItemKind::Multi,
+            needed: 1,
+            active: 0
+        }]
     );
     let message = err.to_string();
-    for part in ["题库不足以组卷", "模块3 卓越绩效模式", "多选题", "需要 1 道", "只有 0 道"] {
+    for part in [
+        "题库不足以组卷",
+        "模块3 卓越绩效模式",
+        "多选题",
+        "需要 1 道",
+        "只有 0 道",
+    ] {
         assert!(message.contains(part), "{part:?} missing from: {message}");
     }
 }
@@ -383,8 +483,18 @@ fn every_short_cell_is_reported_at_once_counting_only_active_items() {
     assert_eq!(
         err,
         AssemblyError::Shortage(vec![
-            Shortage { module: Module::new(5), kind: ItemKind::Multi, needed: 6, active: 4 },
-            Shortage { module: None, kind: ItemKind::Open, needed: 5, active: 3 },
+            Shortage {
+                module: Module::new(5),
+                kind: ItemKind::Multi,
+                needed: 6,
+                active: 4
+            },
+            Shortage {
+                module: None,
+                kind: ItemKind::Open,
+                needed: 5,
+                active: 3
+            },
         ])
     );
     let message = err.to_string();
@@ -402,7 +512,7 @@ fn an_exactly_sufficient_bank_uses_every_active_item_once_per_form_and_never_a_d
     let bank = Bank::from_files(&small_bank(&cells)).unwrap();
     let assembly = assemble(&bank, &BP, 99, 3).unwrap();
     for (f, paper) in assembly.papers.iter().enumerate() {
-        check_paper(&bank, &BP, paper, 99, f as u32 + 1).unwrap();
+        check_paper(&bank, &bank.content_hash(), &BP, paper, 99, f as u32 + 1).unwrap();
         assert!(paper.item_ids().all(|id| bank.get(id).unwrap().is_active()));
     }
     assert_eq!(assembly.exposure.len(), 75, "exposure lists the active items only");

@@ -33,7 +33,8 @@ fn golden_path() -> PathBuf {
 /// The paper as the golden file stores it: pretty JSON and a trailing newline.
 fn render() -> String {
     let bank = Bank::load(&root().join("fixtures/golden-bank")).expect("the golden fixture bank loads");
-    let assembly = assemble(&bank, &Blueprint::cmq_2010(), SEED, 1).expect("the golden fixture bank fills the blueprint");
+    let assembly =
+        assemble(&bank, &Blueprint::cmq_2010(), SEED, 1).expect("the golden fixture bank fills the blueprint");
     let mut json = serde_json::to_string_pretty(&assembly.papers[0]).expect("a paper serialises");
     json.push('\n');
     json
@@ -42,7 +43,10 @@ fn render() -> String {
 fn first_difference(expected: &str, actual: &str) -> String {
     for (n, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
         if e != a {
-            return format!("first difference at line {}:\n  committed: {e}\n  now:       {a}", n + 1);
+            return format!(
+                "first difference at line {}:\n  committed: {e}\n  now:       {a}",
+                n + 1
+            );
         }
     }
     format!(

@@ -61,16 +61,29 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite:{}", dir.path().join("kaowu.db").display());
-                TestDb { url, _dir: Some(dir), pg: None }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
             }
             Backend::Postgres => {
                 let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
                 let name = format!("kaowu_t_{}", uuid::Uuid::new_v4().simple());
                 sqlx::any::install_default_drivers();
-                let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
-                TestDb { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    pg: Some((admin, name)),
+                }
             }
         }
     }
@@ -79,7 +92,11 @@ impl TestDb {
     pub async fn drop_db(&self) {
         if let Some((admin, name)) = &self.pg {
             if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
             }
         }
     }
@@ -106,9 +123,13 @@ impl TestApp {
 
     /// A server on an existing database (e.g. to restart on the same data).
     pub async fn spawn_on(db: TestDb, clock: Clock) -> TestApp {
+        // Server errors show up in the failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
         let store = Store::open(&db.url).await.expect("open store");
         let exam = Exam::new(store.clone(), clock.clone());
-        let demo = kaowu::demo::ensure_demo(&store, clock.now_ms()).await.expect("demo event");
+        let demo = kaowu::demo::ensure_demo(&store, clock.now_ms())
+            .await
+            .expect("demo event");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
@@ -120,7 +141,16 @@ impl TestApp {
             .await
             .expect("server");
         });
-        TestApp { addr, clock, exam, store, event_id: demo.event_id, db, shutdown: Some(tx), server }
+        TestApp {
+            addr,
+            clock,
+            exam,
+            store,
+            event_id: demo.event_id,
+            db,
+            shutdown: Some(tx),
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -128,19 +158,32 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        Client { http: reqwest::Client::builder().cookie_store(true).build().expect("client"), base: format!("http://{}", self.addr) }
+        Client {
+            http: reqwest::Client::builder().cookie_store(true).build().expect("client"),
+            base: format!("http://{}", self.addr),
+        }
     }
 
     pub async fn candidate(&self, ticket: &str) -> Client {
         let c = self.client();
-        let (status, body) = c.post("/api/login", serde_json::json!({ "ticket": ticket, "password": DEMO_PASSWORD })).await;
+        let (status, body) = c
+            .post(
+                "/api/login",
+                serde_json::json!({ "ticket": ticket, "password": DEMO_PASSWORD }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "candidate login: {body}");
         c
     }
 
     pub async fn staff(&self, username: &str) -> Client {
         let c = self.client();
-        let (status, body) = c.post("/api/login", serde_json::json!({ "username": username, "password": DEMO_PASSWORD })).await;
+        let (status, body) = c
+            .post(
+                "/api/login",
+                serde_json::json!({ "username": username, "password": DEMO_PASSWORD }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "staff login: {body}");
         c
     }
@@ -177,7 +220,13 @@ impl TestApp {
 
 pub fn url_escape(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -190,7 +239,12 @@ pub struct Client {
 
 impl Client {
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
         Self::read(r).await
     }
 
@@ -205,12 +259,24 @@ impl Client {
 
     /// The raw body text, for scanning what actually went over the wire.
     pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
         (r.status(), r.text().await.expect("body"))
     }
 
     pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> (StatusCode, String) {
-        let r = self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body).send().await.expect("request");
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
         (r.status(), r.text().await.expect("body"))
     }
 
@@ -222,12 +288,70 @@ impl Client {
     }
 
     pub async fn save(&self, seq: i64, slot: &str, value: &str) -> (StatusCode, Value) {
-        self.post("/api/candidate/saves", serde_json::json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] })).await
+        self.post(
+            "/api/candidate/saves",
+            serde_json::json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] }),
+        )
+        .await
     }
 
     pub async fn answers(&self) -> Value {
         let (status, body) = self.get("/api/candidate/answers").await;
         assert_eq!(status, StatusCode::OK, "answers: {body}");
         body["answers"].clone()
+    }
+}
+
+impl TestApp {
+    /// A server on an existing database at a given address: a server that went away (see
+    /// [`TestApp::stop`]) comes back where browsers expect it. Retries while the port is still
+    /// being released.
+    pub async fn spawn_at(db: TestDb, clock: Clock, addr: SocketAddr) -> TestApp {
+        let store = Store::open(&db.url).await.expect("open store");
+        let exam = Exam::new(store.clone(), clock.clone());
+        let demo = kaowu::demo::ensure_demo(&store, clock.now_ms())
+            .await
+            .expect("demo event");
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    eprintln!("rebinding {addr}: {e}; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot bind {addr} again: {e}"),
+            }
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(exam.clone());
+        let server = tokio::spawn(async move {
+            serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server");
+        });
+        TestApp {
+            addr,
+            clock,
+            exam,
+            store,
+            event_id: demo.event_id,
+            db,
+            shutdown: Some(tx),
+            server,
+        }
+    }
+
+    /// The store's id of a candidate, by ticket.
+    pub async fn candidate_id(&self, ticket: &str) -> i64 {
+        self.store
+            .candidate_by_ticket(ticket)
+            .await
+            .expect("candidate lookup")
+            .expect("candidate exists")
+            .id
     }
 }

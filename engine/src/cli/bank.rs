@@ -78,18 +78,12 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<Outcome> {
             for (rel, text) in &files {
                 let path = out.join(rel);
                 if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("无法创建目录 {}", parent.display()))?;
+                    std::fs::create_dir_all(parent).with_context(|| format!("无法创建目录 {}", parent.display()))?;
                 }
-                std::fs::write(&path, text)
-                    .with_context(|| format!("无法写入 {}", path.display()))?;
+                std::fs::write(&path, text).with_context(|| format!("无法写入 {}", path.display()))?;
             }
             let bank = Bank::load(&out).context("生成的合成题库未通过检查（这是程序缺陷）")?;
-            println!(
-                "已在 {} 生成合成题库：{} 道题。",
-                out.display(),
-                bank.items.len()
-            );
+            println!("已在 {} 生成合成题库：{} 道题。", out.display(), bank.items.len());
             Ok(Outcome::Clean)
         }
     }
@@ -119,14 +113,8 @@ pub fn coverage_table(c: &Coverage, blueprint: &Blueprint) -> String {
             r.open
         ));
     }
-    let single: (u32, u32) = c
-        .rows
-        .iter()
-        .fold((0, 0), |a, r| (a.0 + r.single.0, a.1 + r.single.1));
-    let multi: (u32, u32) = c
-        .rows
-        .iter()
-        .fold((0, 0), |a, r| (a.0 + r.multi.0, a.1 + r.multi.1));
+    let single: (u32, u32) = c.rows.iter().fold((0, 0), |a, r| (a.0 + r.single.0, a.1 + r.single.1));
+    let multi: (u32, u32) = c.rows.iter().fold((0, 0), |a, r| (a.0 + r.multi.0, a.1 + r.multi.1));
     out.push_str(&format!(
         "{}{:<16}{:<16}{}\n",
         pad("合计", 22),
@@ -139,9 +127,6 @@ pub fn coverage_table(c: &Coverage, blueprint: &Blueprint) -> String {
 
 /// Pads to a display width in terminal columns: a Chinese character takes two.
 fn pad(text: &str, columns: usize) -> String {
-    let width: usize = text
-        .chars()
-        .map(|ch| if ch.is_ascii() { 1 } else { 2 })
-        .sum();
+    let width: usize = text.chars().map(|ch| if ch.is_ascii() { 1 } else { 2 }).sum();
     format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
 }

@@ -92,11 +92,28 @@ pub enum AccountCommand {
 
 pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
     match cmd {
-        EventCommand::Create { db, name, starts_at, rooms, bank, forms, seed, multi_policy, pass_mark, blueprint } => {
+        EventCommand::Create {
+            db,
+            name,
+            starts_at,
+            rooms,
+            bank,
+            forms,
+            seed,
+            multi_policy,
+            pass_mark,
+            blueprint,
+        } => {
             let blueprint = load_blueprint(blueprint.as_deref())?;
-            let starts = OffsetDateTime::parse(&starts_at, &Rfc3339).with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
-            let multi_policy = MultiPolicy::parse(&multi_policy).with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
-            let bank = if bank == "demo" { crate::demo::bank() } else { Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))? };
+            let starts = OffsetDateTime::parse(&starts_at, &Rfc3339)
+                .with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
+            let multi_policy = MultiPolicy::parse(&multi_policy)
+                .with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
+            let bank = if bank == "demo" {
+                crate::demo::bank()
+            } else {
+                Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))?
+            };
             let store = Store::open(&db.database).await?;
             let spec = EventSpec {
                 name,
@@ -108,12 +125,23 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 pass_mark,
             };
             let id = create_event(&store, &bank, &blueprint, &spec, now_ms()).await?;
-            println!("已创建考试 {id}：{}（题库 {}，{} 道有效题目已冻结）。", spec.name, bank.id, bank.active().count());
+            println!(
+                "已创建考试 {id}：{}（题库 {}，{} 道有效题目已冻结）。",
+                spec.name,
+                bank.id,
+                bank.active().count()
+            );
         }
         EventCommand::List { db } => {
             let store = Store::open(&db.database).await?;
             for e in store.events().await? {
-                println!("{}\t{}\t题库 {}\t考生 {} 人", e.id, e.name, e.bank_id, store.roster_size(e.id).await?);
+                println!(
+                    "{}\t{}\t题库 {}\t考生 {} 人",
+                    e.id,
+                    e.name,
+                    e.bank_id,
+                    store.roster_size(e.id).await?
+                );
             }
         }
     }
@@ -121,20 +149,38 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
 }
 
 pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
-    let RosterCommand::Import { db, event, csv, passwords_out } = cmd;
-    let text = std::fs::read_to_string(&csv).with_context(|| format!("无法读取 {}（须为 UTF-8 编码）", csv.display()))?;
+    let RosterCommand::Import {
+        db,
+        event,
+        csv,
+        passwords_out,
+    } = cmd;
+    let text =
+        std::fs::read_to_string(&csv).with_context(|| format!("无法读取 {}（须为 UTF-8 编码）", csv.display()))?;
     if passwords_out.exists() {
         anyhow::bail!("{} 已存在，不会覆盖（密码清单只生成一次）", passwords_out.display());
     }
     let store = Store::open(&db.database).await?;
-    let issued = import_roster(&store, event, &text).await.with_context(|| format!("{} 未导入", csv.display()))?;
-    std::fs::write(&passwords_out, passwords_csv(&issued)).with_context(|| format!("无法写入 {}", passwords_out.display()))?;
-    println!("已导入 {} 名考生；密码清单已写入 {}。", issued.len(), passwords_out.display());
+    let issued = import_roster(&store, event, &text)
+        .await
+        .with_context(|| format!("{} 未导入", csv.display()))?;
+    std::fs::write(&passwords_out, passwords_csv(&issued))
+        .with_context(|| format!("无法写入 {}", passwords_out.display()))?;
+    println!(
+        "已导入 {} 名考生；密码清单已写入 {}。",
+        issued.len(),
+        passwords_out.display()
+    );
     Ok(())
 }
 
 pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
-    let AccountCommand::Add { db, username, name, role } = cmd;
+    let AccountCommand::Add {
+        db,
+        username,
+        name,
+        role,
+    } = cmd;
     if !["office", "proctor", "grader", "chief"].contains(&role.as_str()) {
         anyhow::bail!("角色“{role}”无效，应为 office、proctor、grader 或 chief");
     }

@@ -41,8 +41,7 @@ pub fn load_blueprint(path: Option<&Path>) -> anyhow::Result<Blueprint> {
     match path {
         None => Ok(Blueprint::cmq_2010()),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("无法读取蓝图 {}", p.display()))?;
+            let text = std::fs::read_to_string(p).with_context(|| format!("无法读取蓝图 {}", p.display()))?;
             Blueprint::parse(&text).with_context(|| format!("蓝图 {} 有误", p.display()))
         }
     }

@@ -23,7 +23,11 @@ pub struct PaperShape {
 impl PaperShape {
     pub fn of(paper: &Paper, open_answered: u32) -> PaperShape {
         PaperShape {
-            objective: paper.objective.iter().map(|i| (i.kind, i.options.len() as u8)).collect(),
+            objective: paper
+                .objective
+                .iter()
+                .map(|i| (i.kind, i.options.len() as u8))
+                .collect(),
             open_offered: paper.open.len() as u32,
             open_answered,
         }
@@ -78,7 +82,10 @@ impl PaperShape {
         if let Some(n) = name.strip_prefix("open-") {
             let no: u32 = n.parse().map_err(|_| unknown())?;
             if no == 0 || no > self.open_offered {
-                return Err(SaveError::NoSuchOpen { no, offered: self.open_offered });
+                return Err(SaveError::NoSuchOpen {
+                    no,
+                    offered: self.open_offered,
+                });
             }
             return Ok(Slot::OpenText(no));
         }
@@ -100,7 +107,11 @@ impl PaperShape {
                 for c in value.chars().filter(|c| !c.is_whitespace() && *c != ',') {
                     let label = Label::from_char(c)
                         .filter(|l| l.index() < count as usize)
-                        .ok_or_else(|| SaveError::NoSuchOption { no, label: c.to_string(), last })?;
+                        .ok_or_else(|| SaveError::NoSuchOption {
+                            no,
+                            label: c.to_string(),
+                            last,
+                        })?;
                     if labels.contains(&label) {
                         return Err(SaveError::Repeated(c.to_string()));
                     }
@@ -117,21 +128,30 @@ impl PaperShape {
                 chosen.sort();
                 for (i, &no) in chosen.iter().enumerate() {
                     if no == 0 || no > self.open_offered {
-                        return Err(SaveError::NoSuchOpen { no, offered: self.open_offered });
+                        return Err(SaveError::NoSuchOpen {
+                            no,
+                            offered: self.open_offered,
+                        });
                     }
                     if i > 0 && chosen[i - 1] == no {
                         return Err(SaveError::Repeated(no.to_string()));
                     }
                 }
                 if chosen.len() > self.open_answered as usize {
-                    return Err(SaveError::TooManyOpen { max: self.open_answered, count: chosen.len() });
+                    return Err(SaveError::TooManyOpen {
+                        max: self.open_answered,
+                        count: chosen.len(),
+                    });
                 }
                 Ok(chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
             }
             Slot::OpenText(_) => {
                 let chars = value.chars().count();
                 if chars > MAX_OPEN_CHARS {
-                    return Err(SaveError::TooLong { chars, max: MAX_OPEN_CHARS });
+                    return Err(SaveError::TooLong {
+                        chars,
+                        max: MAX_OPEN_CHARS,
+                    });
                 }
                 Ok(value.to_string())
             }
@@ -142,12 +162,21 @@ impl PaperShape {
 /// Text may be written only for a chosen open question (so a fourth can never be answered);
 /// clearing is always allowed.
 pub fn open_text_allowed(no: u32, value: &str, chosen: &[u32]) -> Result<(), SaveError> {
-    if value.is_empty() || chosen.contains(&no) { Ok(()) } else { Err(SaveError::OpenNotChosen(no)) }
+    if value.is_empty() || chosen.contains(&no) {
+        Ok(())
+    } else {
+        Err(SaveError::OpenNotChosen(no))
+    }
 }
 
 /// `"1,3,5"` → `[1, 3, 5]`; `""` → `[]`.
 pub fn parse_open_choice(value: &str) -> Result<Vec<u32>, std::num::ParseIntError> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect()
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect()
 }
 
 #[cfg(test)]
@@ -167,9 +196,22 @@ mod tests {
         let s = shape();
         assert_eq!(s.normalise(Slot::Objective(2), "DA C").unwrap(), "ACD");
         assert_eq!(s.normalise(Slot::Objective(1), "").unwrap(), "", "clearing is allowed");
-        assert_eq!(s.normalise(Slot::Objective(1), "E"), Err(SaveError::NoSuchOption { no: 1, label: "E".into(), last: 'D' }));
-        assert_eq!(s.normalise(Slot::Objective(1), "AB"), Err(SaveError::SingleTakesOne { no: 1 }));
-        assert_eq!(s.normalise(Slot::Objective(2), "AA"), Err(SaveError::Repeated("A".into())));
+        assert_eq!(
+            s.normalise(Slot::Objective(1), "E"),
+            Err(SaveError::NoSuchOption {
+                no: 1,
+                label: "E".into(),
+                last: 'D'
+            })
+        );
+        assert_eq!(
+            s.normalise(Slot::Objective(1), "AB"),
+            Err(SaveError::SingleTakesOne { no: 1 })
+        );
+        assert_eq!(
+            s.normalise(Slot::Objective(2), "AA"),
+            Err(SaveError::Repeated("A".into()))
+        );
     }
 
     #[test]
@@ -186,13 +228,29 @@ mod tests {
     fn at_most_three_open_questions_and_text_only_for_chosen_ones() {
         let s = shape();
         assert_eq!(s.normalise(Slot::OpenChoice, "5,1,3").unwrap(), "1,3,5");
-        assert_eq!(s.normalise(Slot::OpenChoice, "1,2,3,4"), Err(SaveError::TooManyOpen { max: 3, count: 4 }));
+        assert_eq!(
+            s.normalise(Slot::OpenChoice, "1,2,3,4"),
+            Err(SaveError::TooManyOpen { max: 3, count: 4 })
+        );
         assert_eq!(open_text_allowed(2, "答", &[1, 3]), Err(SaveError::OpenNotChosen(2)));
         assert_eq!(open_text_allowed(3, "答", &[1, 3]), Ok(()));
-        assert_eq!(open_text_allowed(2, "", &[1, 3]), Ok(()), "clearing an unchosen answer is fine");
+        assert_eq!(
+            open_text_allowed(2, "", &[1, 3]),
+            Ok(()),
+            "clearing an unchosen answer is fine"
+        );
         assert_eq!(s.normalise(Slot::OpenText(3), "答").unwrap(), "答");
         let long: String = "质".repeat(MAX_OPEN_CHARS + 1);
-        assert_eq!(s.normalise(Slot::OpenText(3), &long), Err(SaveError::TooLong { chars: MAX_OPEN_CHARS + 1, max: MAX_OPEN_CHARS }));
-        assert!(s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS)).is_ok(), "the limit itself is allowed");
+        assert_eq!(
+            s.normalise(Slot::OpenText(3), &long),
+            Err(SaveError::TooLong {
+                chars: MAX_OPEN_CHARS + 1,
+                max: MAX_OPEN_CHARS
+            })
+        );
+        assert!(
+            s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS)).is_ok(),
+            "the limit itself is allowed"
+        );
     }
 }

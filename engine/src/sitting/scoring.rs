@@ -68,14 +68,21 @@ pub fn score_objective(paper: &Paper, responses: &BTreeMap<u32, String>, policy:
                     (ChoiceKind::Single, _) | (ChoiceKind::Multi, MultiPolicy::Exact) => Points::ZERO,
                     (ChoiceKind::Multi, MultiPolicy::Partial) => {
                         if response.chars().all(|c| key.contains(c)) {
-                            PARTIAL_PER_OPTION.times(response.chars().count() as i64).min(item.points)
+                            PARTIAL_PER_OPTION
+                                .times(response.chars().count() as i64)
+                                .min(item.points)
                         } else {
                             Points::ZERO
                         }
                     }
                 }
             };
-            ItemScore { no: item.no, item_id: item.item_id.to_string(), response, points }
+            ItemScore {
+                no: item.no,
+                item_id: item.item_id.to_string(),
+                response,
+                points,
+            }
         })
         .collect();
     let total = items.iter().map(|i| i.points).sum();
@@ -95,7 +102,13 @@ mod tests {
             kind,
             points: Blueprint::cmq_2010().points_for(kind.into()),
             stem: "题干".into(),
-            options: (0..5).map(|i| OptionText { label: Label::from_index(i), text: format!("选项{i}"), source: Label::from_index(i) }).collect(),
+            options: (0..5)
+                .map(|i| OptionText {
+                    label: Label::from_index(i),
+                    text: format!("选项{i}"),
+                    source: Label::from_index(i),
+                })
+                .collect(),
             key: key.chars().map(|c| Label::from_char(c).unwrap()).collect(),
             item_hash: question_bank::ContentHash("h".into()),
         };
@@ -105,19 +118,30 @@ mod tests {
             form: 1,
             blueprint: "cmq-2010".into(),
             bank_hash: "b".into(),
-            objective: vec![item(1, ChoiceKind::Single, "B"), item(2, ChoiceKind::Multi, "ACD"), item(3, ChoiceKind::Multi, "AB")],
+            objective: vec![
+                item(1, ChoiceKind::Single, "B"),
+                item(2, ChoiceKind::Multi, "ACD"),
+                item(3, ChoiceKind::Multi, "AB"),
+            ],
             open: vec![],
         }
     }
 
     fn score(policy: MultiPolicy, answers: &[(u32, &str)]) -> Vec<String> {
         let responses = answers.iter().map(|(n, v)| (*n, v.to_string())).collect();
-        score_objective(&paper(), &responses, policy).items.iter().map(|i| i.points.to_string()).collect()
+        score_objective(&paper(), &responses, policy)
+            .items
+            .iter()
+            .map(|i| i.points.to_string())
+            .collect()
     }
 
     #[test]
     fn exact_policy() {
-        assert_eq!(score(MultiPolicy::Exact, &[(1, "B"), (2, "ACD"), (3, "A")]), ["1", "2", "0"]);
+        assert_eq!(
+            score(MultiPolicy::Exact, &[(1, "B"), (2, "ACD"), (3, "A")]),
+            ["1", "2", "0"]
+        );
         assert_eq!(score(MultiPolicy::Exact, &[(1, "C"), (2, "ACDE")]), ["0", "0", "0"]);
     }
 
@@ -126,13 +150,26 @@ mod tests {
         assert_eq!(score(MultiPolicy::Partial, &[(2, "A"), (3, "A")]), ["0", "0.5", "0.5"]);
         assert_eq!(score(MultiPolicy::Partial, &[(2, "AC")]), ["0", "1", "0"]);
         assert_eq!(score(MultiPolicy::Partial, &[(2, "ACD"), (3, "AB")]), ["0", "2", "2"]);
-        assert_eq!(score(MultiPolicy::Partial, &[(2, "ACE"), (3, "ABC")]), ["0", "0", "0"], "a wrong option gives 0");
-        assert_eq!(score(MultiPolicy::Partial, &[(1, "B")]), ["1", "0", "0"], "single choice is never partial");
+        assert_eq!(
+            score(MultiPolicy::Partial, &[(2, "ACE"), (3, "ABC")]),
+            ["0", "0", "0"],
+            "a wrong option gives 0"
+        );
+        assert_eq!(
+            score(MultiPolicy::Partial, &[(1, "B")]),
+            ["1", "0", "0"],
+            "single choice is never partial"
+        );
     }
 
     #[test]
     fn total_is_exact() {
-        let responses = [(1, "B".to_string()), (2, "A".to_string()), (3, "AB".to_string())].into_iter().collect();
-        assert_eq!(score_objective(&paper(), &responses, MultiPolicy::Partial).total, Points::from_hundredths(350));
+        let responses = [(1, "B".to_string()), (2, "A".to_string()), (3, "AB".to_string())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            score_objective(&paper(), &responses, MultiPolicy::Partial).total,
+            Points::from_hundredths(350)
+        );
     }
 }

@@ -55,7 +55,13 @@ pub struct Timer {
 
 impl Timer {
     pub fn start(now: i64, base_ms: i64) -> Timer {
-        Timer { started_ms: now, base_ms, extra_ms: 0, paused_total_ms: 0, paused_since_ms: None }
+        Timer {
+            started_ms: now,
+            base_ms,
+            extra_ms: 0,
+            paused_total_ms: 0,
+            paused_since_ms: None,
+        }
     }
 
     /// The moment time runs out, or `None` while paused (the clock is stopped).

@@ -39,6 +39,7 @@ pub struct EventRow {
     pub multi_policy: MultiPolicy,
     pub pass_mark: i64,
     pub published: bool,
+    pub released_ms: Option<i64>,
 }
 
 /// One candidate of a roster, checked, with the password hash already computed.
@@ -66,12 +67,17 @@ fn event_from_row(r: &AnyRow) -> Result<EventRow> {
         duration_ms: r.try_get("duration_ms")?,
         bank_id: r.try_get("bank_id")?,
         bank_hash: r.try_get("bank_hash")?,
-        blueprint: serde_json::from_str(&blueprint_json).map_err(|e| StoreError::Corrupt(format!("event blueprint: {e}")))?,
-        forms: (mode == "forms").then(|| r.try_get::<i64, _>("forms").map(|f| f as u32)).transpose()?,
+        blueprint: serde_json::from_str(&blueprint_json)
+            .map_err(|e| StoreError::Corrupt(format!("event blueprint: {e}")))?,
+        forms: (mode == "forms")
+            .then(|| r.try_get::<i64, _>("forms").map(|f| f as u32))
+            .transpose()?,
         seed: r.try_get::<i64, _>("seed")? as u64,
-        multi_policy: MultiPolicy::parse(&policy).ok_or_else(|| StoreError::Corrupt(format!("multi policy {policy}")))?,
+        multi_policy: MultiPolicy::parse(&policy)
+            .ok_or_else(|| StoreError::Corrupt(format!("multi policy {policy}")))?,
         pass_mark: r.try_get("pass_mark")?,
         published: r.try_get::<String, _>("status")? == "published",
+        released_ms: r.try_get("released_ms")?,
     })
 }
 
@@ -99,7 +105,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for room in &e.rooms {
-            sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2)").bind(id).bind(room).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2)")
+                .bind(id)
+                .bind(room)
+                .execute(&mut *tx)
+                .await?;
         }
         for item in items {
             sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
@@ -115,27 +125,40 @@ impl Store {
     }
 
     pub async fn event(&self, id: i64) -> Result<Option<EventRow>> {
-        let row = sqlx::query("SELECT * FROM events WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query("SELECT * FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(event_from_row).transpose()
     }
 
     pub async fn events(&self) -> Result<Vec<EventRow>> {
-        let rows = sqlx::query("SELECT * FROM events ORDER BY id").fetch_all(&self.read).await?;
+        let rows = sqlx::query("SELECT * FROM events ORDER BY id")
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(event_from_row).collect()
     }
 
     /// The items frozen into an event, in id order.
     pub async fn event_items(&self, event_id: i64) -> Result<Vec<Item>> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT item_json FROM event_items WHERE event_id = $1 ORDER BY item_id")
-            .bind(event_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(|j| serde_json::from_str(j).map_err(|e| StoreError::Corrupt(format!("frozen item: {e}")))).collect()
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT item_json FROM event_items WHERE event_id = $1 ORDER BY item_id")
+                .bind(event_id)
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| StoreError::Corrupt(format!("frozen item: {e}"))))
+            .collect()
     }
 
     pub async fn event_rooms(&self, event_id: i64) -> Result<Vec<(String, Option<i64>)>> {
-        let rows = sqlx::query("SELECT room, opened_ms FROM event_rooms WHERE event_id = $1 ORDER BY room").bind(event_id).fetch_all(&self.read).await?;
-        rows.iter().map(|r| Ok((r.try_get("room")?, r.try_get("opened_ms")?))).collect()
+        let rows = sqlx::query("SELECT room, opened_ms FROM event_rooms WHERE event_id = $1 ORDER BY room")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("room")?, r.try_get("opened_ms")?)))
+            .collect()
     }
 
     /// Tickets already taken, anywhere: a ticket number identifies one candidate at login.
@@ -143,7 +166,10 @@ impl Store {
         let mut taken = Vec::new();
         for chunk in tickets.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT ticket FROM candidates WHERE ticket IN ({})", placeholders.join(", "));
+            let sql = format!(
+                "SELECT ticket FROM candidates WHERE ticket IN ({})",
+                placeholders.join(", ")
+            );
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
             for t in chunk {
                 q = q.bind(t);
@@ -179,17 +205,24 @@ impl Store {
                 .bind(base_ms)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING")
-                .bind(event_id)
-                .bind(&r.room)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING",
+            )
+            .bind(event_id)
+            .bind(&r.room)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn roster_size(&self, event_id: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM candidates WHERE event_id = $1").bind(event_id).fetch_one(&self.read).await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM candidates WHERE event_id = $1")
+                .bind(event_id)
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 }

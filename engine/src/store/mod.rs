@@ -9,6 +9,7 @@
 //! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
 
 mod events;
+mod marking;
 mod sittings;
 mod staff;
 
@@ -20,7 +21,8 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
-pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, SubmitOutcome, Submission};
+pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkRecord, MarkingTask, MarkOutcome};
+pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +55,14 @@ pub struct Store {
     write: AnyPool,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "sittings", include_str!("../../migrations/postgres/0001_sittings.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql")),
+    (2, "marking", include_str!("../../migrations/sqlite/0002_marking.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "sittings", include_str!("../../migrations/postgres/0001_sittings.sql")),
+    (2, "marking", include_str!("../../migrations/postgres/0002_marking.sql")),
+];
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
@@ -63,7 +70,11 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         if url.starts_with("sqlite:") {
-            let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
             let options = AnyConnectOptions::from_str(&url)?;
             // Durability first: WAL with synchronous=FULL, so a committed save survives a crash
             // or power loss; busy_timeout covers readers meeting a checkpoint.
@@ -73,7 +84,11 @@ impl Store {
                 .after_connect(sqlite_pragmas)
                 .connect_with(options.clone())
                 .await?;
-            let store = Store { backend: Backend::Sqlite, read: write.clone(), write };
+            let store = Store {
+                backend: Backend::Sqlite,
+                read: write.clone(),
+                write,
+            };
             store.migrate().await?;
             let read = AnyPoolOptions::new()
                 .max_connections(8)
@@ -83,8 +98,16 @@ impl Store {
                 .await?;
             Ok(Store { read, ..store })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = AnyPoolOptions::new().max_connections(32).acquire_timeout(Duration::from_secs(60)).connect(url).await?;
-            let store = Store { backend: Backend::Postgres, read: pool.clone(), write: pool };
+            let pool = AnyPoolOptions::new()
+                .max_connections(32)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect(url)
+                .await?;
+            let store = Store {
+                backend: Backend::Postgres,
+                read: pool.clone(),
+                write: pool,
+            };
             store.migrate().await?;
             Ok(store)
         } else {
@@ -103,7 +126,15 @@ impl Store {
         };
         let migrations = list
             .iter()
-            .map(|&(version, name, sql)| Migration::new(version, name.into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)), false))
+            .map(|&(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)),
+                    false,
+                )
+            })
             .collect();
         // PostgreSQL nodes starting together take an advisory lock, so only one migrates.
         Migrator::with_migrations(migrations).run(&self.write).await?;
@@ -120,7 +151,11 @@ impl Store {
 
     /// A named setting shared by all nodes, created with `init` on first use.
     pub async fn setting_or_init(&self, name: &str, init: impl FnOnce() -> String) -> Result<String> {
-        if let Some(v) = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1").bind(name).fetch_optional(&self.read).await? {
+        if let Some(v) = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?
+        {
             return Ok(v);
         }
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
@@ -128,17 +163,26 @@ impl Store {
             .bind(init())
             .execute(&self.write)
             .await?;
-        Ok(sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(&self.write).await?)
+        Ok(
+            sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.write)
+                .await?,
+        )
     }
 }
 
-type BoxFuture<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>>;
+type BoxFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>>;
 
 /// Durability first: WAL with synchronous=FULL, so a committed save survives a crash or a power
 /// loss; busy_timeout covers readers meeting a checkpoint.
 fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
     Box::pin(async move {
-        conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;").await?;
+        conn.execute(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
         Ok(())
     })
 }

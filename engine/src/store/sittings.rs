@@ -136,7 +136,9 @@ fn refusal(state: SittingState, deadline: Option<i64>, bound: Option<&str>, sess
         SittingState::Paused => Some("考试已暂停，请等待监考老师恢复后再作答".into()),
         SittingState::Submitted => Some("已交卷，不能再修改答案".into()),
         SittingState::InProgress if deadline.is_some_and(|d| now >= d) => Some("考试时间已到，答案未保存".into()),
-        SittingState::InProgress if bound != Some(session) => Some("本场考试已转到其他机位继续，本机不能再保存答案".into()),
+        SittingState::InProgress if bound != Some(session) => {
+            Some("本场考试已转到其他机位继续，本机不能再保存答案".into())
+        }
         SittingState::InProgress => None,
     }
 }
@@ -144,17 +146,32 @@ fn refusal(state: SittingState, deadline: Option<i64>, bound: Option<&str>, sess
 impl Store {
     pub async fn sitting(&self, candidate_id: i64) -> Result<Option<SittingRow>> {
         let sql = format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(candidate_id).fetch_optional(&self.read).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(candidate_id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(sitting_from_row).transpose()
     }
 
     async fn lock_sitting(&self, tx: &mut Transaction<'static, Any>, candidate_id: i64) -> Result<Option<SittingRow>> {
-        let sql = format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1{}", self.for_update());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(candidate_id).fetch_optional(&mut **tx).await?;
+        let sql = format!(
+            "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1{}",
+            self.for_update()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(candidate_id)
+            .fetch_optional(&mut **tx)
+            .await?;
         row.as_ref().map(sitting_from_row).transpose()
     }
 
-    async fn write_timer(&self, tx: &mut Transaction<'static, Any>, candidate_id: i64, state: SittingState, t: &Timer) -> Result<()> {
+    async fn write_timer(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        candidate_id: i64,
+        state: SittingState,
+        t: &Timer,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE sittings SET state = $2, started_ms = $3, extra_ms = $4, paused_total_ms = $5, paused_since_ms = $6, deadline_ms = $7 \
              WHERE candidate_id = $1",
@@ -184,10 +201,22 @@ impl Store {
     /// Starts the clock, if the sitting has not started. Returns the sitting as it now is.
     pub async fn start_sitting(&self, candidate_id: i64, session_id: &str, now: i64) -> Result<Option<SittingRow>> {
         let mut tx = self.write.begin().await?;
-        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else { return Ok(None) };
+        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
+            return Ok(None);
+        };
         if s.state == SittingState::NotStarted {
-            self.write_timer(&mut tx, candidate_id, SittingState::InProgress, &Timer::start(now, s.base_ms)).await?;
-            sqlx::query("UPDATE sittings SET session_id = $2 WHERE candidate_id = $1").bind(candidate_id).bind(session_id).execute(&mut *tx).await?;
+            self.write_timer(
+                &mut tx,
+                candidate_id,
+                SittingState::InProgress,
+                &Timer::start(now, s.base_ms),
+            )
+            .await?;
+            sqlx::query("UPDATE sittings SET session_id = $2 WHERE candidate_id = $1")
+                .bind(candidate_id)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         self.sitting(candidate_id).await
@@ -212,7 +241,13 @@ impl Store {
             }
             let reason = match &sittings[&save.candidate_id] {
                 None => Some("找不到该考生的考试".to_string()),
-                Some(s) => refusal(s.state, s.timer.and_then(|t| t.deadline()), s.session_id.as_deref(), &save.session_id, now),
+                Some(s) => refusal(
+                    s.state,
+                    s.timer.and_then(|t| t.deadline()),
+                    s.session_id.as_deref(),
+                    &save.session_id,
+                    now,
+                ),
             };
             let mut outcome = match reason {
                 Some(reason) => SaveOutcome::Refused(reason),
@@ -220,10 +255,11 @@ impl Store {
             };
             if let (SaveOutcome::Saved, Slot::OpenText(no)) = (&outcome, save.slot) {
                 {
-                    let chosen: Option<String> = sqlx::query_scalar("SELECT value FROM answers WHERE candidate_id = $1 AND slot = 'open'")
-                        .bind(save.candidate_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let chosen: Option<String> =
+                        sqlx::query_scalar("SELECT value FROM answers WHERE candidate_id = $1 AND slot = 'open'")
+                            .bind(save.candidate_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     let chosen = parse_open_choice(chosen.as_deref().unwrap_or("")).unwrap_or_default();
                     if let Err(e) = open_text_allowed(no, &save.value, &chosen) {
                         outcome = SaveOutcome::Refused(e.to_string());
@@ -273,18 +309,35 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         rows.iter()
-            .map(|r| Ok(AnswerRow { slot: r.try_get("slot")?, value: r.try_get("value")?, seq: r.try_get("seq")?, saved_ms: r.try_get("saved_ms")? }))
+            .map(|r| {
+                Ok(AnswerRow {
+                    slot: r.try_get("slot")?,
+                    value: r.try_get("value")?,
+                    seq: r.try_get("seq")?,
+                    saved_ms: r.try_get("saved_ms")?,
+                })
+            })
             .collect()
     }
 
     /// The save history of a sitting, oldest first: (seq, slot, value, received_ms, outcome).
     pub async fn save_log(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64, String)>> {
-        let rows = sqlx::query("SELECT seq, slot, value, received_ms, outcome FROM save_log WHERE candidate_id = $1 ORDER BY id")
-            .bind(candidate_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT seq, slot, value, received_ms, outcome FROM save_log WHERE candidate_id = $1 ORDER BY id",
+        )
+        .bind(candidate_id)
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("seq")?, r.try_get("slot")?, r.try_get("value")?, r.try_get("received_ms")?, r.try_get("outcome")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("seq")?,
+                    r.try_get("slot")?,
+                    r.try_get("value")?,
+                    r.try_get("received_ms")?,
+                    r.try_get("outcome")?,
+                ))
+            })
             .collect()
     }
 
@@ -299,7 +352,9 @@ impl Store {
         score: impl FnOnce(&[AnswerRow]) -> Submission,
     ) -> Result<SubmitOutcome> {
         let mut tx = self.write.begin().await?;
-        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else { return Ok(SubmitOutcome::NotStarted) };
+        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
+            return Ok(SubmitOutcome::NotStarted);
+        };
         match s.state {
             SittingState::Submitted => return Ok(SubmitOutcome::AlreadySubmitted),
             SittingState::NotStarted => return Ok(SubmitOutcome::NotStarted),
@@ -313,7 +368,14 @@ impl Store {
             .await?;
         let answers: Vec<AnswerRow> = rows
             .iter()
-            .map(|r| Ok(AnswerRow { slot: r.try_get("slot")?, value: r.try_get("value")?, seq: r.try_get("seq")?, saved_ms: r.try_get("saved_ms")? }))
+            .map(|r| {
+                Ok(AnswerRow {
+                    slot: r.try_get("slot")?,
+                    value: r.try_get("value")?,
+                    seq: r.try_get("seq")?,
+                    saved_ms: r.try_get("saved_ms")?,
+                })
+            })
             .collect::<Result<_>>()?;
         let sub = score(&answers);
         sqlx::query(
@@ -327,14 +389,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for (no, item_id, response, points) in &sub.items {
-            sqlx::query("INSERT INTO item_results (candidate_id, no, item_id, response, points) VALUES ($1, $2, $3, $4, $5)")
-                .bind(candidate_id)
-                .bind(*no as i64)
-                .bind(item_id)
-                .bind(response)
-                .bind(*points)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO item_results (candidate_id, no, item_id, response, points) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(candidate_id)
+            .bind(*no as i64)
+            .bind(item_id)
+            .bind(response)
+            .bind(*points)
+            .execute(&mut *tx)
+            .await?;
         }
         for (open_no, item_id, body) in &sub.open {
             let answer_id: i64 = sqlx::query_scalar(
@@ -359,7 +423,9 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(SubmitOutcome::Submitted { objective_total: sub.objective_total })
+        Ok(SubmitOutcome::Submitted {
+            objective_total: sub.objective_total,
+        })
     }
 
     /// Sittings whose time has run out but which are not yet submitted.
@@ -373,11 +439,21 @@ impl Store {
 
     /// Per-item objective results of a submitted sitting: (no, item_id, response, points).
     pub async fn item_results(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows = sqlx::query("SELECT no, item_id, response, points FROM item_results WHERE candidate_id = $1 ORDER BY no")
-            .bind(candidate_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("no")?, r.try_get("item_id")?, r.try_get("response")?, r.try_get("points")?))).collect()
+        let rows =
+            sqlx::query("SELECT no, item_id, response, points FROM item_results WHERE candidate_id = $1 ORDER BY no")
+                .bind(candidate_id)
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("no")?,
+                    r.try_get("item_id")?,
+                    r.try_get("response")?,
+                    r.try_get("points")?,
+                ))
+            })
+            .collect()
     }
 
     /// Marking tasks queued for an event: (task id, item id, open answer text). For checking
@@ -390,12 +466,23 @@ impl Store {
         .bind(event_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("item_id")?, r.try_get("body")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("item_id")?, r.try_get("body")?)))
+            .collect()
     }
 
     // ---- Proctors -------------------------------------------------------------------------
 
-    pub async fn log_proctor_action(&self, event_id: i64, room: &str, candidate_id: Option<i64>, actor: &str, action: &str, reason: &str, now: i64) -> Result<()> {
+    pub async fn log_proctor_action(
+        &self,
+        event_id: i64,
+        room: &str,
+        candidate_id: Option<i64>,
+        actor: &str,
+        action: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO proctor_log (event_id, room, candidate_id, actor, action, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(event_id)
             .bind(room)
@@ -410,33 +497,48 @@ impl Store {
     }
 
     /// The proctor log of a room, oldest first: (candidate_id, actor, action, reason, at_ms).
-    pub async fn proctor_log(&self, event_id: i64, room: &str) -> Result<Vec<(Option<i64>, String, String, String, i64)>> {
+    pub async fn proctor_log(
+        &self,
+        event_id: i64,
+        room: &str,
+    ) -> Result<Vec<(Option<i64>, String, String, String, i64)>> {
         let rows = sqlx::query("SELECT candidate_id, actor, action, reason, at_ms FROM proctor_log WHERE event_id = $1 AND room = $2 ORDER BY id")
             .bind(event_id)
             .bind(room)
             .fetch_all(&self.read)
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("candidate_id")?, r.try_get("actor")?, r.try_get("action")?, r.try_get("reason")?, r.try_get("at_ms")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("candidate_id")?,
+                    r.try_get("actor")?,
+                    r.try_get("action")?,
+                    r.try_get("reason")?,
+                    r.try_get("at_ms")?,
+                ))
+            })
             .collect()
     }
 
     pub async fn open_room(&self, event_id: i64, room: &str, now: i64) -> Result<bool> {
-        let r = sqlx::query("UPDATE event_rooms SET opened_ms = $3 WHERE event_id = $1 AND room = $2 AND opened_ms IS NULL")
-            .bind(event_id)
-            .bind(room)
-            .bind(now)
-            .execute(&self.write)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE event_rooms SET opened_ms = $3 WHERE event_id = $1 AND room = $2 AND opened_ms IS NULL",
+        )
+        .bind(event_id)
+        .bind(room)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn room_opened(&self, event_id: i64, room: &str) -> Result<Option<i64>> {
-        let opened: Option<Option<i64>> = sqlx::query_scalar("SELECT opened_ms FROM event_rooms WHERE event_id = $1 AND room = $2")
-            .bind(event_id)
-            .bind(room)
-            .fetch_optional(&self.read)
-            .await?;
+        let opened: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT opened_ms FROM event_rooms WHERE event_id = $1 AND room = $2")
+                .bind(event_id)
+                .bind(room)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(opened.flatten())
     }
 
@@ -452,13 +554,16 @@ impl Store {
         change: impl FnOnce(&mut Timer),
     ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else { return Ok(false) };
+        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
+            return Ok(false);
+        };
         let Some(mut timer) = s.timer else { return Ok(false) };
         if !from.contains(&s.state) || timer.expired(now) {
             return Ok(false);
         }
         change(&mut timer);
-        self.write_timer(&mut tx, candidate_id, to.unwrap_or(s.state), &timer).await?;
+        self.write_timer(&mut tx, candidate_id, to.unwrap_or(s.state), &timer)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -472,11 +577,13 @@ impl Store {
     }
 
     pub async fn room_candidates(&self, event_id: i64, room: &str) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM candidates WHERE event_id = $1 AND room = $2 ORDER BY seat, ticket")
-            .bind(event_id)
-            .bind(room)
-            .fetch_all(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM candidates WHERE event_id = $1 AND room = $2 ORDER BY seat, ticket")
+                .bind(event_id)
+                .bind(room)
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 
     /// Every seat of a room with its sitting, whether the candidate has logged in and the time
@@ -487,9 +594,18 @@ impl Store {
                (SELECT COUNT(*) FROM sessions x WHERE x.role = 'candidate' AND x.subject_id = c.id AND x.revoked = 0 AND x.expires_ms > $3) AS logins, \
                (SELECT MAX(l.received_ms) FROM save_log l WHERE l.candidate_id = c.id) AS last_save, {} \
              FROM candidates c JOIN sittings s ON s.candidate_id = c.id WHERE c.event_id = $1 AND c.room = $2 ORDER BY c.seat, c.ticket",
-            SITTING_COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+            SITTING_COLUMNS
+                .split(", ")
+                .map(|c| format!("s.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(event_id).bind(room).bind(now).fetch_all(&self.read).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(event_id)
+            .bind(room)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(SeatRow {

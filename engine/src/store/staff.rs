@@ -33,7 +33,14 @@ pub struct Session {
 }
 
 impl Store {
-    pub async fn create_account(&self, username: &str, display_name: &str, role: &str, password_hash: &str, now: i64) -> Result<i64> {
+    pub async fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO accounts (username, display_name, role, password_hash, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -47,10 +54,11 @@ impl Store {
     }
 
     pub async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>> {
-        let row = sqlx::query("SELECT id, username, display_name, role, password_hash FROM accounts WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.read)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, username, display_name, role, password_hash FROM accounts WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.read)
+                .await?;
         row.map(|r| {
             Ok(AccountRow {
                 id: r.try_get("id")?,
@@ -64,7 +72,10 @@ impl Store {
     }
 
     pub async fn account(&self, id: i64) -> Result<Option<AccountRow>> {
-        let username: Option<String> = sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
+        let username: Option<String> = sqlx::query_scalar("SELECT username FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         match username {
             Some(u) => self.account_by_username(&u).await,
             None => Ok(None),
@@ -72,7 +83,8 @@ impl Store {
     }
 
     async fn candidate_where(&self, column: &str, value: CandidateKey<'_>) -> Result<Option<CandidateRow>> {
-        let sql = format!("SELECT id, event_id, ticket, name, room, seat, password_hash FROM candidates WHERE {column} = $1");
+        let sql =
+            format!("SELECT id, event_id, ticket, name, room, seat, password_hash FROM candidates WHERE {column} = $1");
         let q = sqlx::query(sqlx::AssertSqlSafe(sql));
         let q = match value {
             CandidateKey::Id(id) => q.bind(id),
@@ -115,35 +127,56 @@ impl Store {
 
     /// A live session (not revoked, not expired at `now`).
     pub async fn session(&self, id: &str, now: i64) -> Result<Option<Session>> {
-        let row = sqlx::query("SELECT id, role, subject_id, expires_ms FROM sessions WHERE id = $1 AND revoked = 0 AND expires_ms > $2")
-            .bind(id)
-            .bind(now)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| Ok(Session { id: r.try_get("id")?, role: r.try_get("role")?, subject_id: r.try_get("subject_id")?, expires_ms: r.try_get("expires_ms")? }))
-            .transpose()
+        let row = sqlx::query(
+            "SELECT id, role, subject_id, expires_ms FROM sessions WHERE id = $1 AND revoked = 0 AND expires_ms > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                id: r.try_get("id")?,
+                role: r.try_get("role")?,
+                subject_id: r.try_get("subject_id")?,
+                expires_ms: r.try_get("expires_ms")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn revoke_session(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1").bind(id).execute(&self.write).await?;
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     pub async fn record_login_failure(&self, subject: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (subject, at_ms) VALUES ($1, $2)").bind(subject).bind(now).execute(&self.write).await?;
+        sqlx::query("INSERT INTO login_failures (subject, at_ms) VALUES ($1, $2)")
+            .bind(subject)
+            .bind(now)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     pub async fn login_failures_since(&self, subject: &str, since_ms: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at_ms >= $2")
-            .bind(subject)
-            .bind(since_ms)
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at_ms >= $2")
+                .bind(subject)
+                .bind(since_ms)
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     pub async fn clear_login_failures(&self, subject: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(&self.write).await?;
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 }

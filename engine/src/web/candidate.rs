@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/candidate/answers", get(answers))
         .route("/api/candidate/saves", post(saves))
         .route("/api/candidate/submit", post(submit))
+        .route("/api/candidate/result", get(result))
 }
 
 #[derive(Debug, Serialize)]
@@ -47,13 +48,23 @@ pub struct Status {
 }
 
 async fn own_sitting(state: &AppState, c: &Candidate) -> ApiResult<SittingRow> {
-    let s = state.exam.store.sitting(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到您的考试安排".into()))?;
+    let s = state
+        .exam
+        .store
+        .sitting(c.0.subject_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("找不到您的考试安排".into()))?;
     Ok(state.exam.submit_if_expired(s).await?)
 }
 
 async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
     let sitting = own_sitting(state, c).await?;
-    let cand = state.exam.store.candidate(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
+    let cand = state
+        .exam
+        .store
+        .candidate(c.0.subject_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
     let event = state.exam.event(cand.event_id).await?;
     let now = state.exam.now();
     Ok(Status {
@@ -83,11 +94,20 @@ async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<St
         SittingState::InProgress | SittingState::Paused => return Ok(Json(status_of(&state, &c).await?)),
         SittingState::NotStarted => {}
     }
-    let cand = state.exam.store.candidate(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
+    let cand = state
+        .exam
+        .store
+        .candidate(c.0.subject_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
     if state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_none() {
         return Err(ApiError::Conflict("考场尚未开考，请等待监考老师宣布开始".into()));
     }
-    state.exam.store.start_sitting(c.0.subject_id, &c.0.id, state.exam.now()).await?;
+    state
+        .exam
+        .store
+        .start_sitting(c.0.subject_id, &c.0.id, state.exam.now())
+        .await?;
     Ok(Json(status_of(&state, &c).await?))
 }
 
@@ -158,7 +178,10 @@ const MAX_SAVES_PER_REQUEST: usize = 500;
 /// with the reason and every save's result, so the client knows exactly what was kept.
 async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<SavesRequest>) -> ApiResult<Response> {
     if req.saves.is_empty() || req.saves.len() > MAX_SAVES_PER_REQUEST {
-        return Err(ApiError::Unprocessable(format!("每次须提交 1–{MAX_SAVES_PER_REQUEST} 条答案，本次为 {} 条", req.saves.len())));
+        return Err(ApiError::Unprocessable(format!(
+            "每次须提交 1–{MAX_SAVES_PER_REQUEST} 条答案，本次为 {} 条",
+            req.saves.len()
+        )));
     }
     let sitting = own_sitting(&state, &c).await?;
     let shape = state.exam.shape(&sitting).await?;
@@ -166,14 +189,23 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
     let mut batch = Vec::with_capacity(req.saves.len());
     for s in &req.saves {
         if s.seq <= 0 {
-            return Err(ApiError::Unprocessable(format!("序号 seq 必须为正整数（收到 {}）", s.seq)));
+            return Err(ApiError::Unprocessable(format!(
+                "序号 seq 必须为正整数（收到 {}）",
+                s.seq
+            )));
         }
         let bad = |e: crate::sitting::SaveError| ApiError::Unprocessable(format!("序号 {} 的答案未保存：{e}", s.seq));
         let slot = shape.slot(&s.slot).map_err(bad)?;
         // The open-answer rule (text only for a chosen question) is checked in the store, against
         // the choice as it stands inside the saving transaction.
         let value = shape.normalise(slot, &s.value).map_err(bad)?;
-        batch.push(SaveRequest { candidate_id: c.0.subject_id, session_id: c.0.id.clone(), seq: s.seq, slot, value });
+        batch.push(SaveRequest {
+            candidate_id: c.0.subject_id,
+            session_id: c.0.id.clone(),
+            seq: s.seq,
+            slot,
+            value,
+        });
     }
     let outcomes = state.saver.save(batch).await.map_err(ApiError::Internal)?;
     let mut refusal = None;
@@ -182,17 +214,33 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         .iter()
         .zip(outcomes)
         .map(|(s, o)| match o {
-            SaveOutcome::Saved => SaveResult { seq: s.seq, status: "saved", message: None },
-            SaveOutcome::Stale => SaveResult { seq: s.seq, status: "stale", message: Some("已有更新的答案，此条未覆盖".into()) },
+            SaveOutcome::Saved => SaveResult {
+                seq: s.seq,
+                status: "saved",
+                message: None,
+            },
+            SaveOutcome::Stale => SaveResult {
+                seq: s.seq,
+                status: "stale",
+                message: Some("已有更新的答案，此条未覆盖".into()),
+            },
             SaveOutcome::Refused(m) => {
                 refusal.get_or_insert_with(|| m.clone());
-                SaveResult { seq: s.seq, status: "refused", message: Some(m) }
+                SaveResult {
+                    seq: s.seq,
+                    status: "refused",
+                    message: Some(m),
+                }
             }
         })
         .collect();
     let remaining_ms = sitting.remaining_ms(state.exam.now());
     Ok(match refusal {
-        Some(error) => (StatusCode::CONFLICT, Json(serde_json::json!({ "error": error, "results": results, "remaining_ms": remaining_ms }))).into_response(),
+        Some(error) => (
+            StatusCode::CONFLICT,
+            Json(serde_json::json!({ "error": error, "results": results, "remaining_ms": remaining_ms })),
+        )
+            .into_response(),
         None => Json(SavesResponse { results, remaining_ms }).into_response(),
     })
 }
@@ -206,4 +254,37 @@ async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<S
         SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted => Ok(Json(status_of(&state, &c).await?)),
         SubmitOutcome::NotStarted => Err(ApiError::Conflict("考试尚未开始，不能交卷".into())),
     }
+}
+
+/// What a candidate sees of their result once the office has released it.
+#[derive(Debug, Serialize)]
+pub struct ResultView {
+    pub total: question_bank::Points,
+    pub pass_mark: question_bank::Points,
+    /// 合格 / 不合格 / 缺考
+    pub verdict: &'static str,
+    pub passed: Option<bool>,
+    pub single: question_bank::Points,
+    pub multi: question_bank::Points,
+    pub objective: question_bank::Points,
+    pub open_total: question_bank::Points,
+    pub open: Vec<crate::results::OpenScore>,
+    pub modules: Vec<crate::results::ModuleScore>,
+}
+
+async fn result(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<ResultView>> {
+    let json = state.exam.store.released_result(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("成绩尚未发布，请在考试结束约 60 天后查询".into()))?;
+    let r: crate::results::CandidateResult = serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(ResultView {
+        verdict: crate::results::verdict_zh(&r),
+        total: r.total,
+        pass_mark: r.pass_mark,
+        passed: r.passed,
+        single: r.single,
+        multi: r.multi,
+        objective: r.objective,
+        open_total: r.open_total,
+        open: r.open,
+        modules: r.modules,
+    }))
 }

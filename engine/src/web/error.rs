@@ -83,8 +83,12 @@ impl From<OfficeError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest("请求须为 JSON（Content-Type: application/json）".into()),
-            JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("请求内容不是有效的 JSON：{}", e.body_text())),
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::BadRequest("请求须为 JSON（Content-Type: application/json）".into())
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::BadRequest(format!("请求内容不是有效的 JSON：{}", e.body_text()))
+            }
             JsonRejection::JsonDataError(e) => ApiError::Unprocessable(format!("请求字段有误：{}", e.body_text())),
             other => ApiError::BadRequest(format!("无法读取请求内容：{}", other.body_text())),
         }

@@ -3,6 +3,7 @@
 
 pub mod candidate;
 pub mod error;
+pub mod marking;
 pub mod office;
 pub mod openapi;
 pub mod pages;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(candidate::router())
         .merge(proctor::router())
         .merge(office::router())
+        .merge(marking::router())
         .merge(pages::router())
         .with_state(state)
 }

@@ -1,9 +1,11 @@
 //! The exam office's API: events, rosters, sittings and their save history.
 
 use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use question_bank::{Bank, Blueprint};
+use question_bank::{Bank, Blueprint, Points};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -12,6 +14,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use super::session::Office;
 use crate::office::{EventSpec, IssuedPassword, create_event, import_roster};
+use crate::results::{CandidateResult, ResultStatus};
 use crate::sitting::MultiPolicy;
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/office/events/{id}/roster", post(roster))
         .route("/api/office/events/{id}/sittings", get(sittings))
         .route("/api/office/candidates/{ticket}/save-log", get(save_log))
+        .route("/api/office/events/{id}/assignments", post(assign))
+        .route("/api/office/events/{id}/marking-policy", post(marking_policy))
+        .route("/api/office/events/{id}/results", get(results))
+        .route("/api/office/events/{id}/results.csv", get(results_csv))
+        .route("/api/office/events/{id}/results.xlsx", get(results_xlsx))
+        .route("/api/office/events/{id}/release", post(release))
+        .route("/api/office/events/{id}/appeals", post(appeal))
+        .route("/api/office/events/{id}/audit", get(audit))
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,18 +62,29 @@ pub fn load_bank(spec: &str) -> Result<Bank, ApiError> {
     Bank::load(std::path::Path::new(spec)).map_err(|e| ApiError::Unprocessable(format!("题库 {spec} 无法使用：{e}")))
 }
 
-async fn new_event(State(state): State<AppState>, _o: Office, Body(req): Body<NewEventRequest>) -> ApiResult<Json<Created>> {
-    let starts = OffsetDateTime::parse(&req.starts_at, &Rfc3339)
-        .map_err(|e| ApiError::Unprocessable(format!("开考时间 starts_at“{}”格式有误（应如 2026-12-06T09:00:00+08:00）：{e}", req.starts_at)))?;
+async fn new_event(
+    State(state): State<AppState>,
+    _o: Office,
+    Body(req): Body<NewEventRequest>,
+) -> ApiResult<Json<Created>> {
+    let starts = OffsetDateTime::parse(&req.starts_at, &Rfc3339).map_err(|e| {
+        ApiError::Unprocessable(format!(
+            "开考时间 starts_at“{}”格式有误（应如 2026-12-06T09:00:00+08:00）：{e}",
+            req.starts_at
+        ))
+    })?;
     let multi_policy = match req.multi_policy.as_deref() {
         None => MultiPolicy::Exact,
-        Some(p) => MultiPolicy::parse(p).ok_or_else(|| ApiError::Unprocessable(format!("多选题计分规则“{p}”无效，应为 exact 或 partial")))?,
+        Some(p) => MultiPolicy::parse(p)
+            .ok_or_else(|| ApiError::Unprocessable(format!("多选题计分规则“{p}”无效，应为 exact 或 partial")))?,
     };
     if req.rooms.is_empty() || req.rooms.iter().any(|r| r.trim().is_empty()) {
         return Err(ApiError::Unprocessable("请至少填写一个考场，考场名称不能为空".into()));
     }
     let bank_spec = req.bank.clone();
-    let bank = tokio::task::spawn_blocking(move || load_bank(&bank_spec)).await.map_err(|e| ApiError::Internal(e.to_string()))??;
+    let bank = tokio::task::spawn_blocking(move || load_bank(&bank_spec))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
     let spec = EventSpec {
         name: req.name,
         starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -72,7 +94,14 @@ async fn new_event(State(state): State<AppState>, _o: Office, Body(req): Body<Ne
         multi_policy,
         pass_mark: req.pass_mark.unwrap_or(90),
     };
-    let id = create_event(&state.exam.store, &bank, &Blueprint::cmq_2010(), &spec, state.exam.now()).await?;
+    let id = create_event(
+        &state.exam.store,
+        &bank,
+        &Blueprint::cmq_2010(),
+        &spec,
+        state.exam.now(),
+    )
+    .await?;
     Ok(Json(Created { id }))
 }
 
@@ -113,9 +142,17 @@ struct Imported {
 }
 
 /// The roster as CSV in the request body (姓名,姓名拼音,身份证号,准考证号,考场,座位).
-async fn roster(State(state): State<AppState>, _o: Office, Path(id): Path<i64>, body: String) -> ApiResult<Json<Imported>> {
+async fn roster(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    body: String,
+) -> ApiResult<Json<Imported>> {
     let passwords = import_roster(&state.exam.store, id, &body).await?;
-    Ok(Json(Imported { imported: passwords.len(), passwords }))
+    Ok(Json(Imported {
+        imported: passwords.len(),
+        passwords,
+    }))
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +166,11 @@ struct SittingSummary {
     submitted_by: Option<String>,
 }
 
-async fn sittings(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<SittingSummary>>> {
+async fn sittings(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<SittingSummary>>> {
     let store = &state.exam.store;
     let now = state.exam.now();
     let mut out = Vec::new();
@@ -159,8 +200,155 @@ struct LoggedSave {
 }
 
 /// Every save a candidate's browser sent, in order, with server time: for appeals.
-async fn save_log(State(state): State<AppState>, _o: Office, Path(ticket): Path<String>) -> ApiResult<Json<Vec<LoggedSave>>> {
-    let c = state.exam.store.candidate_by_ticket(&ticket).await?.ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))?;
+async fn save_log(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(ticket): Path<String>,
+) -> ApiResult<Json<Vec<LoggedSave>>> {
+    let c = state
+        .exam
+        .store
+        .candidate_by_ticket(&ticket)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))?;
     let log = state.exam.store.save_log(c.id).await?;
-    Ok(Json(log.into_iter().map(|(seq, slot, value, received_ms, outcome)| LoggedSave { seq, slot, value, received_ms, outcome }).collect()))
+    Ok(Json(
+        log.into_iter()
+            .map(|(seq, slot, value, received_ms, outcome)| LoggedSave {
+                seq,
+                slot,
+                value,
+                received_ms,
+                outcome,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Assignment {
+    pub username: String,
+    /// The open question's item id in the event's frozen items.
+    pub item_id: String,
+}
+
+/// Assigns a grader to an open question of the event.
+async fn assign(State(state): State<AppState>, _o: Office, Path(id): Path<i64>, Body(a): Body<Assignment>) -> ApiResult<Json<serde_json::Value>> {
+    let account = state.exam.store.account_by_username(&a.username).await?.ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
+    if account.role != "grader" && account.role != "chief" {
+        return Err(ApiError::Unprocessable(format!("用户“{}”不是阅卷人员（角色 {}）", a.username, account.role)));
+    }
+    let event = state.exam.event(id).await?;
+    let is_open = event.bank.items.iter().any(|i| i.id.as_str() == a.item_id && i.kind() == question_bank::ItemKind::Open);
+    if !is_open {
+        return Err(ApiError::Unprocessable(format!("考试 {id} 中没有开放题“{}”", a.item_id)));
+    }
+    state.exam.store.assign_grader(id, &a.item_id, account.id).await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyRequest {
+    /// Two independent marks per answer (default) or one.
+    pub double: bool,
+    /// Largest difference (points of 20) needing no third marker; default 3.
+    pub tolerance: Points,
+}
+
+async fn marking_policy(State(state): State<AppState>, _o: Office, Path(id): Path<i64>, Body(p): Body<PolicyRequest>) -> ApiResult<Json<serde_json::Value>> {
+    if p.tolerance < Points::ZERO || p.tolerance > crate::marking::MAX_MARK || !p.tolerance.is_half_step() {
+        return Err(ApiError::Unprocessable(format!("误差阈值 {} 应为 0–20 分、以 0.5 分为单位", p.tolerance)));
+    }
+    state.exam.event(id).await?;
+    state.exam.store.set_marking_policy(id, &crate::marking::MarkingPolicy { double: p.double, tolerance: p.tolerance }).await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+#[derive(Debug, Serialize)]
+struct ResultsView {
+    candidates: usize,
+    complete: usize,
+    incomplete: usize,
+    absent: usize,
+    /// Whether the office may release now (nothing unmarked, in dispute or still sitting).
+    releasable: bool,
+    released_ms: Option<i64>,
+    results: Vec<CandidateResult>,
+}
+
+async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
+    let results = state.exam.results(id).await?;
+    let count = |s: ResultStatus| results.iter().filter(|r| r.status == s).count();
+    let (complete, incomplete, absent) = (count(ResultStatus::Complete), count(ResultStatus::Incomplete), count(ResultStatus::Absent));
+    let released_ms = state.exam.store.event(id).await?.and_then(|e| e.released_ms);
+    Ok(ResultsView { candidates: results.len(), complete, incomplete, absent, releasable: incomplete == 0 && complete > 0, released_ms, results })
+}
+
+async fn results(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<ResultsView>> {
+    Ok(Json(results_view(&state, id).await?))
+}
+
+/// Releases the results; refused while any answer is unmarked or in dispute, or anyone is still sitting.
+async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<serde_json::Value>> {
+    let view = results_view(&state, id).await?;
+    if view.incomplete > 0 {
+        return Err(ApiError::Conflict(format!("还有 {} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布", view.incomplete)));
+    }
+    if view.complete == 0 {
+        return Err(ApiError::Conflict("没有可发布的成绩".into()));
+    }
+    let rows: Vec<(i64, String)> = view.results.iter().map(|r| (r.candidate_id, serde_json::to_string(r).expect("result serialises"))).collect();
+    state.exam.store.release_results(id, &rows, &format!("office#{}", o.0.subject_id), state.exam.now()).await?;
+    Ok(Json(serde_json::json!({ "ok": true, "released": rows.len() })))
+}
+
+async fn export_audit(state: &AppState, o: &Office, id: i64, format: &str, rows: usize) -> ApiResult<()> {
+    state.exam.store.record_audit(id, &format!("office#{}", o.0.subject_id), "export", &format!("event#{id}"), "", &format!("{format}，{rows} 行"), "", state.exam.now()).await?;
+    Ok(())
+}
+
+async fn results_csv(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
+    let results = state.exam.results(id).await?;
+    let offered = state.exam.event(id).await?.row.blueprint.open.offered;
+    export_audit(&state, &o, id, "CSV", results.len()).await?;
+    let body = crate::results::to_csv(&results, offered);
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"results.csv\"")], body).into_response())
+}
+
+async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
+    let results = state.exam.results(id).await?;
+    let offered = state.exam.event(id).await?.row.blueprint.open.offered;
+    export_audit(&state, &o, id, "XLSX", results.len()).await?;
+    let body = tokio::task::spawn_blocking(move || crate::results::to_xlsx(&results, offered))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [(CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (CONTENT_DISPOSITION, "attachment; filename=\"results.xlsx\"")],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AppealRequest {
+    pub ticket: String,
+    /// The open question's number on the candidate's paper (1–5).
+    pub open_no: i64,
+    pub reason: String,
+}
+
+/// Re-opens one candidate's open answer for re-marking by a grader who has not marked it.
+async fn appeal(State(state): State<AppState>, o: Office, Path(id): Path<i64>, Body(a): Body<AppealRequest>) -> ApiResult<Json<serde_json::Value>> {
+    if a.reason.trim().is_empty() {
+        return Err(ApiError::Unprocessable("请填写申诉复评的原因".into()));
+    }
+    let c = state.exam.store.candidate_by_ticket(&a.ticket).await?.filter(|c| c.event_id == id).ok_or_else(|| ApiError::NotFound(format!("本场考试没有准考证号“{}”", a.ticket)))?;
+    let answer = state.exam.store.open_answer_id(c.id, a.open_no).await?.ok_or_else(|| ApiError::NotFound(format!("考生 {} 没有作答开放题第 {} 题", a.ticket, a.open_no)))?;
+    state.exam.store.appeal(answer, &format!("office#{}", o.0.subject_id), a.reason.trim(), state.exam.now()).await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+async fn audit(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
+    Ok(Json(state.exam.store.audit_log(id).await?))
 }

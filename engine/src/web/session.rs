@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, Body};
 use super::AppState;
+use super::error::{ApiError, ApiResult, Body};
 use crate::auth::{new_session_token, session_id, verify_password};
 use crate::sitting::SittingState;
 use crate::store::Session;
@@ -29,8 +29,9 @@ const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 const SESSION_CACHE_MS: i64 = 2_000;
 
 /// A hash computed once so an unknown login name costs as much time as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::auth::hash_password("no such account", crate::auth::Strength::IssuedToCandidate));
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::auth::hash_password("no such account", crate::auth::Strength::IssuedToCandidate)
+});
 
 #[derive(Clone, Default)]
 pub struct SessionCache(Arc<Mutex<HashMap<String, (Session, i64)>>>);
@@ -51,20 +52,35 @@ pub struct LoginResponse {
 }
 
 fn cookie(token: &str, max_age_s: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}"))
-        .expect("cookie is ASCII")
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}"
+    ))
+    .expect("cookie is ASCII")
 }
 
 fn token_from(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE_NAME).then(|| v.to_string())
-    })
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == COOKIE_NAME).then(|| v.to_string())
+        })
 }
 
 async fn check_lockout(state: &AppState, subject: &str, now: i64) -> ApiResult<()> {
-    if state.exam.store.login_failures_since(subject, now - FAILURE_WINDOW_MS).await? >= MAX_FAILURES {
-        return Err(ApiError::TooManyRequests("登录失败次数过多，账户已临时锁定 15 分钟；如需帮助请联系监考老师".into()));
+    if state
+        .exam
+        .store
+        .login_failures_since(subject, now - FAILURE_WINDOW_MS)
+        .await?
+        >= MAX_FAILURES
+    {
+        return Err(ApiError::TooManyRequests(
+            "登录失败次数过多，账户已临时锁定 15 分钟；如需帮助请联系监考老师".into(),
+        ));
     }
     Ok(())
 }
@@ -87,7 +103,12 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
             let subject = format!("candidate:{ticket}");
             check_lockout(&state, &subject, now).await?;
             let candidate = store.candidate_by_ticket(ticket).await?;
-            if !verify(req.password.clone(), candidate.as_ref().map(|c| c.password_hash.clone())).await {
+            if !verify(
+                req.password.clone(),
+                candidate.as_ref().map(|c| c.password_hash.clone()),
+            )
+            .await
+            {
                 store.record_login_failure(&subject, now).await?;
                 return Err(ApiError::Unauthorized("准考证号或密码错误".into()));
             }
@@ -105,35 +126,52 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
             let a = account.expect("verified");
             (a.role, a.id, a.display_name, subject)
         }
-        _ => return Err(ApiError::Unprocessable("请填写准考证号（考生）或用户名（工作人员）之一，以及密码".into())),
+        _ => {
+            return Err(ApiError::Unprocessable(
+                "请填写准考证号（考生）或用户名（工作人员）之一，以及密码".into(),
+            ));
+        }
     };
     store.clear_login_failures(&subject).await?;
     let (token, sid) = new_session_token();
     if role == "candidate" {
         // One workstation at a time: a sitting under way stays with its session unless the
         // proctor has allowed the candidate to continue elsewhere (or that session has ended).
-        let sitting = store.sitting(subject_id).await?.ok_or_else(|| ApiError::Internal(format!("candidate {subject_id} has no sitting")))?;
+        let sitting = store
+            .sitting(subject_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("candidate {subject_id} has no sitting")))?;
         let sitting = state.exam.submit_if_expired(sitting).await?;
         if matches!(sitting.state, SittingState::InProgress | SittingState::Paused) {
             if let Some(old) = &sitting.session_id {
                 if store.session(old, now).await?.is_some() {
                     if !sitting.move_allowed {
-                        return Err(ApiError::Conflict("您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into()));
+                        return Err(ApiError::Conflict(
+                            "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
+                        ));
                     }
                     store.revoke_session(old).await?;
                     state.sessions.forget(old);
                 }
             }
-            store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+            store
+                .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
+                .await?;
             store.bind_session(subject_id, &sid).await?;
         } else {
-            store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+            store
+                .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
+                .await?;
         }
     } else {
-        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+        store
+            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
+            .await?;
     }
     let mut response = Json(LoginResponse { role, name }).into_response();
-    response.headers_mut().insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000));
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000));
     Ok(response)
 }
 
@@ -178,7 +216,11 @@ impl SessionCache {
 
 async fn session_of(parts: &Parts, state: &AppState) -> ApiResult<Session> {
     let token = token_from(&parts.headers).ok_or_else(|| ApiError::Unauthorized("请先登录".into()))?;
-    state.sessions.get(state, &session_id(&token), state.exam.now()).await?.ok_or_else(|| ApiError::Unauthorized("登录已失效，请重新登录".into()))
+    state
+        .sessions
+        .get(state, &session_id(&token), state.exam.now())
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("登录已失效，请重新登录".into()))
 }
 
 /// A logged-in candidate.
@@ -187,6 +229,32 @@ pub struct Candidate(pub Session);
 pub struct Proctor(pub Session);
 /// A logged-in member of the exam office.
 pub struct Office(pub Session);
+/// A logged-in grader (the chief grader marks too).
+pub struct Grader(pub Session);
+/// The chief grader.
+pub struct Chief(pub Session);
+
+impl FromRequestParts<AppState> for Grader {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let s = session_of(parts, state).await?;
+        if s.role != "grader" && s.role != "chief" {
+            return Err(ApiError::Forbidden("此功能仅供阅卷人员使用".into()));
+        }
+        Ok(Grader(s))
+    }
+}
+
+impl FromRequestParts<AppState> for Chief {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let s = session_of(parts, state).await?;
+        if s.role != "chief" {
+            return Err(ApiError::Forbidden("此功能仅供阅卷组长使用".into()));
+        }
+        Ok(Chief(s))
+    }
+}
 
 impl FromRequestParts<AppState> for Candidate {
     type Rejection = ApiError;

@@ -1,0 +1,188 @@
+//! A candidate's result: objective score (by part and module) plus the final marks of the chosen
+//! open answers, against the event's pass mark. Pure: built from what the store holds.
+
+use std::collections::{BTreeMap, HashMap};
+
+use question_bank::{Item, ItemKind, Module, Points};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{AnswerStatus, DashboardAnswer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultStatus {
+    /// Did not sit (never started).
+    Absent,
+    /// Still sitting, or open answers not final yet.
+    Incomplete,
+    Complete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleScore {
+    pub module: u8,
+    pub name: String,
+    pub points: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenScore {
+    /// The open question's number on the paper (1–5).
+    pub no: u32,
+    pub mark: Option<Points>,
+}
+
+/// One candidate's result, as the office sees it and (once released) the candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateResult {
+    pub candidate_id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub status: ResultStatus,
+    pub single: Points,
+    pub multi: Points,
+    pub objective: Points,
+    pub modules: Vec<ModuleScore>,
+    pub open: Vec<OpenScore>,
+    pub open_total: Points,
+    pub total: Points,
+    pub pass_mark: Points,
+    /// `None` until complete.
+    pub passed: Option<bool>,
+}
+
+/// A candidate as stored: id, ticket, name, room, sitting state.
+pub struct CandidateFacts {
+    pub id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub state: String,
+}
+
+/// Builds every candidate's result from the stored facts.
+/// `item_results`: (candidate id, item id, points) per scored objective item.
+pub fn compute(
+    candidates: &[CandidateFacts],
+    items: &[Item],
+    item_results: &[(i64, String, Points)],
+    open_answers: &[DashboardAnswer],
+    pass_mark: Points,
+) -> Vec<CandidateResult> {
+    let item_info: HashMap<&str, (ItemKind, Module)> = items.iter().map(|i| (i.id.as_str(), (i.kind(), i.module))).collect();
+    let mut objective: HashMap<i64, Vec<(&str, Points)>> = HashMap::new();
+    for (cid, item_id, pts) in item_results {
+        objective.entry(*cid).or_default().push((item_id.as_str(), *pts));
+    }
+    let mut open: HashMap<i64, Vec<&DashboardAnswer>> = HashMap::new();
+    for a in open_answers {
+        open.entry(a.candidate_id).or_default().push(a);
+    }
+    candidates
+        .iter()
+        .map(|c| {
+            let mut single = Points::ZERO;
+            let mut multi = Points::ZERO;
+            let mut by_module: BTreeMap<Module, Points> = Module::all().map(|m| (m, Points::ZERO)).collect();
+            for (item_id, pts) in objective.get(&c.id).into_iter().flatten() {
+                if let Some((kind, module)) = item_info.get(item_id) {
+                    match kind {
+                        ItemKind::Single => single += *pts,
+                        _ => multi += *pts,
+                    }
+                    *by_module.entry(*module).or_default() += *pts;
+                }
+            }
+            let mut answers: Vec<&DashboardAnswer> = open.get(&c.id).cloned().unwrap_or_default();
+            answers.sort_by_key(|a| a.open_no);
+            let open_scores: Vec<OpenScore> = answers.iter().map(|a| OpenScore { no: a.open_no as u32, mark: a.final_mark }).collect();
+            let open_total: Points = open_scores.iter().filter_map(|o| o.mark).sum();
+            let objective = single + multi;
+            let total = objective + open_total;
+            let status = match c.state.as_str() {
+                "not_started" => ResultStatus::Absent,
+                "submitted" if answers.iter().all(|a| a.status == AnswerStatus::Final) => ResultStatus::Complete,
+                _ => ResultStatus::Incomplete,
+            };
+            CandidateResult {
+                candidate_id: c.id,
+                ticket: c.ticket.clone(),
+                name: c.name.clone(),
+                room: c.room.clone(),
+                status,
+                single,
+                multi,
+                objective,
+                modules: by_module.into_iter().map(|(m, points)| ModuleScore { module: m.number(), name: m.name_zh().to_string(), points }).collect(),
+                open: open_scores,
+                open_total,
+                total,
+                pass_mark,
+                passed: match status {
+                    ResultStatus::Complete => Some(total >= pass_mark),
+                    ResultStatus::Absent => Some(false),
+                    ResultStatus::Incomplete => None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// "合格" / "不合格" / "缺考" / "未完成".
+pub fn verdict_zh(r: &CandidateResult) -> &'static str {
+    match (r.status, r.passed) {
+        (ResultStatus::Absent, _) => "缺考",
+        (_, Some(true)) => "合格",
+        (_, Some(false)) => "不合格",
+        (_, None) => "未完成",
+    }
+}
+
+/// The CSV export: one row per candidate (with a BOM so spreadsheet programs read the Chinese).
+pub fn to_csv(results: &[CandidateResult], open_offered: u32) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let mut header = vec!["准考证号".to_string(), "姓名".into(), "考场".into(), "单选题".into(), "多选题".into(), "客观题".into()];
+    header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
+    header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
+    w.write_record(&header).expect("in-memory CSV");
+    for r in results {
+        w.write_record(row(r, open_offered)).expect("in-memory CSV");
+    }
+    format!("\u{feff}{}", String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8"))
+}
+
+fn row(r: &CandidateResult, open_offered: u32) -> Vec<String> {
+    let mut row = vec![r.ticket.clone(), r.name.clone(), r.room.clone(), r.single.to_string(), r.multi.to_string(), r.objective.to_string()];
+    for n in 1..=open_offered {
+        row.push(r.open.iter().find(|o| o.no == n).and_then(|o| o.mark).map(|m| m.to_string()).unwrap_or_default());
+    }
+    row.extend([r.open_total.to_string(), r.total.to_string(), verdict_zh(r).to_string()]);
+    row
+}
+
+/// The XLSX export: the same table as the CSV, scores as numbers.
+pub fn to_xlsx(results: &[CandidateResult], open_offered: u32) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("成绩")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let mut header = vec!["准考证号".to_string(), "姓名".into(), "考场".into(), "单选题".into(), "多选题".into(), "客观题".into()];
+    header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
+    header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, r) in results.iter().enumerate() {
+        let line = i as u32 + 1;
+        for (c, cell) in row(r, open_offered).iter().enumerate() {
+            // Scores go in as numbers; the value is a decimal text of an exact score.
+            match (c >= 3 && c < header.len() - 1, cell.parse::<f64>()) {
+                (true, Ok(n)) => sheet.write_number(line, c as u16, n)?,
+                _ => sheet.write_string(line, c as u16, cell)?,
+            };
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer()
+}

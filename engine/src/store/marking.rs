@@ -1,0 +1,471 @@
+//! Marking tasks, marks, results snapshots and the audit log.
+//!
+//! A task is leased to one grader at a time. On PostgreSQL the pull takes the row with
+//! `FOR UPDATE SKIP LOCKED`, so two graders pulling at the same moment never get the same task;
+//! on SQLite the single writer serialises pulls. No grader ever marks the same answer twice.
+
+use question_bank::Points;
+use sqlx::Row;
+
+use super::{Backend, Result, Store};
+use crate::marking::{MarkingPolicy, Resolution, resolve};
+
+/// The third marker's slot; 1 and 2 are the two independent markers, 4+ appeal re-marks.
+pub const THIRD_SLOT: i64 = 3;
+pub const FIRST_APPEAL_SLOT: i64 = 4;
+
+/// A leased task: what a grader marks. It carries no candidate identity (blind marking).
+#[derive(Debug, Clone)]
+pub struct MarkingTask {
+    pub task_id: i64,
+    pub open_answer_id: i64,
+    pub event_id: i64,
+    pub item_id: String,
+    pub marker_slot: i64,
+    pub body: String,
+    pub lease_expires_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkOutcome {
+    Recorded { status: AnswerStatus },
+    NotYours,
+    AlreadyMarked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerStatus {
+    Marking,
+    Disputed,
+    Appeal,
+    Final,
+}
+
+impl AnswerStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            AnswerStatus::Marking => "marking",
+            AnswerStatus::Disputed => "disputed",
+            AnswerStatus::Appeal => "appeal",
+            AnswerStatus::Final => "final",
+        }
+    }
+
+    fn parse(s: &str) -> AnswerStatus {
+        match s {
+            "disputed" => AnswerStatus::Disputed,
+            "appeal" => AnswerStatus::Appeal,
+            "final" => AnswerStatus::Final,
+            _ => AnswerStatus::Marking,
+        }
+    }
+}
+
+/// One mark as kept.
+#[derive(Debug, Clone)]
+pub struct MarkRecord {
+    pub id: i64,
+    pub marker_slot: i64,
+    pub grader_id: i64,
+    pub mark: Points,
+    pub comment: String,
+    pub at_ms: i64,
+    pub superseded: bool,
+}
+
+/// An open answer with its marks, for dashboards and results.
+#[derive(Debug, Clone)]
+pub struct DashboardAnswer {
+    pub open_answer_id: i64,
+    pub candidate_id: i64,
+    pub open_no: i64,
+    pub item_id: String,
+    pub status: AnswerStatus,
+    pub final_mark: Option<Points>,
+    pub marks: Vec<MarkRecord>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+impl Store {
+    pub async fn assign_grader(&self, event_id: i64, item_id: &str, account_id: i64) -> Result<()> {
+        sqlx::query("INSERT INTO grader_assignments (event_id, item_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(event_id)
+            .bind(item_id)
+            .bind(account_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn marking_policy(&self, event_id: i64) -> Result<MarkingPolicy> {
+        let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1").bind(event_id).fetch_one(&self.read).await?;
+        Ok(MarkingPolicy { double: row.try_get::<i64, _>("double_marking")? != 0, tolerance: Points::from_hundredths(row.try_get("tolerance")?) })
+    }
+
+    pub async fn set_marking_policy(&self, event_id: i64, policy: &MarkingPolicy) -> Result<()> {
+        sqlx::query("UPDATE events SET double_marking = $2, tolerance = $3 WHERE id = $1")
+            .bind(event_id)
+            .bind(policy.double as i64)
+            .bind(policy.tolerance.hundredths())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Leases the next task this grader may mark (or returns the one they already hold).
+    /// `third_marker`: the chief (or a designated senior grader) also takes disputed answers.
+    pub async fn next_marking_task(&self, event_id: i64, grader_id: i64, third_marker: bool, now: i64, lease_ms: i64) -> Result<Option<MarkingTask>> {
+        let mut tx = self.write.begin().await?;
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+             WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1",
+        )
+        .bind(event_id)
+        .bind(grader_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let task_id = match held {
+            Some(id) => Some(id),
+            None => {
+                let lock = match self.backend {
+                    Backend::Sqlite => "",
+                    Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
+                };
+                let sql = format!(
+                    "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+                     WHERE a.event_id = $1 AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_ms <= $3)) \
+                       AND ((t.marker_slot = {THIRD_SLOT} AND $4 = 1) OR (t.marker_slot <> {THIRD_SLOT} AND t.item_id IN \
+                           (SELECT g.item_id FROM grader_assignments g WHERE g.event_id = $1 AND g.account_id = $2))) \
+                       AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.grader_id = $2) \
+                       AND NOT EXISTS (SELECT 1 FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
+                           AND o.state = 'leased' AND o.leased_by = $2 AND o.lease_expires_ms > $3) \
+                     ORDER BY t.marker_slot DESC, t.id LIMIT 1{lock}"
+                );
+                let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(event_id)
+                    .bind(grader_id)
+                    .bind(now)
+                    .bind(third_marker as i64)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(id) = id {
+                    sqlx::query("UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(grader_id)
+                        .bind(now + lease_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                id
+            }
+        };
+        let task = match task_id {
+            None => None,
+            Some(id) => {
+                let r = sqlx::query(
+                    "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms \
+                     FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                Some(MarkingTask {
+                    task_id: r.try_get("id")?,
+                    open_answer_id: r.try_get("open_answer_id")?,
+                    event_id: r.try_get("event_id")?,
+                    item_id: r.try_get("item_id")?,
+                    marker_slot: r.try_get("marker_slot")?,
+                    body: r.try_get("body")?,
+                    lease_expires_ms: r.try_get("lease_expires_ms")?,
+                })
+            }
+        };
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    async fn active_marks(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, open_answer_id: i64) -> Result<Vec<(i64, Points)>> {
+        let rows = sqlx::query("SELECT marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0 ORDER BY marker_slot, id")
+            .bind(open_answer_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("marker_slot")?, Points::from_hundredths(r.try_get("mark")?)))).collect()
+    }
+
+    /// Settles an answer from its active marks: final, disputed (a third task is queued), or
+    /// still marking. An appeal re-mark, when there is one, is final.
+    async fn settle(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, open_answer_id: i64, item_id: &str, policy: &MarkingPolicy, now: i64) -> Result<AnswerStatus> {
+        let marks = self.active_marks(tx, open_answer_id).await?;
+        let (status, final_mark) = if let Some((_, appeal)) = marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT) {
+            (AnswerStatus::Final, Some(*appeal))
+        } else {
+            let ordered: Vec<Points> = marks.iter().map(|(_, m)| *m).collect();
+            match resolve(policy, &ordered) {
+                Resolution::Final(m) => (AnswerStatus::Final, Some(m)),
+                Resolution::Pending { .. } => (AnswerStatus::Marking, None),
+                Resolution::Disputed => {
+                    sqlx::query(
+                        "INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) VALUES ($1, $2, $3, 'queued', $4) \
+                         ON CONFLICT (open_answer_id, marker_slot) DO UPDATE SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL",
+                    )
+                    .bind(open_answer_id)
+                    .bind(item_id)
+                    .bind(THIRD_SLOT)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    (AnswerStatus::Disputed, None)
+                }
+            }
+        };
+        sqlx::query("UPDATE open_answers SET status = $2, final_mark = $3 WHERE id = $1")
+            .bind(open_answer_id)
+            .bind(status.as_str())
+            .bind(final_mark.map(Points::hundredths))
+            .execute(&mut **tx)
+            .await?;
+        Ok(status)
+    }
+
+    /// Records a grader's mark for a task they hold, and settles the answer.
+    pub async fn record_mark(&self, task_id: i64, grader_id: i64, actor: &str, mark: Points, comment: &str, now: i64) -> Result<MarkOutcome> {
+        let mut tx = self.write.begin().await?;
+        let sql = format!("SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}", match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF t",
+        });
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(task_id).fetch_optional(&mut *tx).await? else { return Ok(MarkOutcome::NotYours) };
+        let state: String = r.try_get("state")?;
+        let leased_by: Option<i64> = r.try_get("leased_by")?;
+        if state == "done" {
+            return Ok(MarkOutcome::AlreadyMarked);
+        }
+        // A lapsed lease still counts until another grader has taken the task.
+        if state != "leased" || leased_by != Some(grader_id) {
+            return Ok(MarkOutcome::NotYours);
+        }
+        let open_answer_id: i64 = r.try_get("open_answer_id")?;
+        let item_id: String = r.try_get("item_id")?;
+        let slot: i64 = r.try_get("marker_slot")?;
+        let event_id: i64 = r.try_get("event_id")?;
+        sqlx::query("INSERT INTO marks (open_answer_id, task_id, marker_slot, grader_id, mark, comment, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(open_answer_id)
+            .bind(task_id)
+            .bind(slot)
+            .bind(grader_id)
+            .bind(mark.hundredths())
+            .bind(comment)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE marking_tasks SET state = 'done' WHERE id = $1").bind(task_id).execute(&mut *tx).await?;
+        let policy = {
+            let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1").bind(event_id).fetch_one(&mut *tx).await?;
+            MarkingPolicy { double: row.try_get::<i64, _>("double_marking")? != 0, tolerance: Points::from_hundredths(row.try_get("tolerance")?) }
+        };
+        let status = self.settle(&mut tx, open_answer_id, &item_id, &policy, now).await?;
+        audit(&mut tx, event_id, actor, "mark", &format!("answer#{open_answer_id}/slot{slot}"), "", &mark.to_string(), comment, now).await?;
+        tx.commit().await?;
+        Ok(MarkOutcome::Recorded { status })
+    }
+
+    /// The chief re-opens a mark: it is kept but superseded, and its task returns to the queue
+    /// for a grader who has not marked this answer. Returns false if there is no such mark.
+    pub async fn reopen_mark(&self, mark_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let Some(r) = sqlx::query("SELECT m.open_answer_id, m.task_id, m.mark, m.marker_slot, a.event_id, a.item_id FROM marks m JOIN open_answers a ON a.id = m.open_answer_id WHERE m.id = $1 AND m.superseded = 0")
+            .bind(mark_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let (answer, task, old, event_id, item_id): (i64, i64, i64, i64, String) =
+            (r.try_get("open_answer_id")?, r.try_get("task_id")?, r.try_get("mark")?, r.try_get("event_id")?, r.try_get("item_id")?);
+        sqlx::query("UPDATE marks SET superseded = 1 WHERE id = $1").bind(mark_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE marking_tasks SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL WHERE id = $1").bind(task).execute(&mut *tx).await?;
+        // A third marking that followed from the re-opened mark no longer stands either.
+        let slot: i64 = r.try_get("marker_slot")?;
+        if slot < THIRD_SLOT {
+            sqlx::query("UPDATE marks SET superseded = 1 WHERE open_answer_id = $1 AND marker_slot = $2").bind(answer).bind(THIRD_SLOT).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM marking_tasks WHERE open_answer_id = $1 AND marker_slot = $2 AND state <> 'done'").bind(answer).bind(THIRD_SLOT).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE open_answers SET status = 'marking', final_mark = NULL WHERE id = $1").bind(answer).execute(&mut *tx).await?;
+        let _ = item_id;
+        audit(&mut tx, event_id, actor, "reopen_mark", &format!("answer#{answer}/mark#{mark_id}"), &Points::from_hundredths(old).to_string(), "重评", reason, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// An appeal: the answer goes back for re-marking by a grader who has not marked it; the
+    /// re-mark becomes final; every earlier mark is kept.
+    pub async fn appeal(&self, open_answer_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let Some(r) = sqlx::query("SELECT event_id, item_id, final_mark FROM open_answers WHERE id = $1").bind(open_answer_id).fetch_optional(&mut *tx).await? else {
+            return Ok(false);
+        };
+        let (event_id, item_id, old): (i64, String, Option<i64>) = (r.try_get("event_id")?, r.try_get("item_id")?, r.try_get("final_mark")?);
+        let slot: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(marker_slot), 0) FROM marking_tasks WHERE open_answer_id = $1").bind(open_answer_id).fetch_one(&mut *tx).await?;
+        sqlx::query("INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) VALUES ($1, $2, $3, 'queued', $4)")
+            .bind(open_answer_id)
+            .bind(&item_id)
+            .bind(slot.max(THIRD_SLOT) + 1)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE open_answers SET status = 'appeal' WHERE id = $1").bind(open_answer_id).execute(&mut *tx).await?;
+        let old = old.map_or("未评定".to_string(), |m| Points::from_hundredths(m).to_string());
+        audit(&mut tx, event_id, actor, "appeal", &format!("answer#{open_answer_id}"), &old, "复评中", reason, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every open answer of an event with all its marks (superseded ones included).
+    pub async fn event_open_answers(&self, event_id: i64) -> Result<Vec<DashboardAnswer>> {
+        let rows = sqlx::query("SELECT id, candidate_id, open_no, item_id, status, final_mark FROM open_answers WHERE event_id = $1 ORDER BY id")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        let marks = sqlx::query(
+            "SELECT m.id, m.open_answer_id, m.marker_slot, m.grader_id, m.mark, m.comment, m.at_ms, m.superseded \
+             FROM marks m JOIN open_answers a ON a.id = m.open_answer_id WHERE a.event_id = $1 ORDER BY m.id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut by_answer: std::collections::HashMap<i64, Vec<MarkRecord>> = std::collections::HashMap::new();
+        for m in &marks {
+            by_answer.entry(m.try_get("open_answer_id")?).or_default().push(MarkRecord {
+                id: m.try_get("id")?,
+                marker_slot: m.try_get("marker_slot")?,
+                grader_id: m.try_get("grader_id")?,
+                mark: Points::from_hundredths(m.try_get("mark")?),
+                comment: m.try_get("comment")?,
+                at_ms: m.try_get("at_ms")?,
+                superseded: m.try_get::<i64, _>("superseded")? != 0,
+            });
+        }
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                Ok(DashboardAnswer {
+                    open_answer_id: id,
+                    candidate_id: r.try_get("candidate_id")?,
+                    open_no: r.try_get("open_no")?,
+                    item_id: r.try_get("item_id")?,
+                    status: AnswerStatus::parse(&r.try_get::<String, _>("status")?),
+                    final_mark: r.try_get::<Option<i64>, _>("final_mark")?.map(Points::from_hundredths),
+                    marks: by_answer.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn open_answer_id(&self, candidate_id: i64, open_no: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM open_answers WHERE candidate_id = $1 AND open_no = $2").bind(candidate_id).bind(open_no).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn record_audit(&self, event_id: i64, actor: &str, action: &str, subject: &str, old: &str, new: &str, reason: &str, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        audit(&mut tx, event_id, actor, action, subject, old, new, reason, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn audit_log(&self, event_id: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT actor, action, subject, old_value, new_value, reason, at_ms FROM audit_log WHERE event_id = $1 ORDER BY id")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    old_value: r.try_get("old_value")?,
+                    new_value: r.try_get("new_value")?,
+                    reason: r.try_get("reason")?,
+                    at_ms: r.try_get("at_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the event's released results with `rows` (candidate id, result JSON) and marks
+    /// the event released, in one transaction.
+    pub async fn release_results(&self, event_id: i64, rows: &[(i64, String)], actor: &str, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM released_results WHERE event_id = $1").bind(event_id).execute(&mut *tx).await?;
+        for (candidate_id, json) in rows {
+            sqlx::query("INSERT INTO released_results (event_id, candidate_id, result_json, released_ms) VALUES ($1, $2, $3, $4)")
+                .bind(event_id)
+                .bind(candidate_id)
+                .bind(json)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let old: Option<i64> = sqlx::query_scalar("SELECT released_ms FROM events WHERE id = $1").bind(event_id).fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE events SET released_ms = $2 WHERE id = $1").bind(event_id).bind(now).execute(&mut *tx).await?;
+        let old = old.map_or("未发布".to_string(), |t| format!("发布于 {t}"));
+        audit(&mut tx, event_id, actor, "release", &format!("event#{event_id}"), &old, &format!("{} 名考生的成绩", rows.len()), "", now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn released_result(&self, candidate_id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT result_json FROM released_results WHERE candidate_id = $1").bind(candidate_id).fetch_optional(&self.read).await?)
+    }
+
+    /// Every scored objective item of an event: (candidate id, item id, points).
+    pub async fn event_item_results(&self, event_id: i64) -> Result<Vec<(i64, String, Points)>> {
+        let rows = sqlx::query("SELECT r.candidate_id, r.item_id, r.points FROM item_results r JOIN candidates c ON c.id = r.candidate_id WHERE c.event_id = $1")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("item_id")?, Points::from_hundredths(r.try_get("points")?)))).collect()
+    }
+
+    /// Every candidate of an event with their sitting's state and objective score.
+    pub async fn event_candidates(&self, event_id: i64) -> Result<Vec<(i64, String, String, String, String, Option<i64>)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.ticket, c.name, c.room, s.state, s.objective_score FROM candidates c JOIN sittings s ON s.candidate_id = c.id \
+             WHERE c.event_id = $1 ORDER BY c.ticket",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("ticket")?, r.try_get("name")?, r.try_get("room")?, r.try_get("state")?, r.try_get("objective_score")?)))
+            .collect()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, event_id: i64, actor: &str, action: &str, subject: &str, old: &str, new: &str, reason: &str, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(event_id)
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(old)
+        .bind(new)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
