@@ -179,6 +179,107 @@ impl Exam {
     }
 }
 
+/// A correction the office makes to an item's key after the event.
+#[derive(Debug, Clone)]
+pub struct KeyCorrection {
+    pub item_id: String,
+    pub rule: crate::sitting::KeyRule,
+    pub reason: String,
+}
+
+/// One candidate whose result a rescoring changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RescoreChange {
+    pub ticket: String,
+    pub name: String,
+    pub old_total: question_bank::Points,
+    pub new_total: question_bank::Points,
+    pub old_verdict: &'static str,
+    pub new_verdict: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RescoreReport {
+    pub item_id: String,
+    pub responses: usize,
+    pub rescored: usize,
+    pub changed: Vec<RescoreChange>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error(transparent)]
+    Exam(#[from] ExamError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Exam {
+    /// Corrects an item's key (or voids it) and rescores every sitting that had it. Released
+    /// results change only when the office releases again.
+    pub async fn correct_key(&self, event_id: i64, c: &KeyCorrection, actor: &str) -> Result<RescoreReport, CorrectionError> {
+        use crate::sitting::{KeyRule, score_response};
+        let event = self.event(event_id).await?;
+        let item = event.bank.items.iter().find(|i| i.id.as_str() == c.item_id).ok_or_else(|| CorrectionError::Invalid(format!("考试中没有题目“{}”", c.item_id)))?;
+        let (kind, options, key) = match &item.body {
+            question_bank::ItemBody::Choice { choice, options, key } => (*choice, options.len(), key),
+            question_bank::ItemBody::Open { .. } => return Err(CorrectionError::Invalid(format!("“{}”是开放题，不能更正答案", c.item_id))),
+        };
+        if c.reason.trim().is_empty() {
+            return Err(CorrectionError::Invalid("请填写更正原因".into()));
+        }
+        if let KeyRule::Rekey { accepted } = &c.rule {
+            if accepted.is_empty() {
+                return Err(CorrectionError::Invalid("请给出更正后的答案".into()));
+            }
+            for a in accepted {
+                let ok = !a.is_empty() && a.chars().all(|ch| question_bank::Label::from_char(ch).is_some_and(|l| l.index() < options));
+                let size_ok = match kind {
+                    question_bank::ChoiceKind::Single => a.chars().count() == 1,
+                    question_bank::ChoiceKind::Multi => a.chars().count() >= 2,
+                };
+                if !ok || !size_ok {
+                    return Err(CorrectionError::Invalid(format!("答案“{a}”对{}无效（选项为 A–{}）", kind.name_zh(), question_bank::Label::from_index(options - 1))));
+                }
+            }
+        }
+        let points = event.row.blueprint.points_for(kind.into());
+        let before = self.results(event_id).await?;
+        let responses = self.store.item_responses(event_id, &c.item_id).await.map_err(ExamError::from)?;
+        let changes: Vec<(i64, i64, i64, i64)> = responses
+            .iter()
+            .filter_map(|(cid, no, response, old)| {
+                let new = score_response(kind, response, &c.rule, points, event.row.multi_policy).hundredths();
+                (new != *old).then_some((*cid, *no, new, new - old))
+            })
+            .collect();
+        let old_key: String = key.iter().map(|l| l.as_char()).collect();
+        let (kind_str, accepted) = match &c.rule {
+            KeyRule::Void => ("void", String::new()),
+            KeyRule::Rekey { accepted } => ("rekey", accepted.join("|")),
+        };
+        self.store
+            .apply_key_correction(event_id, &c.item_id, kind_str, &accepted, &old_key, c.reason.trim(), actor, &changes, self.now())
+            .await
+            .map_err(ExamError::from)?;
+        let after = self.results(event_id).await?;
+        let changed = before
+            .iter()
+            .zip(&after)
+            .filter(|(b, a)| b.total != a.total || b.passed != a.passed)
+            .map(|(b, a)| RescoreChange {
+                ticket: a.ticket.clone(),
+                name: a.name.clone(),
+                old_total: b.total,
+                new_total: a.total,
+                old_verdict: crate::results::verdict_zh(b),
+                new_verdict: crate::results::verdict_zh(a),
+            })
+            .collect();
+        Ok(RescoreReport { item_id: c.item_id.clone(), responses: responses.len(), rescored: changes.len(), changed })
+    }
+}
+
 /// The pure part of submission: score the objective answers, collect the chosen open answers.
 pub fn build_submission(
     paper: &Paper,
@@ -216,12 +317,24 @@ pub fn build_submission(
         items: result
             .items
             .iter()
-            .map(|i| (i.no, i.item_id.clone(), i.response.clone(), i.points.hundredths()))
+            .zip(&paper.objective)
+            .map(|(i, item)| (i.no, i.item_id.clone(), i.response.clone(), bank_labels(item, &i.response), i.points.hundredths()))
             .collect(),
         objective_total: result.total.hundredths(),
         open,
         marks_per_answer: marks,
     }
+}
+
+/// A response in the bank's option labels ("ACD" on the paper → the same options' bank labels,
+/// sorted), so rescoring needs no paper.
+pub fn bank_labels(item: &question_bank::PaperItem, response: &str) -> String {
+    let mut labels: Vec<char> = response
+        .chars()
+        .filter_map(|c| item.options.iter().find(|o| o.label.as_char() == c).map(|o| o.source.as_char()))
+        .collect();
+    labels.sort();
+    labels.into_iter().collect()
 }
 
 /// The paper as a candidate receives it: no keys, no explanations, no rubrics, no bank labels.

@@ -6,5 +6,5 @@ pub mod scoring;
 pub mod timer;
 
 pub use answers::{PaperShape, SaveError, Slot};
-pub use scoring::{MultiPolicy, ObjectiveResult, score_objective};
+pub use scoring::{KeyRule, MultiPolicy, ObjectiveResult, score_objective, score_response};
 pub use timer::{SittingState, Timer};

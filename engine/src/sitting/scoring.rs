@@ -173,3 +173,58 @@ mod tests {
         );
     }
 }
+
+/// The key in force for an item after the event: the bank's, a correction, or void.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum KeyRule {
+    /// Accepted answers in bank labels: for single choice each a single label ("B", "C" accepts
+    /// either); for multiple choice the one key ("ACD").
+    Rekey { accepted: Vec<String> },
+    /// Every candidate gets the item's points, answered or not.
+    Void,
+}
+
+/// Scores one response (in bank labels) under a key rule, as at submission.
+pub fn score_response(kind: ChoiceKind, response: &str, rule: &KeyRule, points: Points, policy: MultiPolicy) -> Points {
+    match rule {
+        KeyRule::Void => points,
+        KeyRule::Rekey { accepted } => {
+            if response.is_empty() {
+                Points::ZERO
+            } else if accepted.iter().any(|a| a == response) {
+                points
+            } else {
+                match (kind, policy) {
+                    (ChoiceKind::Multi, MultiPolicy::Partial) => accepted
+                        .iter()
+                        .filter(|key| response.chars().all(|c| key.contains(c)))
+                        .map(|_| PARTIAL_PER_OPTION.times(response.chars().count() as i64).min(points))
+                        .max()
+                        .unwrap_or(Points::ZERO),
+                    _ => Points::ZERO,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod rescoring_tests {
+    use super::*;
+
+    #[test]
+    fn corrected_and_voided_keys() {
+        let also_c = KeyRule::Rekey { accepted: vec!["B".into(), "C".into()] };
+        let one = Points::whole(1);
+        assert_eq!(score_response(ChoiceKind::Single, "C", &also_c, one, MultiPolicy::Exact), one);
+        assert_eq!(score_response(ChoiceKind::Single, "B", &also_c, one, MultiPolicy::Exact), one);
+        assert_eq!(score_response(ChoiceKind::Single, "A", &also_c, one, MultiPolicy::Exact), Points::ZERO);
+        assert_eq!(score_response(ChoiceKind::Single, "", &KeyRule::Void, one, MultiPolicy::Exact), one, "void: even a blank gets the point");
+        let acd = KeyRule::Rekey { accepted: vec!["ACD".into()] };
+        let two = Points::whole(2);
+        assert_eq!(score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Partial), Points::whole(1));
+        assert_eq!(score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Exact), Points::ZERO);
+        assert_eq!(score_response(ChoiceKind::Multi, "ACE", &acd, two, MultiPolicy::Partial), Points::ZERO);
+    }
+}

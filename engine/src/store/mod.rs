@@ -10,6 +10,7 @@
 
 mod events;
 mod marking;
+mod rescoring;
 mod sittings;
 mod staff;
 
@@ -58,10 +59,12 @@ pub struct Store {
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql")),
     (2, "marking", include_str!("../../migrations/sqlite/0002_marking.sql")),
+    (3, "key_corrections", include_str!("../../migrations/sqlite/0003_key_corrections.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "sittings", include_str!("../../migrations/postgres/0001_sittings.sql")),
     (2, "marking", include_str!("../../migrations/postgres/0002_marking.sql")),
+    (3, "key_corrections", include_str!("../../migrations/postgres/0003_key_corrections.sql")),
 ];
 
 impl Store {

@@ -101,8 +101,8 @@ pub struct AnswerRow {
 /// What submission writes: computed from the answers inside the submitting transaction.
 #[derive(Debug, Clone, Default)]
 pub struct Submission {
-    /// (paper number, item id, response, points in hundredths)
-    pub items: Vec<(u32, String, String, i64)>,
+    /// (paper number, item id, response, response in bank labels, points in hundredths)
+    pub items: Vec<(u32, String, String, String, i64)>,
     pub objective_total: i64,
     /// (open question number, item id, answer text) for each chosen question.
     pub open: Vec<(u32, String, String)>,
@@ -388,14 +388,15 @@ impl Store {
         .bind(sub.objective_total)
         .execute(&mut *tx)
         .await?;
-        for (no, item_id, response, points) in &sub.items {
+        for (no, item_id, response, bank_response, points) in &sub.items {
             sqlx::query(
-                "INSERT INTO item_results (candidate_id, no, item_id, response, points) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO item_results (candidate_id, no, item_id, response, bank_response, points) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(candidate_id)
             .bind(*no as i64)
             .bind(item_id)
             .bind(response)
+            .bind(bank_response)
             .bind(*points)
             .execute(&mut *tx)
             .await?;

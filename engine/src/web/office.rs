@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/office/events/{id}/release", post(release))
         .route("/api/office/events/{id}/appeals", post(appeal))
         .route("/api/office/events/{id}/audit", get(audit))
+        .route("/api/office/events/{id}/key-corrections", post(key_correction))
 }
 
 #[derive(Debug, Deserialize)]
@@ -351,4 +352,32 @@ async fn appeal(State(state): State<AppState>, o: Office, Path(id): Path<i64>, B
 
 async fn audit(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
     Ok(Json(state.exam.store.audit_log(id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyCorrectionRequest {
+    pub item_id: String,
+    /// Accepted answers in the bank's labels: ["B", "C"] accepts B or C; ["ACD"] for a multi.
+    #[serde(default)]
+    pub accept: Vec<String>,
+    /// Void the item: every candidate gets its points.
+    #[serde(default)]
+    pub void: bool,
+    pub reason: String,
+}
+
+/// Corrects an item's key or voids it; rescoring every affected sitting; reports each candidate
+/// whose score or pass/fail changed.
+async fn key_correction(State(state): State<AppState>, o: Office, Path(id): Path<i64>, Body(r): Body<KeyCorrectionRequest>) -> ApiResult<Json<crate::exam::RescoreReport>> {
+    let rule = match (r.void, r.accept.is_empty()) {
+        (true, true) => crate::sitting::KeyRule::Void,
+        (false, false) => crate::sitting::KeyRule::Rekey { accepted: r.accept.iter().map(|a| a.trim().to_uppercase()).collect() },
+        _ => return Err(ApiError::Unprocessable("请二选一：给出更正后的答案（accept），或作废该题（void）".into())),
+    };
+    let correction = crate::exam::KeyCorrection { item_id: r.item_id, rule, reason: r.reason };
+    match state.exam.correct_key(id, &correction, &format!("office#{}", o.0.subject_id)).await {
+        Ok(report) => Ok(Json(report)),
+        Err(crate::exam::CorrectionError::Invalid(m)) => Err(ApiError::Unprocessable(m)),
+        Err(crate::exam::CorrectionError::Exam(e)) => Err(e.into()),
+    }
 }
