@@ -81,3 +81,51 @@ async fn scenario(b: Backend) {
     }
     app.finish().await;
 }
+
+#[tokio::test]
+async fn item_analysis_of_an_event_counts_what_candidates_answered() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let (_, body) = office
+        .post("/api/office/events", json!({ "name": "分析", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["C1"], "bank": "demo", "forms": 1, "seed": 8 }))
+        .await;
+    let ev = body["id"].as_i64().unwrap();
+    let mut csv = String::from("姓名,姓名拼音,身份证号,准考证号,考场,座位\n");
+    for i in 1..=5 {
+        csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,A{i:03},C1,{i}\n"));
+    }
+    let (_, body) = office.post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv).await;
+    let passwords: Value = serde_json::from_str(&body).unwrap();
+    let proctor = app.staff("proctor").await;
+    proctor.post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null).await;
+    let mut paper = None;
+    for (i, p) in passwords["passwords"].as_array().unwrap().iter().enumerate() {
+        let c = app.client();
+        c.post("/api/login", json!({ "ticket": p["ticket"], "password": p["password"] })).await;
+        c.post("/api/candidate/start", Value::Null).await;
+        if paper.is_none() {
+            let id = app.store.candidate_by_ticket(p["ticket"].as_str().unwrap()).await.unwrap().unwrap().id;
+            paper = Some(app.exam.paper(&app.store.sitting(id).await.unwrap().unwrap()).await.unwrap());
+        }
+        let item = &paper.as_ref().unwrap().objective[0];
+        // Candidates 1–3 answer item 1 correctly, 4–5 with the first wrong option.
+        let value: String = if i < 3 {
+            item.key.iter().map(|l| l.as_char()).collect()
+        } else {
+            item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap().label.as_char().to_string()
+        };
+        c.save(1, "1", &value).await;
+        c.post("/api/candidate/submit", Value::Null).await;
+    }
+    let (status, a) = office.get(&format!("/api/office/events/{ev}/analysis")).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["test"]["candidates"], 5);
+    let first = paper.unwrap().objective[0].item_id.to_string();
+    let item = a["items"].as_array().unwrap().iter().find(|i| i["id"] == first.as_str()).unwrap();
+    assert_eq!(item["taken"], 5);
+    assert!((item["facility"].as_f64().unwrap() - 0.6).abs() < 1e-9, "{item}");
+    let (status, csv) = office.get_text(&format!("/api/office/events/{ev}/analysis.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.contains("难度（通过率）") && csv.contains(&first), "{csv:.300}");
+    app.finish().await;
+}

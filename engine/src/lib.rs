@@ -9,6 +9,7 @@
 //! - [`clock`]: the server's time, replaceable in tests.
 //! - [`exam`]: papers per sitting (regenerated from seeds), submission, the expiry sweep.
 //! - [`marking`]: the open-answer marking rules without IO (double marking, third marker).
+//! - [`item_analysis`]: item analysis of an event's stored responses (report data, CSV).
 //! - [`results`]: results per candidate, exports (CSV, XLSX).
 //! - [`office`]: creating events, importing rosters, issuing passwords.
 //! - [`auth`]: password hashing (Argon2id) and session tokens.
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod exam;
+pub mod item_analysis;
 pub mod marking;
 pub mod office;
 pub mod print;

@@ -20,6 +20,19 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("no")?, r.try_get("bank_response")?, r.try_get("points")?))).collect()
     }
 
+    /// Every scored objective response of an event: (candidate id, item id, response in bank
+    /// labels, points).
+    pub async fn event_responses(&self, event_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT r.candidate_id, r.item_id, r.bank_response, r.points FROM item_results r JOIN candidates c ON c.id = r.candidate_id \
+             WHERE c.event_id = $1 ORDER BY r.candidate_id, r.no",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("item_id")?, r.try_get("bank_response")?, r.try_get("points")?))).collect()
+    }
+
     /// Records a key correction and applies the new points: `changes` are (candidate id, paper
     /// number, new points, difference). The correction, its audit entry and every score change
     /// commit together or not at all.

@@ -32,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/office/events/{id}/appeals", post(appeal))
         .route("/api/office/events/{id}/audit", get(audit))
         .route("/api/office/events/{id}/key-corrections", post(key_correction))
+        .route("/api/office/events/{id}/analysis", get(analysis))
+        .route("/api/office/events/{id}/analysis.csv", get(analysis_csv))
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,4 +382,21 @@ async fn key_correction(State(state): State<AppState>, o: Office, Path(id): Path
         Err(crate::exam::CorrectionError::Invalid(m)) => Err(ApiError::Unprocessable(m)),
         Err(crate::exam::CorrectionError::Exam(e)) => Err(e.into()),
     }
+}
+
+async fn run_analysis(state: &AppState, id: i64) -> ApiResult<question_bank::analysis::Analysis> {
+    crate::item_analysis::analyse_event(&state.exam, id, &Default::default()).await.map_err(|e| match e {
+        crate::item_analysis::AnalysisFailure::Exam(e) => e.into(),
+        other => ApiError::Unprocessable(other.to_string()),
+    })
+}
+
+/// Item analysis of the event (facility, discrimination, distractors, α, flags) as JSON.
+async fn analysis(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<question_bank::analysis::Analysis>> {
+    Ok(Json(run_analysis(&state, id).await?))
+}
+
+async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
+    let a = run_analysis(&state, id).await?;
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"item-analysis.csv\"")], crate::item_analysis::to_csv(&a)).into_response())
 }
