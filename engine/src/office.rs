@@ -167,7 +167,7 @@ pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, OfficeError> {
             }
         }
         if !entry.ticket.is_empty()
-            && !(entry.ticket.len() <= 32 && entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && (entry.ticket.len() > 32 || !entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         {
             bad(
                 "准考证号",
@@ -182,10 +182,10 @@ pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, OfficeError> {
         {
             bad("姓名拼音", format!("“{}”只能包含拉丁字母、空格和 -", entry.pinyin));
         }
-        if !entry.id_number.is_empty() {
-            if let Err(why) = check_id_number(&entry.id_number) {
-                bad("身份证号", why);
-            }
+        if !entry.id_number.is_empty()
+            && let Err(why) = check_id_number(&entry.id_number)
+        {
+            bad("身份证号", why);
         }
         if !entry.ticket.is_empty() {
             if let Some(first) = first_line.get(&entry.ticket) {

@@ -377,6 +377,8 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT id FROM open_answers WHERE candidate_id = $1 AND open_no = $2").bind(candidate_id).bind(open_no).fetch_optional(&self.read).await?)
     }
 
+    // An audit entry has this many parts (who, what, on what, old → new, why, when).
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_audit(&self, event_id: i64, actor: &str, action: &str, subject: &str, old: &str, new: &str, reason: &str, now: i64) -> Result<()> {
         let mut tx = self.write.begin().await?;
         audit(&mut tx, event_id, actor, action, subject, old, new, reason, now).await?;

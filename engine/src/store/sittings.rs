@@ -474,6 +474,8 @@ impl Store {
 
     // ---- Proctors -------------------------------------------------------------------------
 
+    // A log entry has this many parts (event, room, candidate, who, what, why, when).
+    #[allow(clippy::too_many_arguments)]
     pub async fn log_proctor_action(
         &self,
         event_id: i64,

@@ -142,31 +142,23 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
             .await?
             .ok_or_else(|| ApiError::Internal(format!("candidate {subject_id} has no sitting")))?;
         let sitting = state.exam.submit_if_expired(sitting).await?;
-        if matches!(sitting.state, SittingState::InProgress | SittingState::Paused) {
-            if let Some(old) = &sitting.session_id {
-                if store.session(old, now).await?.is_some() {
-                    if !sitting.move_allowed {
-                        return Err(ApiError::Conflict(
-                            "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
-                        ));
-                    }
-                    store.revoke_session(old).await?;
-                    state.sessions.forget(old);
-                }
+        let under_way = matches!(sitting.state, SittingState::InProgress | SittingState::Paused);
+        if under_way
+            && let Some(old) = &sitting.session_id
+            && store.session(old, now).await?.is_some()
+        {
+            if !sitting.move_allowed {
+                return Err(ApiError::Conflict("您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into()));
             }
-            store
-                .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
-                .await?;
+            store.revoke_session(old).await?;
+            state.sessions.forget(old);
+        }
+        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+        if under_way {
             store.bind_session(subject_id, &sid).await?;
-        } else {
-            store
-                .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
-                .await?;
         }
     } else {
-        store
-            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
-            .await?;
+        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
     }
     let mut response = Json(LoginResponse { role, name }).into_response();
     response
@@ -188,10 +180,11 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 
 impl SessionCache {
     async fn get(&self, state: &AppState, sid: &str, now: i64) -> ApiResult<Option<Session>> {
-        if let Some((s, at)) = self.0.lock().expect("session cache").get(sid) {
-            if now - at < SESSION_CACHE_MS && s.expires_ms > now {
-                return Ok(Some(s.clone()));
-            }
+        if let Some((s, at)) = self.0.lock().expect("session cache").get(sid)
+            && now - at < SESSION_CACHE_MS
+            && s.expires_ms > now
+        {
+            return Ok(Some(s.clone()));
         }
         let s = state.exam.store.session(sid, now).await?;
         let mut cache = self.0.lock().expect("session cache");
