@@ -124,7 +124,10 @@ async fn a_stale_repeated_or_reordered_save_never_overwrites_a_newer_answer() {
         let answers = c.answers().await;
         assert_eq!((answers["1"].as_str(), answers["2"].as_str()), (Some("A"), Some("C")));
         let (_, body) = c.get("/api/candidate/answers").await;
-        assert_eq!(body["max_seq"], 5, "a reloaded page continues above the highest sequence number");
+        assert_eq!(
+            body["max_seq"], 5,
+            "a reloaded page continues above the highest sequence number"
+        );
 
         // Every save is in the history, with its outcome and server time.
         let log = app.store.save_log(candidate_id(&app, "DEMO0002").await).await.unwrap();
@@ -142,41 +145,101 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
         let app = TestApp::spawn(b).await;
         let (c, _) = app.started_candidate("DEMO0003").await;
         let id = candidate_id(&app, "DEMO0003").await;
-        let office_paper = app.exam.paper(&app.store.sitting(id).await.unwrap().unwrap()).await.unwrap();
-        let single = office_paper.objective.iter().find(|i| i.kind == ChoiceKind::Single).unwrap().no;
-        let (status, _) = c.post("/api/candidate/saves", json!({ "saves": [
+        let office_paper = app
+            .exam
+            .paper(&app.store.sitting(id).await.unwrap().unwrap())
+            .await
+            .unwrap();
+        let single = office_paper
+            .objective
+            .iter()
+            .find(|i| i.kind == ChoiceKind::Single)
+            .unwrap()
+            .no;
+        let (status, _) = c
+            .post(
+                "/api/candidate/saves",
+                json!({ "saves": [
             { "seq": 1, "slot": single.to_string(), "value": "A" },
             { "seq": 2, "slot": "open", "value": "2,4" },
             { "seq": 3, "slot": "open-2", "value": "原有作答" },
-        ] })).await;
+        ] }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         let before = c.answers().await;
 
         let cases: Vec<(Value, StatusCode, &str)> = vec![
-            (json!({ "saves": [{ "seq": 9, "slot": single.to_string(), "value": "Z" }] }), StatusCode::UNPROCESSABLE_ENTITY, "没有选项 Z"),
-            (json!({ "saves": [{ "seq": 9, "slot": single.to_string(), "value": "AB" }] }), StatusCode::UNPROCESSABLE_ENTITY, "只能选一个"),
-            (json!({ "saves": [{ "seq": 9, "slot": "71", "value": "A" }] }), StatusCode::UNPROCESSABLE_ENTITY, "不是有效的答题位置"),
-            (json!({ "saves": [{ "seq": 9, "slot": "open", "value": "1,2,4,5" }] }), StatusCode::UNPROCESSABLE_ENTITY, "只能选答 3 道"),
-            (json!({ "saves": [{ "seq": 9, "slot": "open-6", "value": "x" }] }), StatusCode::UNPROCESSABLE_ENTITY, "没有第 6 题"),
-            (json!({ "saves": [{ "seq": 9, "slot": "open-2", "value": "质".repeat(5001) }] }), StatusCode::UNPROCESSABLE_ENTITY, "上限为 5000 字"),
-            (json!({ "saves": [{ "seq": 9, "slot": "open-1", "value": "未选的题" }] }), StatusCode::CONFLICT, "尚未选答"),
-            (json!({ "saves": [{ "seq": 0, "slot": "1", "value": "A" }] }), StatusCode::UNPROCESSABLE_ENTITY, "seq"),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": single.to_string(), "value": "Z" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "没有选项 Z",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": single.to_string(), "value": "AB" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "只能选一个",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "71", "value": "A" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不是有效的答题位置",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "open", "value": "1,2,4,5" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "只能选答 3 道",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "open-6", "value": "x" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "没有第 6 题",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "open-2", "value": "质".repeat(5001) }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "上限为 5000 字",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "open-1", "value": "未选的题" }] }),
+                StatusCode::CONFLICT,
+                "尚未选答",
+            ),
+            (
+                json!({ "saves": [{ "seq": 0, "slot": "1", "value": "A" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "seq",
+            ),
             (json!({ "saves": [] }), StatusCode::UNPROCESSABLE_ENTITY, "1–500"),
-            (json!({ "answers": 1 }), StatusCode::UNPROCESSABLE_ENTITY, "请求字段有误"),
+            (
+                json!({ "answers": 1 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "请求字段有误",
+            ),
         ];
         for (body, want, says) in cases {
             let (status, reply) = c.post("/api/candidate/saves", body.clone()).await;
             assert_eq!(status, want, "{body} → {reply}");
-            assert!(reply["error"].as_str().unwrap_or_default().contains(says), "{body} → {reply} should say {says}");
+            assert!(
+                reply["error"].as_str().unwrap_or_default().contains(says),
+                "{body} → {reply} should say {says}"
+            );
         }
-        let (status, reply) = c.post_raw("/api/candidate/saves", "application/json", "{\"saves\": [".into()).await;
+        let (status, reply) = c
+            .post_raw("/api/candidate/saves", "application/json", "{\"saves\": [".into())
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(reply.contains("不是有效的 JSON"), "{reply}");
         // One bad save in a request stores none of it.
-        let (status, _) = c.post("/api/candidate/saves", json!({ "saves": [
+        let (status, _) = c
+            .post(
+                "/api/candidate/saves",
+                json!({ "saves": [
             { "seq": 20, "slot": single.to_string(), "value": "B" },
             { "seq": 21, "slot": single.to_string(), "value": "Q" },
-        ] })).await;
+        ] }),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(c.answers().await, before, "nothing already saved was lost or changed");
         app.finish().await;
@@ -195,36 +258,73 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
         let (_, s) = c.get("/api/candidate/status").await;
         assert_eq!(remaining(&s), 150 * MIN);
 
-        let (status, body) = proctor.post("/api/proctor/candidates/DEMO0004/pause", json!({ "reason": "考生身体不适" })).await;
+        let (status, body) = proctor
+            .post(
+                "/api/proctor/candidates/DEMO0004/pause",
+                json!({ "reason": "考生身体不适" }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         app.clock.advance_ms(20 * MIN);
         let (_, s) = c.get("/api/candidate/status").await;
-        assert_eq!((s["state"].as_str(), remaining(&s)), (Some("paused"), 150 * MIN), "paused time is not charged");
+        assert_eq!(
+            (s["state"].as_str(), remaining(&s)),
+            (Some("paused"), 150 * MIN),
+            "paused time is not charged"
+        );
         let (status, body) = c.save(1, "1", "A").await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(body["error"].as_str().unwrap().contains("暂停"));
-        let (status, _) = proctor.post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "" })).await;
+        let (status, _) = proctor
+            .post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "" }))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-        let (status, _) = proctor.post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "已恢复" })).await;
+        let (status, _) = proctor
+            .post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "已恢复" }))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, _) = proctor.post("/api/proctor/candidates/DEMO0004/extra-time", json!({ "minutes": 10, "reason": "机器故障耽误" })).await;
+        let (status, _) = proctor
+            .post(
+                "/api/proctor/candidates/DEMO0004/extra-time",
+                json!({ "minutes": 10, "reason": "机器故障耽误" }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         let (_, s) = c.get("/api/candidate/status").await;
         assert_eq!(remaining(&s), 160 * MIN);
 
         // Room-wide pause and resume.
-        let (_, body) = proctor.post(&app.room_path("/pause"), json!({ "reason": "火警演习" })).await;
+        let (_, body) = proctor
+            .post(&app.room_path("/pause"), json!({ "reason": "火警演习" }))
+            .await;
         assert_eq!(body["changed"], 1, "{body}");
         app.clock.advance_ms(5 * MIN);
-        let (_, body) = proctor.post(&app.room_path("/resume"), json!({ "reason": "演习结束" })).await;
+        let (_, body) = proctor
+            .post(&app.room_path("/resume"), json!({ "reason": "演习结束" }))
+            .await;
         assert_eq!(body["changed"], 1);
         let (_, s) = c.get("/api/candidate/status").await;
         assert_eq!(remaining(&s), 160 * MIN);
 
         // The proctor log has who, when and why.
         let (_, log) = proctor.get(&app.room_path("/log")).await;
-        let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, ["open_room", "pause", "resume", "extra_time:10", "pause_room", "resume_room"]);
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "open_room",
+                "pause",
+                "resume",
+                "extra_time:10",
+                "pause_room",
+                "resume_room"
+            ]
+        );
         assert_eq!(log[1]["reason"], "考生身体不适");
         assert_eq!(log[1]["ticket"], "DEMO0004");
         assert_eq!(log[1]["at_ms"], common::START_MS + 30 * MIN);
@@ -246,7 +346,11 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
         let s = submitted.expect("the expiry sweeper submitted the sitting");
         assert_eq!(s.submitted_by.as_deref(), Some("system"));
         // 180 minutes + 10 extra + 20 + 5 paused.
-        assert_eq!(s.submitted_ms, Some(common::START_MS + 215 * MIN), "handed in at the deadline");
+        assert_eq!(
+            s.submitted_ms,
+            Some(common::START_MS + 215 * MIN),
+            "handed in at the deadline"
+        );
         let (status, body) = c.save(3, "1", "C").await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(body["error"].as_str().unwrap().contains("已交卷"), "{body}");
@@ -263,9 +367,21 @@ async fn a_save_after_the_deadline_is_refused_even_before_the_sweep() {
     app.clock.advance_ms(180 * MIN);
     let (status, body) = c.save(1, "1", "A").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(["考试时间已到", "已交卷"].iter().any(|m| body["error"].as_str().unwrap().contains(m)), "{body}");
+    assert!(
+        ["考试时间已到", "已交卷"]
+            .iter()
+            .any(|m| body["error"].as_str().unwrap().contains(m)),
+        "{body}"
+    );
     let (_, s) = c.get("/api/candidate/status").await;
-    assert_eq!((s["state"].as_str(), s["submitted_by"].as_str(), s["remaining_ms"].as_i64()), (Some("submitted"), Some("system"), Some(0)));
+    assert_eq!(
+        (
+            s["state"].as_str(),
+            s["submitted_by"].as_str(),
+            s["remaining_ms"].as_i64()
+        ),
+        (Some("submitted"), Some("system"), Some(0))
+    );
     app.finish().await;
 }
 
@@ -312,27 +428,59 @@ async fn roles_are_checked_and_failed_logins_are_rate_limited() {
     let c = app.candidate("DEMO0002").await;
     assert_eq!(c.get("/api/proctor/events").await.0, StatusCode::FORBIDDEN);
     assert_eq!(c.get("/api/office/events").await.0, StatusCode::FORBIDDEN);
-    assert_eq!(c.get("/api/office/candidates/DEMO0001/save-log").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get("/api/office/candidates/DEMO0001/save-log").await.0,
+        StatusCode::FORBIDDEN
+    );
     let proctor = app.staff("proctor").await;
     assert_eq!(proctor.get("/api/office/events").await.0, StatusCode::FORBIDDEN);
     assert_eq!(proctor.get("/api/candidate/status").await.0, StatusCode::FORBIDDEN);
 
-    let (status, body) = app.client().post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" })).await;
+    let (status, body) = app
+        .client()
+        .post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" }))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "准考证号或密码错误");
     for _ in 0..4 {
-        app.client().post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" })).await;
+        app.client()
+            .post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" }))
+            .await;
     }
-    let (status, body) = app.client().post("/api/login", json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD })).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "locked even with the right password: {body}");
+    let (status, body) = app
+        .client()
+        .post(
+            "/api/login",
+            json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password: {body}"
+    );
     app.clock.advance_ms(16 * MIN);
-    let (status, _) = app.client().post("/api/login", json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD })).await;
+    let (status, _) = app
+        .client()
+        .post(
+            "/api/login",
+            json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "the lock lifts after 15 minutes");
 
     // The cookie is HttpOnly and SameSite.
-    let r = reqwest::Client::new().post(app.url("/api/login")).json(&json!({ "ticket": "DEMO0004", "password": common::DEMO_PASSWORD })).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(app.url("/api/login"))
+        .json(&json!({ "ticket": "DEMO0004", "password": common::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     app.finish().await;
 }
 
@@ -347,7 +495,13 @@ async fn secrets(app: &TestApp, me: &str) -> Vec<String> {
             secrets.extend(rubric.iter().map(|r| r.point.clone()));
         }
     }
-    for (ticket, name) in [("DEMO0001", "张伟"), ("DEMO0002", "王芳"), ("DEMO0003", "李娜"), ("DEMO0004", "刘洋"), ("DEMO0005", "陈静")] {
+    for (ticket, name) in [
+        ("DEMO0001", "张伟"),
+        ("DEMO0002", "王芳"),
+        ("DEMO0003", "李娜"),
+        ("DEMO0004", "刘洋"),
+        ("DEMO0005", "陈静"),
+    ] {
         if ticket != me {
             secrets.push(ticket.to_string());
             secrets.push(name.to_string());
@@ -364,22 +518,64 @@ async fn a_candidate_never_receives_keys_rubrics_or_anyone_elses_data() {
         let (other, _) = app.started_candidate("DEMO0002").await;
         other.save(1, "1", "A").await;
         let (c, _) = app.started_candidate("DEMO0001").await;
-        c.post("/api/candidate/saves", json!({ "saves": [{ "seq": 1, "slot": "2", "value": "B" }, { "seq": 2, "slot": "open", "value": "1" }] })).await;
+        c.post(
+            "/api/candidate/saves",
+            json!({ "saves": [{ "seq": 1, "slot": "2", "value": "B" }, { "seq": 2, "slot": "open", "value": "1" }] }),
+        )
+        .await;
         let secrets = secrets(&app, "DEMO0001").await;
         let mut bodies = Vec::new();
-        for path in ["/api/candidate/status", "/api/candidate/paper", "/api/candidate/answers"] {
+        for path in [
+            "/api/candidate/status",
+            "/api/candidate/paper",
+            "/api/candidate/answers",
+        ] {
             bodies.push(c.get_text(path).await.1);
         }
-        bodies.push(c.post_raw("/api/candidate/saves", "application/json", json!({ "saves": [{ "seq": 3, "slot": "3", "value": "A" }] }).to_string()).await.1);
-        bodies.push(c.post_raw("/api/candidate/saves", "application/json", json!({ "saves": [{ "seq": 4, "slot": "3", "value": "Z" }] }).to_string()).await.1);
-        bodies.push(c.post_raw("/api/candidate/submit", "application/json", String::new()).await.1);
+        bodies.push(
+            c.post_raw(
+                "/api/candidate/saves",
+                "application/json",
+                json!({ "saves": [{ "seq": 3, "slot": "3", "value": "A" }] }).to_string(),
+            )
+            .await
+            .1,
+        );
+        bodies.push(
+            c.post_raw(
+                "/api/candidate/saves",
+                "application/json",
+                json!({ "saves": [{ "seq": 4, "slot": "3", "value": "Z" }] }).to_string(),
+            )
+            .await
+            .1,
+        );
+        bodies.push(
+            c.post_raw("/api/candidate/submit", "application/json", String::new())
+                .await
+                .1,
+        );
         bodies.push(c.get_text("/api/candidate/paper").await.1);
         for body in &bodies {
-            for field in ["\"key\"", "\"explanation\"", "\"rubric\"", "\"item_hash\"", "\"source\"", "\"item_id\"", "\"seed\""] {
-                assert!(!body.contains(field), "a candidate response carries {field}: {body:.300}");
+            for field in [
+                "\"key\"",
+                "\"explanation\"",
+                "\"rubric\"",
+                "\"item_hash\"",
+                "\"source\"",
+                "\"item_id\"",
+                "\"seed\"",
+            ] {
+                assert!(
+                    !body.contains(field),
+                    "a candidate response carries {field}: {body:.300}"
+                );
             }
             for secret in &secrets {
-                assert!(!body.contains(secret.as_str()), "a candidate response carries “{secret}”");
+                assert!(
+                    !body.contains(secret.as_str()),
+                    "a candidate response carries “{secret}”"
+                );
             }
         }
         // The paper's stems are there (the scan would catch an empty response otherwise).
@@ -441,13 +637,24 @@ async fn an_events_items_are_frozen_when_it_is_created() {
     let forms_before = frozen.forms.clone().unwrap();
     // The bank is edited afterwards: the event does not change.
     let path = bank_dir.join("items/m1-quality.toml");
-    std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replacen("stem = \"", "stem = \"（已修改）", 3)).unwrap();
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("stem = \"", "stem = \"（已修改）", 3),
+    )
+    .unwrap();
     let fresh = kaowu::exam::Exam::new(app.store.clone(), app.clock.clone());
     let reloaded = fresh.event(event_id).await.unwrap();
     assert_eq!(reloaded.forms.clone().unwrap(), forms_before);
     assert!(reloaded.bank.items.iter().all(|i| !i.stem.contains("已修改")));
     // Bad requests name the problem.
-    let (status, body) = office.post("/api/office/events", json!({ "name": "x", "starts_at": "明天", "rooms": ["A"], "bank": "demo" })).await;
+    let (status, body) = office
+        .post(
+            "/api/office/events",
+            json!({ "name": "x", "starts_at": "明天", "rooms": ["A"], "bank": "demo" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"].as_str().unwrap().contains("starts_at"), "{body}");
     app.finish().await;
@@ -462,7 +669,11 @@ async fn every_documented_operation_is_routed() {
     assert_eq!(doc["openapi"], "3.0.3");
     let mut checked = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
-        let concrete = path.replace("{event}", "1").replace("{room}", "R").replace("{ticket}", "T").replace("{id}", "1");
+        let concrete = path
+            .replace("{event}", "1")
+            .replace("{room}", "R")
+            .replace("{ticket}", "T")
+            .replace("{id}", "1").replace("{task}", "1").replace("{mark}", "1");
         for method in ops.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => c.http.get(app.url(&concrete)),
@@ -470,11 +681,14 @@ async fn every_documented_operation_is_routed() {
                 other => panic!("unexpected method {other}"),
             };
             let status = req.send().await.unwrap().status();
-            assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not routed ({status})");
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed ({status})"
+            );
             checked += 1;
         }
     }
-    assert!(checked >= 25, "{checked} operations");
+    assert!(checked >= 42, "{checked} operations");
     app.finish().await;
 }
 
@@ -487,28 +701,61 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
         .await;
     let event_id = body["id"].as_i64().unwrap();
     let csv = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n周九,Zhou Jiu,11010519491231002X,P001,B1,01\n";
-    let (_, body) = office.post_raw(&format!("/api/office/events/{event_id}/roster"), "text/csv", csv.into()).await;
-    let password = serde_json::from_str::<Value>(&body).unwrap()["passwords"][0]["password"].as_str().unwrap().to_string();
+    let (_, body) = office
+        .post_raw(&format!("/api/office/events/{event_id}/roster"), "text/csv", csv.into())
+        .await;
+    let password = serde_json::from_str::<Value>(&body).unwrap()["passwords"][0]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let proctor = app.staff("proctor").await;
-    proctor.post(&format!("/api/proctor/events/{event_id}/rooms/B1/open"), Value::Null).await;
+    proctor
+        .post(&format!("/api/proctor/events/{event_id}/rooms/B1/open"), Value::Null)
+        .await;
     let c = app.client();
-    c.post("/api/login", json!({ "ticket": "P001", "password": password })).await;
+    c.post("/api/login", json!({ "ticket": "P001", "password": password }))
+        .await;
     c.post("/api/candidate/start", Value::Null).await;
     let id = candidate_id(&app, "P001").await;
-    let paper = app.exam.paper(&app.store.sitting(id).await.unwrap().unwrap()).await.unwrap();
+    let paper = app
+        .exam
+        .paper(&app.store.sitting(id).await.unwrap().unwrap())
+        .await
+        .unwrap();
     let multis: Vec<_> = paper.objective.iter().filter(|i| i.kind == ChoiceKind::Multi).collect();
     // First multi: one correct option only (0.5); second: one correct plus one wrong (0).
     let one_right = multis[0].key[0].as_char().to_string();
-    let wrong = multis[1].options.iter().find(|o| !multis[1].key.contains(&o.label)).unwrap().label.as_char();
+    let wrong = multis[1]
+        .options
+        .iter()
+        .find(|o| !multis[1].key.contains(&o.label))
+        .unwrap()
+        .label
+        .as_char();
     let mut mixed: Vec<char> = vec![multis[1].key[0].as_char(), wrong];
     mixed.sort();
-    c.post("/api/candidate/saves", json!({ "saves": [
+    c.post(
+        "/api/candidate/saves",
+        json!({ "saves": [
         { "seq": 1, "slot": multis[0].no.to_string(), "value": one_right },
         { "seq": 2, "slot": multis[1].no.to_string(), "value": mixed.iter().collect::<String>() },
-    ] })).await;
+    ] }),
+    )
+    .await;
     c.post("/api/candidate/submit", Value::Null).await;
-    let results: BTreeMap<i64, i64> = app.store.item_results(id).await.unwrap().into_iter().map(|(no, _, _, p)| (no, p)).collect();
-    assert_eq!(results[&(multis[0].no as i64)], 50, "half a point for one correct option");
+    let results: BTreeMap<i64, i64> = app
+        .store
+        .item_results(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(no, _, _, p)| (no, p))
+        .collect();
+    assert_eq!(
+        results[&(multis[0].no as i64)],
+        50,
+        "half a point for one correct option"
+    );
     assert_eq!(results[&(multis[1].no as i64)], 0, "nothing with a wrong option");
     assert_eq!(app.store.sitting(id).await.unwrap().unwrap().objective_score, Some(50));
     app.finish().await;

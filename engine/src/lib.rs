@@ -18,6 +18,8 @@
 //!
 //! The pure exam domain (items, blueprint, assembly) lives in the `question-bank` crate.
 #![forbid(unsafe_code)]
+// The OpenAPI document is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "512"]
 
 pub mod auth;
 pub mod cli;

@@ -23,7 +23,10 @@ fn obj(props: Value, required: &[&str]) -> Value {
 }
 
 fn reason() -> Value {
-    obj(json!({ "reason": { "type": "string", "description": "原因（记入考场记录）" } }), &["reason"])
+    obj(
+        json!({ "reason": { "type": "string", "description": "原因（记入考场记录）" } }),
+        &["reason"],
+    )
 }
 
 pub fn document() -> Value {
@@ -81,7 +84,23 @@ pub fn document() -> Value {
                 "responses": { "200": { "description": "成功" }, "4XX": { "description": "名单有误，未导入任何考生" } }
             }), &[&id]) },
             "/api/office/events/{id}/sittings": { "get": with(op("office", "考生作答与客观题成绩", None), &[&id]) },
-            "/api/office/candidates/{ticket}/save-log": { "get": with(op("office", "考生全部保存记录（申诉复核）", None), &[&ticket]) }
+            "/api/office/candidates/{ticket}/save-log": { "get": with(op("office", "考生全部保存记录（申诉复核）", None), &[&ticket]) },
+            "/api/office/events/{id}/assignments": { "post": with(op("office", "分配阅卷人到开放题", Some(obj(json!({ "username": s, "item_id": s }), &["username", "item_id"]))), &[&id]) },
+            "/api/office/events/{id}/marking-policy": { "post": with(op("office", "阅卷规则：双评与误差阈值", Some(obj(json!({ "double": { "type": "boolean" }, "tolerance": { "type": "number" } }), &["double", "tolerance"]))), &[&id]) },
+            "/api/office/events/{id}/results": { "get": with(op("office", "成绩与完成进度", None), &[&id]) },
+            "/api/office/events/{id}/results.csv": { "get": with(op("office", "导出成绩（CSV）", None), &[&id]) },
+            "/api/office/events/{id}/results.xlsx": { "get": with(op("office", "导出成绩（XLSX）", None), &[&id]) },
+            "/api/office/events/{id}/release": { "post": with(op("office", "发布成绩（有未评完或争议答卷时拒绝）", None), &[&id]) },
+            "/api/office/events/{id}/appeals": { "post": with(op("office", "申诉复评：重新评阅某考生的一道开放题", Some(obj(json!({ "ticket": s, "open_no": i, "reason": s }), &["ticket", "open_no", "reason"]))), &[&id]) },
+            "/api/office/events/{id}/audit": { "get": with(op("office", "审计记录（只读）", None), &[&id]) },
+            "/api/office/events/{id}/key-corrections": { "post": with(op("office", "更正答案或作废试题并重新计分", Some(obj(json!({ "item_id": s, "accept": { "type": "array", "items": s }, "void": { "type": "boolean" }, "reason": s }), &["item_id", "reason"]))), &[&id]) },
+            "/api/office/events/{id}/analysis": { "get": with(op("office", "题目分析（难度、区分度、选项分析、信度）", None), &[&id]) },
+            "/api/office/events/{id}/analysis.csv": { "get": with(op("office", "题目分析（CSV）", None), &[&id]) },
+            "/api/candidate/result": { "get": op("candidate", "已发布的本人成绩", None) },
+            "/api/marking/events/{event}/next": { "post": with(op("marking", "领取下一份待评答卷（盲评；无任务时 204）", None), &[&ev]) },
+            "/api/marking/tasks/{task}/mark": { "post": with(op("marking", "提交评分（0–20 分，0.5 分为单位）", Some(obj(json!({ "mark": { "type": "number" }, "comment": s }), &["mark"]))), &[&json!({ "name": "task", "in": "path", "required": true, "schema": { "type": "integer" } })]) },
+            "/api/marking/events/{event}/dashboard": { "get": with(op("marking", "阅卷组长看板", None), &[&ev]) },
+            "/api/marking/marks/{mark}/reopen": { "post": with(op("marking", "组长重评某一评分", Some(reason())), &[&json!({ "name": "mark", "in": "path", "required": true, "schema": { "type": "integer" } })]) }
         }
     })
 }
