@@ -69,6 +69,10 @@ fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
     })
 }
 
+fn answer_from_row(r: &AnyRow) -> Result<AnswerRow> {
+    Ok(AnswerRow { slot: r.try_get("slot")?, value: r.try_get("value")?, seq: r.try_get("seq")?, saved_ms: r.try_get("saved_ms")? })
+}
+
 /// One answer change, already checked against the candidate's paper.
 #[derive(Debug, Clone)]
 pub struct SaveRequest {
@@ -309,14 +313,7 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         rows.iter()
-            .map(|r| {
-                Ok(AnswerRow {
-                    slot: r.try_get("slot")?,
-                    value: r.try_get("value")?,
-                    seq: r.try_get("seq")?,
-                    saved_ms: r.try_get("saved_ms")?,
-                })
-            })
+            .map(answer_from_row)
             .collect()
     }
 
@@ -368,14 +365,7 @@ impl Store {
             .await?;
         let answers: Vec<AnswerRow> = rows
             .iter()
-            .map(|r| {
-                Ok(AnswerRow {
-                    slot: r.try_get("slot")?,
-                    value: r.try_get("value")?,
-                    seq: r.try_get("seq")?,
-                    saved_ms: r.try_get("saved_ms")?,
-                })
-            })
+            .map(answer_from_row)
             .collect::<Result<_>>()?;
         let sub = score(&answers);
         sqlx::query(
