@@ -90,14 +90,12 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database (SQLite's goes with its temp folder).
     pub async fn drop_db(&self) {
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
                 .execute(&mut conn)
                 .await;
-            }
         }
     }
 }
@@ -124,7 +122,10 @@ impl TestApp {
     /// A server on an existing database (e.g. to restart on the same data).
     pub async fn spawn_on(db: TestDb, clock: Clock) -> TestApp {
         // Server errors show up in the failing test's output.
-        let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
         let store = Store::open(&db.url).await.expect("open store");
         let exam = Exam::new(store.clone(), clock.clone());
         let demo = kaowu::demo::ensure_demo(&store, clock.now_ms())

@@ -1,9 +1,355 @@
-//! The pages people see (candidate, proctor), rendered from `paper-templates/`. Being written.
+//! The pages people see on exam day: the landing page, the candidate's login and exam screen,
+//! the staff login and the proctor's room console. Each page is a handlebars template from
+//! `paper-templates/pages/` around a shared layout, with a little plain JavaScript from
+//! `paper-templates/static/` that talks to the JSON API. Templates and assets are compiled into
+//! the binary, so a test centre needs nothing but `kaowu` — no build step, nothing from the
+//! internet.
+//!
+//! The pages carry no answers and no timer of their own: the exam screen loads the paper,
+//! answers and remaining time from the API, and the server stays the one source of truth.
+
+use std::sync::LazyLock;
 
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::AppState;
+use super::error::ApiError;
+use super::session::{Candidate, Proctor};
+use crate::sitting::MultiPolicy;
+use crate::sitting::answers::MAX_OPEN_CHARS;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(landing))
+        .route("/login", get(candidate_login))
+        .route("/staff-login", get(staff_login))
+        .route("/exam", get(exam))
+        .route("/proctor", get(proctor))
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/static/favicon.svg") }),
+        )
+        .route("/static/{file}", get(asset))
+}
+
+/// The templates, by name. `layout` is the partial every page is wrapped in.
+const TEMPLATES: [(&str, &str); 6] = [
+    ("layout", include_str!("../../../paper-templates/pages/layout.hbs")),
+    ("landing", include_str!("../../../paper-templates/pages/landing.hbs")),
+    ("login", include_str!("../../../paper-templates/pages/login.hbs")),
+    (
+        "staff-login",
+        include_str!("../../../paper-templates/pages/staff-login.hbs"),
+    ),
+    ("exam", include_str!("../../../paper-templates/pages/exam.hbs")),
+    ("proctor", include_str!("../../../paper-templates/pages/proctor.hbs")),
+];
+
+/// Static assets: name, content type, bytes.
+const ASSETS: [(&str, &str, &[u8]); 6] = [
+    (
+        "kaowu.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/kaowu.css"),
+    ),
+    (
+        "common.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/common.js"),
+    ),
+    (
+        "login.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/login.js"),
+    ),
+    (
+        "exam.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/exam.js"),
+    ),
+    (
+        "proctor.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/proctor.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../../paper-templates/static/favicon.svg"),
+    ),
+];
+
+/// A short hash of every asset: pages link `/static/x?v=VERSION`, so a new binary's assets are
+/// never mixed with a browser's cached old ones.
+static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let mut h = Sha256::new();
+    for (name, _, bytes) in ASSETS {
+        h.update(name.as_bytes());
+        h.update(bytes);
+    }
+    hex::encode(&h.finalize()[..6])
+});
+
+static TEMPLATE_SET: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    for (name, text) in TEMPLATES {
+        hb.register_template_string(name, text)
+            .unwrap_or_else(|e| panic!("page template {name} is invalid: {e}"));
+    }
+    hb
+});
+
+/// For whoever edits the pages: with `KAOWU_PAGES_DIR=paper-templates`, templates and assets are
+/// read from that folder on every request, so a change shows on reload without a rebuild.
+/// Unset (always, in a test centre), the copies compiled into the binary are served.
+fn pages_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("KAOWU_PAGES_DIR").map(std::path::PathBuf::from)
+}
+
+fn render_html(template: &str, data: &serde_json::Value) -> Result<String, String> {
+    let Some(dir) = pages_dir() else {
+        return TEMPLATE_SET.render(template, data).map_err(|e| e.to_string());
+    };
+    let mut hb = Handlebars::new();
+    for (name, _) in TEMPLATES {
+        let path = dir.join("pages").join(format!("{name}.hbs"));
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        hb.register_template_string(name, text).map_err(|e| e.to_string())?;
+    }
+    hb.render(template, data).map_err(|e| e.to_string())
+}
+
+/// Headers every page carries. The pages run only their own scripts (no inline script, nothing
+/// from elsewhere) and may not be framed; answers and names are never cached.
+fn page_headers(response: &mut Response) {
+    let h = response.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+}
+
+/// Renders a page; `data` is merged with what the layout needs.
+fn render(template: &str, mut data: serde_json::Value) -> Response {
+    if let Some(map) = data.as_object_mut() {
+        map.insert("asset_version".into(), json!(ASSET_VERSION.as_str()));
+    }
+    let mut response = match render_html(template, &data) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(template, error = %e, "page template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><meta charset=utf-8><title>错误</title><p>页面生成失败，请联系考务人员。</p>"),
+            )
+                .into_response()
+        }
+    };
+    page_headers(&mut response);
+    response
+}
+
+/// An internal failure while preparing a page: logged, answered with a plain page.
+fn failure(e: impl Into<ApiError>) -> Response {
+    let e: ApiError = e.into();
+    tracing::error!(error = %e, "page failed");
+    render(
+        "landing",
+        json!({ "title": "系统错误", "events": [], "problem": "服务器暂时无法处理请求，请稍后重试或联系考务人员。" }),
+    )
+}
+
+async fn landing(State(state): State<AppState>) -> Response {
+    let events = match state.exam.store.events().await {
+        Ok(events) => events,
+        Err(e) => return failure(e),
+    };
+    let names: Vec<String> = events.into_iter().map(|e| e.name).collect();
+    render("landing", json!({ "title": "首页", "events": names, "problem": null }))
+}
+
+async fn candidate_login() -> Response {
+    render("login", json!({ "title": "考生登录" }))
+}
+
+async fn staff_login() -> Response {
+    render("staff-login", json!({ "title": "工作人员登录" }))
+}
+
+/// What the instructions say about the paper, from the event's blueprint.
+#[derive(Serialize)]
+struct Instructions {
+    exam_name: String,
+    duration_minutes: i64,
+    total_points: i64,
+    single_count: u32,
+    single_points: i64,
+    multi_count: u32,
+    multi_points: i64,
+    objective_points: i64,
+    open_offered: u32,
+    open_answered: u32,
+    open_points: i64,
+    open_total: i64,
+    max_open_chars: usize,
+    multi_rule: &'static str,
+}
+
+/// The exam screen. Without a candidate's login it sends the browser to the login page.
+async fn exam(State(state): State<AppState>, who: Result<Candidate, ApiError>) -> Response {
+    let Ok(Candidate(session)) = who else {
+        return Redirect::to("/login").into_response();
+    };
+    let candidate = match state.exam.store.candidate(session.subject_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let event = match state.exam.event(candidate.event_id).await {
+        Ok(e) => e,
+        Err(e) => return failure(e),
+    };
+    let bp = &event.row.blueprint;
+    let single_count: u32 = bp.modules.iter().map(|m| m.single).sum();
+    let multi_count: u32 = bp.modules.iter().map(|m| m.multi).sum();
+    let instructions = Instructions {
+        exam_name: event.row.name.clone(),
+        duration_minutes: event.row.duration_ms / 60_000,
+        total_points: bp.total_points,
+        single_count,
+        single_points: bp.single_points,
+        multi_count,
+        multi_points: bp.multi_points,
+        objective_points: bp.objective_points,
+        open_offered: bp.open.offered,
+        open_answered: bp.open.answered,
+        open_points: bp.open.points,
+        open_total: bp.open.points * bp.open.answered as i64,
+        max_open_chars: MAX_OPEN_CHARS,
+        multi_rule: match event.row.multi_policy {
+            MultiPolicy::Exact => "须选出全部正确选项才得分，多选、少选或错选均不得分",
+            MultiPolicy::Partial => "选项中有错误选项不得分；未选全时每选对一项得 0.5 分",
+        },
+    };
+    render(
+        "exam",
+        json!({
+            "title": "考试",
+            "exam": instructions,
+            "candidate": {
+                "name": candidate.name,
+                "ticket": candidate.ticket,
+                "room": candidate.room,
+                "seat": candidate.seat,
+            },
+        }),
+    )
+}
+
+/// The proctor's room console. Without a staff login it sends the browser to the staff login.
+async fn proctor(State(state): State<AppState>, who: Result<Proctor, ApiError>) -> Response {
+    let Ok(Proctor(session)) = who else {
+        return Redirect::to("/staff-login").into_response();
+    };
+    let account = match state.exam.store.account(session.subject_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Redirect::to("/staff-login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let role = if account.role == "office" {
+        "考务办公室"
+    } else {
+        "监考老师"
+    };
+    render(
+        "proctor",
+        json!({
+            "title": "监考控制台",
+            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+        }),
+    )
+}
+
+/// Static assets, revalidated by ETag (cheap 304s) so a new binary's files are picked up at once.
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some((_, content_type, bytes)) = ASSETS.iter().find(|(name, _, _)| *name == file) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let etag = format!("\"{}\"", *ASSET_VERSION);
+    let mut response = if let Some(dir) = pages_dir() {
+        match std::fs::read(dir.join("static").join(&file)) {
+            Ok(b) => (StatusCode::OK, b).into_response(),
+            Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        }
+    } else if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, *bytes).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_renders() {
+        let landing = TEMPLATE_SET
+            .render(
+                "landing",
+                &json!({ "title": "首页", "events": ["演示"], "problem": null, "asset_version": "x" }),
+            )
+            .unwrap();
+        assert!(
+            landing.contains("考生登录") && landing.contains("工作人员登录"),
+            "{landing}"
+        );
+        assert!(landing.contains("/static/kaowu.css?v=x"));
+        for page in ["login", "staff-login"] {
+            TEMPLATE_SET
+                .render(page, &json!({ "title": "t", "asset_version": "x" }))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn pages_load_nothing_from_elsewhere() {
+        for (name, text) in TEMPLATES {
+            assert!(
+                !text.contains("http://") && !text.contains("https://"),
+                "{name} links outside"
+            );
+        }
+        for (name, _, bytes) in ASSETS {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains("https://") && !text.contains("@import"),
+                "{name} loads something from elsewhere"
+            );
+        }
+    }
 }

@@ -1,0 +1,937 @@
+//! The exam-day pages in a real browser: Debian's headless Chromium driven through chromedriver
+//! (fantoccini), against the real server on an ephemeral port with a manual clock.
+//!
+//! Without /usr/bin/chromium and /usr/bin/chromedriver every test here prints a loud SKIP (a
+//! failure under KAOWU_REQUIRE_ALL_TESTS=1, as in CI). Screenshots of the main pages are written
+//! to target/screenshots/ for people to look at.
+//!
+//! The candidate pages are opened with `?sync=1`: the page re-reads its status every second
+//! instead of every 15, so a pause or the end of time shows within a test's patience.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{MIN, ROOM, TestApp};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PASSWORD: &str = common::DEMO_PASSWORD;
+/// How long a page may take to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// Browsers are heavy on two cores: the tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Runs a browser scenario, or skips loudly when the machine has no Chromium.
+fn browser_test<F, Fut>(scenario: F)
+where
+    F: FnOnce(Driver) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for needed in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(needed).exists() {
+            common::skip(
+                "browser",
+                &format!("{needed} is missing (Debian: apt-get install -y chromium chromium-driver fonts-noto-cjk)"),
+            );
+            return;
+        }
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let driver = Driver::start();
+        scenario(driver).await;
+    });
+}
+
+// ---- chromedriver and browser sessions ----------------------------------------------------------
+
+/// A chromedriver process, killed when dropped (also when a test fails).
+struct Driver {
+    child: Child,
+    url: String,
+    profiles: Mutex<Vec<tempfile::TempDir>>,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = StdListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profiles: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A new browser with its own profile (own cookies and localStorage): one workstation.
+    async fn browser(&self) -> Browser {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps: Capabilities = serde_json::from_value(json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--no-default-browser-check",
+                    "--disable-features=Translate,MediaRouter,OptimizationHints",
+                    "--lang=zh-CN", "--window-size=1280,800", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        }))
+        .expect("capabilities");
+        self.profiles.lock().expect("profiles").push(profile);
+        let wd = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("browser session");
+        let browser = Browser {
+            wd,
+            driver: self.url.clone(),
+        };
+        // Exactly the 1280×800 a test-centre screen has (a headless window's size includes
+        // room for browser bars that are not drawn).
+        browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .await;
+        browser
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser window, with the few things the tests do in it.
+struct Browser {
+    wd: Client,
+    /// chromedriver's address, for the commands fantoccini has no method for.
+    driver: String,
+}
+
+impl Browser {
+    async fn goto(&self, url: &str) {
+        self.wd.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.wd
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits until `css` exists and is displayed.
+    async fn visible(&self, css: &str) -> Element {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(e) = self.wd.find(Locator::Css(css)).await
+                && e.is_displayed().await.unwrap_or(false)
+            {
+                return e;
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-wait").await;
+                panic!("{css} did not appear");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.visible(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.visible(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.wd
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until the text of `css` contains `wanted`; returns the text.
+    async fn wait_text(&self, css: &str, wanted: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        loop {
+            if let Ok(e) = self.wd.find(Locator::Css(css)).await
+                && let Ok(t) = e.text().await
+            {
+                if t.contains(wanted) {
+                    return t;
+                }
+                last = t;
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-wait").await;
+                panic!("{css} never said “{wanted}” (last: “{last}”)");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until a script returns true.
+    async fn wait_js(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.js(script).await == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-wait").await;
+                panic!("gave up waiting for {what}: {script}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.expect("attribute")
+    }
+
+    async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.prop(name).await.expect("property")
+    }
+
+    async fn checked(&self, css: &str) -> bool {
+        self.prop(css, "checked").await.as_deref() == Some("true")
+    }
+
+    /// Saves a PNG of the window to target/screenshots/NAME.png.
+    async fn shot(&self, name: &str) {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        match self.wd.screenshot().await {
+            Ok(png) => std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot"),
+            Err(e) => eprintln!("screenshot {name} failed: {e}"),
+        }
+    }
+
+    /// A Chrome DevTools command through chromedriver (e.g. blocking some URLs).
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self.wd.session_id().await.expect("session id").expect("a session");
+        let r = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        assert!(r.status().is_success(), "CDP {cmd}: {}", r.status());
+        r.json().await.expect("CDP answer")
+    }
+
+    /// Script errors and policy violations the page logged. Failed requests (source "network")
+    /// are expected — wrong passwords, a stopped server — and are left out.
+    async fn page_errors(&self) -> Vec<String> {
+        let session = self.wd.session_id().await.expect("session id").expect("a session");
+        let r = reqwest::Client::new()
+            .post(format!("{}/session/{session}/se/log", self.driver))
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .expect("browser log");
+        let body: Value = r.json().await.expect("browser log answer");
+        body["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
+            .filter_map(|e| e["message"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Closes the window after checking that the page logged no script error.
+    async fn close(self) {
+        let errors = self.page_errors().await;
+        let _ = self.wd.close().await;
+        assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
+    }
+
+    // -- the candidate's pages --
+
+    async fn candidate_login(&self, app: &TestApp, ticket: &str) {
+        self.goto(&app.url("/login?sync=1")).await;
+        self.fill("#ticket", ticket).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("#login-submit").await;
+        self.wait_js("the exam page", "return location.pathname === '/exam'")
+            .await;
+    }
+
+    /// Logs in, starts (the room must be open) and waits for the first item.
+    async fn candidate_started(&self, app: &TestApp, ticket: &str) {
+        self.candidate_login(app, ticket).await;
+        self.click("#start-btn").await;
+        self.visible("#view-exam").await;
+        self.wait_text("#item-title", "第 1 题").await;
+    }
+
+    /// Goes to view `index` (0-based, in paper order; the open questions come last).
+    async fn open_view(&self, index: usize) {
+        self.click(&format!("#cell-{index}")).await;
+        self.wait_js(
+            "the item to show",
+            &format!("return document.getElementById('cell-{index}').classList.contains('current')"),
+        )
+        .await;
+        assert_eq!(
+            self.js("return document.querySelectorAll('#nav .current').length")
+                .await,
+            json!(1),
+            "one current item in the panel"
+        );
+    }
+
+    async fn pick(&self, item: u32, label: char) {
+        self.click(&format!("label[for='opt-{item}-{label}']")).await;
+    }
+
+    /// Waits until the page says every answer is saved.
+    async fn all_saved(&self) {
+        self.wait_js(
+            "everything saved",
+            "return document.getElementById('save-state').dataset.state === 'saved'",
+        )
+        .await;
+    }
+
+    /// The countdown as shown, in seconds.
+    async fn countdown(&self) -> i64 {
+        let t = self.text("#countdown-value").await;
+        let parts: Vec<i64> = t.split(':').filter_map(|p| p.trim().parse().ok()).collect();
+        assert_eq!(parts.len(), 3, "countdown “{t}”");
+        parts[0] * 3600 + parts[1] * 60 + parts[2]
+    }
+
+    // -- the proctor's console --
+
+    async fn proctor_login(&self, app: &TestApp) {
+        self.goto(&app.url("/staff-login")).await;
+        self.fill("#username", "proctor").await;
+        self.fill("#password", PASSWORD).await;
+        self.click("#login-submit").await;
+        self.wait_js("the console", "return location.pathname === '/proctor'")
+            .await;
+        self.visible("#seat-DEMO0001").await;
+    }
+
+    /// Clicks a seat's action button, gives a reason (and minutes) and confirms.
+    async fn seat_action(&self, ticket: &str, act: &str, reason: &str, minutes: Option<u32>) {
+        self.click(&format!("button[data-act='{act}'][data-ticket='{ticket}']"))
+            .await;
+        self.visible("#action-dialog").await;
+        if let Some(m) = minutes {
+            self.fill("#action-minutes", &m.to_string()).await;
+        }
+        self.fill("#action-reason", reason).await;
+        self.click("#action-confirm").await;
+        self.wait_js(
+            "the dialog to close",
+            "return !document.getElementById('action-dialog').open",
+        )
+        .await;
+    }
+
+    async fn seat_state(&self, ticket: &str, name: &str) {
+        self.wait_text(&format!("#seat-{ticket} .badge"), name).await;
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("screenshots")
+}
+
+async fn answers(app: &TestApp, ticket: &str) -> BTreeMap<String, String> {
+    let id = app.candidate_id(ticket).await;
+    app.store
+        .answers(id)
+        .await
+        .expect("answers")
+        .into_iter()
+        .map(|a| (a.slot, a.value))
+        .collect()
+}
+
+async fn sitting(app: &TestApp, ticket: &str) -> kaowu::store::SittingRow {
+    let id = app.candidate_id(ticket).await;
+    app.store.sitting(id).await.expect("sitting").expect("has a sitting")
+}
+
+async fn open_room_by_api(app: &TestApp) {
+    let proctor = app.staff("proctor").await;
+    let (status, body) = proctor.post(&app.room_path("/open"), Value::Null).await;
+    assert!(status.is_success(), "open room: {body}");
+}
+
+/// Views in paper order: 50 single, 20 multiple choice, then the 5 open questions.
+const FIRST_MULTI: usize = 50;
+const FIRST_OPEN: usize = 70;
+
+// ---- the scenarios ------------------------------------------------------------------------------
+
+#[test]
+fn a_full_sitting_in_the_browser() {
+    browser_test(|driver| async move {
+        let started = Instant::now();
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let cand = driver.browser().await;
+        let proctor = driver.browser().await;
+
+        // Landing page → candidate login; a wrong password is named as such.
+        cand.goto(&app.url("/")).await;
+        cand.wait_text("h1", "欢迎使用机考系统").await;
+        cand.shot("01-landing").await;
+        cand.click("#go-candidate").await;
+        cand.wait_js("the login page", "return location.pathname === '/login'")
+            .await;
+        cand.goto(&app.url("/login?sync=1")).await;
+        cand.fill("#ticket", "DEMO0001").await;
+        cand.fill("#password", "wrong-password").await;
+        cand.click("#login-submit").await;
+        cand.wait_text("#login-error", "准考证号或密码错误").await;
+        cand.shot("02-login-wrong-password").await;
+        cand.fill("#password", PASSWORD).await;
+        cand.click("#login-submit").await;
+
+        // Instructions and the waiting state: the room is not open yet.
+        cand.wait_text("#wait-card", "考场尚未开考").await;
+        assert!(cand.text("#view-intro").await.contains("开放式试题"));
+        assert!(cand.text("#view-intro").await.contains("180 分钟"));
+        cand.shot("03-instructions-waiting").await;
+
+        // The proctor opens the room from the console; the candidate's page starts by itself.
+        proctor.proctor_login(&app).await;
+        proctor.seat_state("DEMO0001", "等待开考").await;
+        proctor.shot("04-proctor-before-opening").await;
+        proctor.click("#open-room-btn").await;
+        proctor.visible("#action-dialog").await;
+        proctor.click("#action-confirm").await;
+        proctor.wait_text("#room-state", "已开考").await;
+        cand.visible("#view-exam").await;
+        cand.wait_text("#item-title", "第 1 题").await;
+        let head = cand.text("#item .item-head").await;
+        for shown in ["单项选择题", "模块", "1 分"] {
+            assert!(head.contains(shown), "item header shows {shown}: {head}");
+        }
+        cand.shot("05-exam-single-choice").await;
+
+        // Single choice by mouse, then by keyboard: the arrow key moves the choice within item 2.
+        cand.pick(1, 'B').await;
+        cand.wait_text("#item .item-save", "已保存").await;
+        cand.click("#next-btn").await;
+        cand.wait_text("#item-title", "第 2 题").await;
+        cand.pick(2, 'A').await;
+        cand.find("#opt-2-A")
+            .await
+            .send_keys(&Key::Down.to_string())
+            .await
+            .expect("arrow key");
+        cand.wait_js(
+            "the arrow key to choose B",
+            "return document.getElementById('opt-2-B').checked",
+        )
+        .await;
+        assert!(!cand.checked("#opt-2-A").await, "a radio item keeps one choice");
+
+        // Multiple choice: A and C by mouse, D by keyboard (arrow to it, space to tick).
+        cand.open_view(FIRST_MULTI).await;
+        let multi_no = FIRST_MULTI as u32 + 1;
+        assert!(cand.text("#item .item-head").await.contains("多项选择题"));
+        cand.pick(multi_no, 'A').await;
+        cand.pick(multi_no, 'C').await;
+        let c = cand.find(&format!("#opt-{multi_no}-C")).await;
+        c.send_keys(&Key::Down.to_string()).await.expect("arrow key");
+        cand.wait_js(
+            "focus on D",
+            &format!("return document.activeElement.id === 'opt-{multi_no}-D'"),
+        )
+        .await;
+        cand.wd
+            .active_element()
+            .await
+            .expect("focused")
+            .send_keys(" ")
+            .await
+            .expect("space");
+        cand.wait_js(
+            "D ticked",
+            &format!("return document.getElementById('opt-{multi_no}-D').checked"),
+        )
+        .await;
+        cand.click("#flag-btn").await;
+        cand.wait_js(
+            "the flag in the panel",
+            &format!("return document.getElementById('cell-{FIRST_MULTI}').classList.contains('flagged')"),
+        )
+        .await;
+        cand.all_saved().await;
+        cand.shot("06-exam-multiple-choice-flagged").await;
+
+        // Open questions: choose 1, 3 and 5 and write; a fourth cannot be chosen.
+        let texts = [
+            (1, "质量是一组固有特性满足要求的程度。"),
+            (3, "卓越绩效模式强调以顾客为中心、领导作用和系统管理。"),
+            (5, "应用PDCA循环：策划、实施、检查、处置。"),
+        ];
+        for (no, text) in texts {
+            cand.open_view(FIRST_OPEN + no - 1).await;
+            cand.click(&format!("#choose-{no}")).await;
+            cand.fill(&format!("#answer-{no}"), text).await;
+            let n = text.chars().count();
+            cand.wait_text(&format!("#counter-{no}"), &format!("已输入 {n} 字 / 上限 5000 字"))
+                .await;
+        }
+        cand.open_view(FIRST_OPEN + 1).await;
+        assert_eq!(cand.prop("#choose-2", "disabled").await.as_deref(), Some("true"));
+        cand.wait_text("#open-full", "已选满 3 题").await;
+        cand.open_view(FIRST_OPEN + 4).await;
+        cand.all_saved().await;
+        cand.shot("07-exam-open-question").await;
+
+        let saved = answers(&app, "DEMO0001").await;
+        assert_eq!(saved.get("1").map(String::as_str), Some("B"));
+        assert_eq!(saved.get("2").map(String::as_str), Some("B"));
+        assert_eq!(saved.get(&multi_no.to_string()).map(String::as_str), Some("ACD"));
+        assert_eq!(saved.get("open").map(String::as_str), Some("1,3,5"));
+        for (no, text) in texts {
+            assert_eq!(saved.get(&format!("open-{no}")).map(String::as_str), Some(text));
+        }
+
+        // Larger text for a candidate who needs it: no sideways scrolling at 1280 wide.
+        cand.click("button[data-font='1']").await;
+        cand.click("button[data-font='1']").await;
+        assert_eq!(cand.attr("html", "data-font").await.as_deref(), Some("2"));
+        assert_eq!(
+            cand.js("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+                .await,
+            Value::Bool(true),
+            "no horizontal scrolling with large text"
+        );
+        cand.shot("08-exam-large-text").await;
+        cand.click("button[data-font='-1']").await;
+        cand.click("button[data-font='-1']").await;
+
+        // 37 minutes later the page is reloaded: every answer and the server's time are back.
+        app.clock.advance_ms(37 * MIN);
+        cand.wd.refresh().await.expect("reload");
+        cand.visible("#view-exam").await;
+        cand.wait_js(
+            "the countdown to sync",
+            "const t = document.getElementById('countdown-value').textContent; return t.startsWith('02:2');",
+        )
+        .await;
+        let shown = cand.countdown().await;
+        let server = (180 - 37) * 60;
+        assert!(
+            (server - 5..=server).contains(&shown),
+            "countdown {shown}s, server says {server}s"
+        );
+        cand.wait_text("#item-title", "开放式试题 第 5 题").await;
+        assert_eq!(
+            cand.prop("#answer-5", "value").await.as_deref(),
+            Some(texts[2].1),
+            "text back after reload"
+        );
+        cand.open_view(0).await;
+        assert!(cand.checked("#opt-1-B").await);
+        cand.open_view(1).await;
+        assert!(cand.checked("#opt-2-B").await);
+        cand.open_view(FIRST_MULTI).await;
+        for (label, on) in [('A', true), ('B', false), ('C', true), ('D', true)] {
+            assert_eq!(
+                cand.checked(&format!("#opt-{multi_no}-{label}")).await,
+                on,
+                "option {label}"
+            );
+        }
+        assert_eq!(
+            cand.attr(&format!("#cell-{FIRST_MULTI}"), "class")
+                .await
+                .map(|c| c.contains("flagged")),
+            Some(true),
+            "the flag survives a reload"
+        );
+        for no in [1, 3, 5] {
+            let class = cand
+                .attr(&format!("#cell-{}", FIRST_OPEN + no - 1), "class")
+                .await
+                .unwrap_or_default();
+            assert!(class.contains("answered"), "open {no} shown answered: {class}");
+        }
+
+        // Submit: the confirmation lists what is unanswered.
+        cand.click("#submit-btn").await;
+        cand.visible("#submit-dialog").await;
+        let summary = cand.wait_text("#submit-summary", "未作答 67 题").await;
+        assert!(summary.contains("已选答 3 / 3 题"), "{summary}");
+        assert!(summary.contains("标记待查"), "{summary}");
+        cand.shot("09-submit-confirmation").await;
+        cand.click("#submit-confirm").await;
+        cand.wait_text("#done-title", "交卷成功").await;
+        cand.wait_text("#done-by", "考生本人交卷").await;
+        cand.shot("10-submitted").await;
+        let s = sitting(&app, "DEMO0001").await;
+        assert_eq!(s.state, kaowu::sitting::SittingState::Submitted);
+        assert_eq!(s.submitted_by.as_deref(), Some("candidate"));
+
+        proctor.seat_state("DEMO0001", "已交卷").await;
+        proctor.shot("11-proctor-console").await;
+
+        // Logging in again after submitting is refused with a clear message.
+        cand.click("#logout-btn").await;
+        cand.wait_js("the login page", "return location.pathname === '/login'")
+            .await;
+        cand.fill("#ticket", "DEMO0001").await;
+        cand.fill("#password", PASSWORD).await;
+        cand.click("#login-submit").await;
+        cand.wait_text("#login-error", "您已交卷").await;
+
+        cand.close().await;
+        proctor.close().await;
+        app.finish().await;
+        eprintln!("full sitting: {:.1}s", started.elapsed().as_secs_f64());
+    });
+}
+
+#[test]
+fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
+    browser_test(|driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        open_room_by_api(&app).await;
+        let cand = driver.browser().await;
+        cand.candidate_started(&app, "DEMO0002").await;
+        cand.pick(1, 'B').await;
+        cand.all_saved().await;
+
+        // The server goes away (as when a cable is pulled): changes queue in the browser.
+        let (addr, clock): (SocketAddr, _) = (app.addr, app.clock.clone());
+        let db = app.stop().await;
+        cand.open_view(1).await;
+        cand.pick(2, 'A').await;
+        cand.open_view(2).await;
+        cand.pick(3, 'C').await;
+        cand.open_view(1).await;
+        cand.pick(2, 'D').await;
+        cand.open_view(FIRST_OPEN + 1).await;
+        cand.click("#choose-2").await;
+        cand.fill("#answer-2", "网络中断时写下的答案。").await;
+        cand.open_view(3).await; // leaving the text commits it to the queue
+        cand.wait_js(
+            "the offline state",
+            "return document.getElementById('save-state').dataset.state === 'offline'",
+        )
+        .await;
+        cand.wait_text("#save-text", "离线").await;
+        assert!(cand.find("#net-banner").await.is_displayed().await.unwrap());
+        cand.open_view(1).await;
+        let item_state = cand.text("#item .item-save").await;
+        assert!(
+            !item_state.contains("已保存"),
+            "not acknowledged, so not “saved”: {item_state}"
+        );
+        assert!(
+            cand.attr("#cell-1", "class")
+                .await
+                .unwrap_or_default()
+                .contains("pending")
+        );
+        let queued = cand.js("return window.KaowuExam.queue()").await;
+        let stored = cand
+            .js("return JSON.parse(localStorage.getItem('kaowu.DEMO0002.queue'))")
+            .await;
+        assert_eq!(queued, stored, "the queue is kept in localStorage");
+        // Sent in seq order, one entry per slot where a newer value replaced an unsent one.
+        let entries = queued.as_array().unwrap();
+        let seqs: Vec<i64> = entries.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "queue in seq order: {queued}");
+        let last: BTreeMap<&str, &str> = entries
+            .iter()
+            .map(|e| (e["slot"].as_str().unwrap(), e["value"].as_str().unwrap()))
+            .collect();
+        let expected: BTreeMap<&str, &str> = [
+            ("2", "D"),
+            ("3", "C"),
+            ("open", "2"),
+            ("open-2", "网络中断时写下的答案。"),
+        ]
+        .into();
+        assert_eq!(
+            last, expected,
+            "every change queued, the newest per slot last: {queued}"
+        );
+        cand.shot("12-offline-queued").await;
+
+        // The server returns on the same address: the queue drains in order, nothing is lost.
+        let app = TestApp::spawn_at(db, clock, addr).await;
+        cand.all_saved().await;
+        assert!(
+            !cand.find("#net-banner").await.is_displayed().await.unwrap(),
+            "back online"
+        );
+        let saved = answers(&app, "DEMO0002").await;
+        for (slot, value) in [
+            ("1", "B"),
+            ("2", "D"),
+            ("3", "C"),
+            ("open", "2"),
+            ("open-2", "网络中断时写下的答案。"),
+        ] {
+            assert_eq!(saved.get(slot).map(String::as_str), Some(value), "slot {slot}");
+        }
+        let id = app.candidate_id("DEMO0002").await;
+        let log = app.store.save_log(id).await.expect("save log");
+        let seqs: Vec<i64> = log.iter().map(|r| r.0).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sent in order: {seqs:?}");
+
+        // Saves blocked while the page is reloaded: the queue survives the reload and is sent after.
+        cand.cdp("Network.enable", json!({})).await;
+        cand.cdp("Network.setBlockedURLs", json!({ "urls": ["*/api/candidate/saves*"] }))
+            .await;
+        cand.open_view(4).await;
+        cand.pick(5, 'A').await;
+        cand.open_view(5).await;
+        cand.pick(6, 'B').await;
+        cand.wait_text("#save-text", "待保存").await;
+        cand.wd.refresh().await.expect("reload");
+        cand.visible("#view-exam").await;
+        cand.wait_text("#item-title", "第 6 题").await;
+        assert!(
+            cand.checked("#opt-6-B").await,
+            "a queued answer is shown after the reload"
+        );
+        let state = cand.text("#item .item-save").await;
+        assert!(!state.contains("已保存"), "still not acknowledged: {state}");
+        assert_eq!(answers(&app, "DEMO0002").await.get("6"), None, "not on the server yet");
+        cand.shot("13-reloaded-with-queue").await;
+        cand.cdp("Network.setBlockedURLs", json!({ "urls": [] })).await;
+        cand.all_saved().await;
+        let saved = answers(&app, "DEMO0002").await;
+        assert_eq!(saved.get("5").map(String::as_str), Some("A"));
+        assert_eq!(saved.get("6").map(String::as_str), Some("B"));
+
+        cand.close().await;
+        app.finish().await;
+    });
+}
+
+#[test]
+fn time_runs_out_with_the_page_open() {
+    browser_test(|driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        open_room_by_api(&app).await;
+        let cand = driver.browser().await;
+        cand.candidate_started(&app, "DEMO0003").await;
+        cand.pick(1, 'A').await;
+        cand.all_saved().await;
+
+        // 29 minutes left: the 30-minute warning, and the countdown turns amber.
+        app.clock.advance_ms(151 * MIN);
+        cand.wait_text("#warning-banner", "还有 30 分钟").await;
+        assert_eq!(cand.attr("#countdown", "data-level").await.as_deref(), Some("warn"));
+        cand.shot("14-warning-30-minutes").await;
+        // 4 minutes left: the 5-minute warning (15 is passed over in the same jump).
+        app.clock.advance_ms(25 * MIN);
+        cand.wait_text("#warning-banner", "还有 5 分钟").await;
+        assert_eq!(cand.attr("#countdown", "data-level").await.as_deref(), Some("danger"));
+
+        // Time runs out: the page shows the system's submission within a few seconds.
+        app.clock.advance_ms(3 * 60 * MIN);
+        let t0 = Instant::now();
+        cand.wait_text("#done-title", "系统已自动交卷").await;
+        assert!(t0.elapsed() < Duration::from_secs(5), "took {:?}", t0.elapsed());
+        cand.wait_text("#done-by", "系统自动交卷").await;
+        cand.shot("15-time-up").await;
+        let s = sitting(&app, "DEMO0003").await;
+        assert_eq!(s.submitted_by.as_deref(), Some("system"));
+        assert_eq!(answers(&app, "DEMO0003").await.get("1").map(String::as_str), Some("A"));
+
+        cand.close().await;
+        app.finish().await;
+    });
+}
+
+#[test]
+fn a_proctor_pauses_and_resumes_a_candidate() {
+    browser_test(|driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let cand = driver.browser().await;
+        let proctor = driver.browser().await;
+        proctor.proctor_login(&app).await;
+        assert!(proctor.text("#room-title").await.contains(ROOM));
+        cand.candidate_login(&app, "DEMO0004").await;
+        proctor.seat_state("DEMO0004", "等待开考").await;
+        proctor.click("#open-room-btn").await;
+        proctor.click("#action-confirm").await;
+        cand.visible("#view-exam").await;
+        cand.pick(1, 'C').await;
+        cand.all_saved().await;
+        proctor.seat_state("DEMO0004", "答题中").await;
+        app.clock.advance_ms(20 * MIN);
+        cand.wait_js(
+            "160 minutes left",
+            "return document.getElementById('countdown-value').textContent.startsWith('02:40')",
+        )
+        .await;
+        let before = cand.countdown().await;
+
+        // Paused: the page says so, nothing can be changed, and the countdown stands still —
+        // also while the server's clock runs on.
+        proctor
+            .seat_action("DEMO0004", "pause", "考生身体不适，暂停处理", None)
+            .await;
+        proctor.seat_state("DEMO0004", "已暂停").await;
+        cand.visible("#overlay").await;
+        cand.wait_text("#overlay-title", "考试已暂停").await;
+        cand.wait_text("#countdown-label", "已暂停").await;
+        assert_eq!(cand.prop("#opt-1-A", "disabled").await.as_deref(), Some("true"));
+        let paused_at = cand.countdown().await;
+        app.clock.advance_ms(10 * MIN);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(cand.countdown().await, paused_at, "the countdown stops while paused");
+        assert!((paused_at - before).abs() <= 2, "{before} → {paused_at}");
+        cand.shot("16-candidate-paused").await;
+        proctor.shot("17-proctor-paused").await;
+
+        // Resumed: the paused ten minutes are not charged, and the time runs again.
+        proctor
+            .seat_action("DEMO0004", "resume", "处理完毕，恢复考试", None)
+            .await;
+        cand.wait_js("the overlay to go", "return document.getElementById('overlay').hidden")
+            .await;
+        let resumed = cand.countdown().await;
+        assert!(
+            (paused_at - 3..=paused_at).contains(&resumed),
+            "{paused_at} → {resumed}"
+        );
+        app.clock.advance_ms(MIN);
+        cand.wait_js(
+            "a minute to pass",
+            "return document.getElementById('countdown-value').textContent.startsWith('02:39')",
+        )
+        .await;
+        assert!(!cand.checked("#opt-1-A").await && cand.prop("#opt-1-A", "disabled").await.as_deref() == Some("false"));
+
+        // Extra time, a move to another workstation, and an incident, all logged.
+        proctor
+            .seat_action("DEMO0004", "extra", "设备故障耽误时间，补时", Some(10))
+            .await;
+        cand.wait_js(
+            "ten more minutes",
+            "return document.getElementById('countdown-value').textContent.startsWith('02:49')",
+        )
+        .await;
+        proctor.seat_action("DEMO0004", "move", "原机位显示器故障", None).await;
+        proctor.wait_text("#seat-DEMO0004 .notes", "允许换机").await;
+        proctor.wait_text("#seat-DEMO0004 .notes", "已延时 10 分钟").await;
+        proctor.click("#incident-btn").await;
+        proctor.visible("#action-dialog").await;
+        proctor
+            .find("#action-ticket")
+            .await
+            .select_by_value("DEMO0004")
+            .await
+            .expect("choose the candidate");
+        proctor.fill("#action-reason", "考生反映座椅损坏，已更换").await;
+        proctor.click("#action-confirm").await;
+        let log = proctor.wait_text("#log", "考场事件").await;
+        for entry in ["开考", "暂停", "恢复", "延长时间 10 分钟", "允许更换机位"] {
+            assert!(log.contains(entry), "log shows {entry}: {log}");
+        }
+        proctor.shot("18-proctor-console-log").await;
+
+        cand.close().await;
+        proctor.close().await;
+        app.finish().await;
+    });
+}
+
+#[test]
+fn login_explains_why_it_refuses() {
+    browser_test(|driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let b = driver.browser().await;
+        b.goto(&app.url("/login")).await;
+        b.click("#login-submit").await;
+        b.wait_text("#login-error", "请输入准考证号和密码").await;
+        for _ in 0..5 {
+            b.fill("#ticket", "DEMO0005").await;
+            b.fill("#password", "not-it").await;
+            b.click("#login-submit").await;
+            b.wait_text("#login-error", "准考证号或密码错误").await;
+            b.js("document.getElementById('login-error').textContent = ''").await;
+        }
+        b.fill("#password", PASSWORD).await;
+        b.click("#login-submit").await;
+        b.wait_text("#login-error", "锁定").await;
+        b.shot("19-login-locked").await;
+
+        // The exam page without a login sends the browser to the login page.
+        b.goto(&app.url("/exam")).await;
+        b.wait_js("a redirect", "return location.pathname === '/login'").await;
+        b.goto(&app.url("/proctor")).await;
+        b.wait_js("a redirect", "return location.pathname === '/staff-login'")
+            .await;
+        b.close().await;
+        app.finish().await;
+    });
+}
