@@ -1,5 +1,5 @@
 //! The pages people see on exam day: the landing page, the candidate's login and exam screen,
-//! the staff login and the proctor's room console. Each page is a handlebars template from
+//! the staff login, the proctor's room console and the grader's marking page. Each page is a handlebars template from
 //! `paper-templates/pages/` around a shared layout, with a little plain JavaScript from
 //! `paper-templates/static/` that talks to the JSON API. Templates and assets are compiled into
 //! the binary, so a test centre needs nothing but `kaowu` — no build step, nothing from the
@@ -11,19 +11,19 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use handlebars::Handlebars;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
-use super::session::{Candidate, Proctor};
+use super::session::{Candidate, Chief, Grader, Proctor};
 use crate::sitting::MultiPolicy;
 use crate::sitting::answers::MAX_OPEN_CHARS;
 
@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff-login", get(staff_login))
         .route("/exam", get(exam))
         .route("/proctor", get(proctor))
+        .route("/marking", get(marking))
+        .route("/marking/dashboard", get(marking_dashboard))
         .route(
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
@@ -42,7 +44,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("layout", include_str!("../../../paper-templates/pages/layout.hbs")),
     ("landing", include_str!("../../../paper-templates/pages/landing.hbs")),
     ("login", include_str!("../../../paper-templates/pages/login.hbs")),
@@ -52,10 +54,15 @@ const TEMPLATES: [(&str, &str); 6] = [
     ),
     ("exam", include_str!("../../../paper-templates/pages/exam.hbs")),
     ("proctor", include_str!("../../../paper-templates/pages/proctor.hbs")),
+    ("marking", include_str!("../../../paper-templates/pages/marking.hbs")),
+    (
+        "dashboard",
+        include_str!("../../../paper-templates/pages/dashboard.hbs"),
+    ),
 ];
 
 /// Static assets: name, content type, bytes.
-const ASSETS: [(&str, &str, &[u8]); 6] = [
+const ASSETS: [(&str, &str, &[u8]); 7] = [
     (
         "kaowu.css",
         "text/css; charset=utf-8",
@@ -80,6 +87,11 @@ const ASSETS: [(&str, &str, &[u8]); 6] = [
         "proctor.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../paper-templates/static/proctor.js"),
+    ),
+    (
+        "marking.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/marking.js"),
     ),
     (
         "favicon.svg",
@@ -262,9 +274,17 @@ async fn exam(State(state): State<AppState>, who: Result<Candidate, ApiError>) -
     )
 }
 
-/// The proctor's room console. Without a staff login it sends the browser to the staff login.
-async fn proctor(State(state): State<AppState>, who: Result<Proctor, ApiError>) -> Response {
+/// The proctor's room console. Without a staff login it sends the browser to the staff login;
+/// graders and the chief grader (whom the staff login also sends here) go to the marking page.
+async fn proctor(
+    State(state): State<AppState>,
+    who: Result<Proctor, ApiError>,
+    grader: Result<Grader, ApiError>,
+) -> Response {
     let Ok(Proctor(session)) = who else {
+        if grader.is_ok() {
+            return Redirect::to("/marking").into_response();
+        }
         return Redirect::to("/staff-login").into_response();
     };
     let account = match state.exam.store.account(session.subject_id).await {
@@ -281,6 +301,90 @@ async fn proctor(State(state): State<AppState>, who: Result<Proctor, ApiError>) 
         "proctor",
         json!({
             "title": "监考控制台",
+            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct MarkingQuery {
+    event: Option<i64>,
+}
+
+/// The grader's marking page: one answer at a time, blind (the API gives no candidate data).
+/// `?event=ID` picks the event, by default the first one. Without a grader's or chief's login
+/// it sends the browser to the staff login.
+async fn marking(
+    State(state): State<AppState>,
+    who: Result<Grader, ApiError>,
+    Query(q): Query<MarkingQuery>,
+) -> Response {
+    let Ok(Grader(session)) = who else {
+        return Redirect::to("/staff-login").into_response();
+    };
+    let account = match state.exam.store.account(session.subject_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Redirect::to("/staff-login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let events = match state.exam.store.events().await {
+        Ok(events) => events,
+        Err(e) => return failure(e),
+    };
+    let event = match q.event {
+        Some(id) => events.iter().find(|e| e.id == id),
+        None => events.first(),
+    };
+    let role = if account.role == "chief" {
+        "阅卷组长"
+    } else {
+        "阅卷人"
+    };
+    render(
+        "marking",
+        json!({
+            "title": "网上阅卷",
+            "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
+            "chief": account.role == "chief",
+            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+        }),
+    )
+}
+
+/// The chief grader's progress page (`?event=ID`, by default the first event): progress per
+/// question, each grader's marks and agreement, and the answers waiting for a decision. Graders
+/// are sent to their marking page, everyone else to the staff login.
+async fn marking_dashboard(
+    State(state): State<AppState>,
+    who: Result<Chief, ApiError>,
+    grader: Result<Grader, ApiError>,
+    Query(q): Query<MarkingQuery>,
+) -> Response {
+    let Ok(Chief(session)) = who else {
+        if grader.is_ok() {
+            return Redirect::to("/marking").into_response();
+        }
+        return Redirect::to("/staff-login").into_response();
+    };
+    let account = match state.exam.store.account(session.subject_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Redirect::to("/staff-login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let events = match state.exam.store.events().await {
+        Ok(events) => events,
+        Err(e) => return failure(e),
+    };
+    let event = match q.event {
+        Some(id) => events.iter().find(|e| e.id == id),
+        None => events.first(),
+    };
+    let role = "阅卷组长";
+    render(
+        "dashboard",
+        json!({
+            "title": "阅卷进度",
+            "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
             "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
         }),
     )
@@ -334,6 +438,21 @@ mod tests {
                 .render(page, &json!({ "title": "t", "asset_version": "x" }))
                 .unwrap();
         }
+        let marking = TEMPLATE_SET
+            .render(
+                "marking",
+                &json!({
+                    "title": "网上阅卷",
+                    "event": { "id": 7, "name": "演示" },
+                    "staff": { "same": false, "name": "张三", "role": "阅卷人" },
+                    "asset_version": "x",
+                }),
+            )
+            .unwrap();
+        assert!(
+            marking.contains("data-event=\"7\"") && marking.contains("/static/marking.js?v=x"),
+            "{marking}"
+        );
     }
 
     #[test]

@@ -1,0 +1,193 @@
+/* The grader's marking page: takes one answer at a time from the queue (blind — the API sends
+   the question, its rubric and the answer text, nothing about the candidate), records the mark
+   and comment, and takes the next. */
+(function () {
+  'use strict';
+  const { api, el, clock, errorText, logout } = window.Kaowu;
+  const $ = (id) => document.getElementById(id);
+  const main = $('main');
+  const EVENT = main.dataset.event;
+  const QUICK = [0, 5, 8, 10, 12, 14, 15, 16, 18, 20];
+
+  $('logout-btn').addEventListener('click', () => logout('/staff-login'));
+  if (main.dataset.view === 'dashboard') { dashboard(); return; }
+
+  const S = { task: null, busy: false, done: 0 };
+
+  function showError(text) {
+    const box = $('marking-error');
+    box.textContent = text || '';
+    box.hidden = !text;
+  }
+
+  // ---- the chief grader's progress page --------------------------------------------------------
+  function num(x, digits) {
+    return x === null || x === undefined ? '—' : Number(x).toFixed(digits);
+  }
+
+  function fill(tbody, rows, cols, emptyText) {
+    tbody.textContent = '';
+    if (!rows.length) {
+      tbody.append(el('tr', {}, el('td', { colspan: String(cols), class: 'muted', text: emptyText })));
+      return;
+    }
+    for (const r of rows) tbody.append(r);
+  }
+
+  function dashboard() {
+    if (!EVENT) return;
+    const STATUS_NAME = { marking: '评阅中', disputed: '待仲裁', appeal: '申诉复评', final: '已定分' };
+    async function refresh() {
+      try {
+        const res = await api('GET', '/api/marking/events/' + EVENT + '/dashboard');
+        if (res.status === 401 || res.status === 403) { location.assign('/staff-login'); return; }
+        if (res.status !== 200) { showError(errorText(res, '载入阅卷进度失败')); return; }
+        showError('');
+        const d = res.body;
+        fill($('question-rows'), d.questions.map((q) => el('tr', {},
+          el('td', { text: q.item_id }),
+          ...[q.answers, q.unmarked, q.marked_once, q.marked_twice, q.disputed, q.appeal, q.final_]
+            .map((n) => el('td', { class: 'num', text: String(n) })))), 8, '暂无开放式试题答卷');
+        fill($('grader-rows'), d.graders.map((g) => el('tr', {},
+          el('td', { text: g.name }),
+          el('td', { class: 'num', text: String(g.count) }),
+          el('td', { class: 'num', text: num(g.mean, 2) }),
+          el('td', { class: 'num', text: num(g.sd, 2) }),
+          el('td', { class: 'num', text: g.agreement === null ? '—' : Math.round(g.agreement * 100) + '%' }),
+          el('td', { class: 'num', text: g.mean_difference === null ? '—' : (g.mean_difference > 0 ? '+' : '') + num(g.mean_difference, 2) }))),
+          6, '尚无评分');
+        fill($('disputed-rows'), d.disputed.map((a) => el('tr', {},
+          el('td', { class: 'mono', text: String(a.answer) }),
+          el('td', { text: a.item_id }),
+          el('td', {}, el('span', { class: 'tag', text: STATUS_NAME[a.status] || a.status })),
+          el('td', { text: a.marks.map((m) => m[1] + ' ' + m[3] + ' 分' + (m[4] ? '（已重评）' : '')).join('；') }))),
+          4, '暂无待仲裁或申诉的答卷');
+        $('refreshed').textContent = '更新于 ' + clock(Date.now());
+      } catch (e) {
+        showError('无法连接服务器，正在重试…');
+      }
+    }
+    refresh();
+    setInterval(refresh, 10000);
+  }
+
+  function show(which) {
+    $('loading').hidden = which !== 'loading';
+    $('empty').hidden = which !== 'empty';
+    $('task').hidden = which !== 'task';
+    $('round').hidden = which !== 'task';
+  }
+
+  function render(t) {
+    $('round').textContent = t.round;
+    $('lease').textContent = '请于 ' + clock(t.lease_expires_ms) + ' 前提交，逾时答卷将交由他人评阅';
+    $('question').textContent = t.question;
+    const rows = $('rubric-rows');
+    rows.textContent = '';
+    for (const r of t.rubric || []) {
+      rows.append(el('tr', {}, el('td', { text: r.point }), el('td', { class: 'num', text: String(r.share) })));
+    }
+    $('max-mark').textContent = String(t.max_mark);
+    $('answer').textContent = t.answer && t.answer.trim() ? t.answer : '（未作答）';
+    $('mark').value = '';
+    $('mark').max = String(t.max_mark);
+    $('comment').value = '';
+    for (const b of $('quick-marks').querySelectorAll('button')) b.setAttribute('aria-pressed', 'false');
+    show('task');
+    $('task').dataset.task = String(t.task_id);
+    window.scrollTo(0, 0);
+    $('mark').focus();
+  }
+
+  async function next() {
+    if (!EVENT) return;
+    show('loading');
+    try {
+      const res = await api('POST', '/api/marking/events/' + EVENT + '/next');
+      if (res.status === 401 || res.status === 403) { location.assign('/staff-login'); return; }
+      if (res.status === 204) {
+        S.task = null;
+        $('lease').textContent = '';
+        show('empty');
+        return;
+      }
+      if (res.status !== 200) {
+        show('empty');
+        showError(errorText(res, '领取答卷失败，请重试'));
+        return;
+      }
+      S.task = res.body;
+      render(res.body);
+    } catch (e) {
+      show('empty');
+      showError('无法连接服务器，请检查网络后点击“重新领取”。');
+    }
+  }
+
+  function markValue() {
+    const raw = $('mark').value.trim();
+    if (raw === '') return { error: '请输入得分' };
+    const n = Number(raw);
+    if (!Number.isFinite(n)) return { error: '得分必须是数字' };
+    return { mark: n };
+  }
+
+  $('mark-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!S.task || S.busy) return;
+    showError('');
+    const v = markValue();
+    if (v.error) { showError(v.error); $('mark').focus(); return; }
+    S.busy = true;
+    const button = $('submit-mark');
+    button.disabled = true;
+    button.textContent = '正在提交…';
+    try {
+      const res = await api('POST', '/api/marking/tasks/' + S.task.task_id + '/mark',
+        { mark: v.mark, comment: $('comment').value });
+      if (res.status === 401 || res.status === 403) { location.assign('/staff-login'); return; }
+      if (res.status === 200) {
+        S.done += 1;
+        $('marked-count').textContent = '本次已评 ' + S.done + ' 份';
+        await next();
+        return;
+      }
+      showError(errorText(res, '提交评分失败，请重试'));
+      if (res.status === 409) {
+        // The task is no longer ours (already marked, or its lease ran out): take the next,
+        // keeping the message on screen.
+        S.task = null;
+        await next();
+      } else {
+        $('mark').select();
+      }
+    } catch (e) {
+      showError('无法连接服务器，评分未提交，请稍后重试。');
+    } finally {
+      S.busy = false;
+      button.disabled = false;
+      button.textContent = '提交评分';
+    }
+  });
+
+  const quick = $('quick-marks');
+  for (const m of QUICK) {
+    quick.append(el('button', {
+      type: 'button', class: 'btn btn-secondary btn-small', text: String(m), 'data-mark': String(m),
+      'aria-pressed': 'false',
+      onclick: (ev) => {
+        $('mark').value = String(m);
+        showError('');
+        for (const b of quick.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === ev.currentTarget));
+        $('mark').focus();
+      },
+    }));
+  }
+  $('mark').addEventListener('input', () => {
+    showError('');
+    for (const b of quick.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.mark === $('mark').value));
+  });
+  $('reload-btn').addEventListener('click', () => { showError(''); next(); });
+
+  next();
+})();
