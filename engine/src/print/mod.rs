@@ -12,19 +12,27 @@
 //! - [`font`]: the shipped Noto Serif SC subset, system fallbacks, glyph metrics.
 //! - [`document`]: pages of marks, page breaks, keep-together blocks, headers and footers.
 //! - [`booklet`], [`answer_sheet`], [`key`]: the three printed documents.
+//! - [`score_report`] (成绩单) and [`analysis_report`] (题目分析报告), with ruled [`table`]s.
+//! - [`batch`]: many documents on a few worker threads (`kaowu print event`).
 
+pub mod analysis_report;
 pub mod answer_sheet;
+pub mod batch;
 pub mod booklet;
 pub mod document;
 pub mod font;
 pub mod key;
 pub mod layout;
+pub mod score_report;
+pub mod table;
 
 use std::collections::BTreeSet;
 
+pub use analysis_report::{AnalysisReportInfo, analysis_report};
 pub use answer_sheet::answer_sheet;
 pub use booklet::{BookletOptions, booklet};
 pub use key::key;
+pub use score_report::{ScoreReportInfo, score_report};
 
 use document::Finished;
 use font::PrintFont;
@@ -87,6 +95,13 @@ fn with_font(build: impl Fn(&PrintFont) -> Finished) -> Result<Printed, PrintErr
         chars: listing(&missing),
         env: font::FONT_ENV,
     })
+}
+
+/// Today in China (UTC+8) as printed on reports: "2026 年 6 月 13 日".
+pub fn today_zh() -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8 is a valid offset");
+    let d = time::OffsetDateTime::now_utc().to_offset(offset).date();
+    format!("{} 年 {} 月 {} 日", d.year(), u8::from(d.month()), d.day())
 }
 
 /// "𠀀（U+20000）、…" so a reader can find an invisible or unfamiliar character.
