@@ -19,7 +19,11 @@ const CANDIDATES: usize = 30;
 
 fn kaowu(args: &[&str]) -> String {
     let out = Command::new(KAOWU).args(args).output().expect("run kaowu");
-    assert!(out.status.success(), "kaowu {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kaowu {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
@@ -34,7 +38,10 @@ fn start_server(db: &str) -> (Child, String) {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
-        let line = lines.next().expect("server exited before listening").expect("read stdout");
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read stdout");
         if let Some(addr) = line.strip_prefix("listening on ") {
             break addr.to_string();
         }
@@ -45,7 +52,10 @@ fn start_server(db: &str) -> (Child, String) {
 }
 
 fn client(base: &str) -> Client {
-    Client { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), base: base.to_string() }
+    Client {
+        http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+        base: base.to_string(),
+    }
 }
 
 /// (slot → (seq, value)) of every save the server acknowledged as saved, per candidate.
@@ -68,10 +78,46 @@ async fn crash_and_recover(backend: Backend) {
         csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
     }
     std::fs::write(&roster, csv).unwrap();
-    kaowu(&["event", "create", "--database", &db.url, "--name", "断电演练", "--starts-at", "2026-12-06T09:00:00+08:00", "--rooms", "R1", "--bank", "demo", "--seed", "3"]);
+    kaowu(&[
+        "event",
+        "create",
+        "--database",
+        &db.url,
+        "--name",
+        "断电演练",
+        "--starts-at",
+        "2026-12-06T09:00:00+08:00",
+        "--rooms",
+        "R1",
+        "--bank",
+        "demo",
+        "--seed",
+        "3",
+    ]);
     let passwords_file = dir.path().join("passwords.csv");
-    kaowu(&["roster", "import", "--database", &db.url, "--event", "1", roster.to_str().unwrap(), "--passwords-out", passwords_file.to_str().unwrap()]);
-    let out = kaowu(&["account", "add", "--database", &db.url, "--username", "p1", "--name", "监考", "--role", "proctor"]);
+    kaowu(&[
+        "roster",
+        "import",
+        "--database",
+        &db.url,
+        "--event",
+        "1",
+        roster.to_str().unwrap(),
+        "--passwords-out",
+        passwords_file.to_str().unwrap(),
+    ]);
+    let out = kaowu(&[
+        "account",
+        "add",
+        "--database",
+        &db.url,
+        "--username",
+        "p1",
+        "--name",
+        "监考",
+        "--role",
+        "proctor",
+    ]);
     let proctor_password = out.trim().rsplit('：').next().unwrap().to_string();
     let passwords: Vec<(String, String)> = std::fs::read_to_string(&passwords_file)
         .unwrap()
@@ -86,14 +132,21 @@ async fn crash_and_recover(backend: Backend) {
 
     let (mut server, base) = start_server(&db.url);
     let proctor = client(&base);
-    let (status, body) = proctor.post("/api/login", json!({ "username": "p1", "password": proctor_password })).await;
+    let (status, body) = proctor
+        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(proctor.post("/api/proctor/events/1/rooms/R1/open", Value::Null).await.0, StatusCode::OK);
+    assert_eq!(
+        proctor.post("/api/proctor/events/1/rooms/R1/open", Value::Null).await.0,
+        StatusCode::OK
+    );
 
     let mut clients = Vec::new();
     for (ticket, password) in &passwords {
         let c = client(&base);
-        let (status, body) = c.post("/api/login", json!({ "ticket": ticket, "password": password })).await;
+        let (status, body) = c
+            .post("/api/login", json!({ "ticket": ticket, "password": password }))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(c.post("/api/candidate/start", Value::Null).await.0, StatusCode::OK);
         clients.push((ticket.clone(), c));
@@ -110,14 +163,24 @@ async fn crash_and_recover(backend: Backend) {
                 seq += 1;
                 let slot = ((seq % 70) + 1).to_string();
                 let value = ["A", "B", "C", "D"][(seq % 4) as usize];
-                let r = c.http.post(format!("{}/api/candidate/saves", c.base)).json(&json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] })).send().await;
+                let r = c
+                    .http
+                    .post(format!("{}/api/candidate/saves", c.base))
+                    .json(&json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] }))
+                    .send()
+                    .await;
                 let Ok(r) = r else { return seq };
                 if r.status() != StatusCode::OK {
                     return seq;
                 }
                 let Ok(body) = r.json::<Value>().await else { return seq };
                 if body["results"][0]["status"] == "saved" {
-                    acked.lock().unwrap().entry(ticket.clone()).or_default().insert(slot, (seq, value.to_string()));
+                    acked
+                        .lock()
+                        .unwrap()
+                        .entry(ticket.clone())
+                        .or_default()
+                        .insert(slot, (seq, value.to_string()));
                 }
             }
         }));
@@ -135,22 +198,33 @@ async fn crash_and_recover(backend: Backend) {
     let acked = acked.lock().unwrap().clone();
     let acked_count: usize = acked.values().map(|m| m.len()).sum();
     eprintln!("{sent} saves sent, {acked_count} distinct slots acknowledged before SIGKILL");
-    assert!(acked_count > 100, "the crash must happen mid-saving ({acked_count} acknowledged)");
+    assert!(
+        acked_count > 100,
+        "the crash must happen mid-saving ({acked_count} acknowledged)"
+    );
 
     let (mut server, base) = start_server(&db.url);
     for (ticket, c) in &clients {
         // The same browser (cookie) carries on after the restart.
-        let c = Client { http: c.http.clone(), base: base.clone() };
+        let c = Client {
+            http: c.http.clone(),
+            base: base.clone(),
+        };
         let answers = c.answers().await;
         for (slot, (seq, value)) in acked.get(ticket).into_iter().flatten() {
-            let stored = answers[slot.as_str()].as_str().unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged save (seq {seq}) lost"));
+            let stored = answers[slot.as_str()]
+                .as_str()
+                .unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged save (seq {seq}) lost"));
             let (_, body) = c.get("/api/candidate/answers").await;
             assert!(body["max_seq"].as_i64().unwrap() >= *seq);
             // A later save may have committed without its acknowledgement arriving; an
             // acknowledged one can only be replaced by a newer one.
             if stored != value {
                 let log_newer = body["max_seq"].as_i64().unwrap() > *seq;
-                assert!(log_newer, "{ticket} slot {slot}: stored {stored}, acknowledged {value} (seq {seq})");
+                assert!(
+                    log_newer,
+                    "{ticket} slot {slot}: stored {stored}, acknowledged {value} (seq {seq})"
+                );
             }
         }
         let (_, status) = c.get("/api/candidate/status").await;

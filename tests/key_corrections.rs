@@ -20,7 +20,11 @@ async fn scenario(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (c, _) = app.started_candidate("DEMO0001").await;
     let id = app.store.candidate_by_ticket("DEMO0001").await.unwrap().unwrap().id;
-    let paper = app.exam.paper(&app.store.sitting(id).await.unwrap().unwrap()).await.unwrap();
+    let paper = app
+        .exam
+        .paper(&app.store.sitting(id).await.unwrap().unwrap())
+        .await
+        .unwrap();
     // Item 1 (single choice) answered with a wrong option; item 2 left blank.
     let item = &paper.objective[0];
     let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
@@ -34,48 +38,97 @@ async fn scenario(b: Backend) {
     let office = app.staff("office").await;
     let ev = app.event_id;
     // Absentees make results complete once the open answers are settled: there are none here.
-    let (status, body) = office.post(&format!("/api/office/events/{ev}/release"), Value::Null).await;
+    let (status, body) = office
+        .post(&format!("/api/office/events/{ev}/release"), Value::Null)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let released = c.get("/api/candidate/result").await.1["total"].clone();
 
     // "Also accept" the option this candidate chose (in the bank's labels).
-    let frozen = app.store.event_items(ev).await.unwrap().into_iter().find(|i| i.id == item.item_id).unwrap();
-    let ItemBody::Choice { key, .. } = &frozen.body else { panic!("objective item") };
+    let frozen = app
+        .store
+        .event_items(ev)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == item.item_id)
+        .unwrap();
+    let ItemBody::Choice { key, .. } = &frozen.body else {
+        panic!("objective item")
+    };
     let accept = vec![key[0].as_char().to_string(), wrong.source.as_char().to_string()];
     let (status, report) = office
-        .post(&format!("/api/office/events/{ev}/key-corrections"), json!({ "item_id": item.item_id.as_str(), "accept": accept, "reason": "专家组复核：C 亦正确" }))
+        .post(
+            &format!("/api/office/events/{ev}/key-corrections"),
+            json!({ "item_id": item.item_id.as_str(), "accept": accept, "reason": "专家组复核：C 亦正确" }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["rescored"], 1, "{report}");
     let changed = report["changed"].as_array().unwrap();
     assert_eq!(changed.len(), 1);
-    assert_eq!((changed[0]["ticket"].as_str(), changed[0]["new_total"].as_f64().unwrap() - changed[0]["old_total"].as_f64().unwrap()), (Some("DEMO0001"), 1.0));
+    assert_eq!(
+        (
+            changed[0]["ticket"].as_str(),
+            changed[0]["new_total"].as_f64().unwrap() - changed[0]["old_total"].as_f64().unwrap()
+        ),
+        (Some("DEMO0001"), 1.0)
+    );
     assert_eq!(score(&app).await, before + 100);
-    assert_eq!(c.get("/api/candidate/result").await.1["total"], released, "released results wait for a new release");
+    assert_eq!(
+        c.get("/api/candidate/result").await.1["total"],
+        released,
+        "released results wait for a new release"
+    );
 
     // Void item 2: the blank now earns its points too.
     let item2 = &paper.objective[1];
-    let (status, report) =
-        office.post(&format!("/api/office/events/{ev}/key-corrections"), json!({ "item_id": item2.item_id.as_str(), "void": true, "reason": "题干有歧义，作废" })).await;
+    let (status, report) = office
+        .post(
+            &format!("/api/office/events/{ev}/key-corrections"),
+            json!({ "item_id": item2.item_id.as_str(), "void": true, "reason": "题干有歧义，作废" }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(score(&app).await, before + 100 + item2.points.hundredths());
-    office.post(&format!("/api/office/events/{ev}/release"), Value::Null).await;
+    office
+        .post(&format!("/api/office/events/{ev}/release"), Value::Null)
+        .await;
     let total = c.get("/api/candidate/result").await.1["total"].as_f64().unwrap();
-    assert_eq!(total, released.as_f64().unwrap() + 1.0 + item2.points.hundredths() as f64 / 100.0);
+    assert_eq!(
+        total,
+        released.as_f64().unwrap() + 1.0 + item2.points.hundredths() as f64 / 100.0
+    );
 
     // Audited with old and new keys; bad corrections are refused with the reason.
     let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
-    let corrections: Vec<&Value> = audit.as_array().unwrap().iter().filter(|a| a["action"] == "key_correction").collect();
+    let corrections: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "key_correction")
+        .collect();
     assert_eq!(corrections.len(), 2);
     assert_eq!(corrections[0]["old_value"], key[0].as_char().to_string());
     assert_eq!(corrections[0]["reason"], "专家组复核：C 亦正确");
     for (body, says) in [
-        (json!({ "item_id": item.item_id.as_str(), "accept": ["Z"], "reason": "x" }), "无效"),
-        (json!({ "item_id": item.item_id.as_str(), "accept": ["A"], "void": true, "reason": "x" }), "二选一"),
+        (
+            json!({ "item_id": item.item_id.as_str(), "accept": ["Z"], "reason": "x" }),
+            "无效",
+        ),
+        (
+            json!({ "item_id": item.item_id.as_str(), "accept": ["A"], "void": true, "reason": "x" }),
+            "二选一",
+        ),
         (json!({ "item_id": "NOPE", "void": true, "reason": "x" }), "没有题目"),
-        (json!({ "item_id": item.item_id.as_str(), "void": true, "reason": " " }), "原因"),
+        (
+            json!({ "item_id": item.item_id.as_str(), "void": true, "reason": " " }),
+            "原因",
+        ),
     ] {
-        let (status, reply) = office.post(&format!("/api/office/events/{ev}/key-corrections"), body.clone()).await;
+        let (status, reply) = office
+            .post(&format!("/api/office/events/{ev}/key-corrections"), body.clone())
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {reply}");
         assert!(reply["error"].as_str().unwrap().contains(says), "{body} → {reply}");
     }
@@ -94,25 +147,50 @@ async fn item_analysis_of_an_event_counts_what_candidates_answered() {
     for i in 1..=5 {
         csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,A{i:03},C1,{i}\n"));
     }
-    let (_, body) = office.post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv).await;
+    let (_, body) = office
+        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv)
+        .await;
     let passwords: Value = serde_json::from_str(&body).unwrap();
     let proctor = app.staff("proctor").await;
-    proctor.post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null).await;
+    proctor
+        .post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null)
+        .await;
     let mut paper = None;
     for (i, p) in passwords["passwords"].as_array().unwrap().iter().enumerate() {
         let c = app.client();
-        c.post("/api/login", json!({ "ticket": p["ticket"], "password": p["password"] })).await;
+        c.post(
+            "/api/login",
+            json!({ "ticket": p["ticket"], "password": p["password"] }),
+        )
+        .await;
         c.post("/api/candidate/start", Value::Null).await;
         if paper.is_none() {
-            let id = app.store.candidate_by_ticket(p["ticket"].as_str().unwrap()).await.unwrap().unwrap().id;
-            paper = Some(app.exam.paper(&app.store.sitting(id).await.unwrap().unwrap()).await.unwrap());
+            let id = app
+                .store
+                .candidate_by_ticket(p["ticket"].as_str().unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            paper = Some(
+                app.exam
+                    .paper(&app.store.sitting(id).await.unwrap().unwrap())
+                    .await
+                    .unwrap(),
+            );
         }
         let item = &paper.as_ref().unwrap().objective[0];
         // Candidates 1–3 answer item 1 correctly, 4–5 with the first wrong option.
         let value: String = if i < 3 {
             item.key.iter().map(|l| l.as_char()).collect()
         } else {
-            item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap().label.as_char().to_string()
+            item.options
+                .iter()
+                .find(|o| !item.key.contains(&o.label))
+                .unwrap()
+                .label
+                .as_char()
+                .to_string()
         };
         c.save(1, "1", &value).await;
         c.post("/api/candidate/submit", Value::Null).await;
@@ -121,7 +199,12 @@ async fn item_analysis_of_an_event_counts_what_candidates_answered() {
     assert_eq!(status, StatusCode::OK, "{a}");
     assert_eq!(a["test"]["candidates"], 5);
     let first = paper.unwrap().objective[0].item_id.to_string();
-    let item = a["items"].as_array().unwrap().iter().find(|i| i["id"] == first.as_str()).unwrap();
+    let item = a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == first.as_str())
+        .unwrap();
     assert_eq!(item["taken"], 5);
     assert!((item["facility"].as_f64().unwrap() - 0.6).abs() < 1e-9, "{item}");
     let (status, csv) = office.get_text(&format!("/api/office/events/{ev}/analysis.csv")).await;

@@ -673,7 +673,9 @@ async fn every_documented_operation_is_routed() {
             .replace("{event}", "1")
             .replace("{room}", "R")
             .replace("{ticket}", "T")
-            .replace("{id}", "1").replace("{task}", "1").replace("{mark}", "1");
+            .replace("{id}", "1")
+            .replace("{task}", "1")
+            .replace("{mark}", "1");
         for method in ops.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => c.http.get(app.url(&concrete)),

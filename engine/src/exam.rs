@@ -171,11 +171,23 @@ impl Exam {
             .event_candidates(event_id)
             .await?
             .into_iter()
-            .map(|(id, ticket, name, room, state, _)| crate::results::CandidateFacts { id, ticket, name, room, state })
+            .map(|(id, ticket, name, room, state, _)| crate::results::CandidateFacts {
+                id,
+                ticket,
+                name,
+                room,
+                state,
+            })
             .collect();
         let item_results = self.store.event_item_results(event_id).await?;
         let open = self.store.event_open_answers(event_id).await?;
-        Ok(crate::results::compute(&candidates, &event.bank.items, &item_results, &open, question_bank::Points::from_hundredths(event.row.pass_mark)))
+        Ok(crate::results::compute(
+            &candidates,
+            &event.bank.items,
+            &item_results,
+            &open,
+            question_bank::Points::from_hundredths(event.row.pass_mark),
+        ))
     }
 }
 
@@ -217,13 +229,28 @@ pub enum CorrectionError {
 impl Exam {
     /// Corrects an item's key (or voids it) and rescores every sitting that had it. Released
     /// results change only when the office releases again.
-    pub async fn correct_key(&self, event_id: i64, c: &KeyCorrection, actor: &str) -> Result<RescoreReport, CorrectionError> {
+    pub async fn correct_key(
+        &self,
+        event_id: i64,
+        c: &KeyCorrection,
+        actor: &str,
+    ) -> Result<RescoreReport, CorrectionError> {
         use crate::sitting::{KeyRule, score_response};
         let event = self.event(event_id).await?;
-        let item = event.bank.items.iter().find(|i| i.id.as_str() == c.item_id).ok_or_else(|| CorrectionError::Invalid(format!("考试中没有题目“{}”", c.item_id)))?;
+        let item = event
+            .bank
+            .items
+            .iter()
+            .find(|i| i.id.as_str() == c.item_id)
+            .ok_or_else(|| CorrectionError::Invalid(format!("考试中没有题目“{}”", c.item_id)))?;
         let (kind, options, key) = match &item.body {
             question_bank::ItemBody::Choice { choice, options, key } => (*choice, options.len(), key),
-            question_bank::ItemBody::Open { .. } => return Err(CorrectionError::Invalid(format!("“{}”是开放题，不能更正答案", c.item_id))),
+            question_bank::ItemBody::Open { .. } => {
+                return Err(CorrectionError::Invalid(format!(
+                    "“{}”是开放题，不能更正答案",
+                    c.item_id
+                )));
+            }
         };
         if c.reason.trim().is_empty() {
             return Err(CorrectionError::Invalid("请填写更正原因".into()));
@@ -233,19 +260,29 @@ impl Exam {
                 return Err(CorrectionError::Invalid("请给出更正后的答案".into()));
             }
             for a in accepted {
-                let ok = !a.is_empty() && a.chars().all(|ch| question_bank::Label::from_char(ch).is_some_and(|l| l.index() < options));
+                let ok = !a.is_empty()
+                    && a.chars()
+                        .all(|ch| question_bank::Label::from_char(ch).is_some_and(|l| l.index() < options));
                 let size_ok = match kind {
                     question_bank::ChoiceKind::Single => a.chars().count() == 1,
                     question_bank::ChoiceKind::Multi => a.chars().count() >= 2,
                 };
                 if !ok || !size_ok {
-                    return Err(CorrectionError::Invalid(format!("答案“{a}”对{}无效（选项为 A–{}）", kind.name_zh(), question_bank::Label::from_index(options - 1))));
+                    return Err(CorrectionError::Invalid(format!(
+                        "答案“{a}”对{}无效（选项为 A–{}）",
+                        kind.name_zh(),
+                        question_bank::Label::from_index(options - 1)
+                    )));
                 }
             }
         }
         let points = event.row.blueprint.points_for(kind.into());
         let before = self.results(event_id).await?;
-        let responses = self.store.item_responses(event_id, &c.item_id).await.map_err(ExamError::from)?;
+        let responses = self
+            .store
+            .item_responses(event_id, &c.item_id)
+            .await
+            .map_err(ExamError::from)?;
         let changes: Vec<(i64, i64, i64, i64)> = responses
             .iter()
             .filter_map(|(cid, no, response, old)| {
@@ -259,7 +296,17 @@ impl Exam {
             KeyRule::Rekey { accepted } => ("rekey", accepted.join("|")),
         };
         self.store
-            .apply_key_correction(event_id, &c.item_id, kind_str, &accepted, &old_key, c.reason.trim(), actor, &changes, self.now())
+            .apply_key_correction(
+                event_id,
+                &c.item_id,
+                kind_str,
+                &accepted,
+                &old_key,
+                c.reason.trim(),
+                actor,
+                &changes,
+                self.now(),
+            )
             .await
             .map_err(ExamError::from)?;
         let after = self.results(event_id).await?;
@@ -276,7 +323,12 @@ impl Exam {
                 new_verdict: crate::results::verdict_zh(a),
             })
             .collect();
-        Ok(RescoreReport { item_id: c.item_id.clone(), responses: responses.len(), rescored: changes.len(), changed })
+        Ok(RescoreReport {
+            item_id: c.item_id.clone(),
+            responses: responses.len(),
+            rescored: changes.len(),
+            changed,
+        })
     }
 }
 
@@ -318,7 +370,15 @@ pub fn build_submission(
             .items
             .iter()
             .zip(&paper.objective)
-            .map(|(i, item)| (i.no, i.item_id.clone(), i.response.clone(), bank_labels(item, &i.response), i.points.hundredths()))
+            .map(|(i, item)| {
+                (
+                    i.no,
+                    i.item_id.clone(),
+                    i.response.clone(),
+                    bank_labels(item, &i.response),
+                    i.points.hundredths(),
+                )
+            })
             .collect(),
         objective_total: result.total.hundredths(),
         open,
@@ -331,7 +391,12 @@ pub fn build_submission(
 pub fn bank_labels(item: &question_bank::PaperItem, response: &str) -> String {
     let mut labels: Vec<char> = response
         .chars()
-        .filter_map(|c| item.options.iter().find(|o| o.label.as_char() == c).map(|o| o.source.as_char()))
+        .filter_map(|c| {
+            item.options
+                .iter()
+                .find(|o| o.label.as_char() == c)
+                .map(|o| o.source.as_char())
+        })
         .collect();
     labels.sort();
     labels.into_iter().collect()

@@ -18,22 +18,46 @@ pub enum AnalysisFailure {
 }
 
 /// Runs the item analysis over every submitted sitting of the event.
-pub async fn analyse_event(exam: &Exam, event_id: i64, settings: &AnalysisSettings) -> Result<Analysis, AnalysisFailure> {
+pub async fn analyse_event(
+    exam: &Exam,
+    event_id: i64,
+    settings: &AnalysisSettings,
+) -> Result<Analysis, AnalysisFailure> {
     let event = exam.event(event_id).await?;
     let responses = exam.store.event_responses(event_id).await.map_err(ExamError::from)?;
     let open = exam.store.event_open_answers(event_id).await.map_err(ExamError::from)?;
-    let submitted: Vec<i64> =
-        exam.store.event_candidates(event_id).await.map_err(ExamError::from)?.into_iter().filter(|c| c.4 == "submitted").map(|c| c.0).collect();
+    let submitted: Vec<i64> = exam
+        .store
+        .event_candidates(event_id)
+        .await
+        .map_err(ExamError::from)?
+        .into_iter()
+        .filter(|c| c.4 == "submitted")
+        .map(|c| c.0)
+        .collect();
 
     // Items that anyone answered, in bank order.
-    let used: std::collections::HashSet<&str> = responses.iter().map(|r| r.1.as_str()).chain(open.iter().map(|a| a.item_id.as_str())).collect();
-    let items: Vec<&question_bank::Item> = event.bank.items.iter().filter(|i| used.contains(i.id.as_str())).collect();
+    let used: std::collections::HashSet<&str> = responses
+        .iter()
+        .map(|r| r.1.as_str())
+        .chain(open.iter().map(|a| a.item_id.as_str()))
+        .collect();
+    let items: Vec<&question_bank::Item> = event
+        .bank
+        .items
+        .iter()
+        .filter(|i| used.contains(i.id.as_str()))
+        .collect();
     let specs: Vec<ItemSpec> = items
         .iter()
         .map(|i| match &i.body {
-            ItemBody::Choice { choice, options, key } => {
-                ItemSpec::choice(i.id.clone(), *choice, event.row.blueprint.points_for((*choice).into()), options.len(), key.iter().copied().collect())
-            }
+            ItemBody::Choice { choice, options, key } => ItemSpec::choice(
+                i.id.clone(),
+                *choice,
+                event.row.blueprint.points_for((*choice).into()),
+                options.len(),
+                key.iter().copied().collect(),
+            ),
             ItemBody::Open { .. } => ItemSpec::open(i.id.clone(), crate::marking::MAX_MARK),
         })
         .collect();
@@ -45,14 +69,21 @@ pub async fn analyse_event(exam: &Exam, event_id: i64, settings: &AnalysisSettin
             rows[r][c] = if bank_response.is_empty() {
                 Answer::Blank
             } else {
-                Answer::choice(Points::from_hundredths(*points), bank_response.chars().filter_map(Label::from_char))
+                Answer::choice(
+                    Points::from_hundredths(*points),
+                    bank_response.chars().filter_map(Label::from_char),
+                )
             };
         }
     }
     for a in &open {
         if let (Some(&r), Some(&c)) = (row_of.get(&a.candidate_id), column.get(a.item_id.as_str())) {
             let score = a.final_mark.unwrap_or(Points::ZERO);
-            let mut pair = a.marks.iter().filter(|m| !m.superseded && m.marker_slot <= 2).map(|m| m.mark);
+            let mut pair = a
+                .marks
+                .iter()
+                .filter(|m| !m.superseded && m.marker_slot <= 2)
+                .map(|m| m.mark);
             rows[r][c] = match (pair.next(), pair.next()) {
                 (Some(m1), Some(m2)) => Answer::double_marked(score, m1, m2),
                 _ => Answer::open(score),
@@ -66,7 +97,18 @@ pub async fn analyse_event(exam: &Exam, event_id: i64, settings: &AnalysisSettin
 /// One row per item: the figures an exam office reviews, with the flags' reasons.
 pub fn to_csv(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["题号", "题型", "作答人数", "难度（通过率）", "题-余相关", "题-总相关", "区分度（27%）", "删除该题后α", "标记"]).expect("in-memory CSV");
+    w.write_record([
+        "题号",
+        "题型",
+        "作答人数",
+        "难度（通过率）",
+        "题-余相关",
+        "题-总相关",
+        "区分度（27%）",
+        "删除该题后α",
+        "标记",
+    ])
+    .expect("in-memory CSV");
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
     for i in &a.items {
         let kind = i.kind.map(|k| k.name_zh()).unwrap_or("");
@@ -84,5 +126,8 @@ pub fn to_csv(a: &Analysis) -> String {
         ])
         .expect("in-memory CSV");
     }
-    format!("\u{feff}{}", String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8"))
+    format!(
+        "\u{feff}{}",
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+    )
 }

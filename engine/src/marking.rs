@@ -18,7 +18,10 @@ pub struct MarkingPolicy {
 
 impl Default for MarkingPolicy {
     fn default() -> Self {
-        MarkingPolicy { double: true, tolerance: Points::whole(3) }
+        MarkingPolicy {
+            double: true,
+            tolerance: Points::whole(3),
+        }
     }
 }
 
@@ -26,7 +29,9 @@ impl Default for MarkingPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Resolution {
     /// Waiting for more independent marks (how many in all).
-    Pending { needed: u32 },
+    Pending {
+        needed: u32,
+    },
     /// The two marks differ by more than the tolerance: a third marker is needed.
     Disputed,
     Final(Points),
@@ -59,7 +64,9 @@ pub fn check_mark(mark: Points) -> Result<Points, MarkError> {
 /// also the mean of all three in that case.
 pub fn resolve(policy: &MarkingPolicy, marks: &[Points]) -> Resolution {
     match (policy.double, marks) {
-        (_, []) => Resolution::Pending { needed: if policy.double { 2 } else { 1 } },
+        (_, []) => Resolution::Pending {
+            needed: if policy.double { 2 } else { 1 },
+        },
         (false, [m, ..]) => Resolution::Final(*m),
         (true, [_]) => Resolution::Pending { needed: 2 },
         (true, [a, b]) if a.abs_diff(*b) <= policy.tolerance => Resolution::Final(Points::mean2(*a, *b)),
@@ -90,30 +97,60 @@ mod tests {
     }
 
     fn r(marks: &[&str]) -> Resolution {
-        resolve(&MarkingPolicy::default(), &marks.iter().map(|m| p(m)).collect::<Vec<_>>())
+        resolve(
+            &MarkingPolicy::default(),
+            &marks.iter().map(|m| p(m)).collect::<Vec<_>>(),
+        )
     }
 
     #[test]
     fn two_marks_within_tolerance_give_their_mean() {
         assert_eq!(r(&["12", "14"]), Resolution::Final(p("13")));
-        assert_eq!(r(&["12.5", "13"]), Resolution::Final(p("12.75")), "half points give exact quarters");
-        assert_eq!(r(&["10", "13"]), Resolution::Final(p("11.5")), "exactly the tolerance needs no third marker");
+        assert_eq!(
+            r(&["12.5", "13"]),
+            Resolution::Final(p("12.75")),
+            "half points give exact quarters"
+        );
+        assert_eq!(
+            r(&["10", "13"]),
+            Resolution::Final(p("11.5")),
+            "exactly the tolerance needs no third marker"
+        );
     }
 
     #[test]
     fn beyond_the_tolerance_a_third_marker_decides() {
         assert_eq!(r(&["10", "13.5"]), Resolution::Disputed, "3.5 apart is beyond 3");
-        assert_eq!(r(&["10", "16", "15"]), Resolution::Final(p("15.5")), "mean of the two closest (16, 15)");
-        assert_eq!(r(&["10", "16", "9"]), Resolution::Final(p("9.5")), "mean of the two closest (10, 9)");
-        assert_eq!(r(&["10", "16", "13"]), Resolution::Final(p("13")), "equidistant: the third mark decides");
-        assert_eq!(r(&["10", "14", "20"]), Resolution::Final(p("12")), "the original pair may be the closest");
+        assert_eq!(
+            r(&["10", "16", "15"]),
+            Resolution::Final(p("15.5")),
+            "mean of the two closest (16, 15)"
+        );
+        assert_eq!(
+            r(&["10", "16", "9"]),
+            Resolution::Final(p("9.5")),
+            "mean of the two closest (10, 9)"
+        );
+        assert_eq!(
+            r(&["10", "16", "13"]),
+            Resolution::Final(p("13")),
+            "equidistant: the third mark decides"
+        );
+        assert_eq!(
+            r(&["10", "14", "20"]),
+            Resolution::Final(p("12")),
+            "the original pair may be the closest"
+        );
     }
 
     #[test]
     fn pending_and_single_marking() {
         assert_eq!(r(&[]), Resolution::Pending { needed: 2 });
         assert_eq!(r(&["8"]), Resolution::Pending { needed: 2 });
-        let single = MarkingPolicy { double: false, ..MarkingPolicy::default() };
+        let single = MarkingPolicy {
+            double: false,
+            ..MarkingPolicy::default()
+        };
         assert_eq!(resolve(&single, &[p("8.5")]), Resolution::Final(p("8.5")));
     }
 

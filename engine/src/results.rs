@@ -70,7 +70,8 @@ pub fn compute(
     open_answers: &[DashboardAnswer],
     pass_mark: Points,
 ) -> Vec<CandidateResult> {
-    let item_info: HashMap<&str, (ItemKind, Module)> = items.iter().map(|i| (i.id.as_str(), (i.kind(), i.module))).collect();
+    let item_info: HashMap<&str, (ItemKind, Module)> =
+        items.iter().map(|i| (i.id.as_str(), (i.kind(), i.module))).collect();
     let mut objective: HashMap<i64, Vec<(&str, Points)>> = HashMap::new();
     for (cid, item_id, pts) in item_results {
         objective.entry(*cid).or_default().push((item_id.as_str(), *pts));
@@ -96,7 +97,13 @@ pub fn compute(
             }
             let mut answers: Vec<&DashboardAnswer> = open.get(&c.id).cloned().unwrap_or_default();
             answers.sort_by_key(|a| a.open_no);
-            let open_scores: Vec<OpenScore> = answers.iter().map(|a| OpenScore { no: a.open_no as u32, mark: a.final_mark }).collect();
+            let open_scores: Vec<OpenScore> = answers
+                .iter()
+                .map(|a| OpenScore {
+                    no: a.open_no as u32,
+                    mark: a.final_mark,
+                })
+                .collect();
             let open_total: Points = open_scores.iter().filter_map(|o| o.mark).sum();
             let objective = single + multi;
             let total = objective + open_total;
@@ -114,7 +121,14 @@ pub fn compute(
                 single,
                 multi,
                 objective,
-                modules: by_module.into_iter().map(|(m, points)| ModuleScore { module: m.number(), name: m.name_zh().to_string(), points }).collect(),
+                modules: by_module
+                    .into_iter()
+                    .map(|(m, points)| ModuleScore {
+                        module: m.number(),
+                        name: m.name_zh().to_string(),
+                        points,
+                    })
+                    .collect(),
                 open: open_scores,
                 open_total,
                 total,
@@ -142,20 +156,44 @@ pub fn verdict_zh(r: &CandidateResult) -> &'static str {
 /// The CSV export: one row per candidate (with a BOM so spreadsheet programs read the Chinese).
 pub fn to_csv(results: &[CandidateResult], open_offered: u32) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = vec!["准考证号".to_string(), "姓名".into(), "考场".into(), "单选题".into(), "多选题".into(), "客观题".into()];
+    let mut header = vec![
+        "准考证号".to_string(),
+        "姓名".into(),
+        "考场".into(),
+        "单选题".into(),
+        "多选题".into(),
+        "客观题".into(),
+    ];
     header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
     header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
     w.write_record(&header).expect("in-memory CSV");
     for r in results {
         w.write_record(row(r, open_offered)).expect("in-memory CSV");
     }
-    format!("\u{feff}{}", String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8"))
+    format!(
+        "\u{feff}{}",
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+    )
 }
 
 fn row(r: &CandidateResult, open_offered: u32) -> Vec<String> {
-    let mut row = vec![r.ticket.clone(), r.name.clone(), r.room.clone(), r.single.to_string(), r.multi.to_string(), r.objective.to_string()];
+    let mut row = vec![
+        r.ticket.clone(),
+        r.name.clone(),
+        r.room.clone(),
+        r.single.to_string(),
+        r.multi.to_string(),
+        r.objective.to_string(),
+    ];
     for n in 1..=open_offered {
-        row.push(r.open.iter().find(|o| o.no == n).and_then(|o| o.mark).map(|m| m.to_string()).unwrap_or_default());
+        row.push(
+            r.open
+                .iter()
+                .find(|o| o.no == n)
+                .and_then(|o| o.mark)
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        );
     }
     row.extend([r.open_total.to_string(), r.total.to_string(), verdict_zh(r).to_string()]);
     row
@@ -167,7 +205,14 @@ pub fn to_xlsx(results: &[CandidateResult], open_offered: u32) -> Result<Vec<u8>
     let sheet = book.add_worksheet();
     sheet.set_name("成绩")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let mut header = vec!["准考证号".to_string(), "姓名".into(), "考场".into(), "单选题".into(), "多选题".into(), "客观题".into()];
+    let mut header = vec![
+        "准考证号".to_string(),
+        "姓名".into(),
+        "考场".into(),
+        "单选题".into(),
+        "多选题".into(),
+        "客观题".into(),
+    ];
     header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
     header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
     for (c, h) in header.iter().enumerate() {

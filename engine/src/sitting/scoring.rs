@@ -215,16 +215,42 @@ mod rescoring_tests {
 
     #[test]
     fn corrected_and_voided_keys() {
-        let also_c = KeyRule::Rekey { accepted: vec!["B".into(), "C".into()] };
+        let also_c = KeyRule::Rekey {
+            accepted: vec!["B".into(), "C".into()],
+        };
         let one = Points::whole(1);
-        assert_eq!(score_response(ChoiceKind::Single, "C", &also_c, one, MultiPolicy::Exact), one);
-        assert_eq!(score_response(ChoiceKind::Single, "B", &also_c, one, MultiPolicy::Exact), one);
-        assert_eq!(score_response(ChoiceKind::Single, "A", &also_c, one, MultiPolicy::Exact), Points::ZERO);
-        assert_eq!(score_response(ChoiceKind::Single, "", &KeyRule::Void, one, MultiPolicy::Exact), one, "void: even a blank gets the point");
-        let acd = KeyRule::Rekey { accepted: vec!["ACD".into()] };
+        assert_eq!(
+            score_response(ChoiceKind::Single, "C", &also_c, one, MultiPolicy::Exact),
+            one
+        );
+        assert_eq!(
+            score_response(ChoiceKind::Single, "B", &also_c, one, MultiPolicy::Exact),
+            one
+        );
+        assert_eq!(
+            score_response(ChoiceKind::Single, "A", &also_c, one, MultiPolicy::Exact),
+            Points::ZERO
+        );
+        assert_eq!(
+            score_response(ChoiceKind::Single, "", &KeyRule::Void, one, MultiPolicy::Exact),
+            one,
+            "void: even a blank gets the point"
+        );
+        let acd = KeyRule::Rekey {
+            accepted: vec!["ACD".into()],
+        };
         let two = Points::whole(2);
-        assert_eq!(score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Partial), Points::whole(1));
-        assert_eq!(score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Exact), Points::ZERO);
-        assert_eq!(score_response(ChoiceKind::Multi, "ACE", &acd, two, MultiPolicy::Partial), Points::ZERO);
+        assert_eq!(
+            score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Partial),
+            Points::whole(1)
+        );
+        assert_eq!(
+            score_response(ChoiceKind::Multi, "AC", &acd, two, MultiPolicy::Exact),
+            Points::ZERO
+        );
+        assert_eq!(
+            score_response(ChoiceKind::Multi, "ACE", &acd, two, MultiPolicy::Partial),
+            Points::ZERO
+        );
     }
 }

@@ -99,18 +99,26 @@ pub struct AuditEntry {
 
 impl Store {
     pub async fn assign_grader(&self, event_id: i64, item_id: &str, account_id: i64) -> Result<()> {
-        sqlx::query("INSERT INTO grader_assignments (event_id, item_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(event_id)
-            .bind(item_id)
-            .bind(account_id)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO grader_assignments (event_id, item_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(event_id)
+        .bind(item_id)
+        .bind(account_id)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
     pub async fn marking_policy(&self, event_id: i64) -> Result<MarkingPolicy> {
-        let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1").bind(event_id).fetch_one(&self.read).await?;
-        Ok(MarkingPolicy { double: row.try_get::<i64, _>("double_marking")? != 0, tolerance: Points::from_hundredths(row.try_get("tolerance")?) })
+        let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(MarkingPolicy {
+            double: row.try_get::<i64, _>("double_marking")? != 0,
+            tolerance: Points::from_hundredths(row.try_get("tolerance")?),
+        })
     }
 
     pub async fn set_marking_policy(&self, event_id: i64, policy: &MarkingPolicy) -> Result<()> {
@@ -125,7 +133,14 @@ impl Store {
 
     /// Leases the next task this grader may mark (or returns the one they already hold).
     /// `third_marker`: the chief (or a designated senior grader) also takes disputed answers.
-    pub async fn next_marking_task(&self, event_id: i64, grader_id: i64, third_marker: bool, now: i64, lease_ms: i64) -> Result<Option<MarkingTask>> {
+    pub async fn next_marking_task(
+        &self,
+        event_id: i64,
+        grader_id: i64,
+        third_marker: bool,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<MarkingTask>> {
         let mut tx = self.write.begin().await?;
         let held: Option<i64> = sqlx::query_scalar(
             "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
@@ -196,19 +211,36 @@ impl Store {
         Ok(task)
     }
 
-    async fn active_marks(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, open_answer_id: i64) -> Result<Vec<(i64, Points)>> {
-        let rows = sqlx::query("SELECT marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0 ORDER BY marker_slot, id")
-            .bind(open_answer_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("marker_slot")?, Points::from_hundredths(r.try_get("mark")?)))).collect()
+    async fn active_marks(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        open_answer_id: i64,
+    ) -> Result<Vec<(i64, Points)>> {
+        let rows = sqlx::query(
+            "SELECT marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0 ORDER BY marker_slot, id",
+        )
+        .bind(open_answer_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("marker_slot")?, Points::from_hundredths(r.try_get("mark")?))))
+            .collect()
     }
 
     /// Settles an answer from its active marks: final, disputed (a third task is queued), or
     /// still marking. An appeal re-mark, when there is one, is final.
-    async fn settle(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, open_answer_id: i64, item_id: &str, policy: &MarkingPolicy, now: i64) -> Result<AnswerStatus> {
+    async fn settle(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        open_answer_id: i64,
+        item_id: &str,
+        policy: &MarkingPolicy,
+        now: i64,
+    ) -> Result<AnswerStatus> {
         let marks = self.active_marks(tx, open_answer_id).await?;
-        let (status, final_mark) = if let Some((_, appeal)) = marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT) {
+        let (status, final_mark) = if let Some((_, appeal)) =
+            marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT)
+        {
             (AnswerStatus::Final, Some(*appeal))
         } else {
             let ordered: Vec<Points> = marks.iter().map(|(_, m)| *m).collect();
@@ -240,13 +272,30 @@ impl Store {
     }
 
     /// Records a grader's mark for a task they hold, and settles the answer.
-    pub async fn record_mark(&self, task_id: i64, grader_id: i64, actor: &str, mark: Points, comment: &str, now: i64) -> Result<MarkOutcome> {
+    pub async fn record_mark(
+        &self,
+        task_id: i64,
+        grader_id: i64,
+        actor: &str,
+        mark: Points,
+        comment: &str,
+        now: i64,
+    ) -> Result<MarkOutcome> {
         let mut tx = self.write.begin().await?;
-        let sql = format!("SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}", match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE OF t",
-        });
-        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(task_id).fetch_optional(&mut *tx).await? else { return Ok(MarkOutcome::NotYours) };
+        let sql = format!(
+            "SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}",
+            match self.backend {
+                Backend::Sqlite => "",
+                Backend::Postgres => " FOR UPDATE OF t",
+            }
+        );
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(task_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(MarkOutcome::NotYours);
+        };
         let state: String = r.try_get("state")?;
         let leased_by: Option<i64> = r.try_get("leased_by")?;
         if state == "done" {
@@ -270,13 +319,33 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE marking_tasks SET state = 'done' WHERE id = $1").bind(task_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE marking_tasks SET state = 'done' WHERE id = $1")
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await?;
         let policy = {
-            let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1").bind(event_id).fetch_one(&mut *tx).await?;
-            MarkingPolicy { double: row.try_get::<i64, _>("double_marking")? != 0, tolerance: Points::from_hundredths(row.try_get("tolerance")?) }
+            let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            MarkingPolicy {
+                double: row.try_get::<i64, _>("double_marking")? != 0,
+                tolerance: Points::from_hundredths(row.try_get("tolerance")?),
+            }
         };
         let status = self.settle(&mut tx, open_answer_id, &item_id, &policy, now).await?;
-        audit(&mut tx, event_id, actor, "mark", &format!("answer#{open_answer_id}/slot{slot}"), "", &mark.to_string(), comment, now).await?;
+        audit(
+            &mut tx,
+            event_id,
+            actor,
+            "mark",
+            &format!("answer#{open_answer_id}/slot{slot}"),
+            "",
+            &mark.to_string(),
+            comment,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(MarkOutcome::Recorded { status })
     }
@@ -292,19 +361,54 @@ impl Store {
         else {
             return Ok(false);
         };
-        let (answer, task, old, event_id, item_id): (i64, i64, i64, i64, String) =
-            (r.try_get("open_answer_id")?, r.try_get("task_id")?, r.try_get("mark")?, r.try_get("event_id")?, r.try_get("item_id")?);
-        sqlx::query("UPDATE marks SET superseded = 1 WHERE id = $1").bind(mark_id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE marking_tasks SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL WHERE id = $1").bind(task).execute(&mut *tx).await?;
+        let (answer, task, old, event_id, item_id): (i64, i64, i64, i64, String) = (
+            r.try_get("open_answer_id")?,
+            r.try_get("task_id")?,
+            r.try_get("mark")?,
+            r.try_get("event_id")?,
+            r.try_get("item_id")?,
+        );
+        sqlx::query("UPDATE marks SET superseded = 1 WHERE id = $1")
+            .bind(mark_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE marking_tasks SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL WHERE id = $1",
+        )
+        .bind(task)
+        .execute(&mut *tx)
+        .await?;
         // A third marking that followed from the re-opened mark no longer stands either.
         let slot: i64 = r.try_get("marker_slot")?;
         if slot < THIRD_SLOT {
-            sqlx::query("UPDATE marks SET superseded = 1 WHERE open_answer_id = $1 AND marker_slot = $2").bind(answer).bind(THIRD_SLOT).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM marking_tasks WHERE open_answer_id = $1 AND marker_slot = $2 AND state <> 'done'").bind(answer).bind(THIRD_SLOT).execute(&mut *tx).await?;
+            sqlx::query("UPDATE marks SET superseded = 1 WHERE open_answer_id = $1 AND marker_slot = $2")
+                .bind(answer)
+                .bind(THIRD_SLOT)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM marking_tasks WHERE open_answer_id = $1 AND marker_slot = $2 AND state <> 'done'")
+                .bind(answer)
+                .bind(THIRD_SLOT)
+                .execute(&mut *tx)
+                .await?;
         }
-        sqlx::query("UPDATE open_answers SET status = 'marking', final_mark = NULL WHERE id = $1").bind(answer).execute(&mut *tx).await?;
+        sqlx::query("UPDATE open_answers SET status = 'marking', final_mark = NULL WHERE id = $1")
+            .bind(answer)
+            .execute(&mut *tx)
+            .await?;
         let _ = item_id;
-        audit(&mut tx, event_id, actor, "reopen_mark", &format!("answer#{answer}/mark#{mark_id}"), &Points::from_hundredths(old).to_string(), "重评", reason, now).await?;
+        audit(
+            &mut tx,
+            event_id,
+            actor,
+            "reopen_mark",
+            &format!("answer#{answer}/mark#{mark_id}"),
+            &Points::from_hundredths(old).to_string(),
+            "重评",
+            reason,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -313,11 +417,20 @@ impl Store {
     /// re-mark becomes final; every earlier mark is kept.
     pub async fn appeal(&self, open_answer_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let Some(r) = sqlx::query("SELECT event_id, item_id, final_mark FROM open_answers WHERE id = $1").bind(open_answer_id).fetch_optional(&mut *tx).await? else {
+        let Some(r) = sqlx::query("SELECT event_id, item_id, final_mark FROM open_answers WHERE id = $1")
+            .bind(open_answer_id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
             return Ok(false);
         };
-        let (event_id, item_id, old): (i64, String, Option<i64>) = (r.try_get("event_id")?, r.try_get("item_id")?, r.try_get("final_mark")?);
-        let slot: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(marker_slot), 0) FROM marking_tasks WHERE open_answer_id = $1").bind(open_answer_id).fetch_one(&mut *tx).await?;
+        let (event_id, item_id, old): (i64, String, Option<i64>) =
+            (r.try_get("event_id")?, r.try_get("item_id")?, r.try_get("final_mark")?);
+        let slot: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(marker_slot), 0) FROM marking_tasks WHERE open_answer_id = $1")
+                .bind(open_answer_id)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query("INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) VALUES ($1, $2, $3, 'queued', $4)")
             .bind(open_answer_id)
             .bind(&item_id)
@@ -325,9 +438,23 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE open_answers SET status = 'appeal' WHERE id = $1").bind(open_answer_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE open_answers SET status = 'appeal' WHERE id = $1")
+            .bind(open_answer_id)
+            .execute(&mut *tx)
+            .await?;
         let old = old.map_or("未评定".to_string(), |m| Points::from_hundredths(m).to_string());
-        audit(&mut tx, event_id, actor, "appeal", &format!("answer#{open_answer_id}"), &old, "复评中", reason, now).await?;
+        audit(
+            &mut tx,
+            event_id,
+            actor,
+            "appeal",
+            &format!("answer#{open_answer_id}"),
+            &old,
+            "复评中",
+            reason,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -347,15 +474,18 @@ impl Store {
         .await?;
         let mut by_answer: std::collections::HashMap<i64, Vec<MarkRecord>> = std::collections::HashMap::new();
         for m in &marks {
-            by_answer.entry(m.try_get("open_answer_id")?).or_default().push(MarkRecord {
-                id: m.try_get("id")?,
-                marker_slot: m.try_get("marker_slot")?,
-                grader_id: m.try_get("grader_id")?,
-                mark: Points::from_hundredths(m.try_get("mark")?),
-                comment: m.try_get("comment")?,
-                at_ms: m.try_get("at_ms")?,
-                superseded: m.try_get::<i64, _>("superseded")? != 0,
-            });
+            by_answer
+                .entry(m.try_get("open_answer_id")?)
+                .or_default()
+                .push(MarkRecord {
+                    id: m.try_get("id")?,
+                    marker_slot: m.try_get("marker_slot")?,
+                    grader_id: m.try_get("grader_id")?,
+                    mark: Points::from_hundredths(m.try_get("mark")?),
+                    comment: m.try_get("comment")?,
+                    at_ms: m.try_get("at_ms")?,
+                    superseded: m.try_get::<i64, _>("superseded")? != 0,
+                });
         }
         rows.iter()
             .map(|r| {
@@ -374,12 +504,28 @@ impl Store {
     }
 
     pub async fn open_answer_id(&self, candidate_id: i64, open_no: i64) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM open_answers WHERE candidate_id = $1 AND open_no = $2").bind(candidate_id).bind(open_no).fetch_optional(&self.read).await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM open_answers WHERE candidate_id = $1 AND open_no = $2")
+                .bind(candidate_id)
+                .bind(open_no)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     // An audit entry has this many parts (who, what, on what, old → new, why, when).
     #[allow(clippy::too_many_arguments)]
-    pub async fn record_audit(&self, event_id: i64, actor: &str, action: &str, subject: &str, old: &str, new: &str, reason: &str, now: i64) -> Result<()> {
+    pub async fn record_audit(
+        &self,
+        event_id: i64,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        old: &str,
+        new: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         audit(&mut tx, event_id, actor, action, subject, old, new, reason, now).await?;
         tx.commit().await?;
@@ -410,7 +556,10 @@ impl Store {
     /// the event released, in one transaction.
     pub async fn release_results(&self, event_id: i64, rows: &[(i64, String)], actor: &str, now: i64) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM released_results WHERE event_id = $1").bind(event_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM released_results WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
         for (candidate_id, json) in rows {
             sqlx::query("INSERT INTO released_results (event_id, candidate_id, result_json, released_ms) VALUES ($1, $2, $3, $4)")
                 .bind(event_id)
@@ -420,16 +569,39 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let old: Option<i64> = sqlx::query_scalar("SELECT released_ms FROM events WHERE id = $1").bind(event_id).fetch_one(&mut *tx).await?;
-        sqlx::query("UPDATE events SET released_ms = $2 WHERE id = $1").bind(event_id).bind(now).execute(&mut *tx).await?;
+        let old: Option<i64> = sqlx::query_scalar("SELECT released_ms FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE events SET released_ms = $2 WHERE id = $1")
+            .bind(event_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         let old = old.map_or("未发布".to_string(), |t| format!("发布于 {t}"));
-        audit(&mut tx, event_id, actor, "release", &format!("event#{event_id}"), &old, &format!("{} 名考生的成绩", rows.len()), "", now).await?;
+        audit(
+            &mut tx,
+            event_id,
+            actor,
+            "release",
+            &format!("event#{event_id}"),
+            &old,
+            &format!("{} 名考生的成绩", rows.len()),
+            "",
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn released_result(&self, candidate_id: i64) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT result_json FROM released_results WHERE candidate_id = $1").bind(candidate_id).fetch_optional(&self.read).await?)
+        Ok(
+            sqlx::query_scalar("SELECT result_json FROM released_results WHERE candidate_id = $1")
+                .bind(candidate_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     /// Every scored objective item of an event: (candidate id, item id, points).
@@ -438,11 +610,22 @@ impl Store {
             .bind(event_id)
             .fetch_all(&self.read)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("item_id")?, Points::from_hundredths(r.try_get("points")?)))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("candidate_id")?,
+                    r.try_get("item_id")?,
+                    Points::from_hundredths(r.try_get("points")?),
+                ))
+            })
+            .collect()
     }
 
     /// Every candidate of an event with their sitting's state and objective score.
-    pub async fn event_candidates(&self, event_id: i64) -> Result<Vec<(i64, String, String, String, String, Option<i64>)>> {
+    pub async fn event_candidates(
+        &self,
+        event_id: i64,
+    ) -> Result<Vec<(i64, String, String, String, String, Option<i64>)>> {
         let rows = sqlx::query(
             "SELECT c.id, c.ticket, c.name, c.room, s.state, s.objective_score FROM candidates c JOIN sittings s ON s.candidate_id = c.id \
              WHERE c.event_id = $1 ORDER BY c.ticket",
@@ -451,13 +634,32 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("ticket")?, r.try_get("name")?, r.try_get("room")?, r.try_get("state")?, r.try_get("objective_score")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("ticket")?,
+                    r.try_get("name")?,
+                    r.try_get("room")?,
+                    r.try_get("state")?,
+                    r.try_get("objective_score")?,
+                ))
+            })
             .collect()
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, event_id: i64, actor: &str, action: &str, subject: &str, old: &str, new: &str, reason: &str, now: i64) -> Result<()> {
+async fn audit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event_id: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    old: &str,
+    new: &str,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(event_id)
         .bind(actor)

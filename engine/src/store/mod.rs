@@ -22,7 +22,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
-pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkRecord, MarkingTask, MarkOutcome};
+pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkOutcome, MarkRecord, MarkingTask};
 pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, Session};
 
@@ -59,12 +59,24 @@ pub struct Store {
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql")),
     (2, "marking", include_str!("../../migrations/sqlite/0002_marking.sql")),
-    (3, "key_corrections", include_str!("../../migrations/sqlite/0003_key_corrections.sql")),
+    (
+        3,
+        "key_corrections",
+        include_str!("../../migrations/sqlite/0003_key_corrections.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "sittings", include_str!("../../migrations/postgres/0001_sittings.sql")),
+    (
+        1,
+        "sittings",
+        include_str!("../../migrations/postgres/0001_sittings.sql"),
+    ),
     (2, "marking", include_str!("../../migrations/postgres/0002_marking.sql")),
-    (3, "key_corrections", include_str!("../../migrations/postgres/0003_key_corrections.sql")),
+    (
+        3,
+        "key_corrections",
+        include_str!("../../migrations/postgres/0003_key_corrections.sql"),
+    ),
 ];
 
 impl Store {

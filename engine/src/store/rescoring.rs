@@ -17,7 +17,16 @@ impl Store {
         .bind(item_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("no")?, r.try_get("bank_response")?, r.try_get("points")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("candidate_id")?,
+                    r.try_get("no")?,
+                    r.try_get("bank_response")?,
+                    r.try_get("points")?,
+                ))
+            })
+            .collect()
     }
 
     /// Every scored objective response of an event: (candidate id, item id, response in bank
@@ -30,7 +39,16 @@ impl Store {
         .bind(event_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("candidate_id")?, r.try_get("item_id")?, r.try_get("bank_response")?, r.try_get("points")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("candidate_id")?,
+                    r.try_get("item_id")?,
+                    r.try_get("bank_response")?,
+                    r.try_get("points")?,
+                ))
+            })
+            .collect()
     }
 
     /// Records a key correction and applies the new points: `changes` are (candidate id, paper
@@ -73,7 +91,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let new = if kind == "void" { "作废（全体给分）".to_string() } else { accepted.replace('|', " 或 ") };
+        let new = if kind == "void" {
+            "作废（全体给分）".to_string()
+        } else {
+            accepted.replace('|', " 或 ")
+        };
         sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'key_correction', $3, $4, $5, $6, $7)")
             .bind(event_id)
             .bind(actor)
@@ -90,12 +112,23 @@ impl Store {
 
     /// The key corrections of an event, oldest first: (item id, kind, accepted, reason, actor, at).
     pub async fn key_corrections(&self, event_id: i64) -> Result<Vec<(String, String, String, String, String, i64)>> {
-        let rows = sqlx::query("SELECT item_id, kind, accepted, reason, actor, at_ms FROM key_corrections WHERE event_id = $1 ORDER BY id")
-            .bind(event_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT item_id, kind, accepted, reason, actor, at_ms FROM key_corrections WHERE event_id = $1 ORDER BY id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("item_id")?, r.try_get("kind")?, r.try_get("accepted")?, r.try_get("reason")?, r.try_get("actor")?, r.try_get("at_ms")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("item_id")?,
+                    r.try_get("kind")?,
+                    r.try_get("accepted")?,
+                    r.try_get("reason")?,
+                    r.try_get("actor")?,
+                    r.try_get("at_ms")?,
+                ))
+            })
             .collect()
     }
 }

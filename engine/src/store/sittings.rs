@@ -70,7 +70,12 @@ fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
 }
 
 fn answer_from_row(r: &AnyRow) -> Result<AnswerRow> {
-    Ok(AnswerRow { slot: r.try_get("slot")?, value: r.try_get("value")?, seq: r.try_get("seq")?, saved_ms: r.try_get("saved_ms")? })
+    Ok(AnswerRow {
+        slot: r.try_get("slot")?,
+        value: r.try_get("value")?,
+        seq: r.try_get("seq")?,
+        saved_ms: r.try_get("saved_ms")?,
+    })
 }
 
 /// One answer change, already checked against the candidate's paper.
@@ -312,9 +317,7 @@ impl Store {
             .bind(candidate_id)
             .fetch_all(&self.read)
             .await?;
-        rows.iter()
-            .map(answer_from_row)
-            .collect()
+        rows.iter().map(answer_from_row).collect()
     }
 
     /// The save history of a sitting, oldest first: (seq, slot, value, received_ms, outcome).
@@ -363,10 +366,7 @@ impl Store {
             .bind(candidate_id)
             .fetch_all(&mut *tx)
             .await?;
-        let answers: Vec<AnswerRow> = rows
-            .iter()
-            .map(answer_from_row)
-            .collect::<Result<_>>()?;
+        let answers: Vec<AnswerRow> = rows.iter().map(answer_from_row).collect::<Result<_>>()?;
         let sub = score(&answers);
         sqlx::query(
             "UPDATE sittings SET state = 'submitted', submitted_ms = $2, submitted_by = $3, objective_score = $4, deadline_ms = NULL \

@@ -273,8 +273,14 @@ pub struct ResultView {
 }
 
 async fn result(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<ResultView>> {
-    let json = state.exam.store.released_result(c.0.subject_id).await?.ok_or_else(|| ApiError::NotFound("成绩尚未发布，请在考试结束约 60 天后查询".into()))?;
-    let r: crate::results::CandidateResult = serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let json = state
+        .exam
+        .store
+        .released_result(c.0.subject_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("成绩尚未发布，请在考试结束约 60 天后查询".into()))?;
+    let r: crate::results::CandidateResult =
+        serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(ResultView {
         verdict: crate::results::verdict_zh(&r),
         total: r.total,

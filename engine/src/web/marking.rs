@@ -51,7 +51,12 @@ fn round_name(slot: i64) -> &'static str {
 
 async fn task_view(state: &AppState, t: MarkingTask) -> ApiResult<TaskView> {
     let event = state.exam.event(t.event_id).await?;
-    let item = event.bank.items.iter().find(|i| i.id.as_str() == t.item_id).ok_or_else(|| ApiError::Internal(format!("frozen item {} missing", t.item_id)))?;
+    let item = event
+        .bank
+        .items
+        .iter()
+        .find(|i| i.id.as_str() == t.item_id)
+        .ok_or_else(|| ApiError::Internal(format!("frozen item {} missing", t.item_id)))?;
     let rubric = match &item.body {
         ItemBody::Open { rubric } => rubric.clone(),
         ItemBody::Choice { .. } => return Err(ApiError::Internal(format!("item {} is not open", t.item_id))),
@@ -70,7 +75,12 @@ async fn task_view(state: &AppState, t: MarkingTask) -> ApiResult<TaskView> {
 /// The next answer to mark (204 when there is none for this grader now).
 async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) -> ApiResult<Response> {
     let third = g.0.role == "chief";
-    match state.exam.store.next_marking_task(event, g.0.subject_id, third, state.exam.now(), LEASE_MS).await? {
+    match state
+        .exam
+        .store
+        .next_marking_task(event, g.0.subject_id, third, state.exam.now(), LEASE_MS)
+        .await?
+    {
         Some(t) => Ok(Json(task_view(&state, t).await?).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
@@ -89,16 +99,28 @@ struct Marked {
     status: AnswerStatus,
 }
 
-async fn mark(State(state): State<AppState>, g: Grader, Path(task): Path<i64>, Body(req): Body<MarkRequest>) -> ApiResult<Json<Marked>> {
+async fn mark(
+    State(state): State<AppState>,
+    g: Grader,
+    Path(task): Path<i64>,
+    Body(req): Body<MarkRequest>,
+) -> ApiResult<Json<Marked>> {
     let mark = check_mark(req.mark).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     if req.comment.chars().count() > 1000 {
         return Err(ApiError::Unprocessable("评语过长（最多 1000 字）".into()));
     }
     let actor = format!("{}#{}", g.0.role, g.0.subject_id);
-    match state.exam.store.record_mark(task, g.0.subject_id, &actor, mark, req.comment.trim(), state.exam.now()).await? {
+    match state
+        .exam
+        .store
+        .record_mark(task, g.0.subject_id, &actor, mark, req.comment.trim(), state.exam.now())
+        .await?
+    {
         MarkOutcome::Recorded { status } => Ok(Json(Marked { status })),
         MarkOutcome::AlreadyMarked => Err(ApiError::Conflict("该答卷已评分".into())),
-        MarkOutcome::NotYours => Err(ApiError::Conflict("该任务不在您名下（可能已超时并分配给其他阅卷人），请领取下一份".into())),
+        MarkOutcome::NotYours => Err(ApiError::Conflict(
+            "该任务不在您名下（可能已超时并分配给其他阅卷人），请领取下一份".into(),
+        )),
     }
 }
 
@@ -152,7 +174,10 @@ async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i
     let mut per_grader: HashMap<i64, (Vec<i64>, Vec<i64>)> = HashMap::new();
     let mut disputed = Vec::new();
     for a in &answers {
-        let q = questions.entry(a.item_id.clone()).or_insert_with(|| QuestionProgress { item_id: a.item_id.clone(), ..Default::default() });
+        let q = questions.entry(a.item_id.clone()).or_insert_with(|| QuestionProgress {
+            item_id: a.item_id.clone(),
+            ..Default::default()
+        });
         q.answers += 1;
         let active: Vec<_> = a.marks.iter().filter(|m| !m.superseded).collect();
         match a.status {
@@ -173,8 +198,16 @@ async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i
         }
         let pair: Vec<_> = active.iter().filter(|m| m.marker_slot <= 2).collect();
         if let [x, y] = pair[..] {
-            per_grader.entry(x.grader_id).or_default().1.push(x.mark.hundredths() - y.mark.hundredths());
-            per_grader.entry(y.grader_id).or_default().1.push(y.mark.hundredths() - x.mark.hundredths());
+            per_grader
+                .entry(x.grader_id)
+                .or_default()
+                .1
+                .push(x.mark.hundredths() - y.mark.hundredths());
+            per_grader
+                .entry(y.grader_id)
+                .or_default()
+                .1
+                .push(y.mark.hundredths() - x.mark.hundredths());
         }
         if matches!(a.status, AnswerStatus::Disputed | AnswerStatus::Appeal) {
             disputed.push(AnswerMarks {
@@ -182,13 +215,22 @@ async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i
                 item_id: a.item_id.clone(),
                 status: a.status,
                 final_mark: a.final_mark,
-                marks: a.marks.iter().map(|m| (m.id, round_name(m.marker_slot), m.grader_id, m.mark, m.superseded)).collect(),
+                marks: a
+                    .marks
+                    .iter()
+                    .map(|m| (m.id, round_name(m.marker_slot), m.grader_id, m.mark, m.superseded))
+                    .collect(),
             });
         }
     }
     let mut graders = Vec::new();
     for (id, (marks, diffs)) in per_grader {
-        let name = state.exam.store.account(id).await?.map_or_else(|| format!("#{id}"), |a| a.display_name);
+        let name = state
+            .exam
+            .store
+            .account(id)
+            .await?
+            .map_or_else(|| format!("#{id}"), |a| a.display_name);
         // Statistics are descriptive, so floats are fine here; the marks themselves stay exact.
         let n = marks.len() as f64;
         let mean = (n > 0.0).then(|| marks.iter().sum::<i64>() as f64 / n / 100.0);
@@ -196,12 +238,31 @@ async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i
             let m = mean.unwrap_or(0.0);
             (marks.iter().map(|x| (*x as f64 / 100.0 - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
         });
-        let agreement = (!diffs.is_empty()).then(|| diffs.iter().filter(|d| d.abs() <= policy.tolerance.hundredths()).count() as f64 / diffs.len() as f64);
-        let mean_difference = (!diffs.is_empty()).then(|| diffs.iter().sum::<i64>() as f64 / diffs.len() as f64 / 100.0);
-        graders.push(GraderStats { grader_id: id, name, count: marks.len(), mean, sd, agreement, mean_difference });
+        let agreement = (!diffs.is_empty()).then(|| {
+            diffs
+                .iter()
+                .filter(|d| d.abs() <= policy.tolerance.hundredths())
+                .count() as f64
+                / diffs.len() as f64
+        });
+        let mean_difference =
+            (!diffs.is_empty()).then(|| diffs.iter().sum::<i64>() as f64 / diffs.len() as f64 / 100.0);
+        graders.push(GraderStats {
+            grader_id: id,
+            name,
+            count: marks.len(),
+            mean,
+            sd,
+            agreement,
+            mean_difference,
+        });
     }
     graders.sort_by_key(|g| g.grader_id);
-    Ok(Json(Dashboard { questions: questions.into_values().collect(), graders, disputed }))
+    Ok(Json(Dashboard {
+        questions: questions.into_values().collect(),
+        graders,
+        disputed,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,12 +270,22 @@ pub struct Reason {
     pub reason: String,
 }
 
-async fn reopen(State(state): State<AppState>, c: Chief, Path(mark): Path<i64>, Body(r): Body<Reason>) -> ApiResult<Json<serde_json::Value>> {
+async fn reopen(
+    State(state): State<AppState>,
+    c: Chief,
+    Path(mark): Path<i64>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<serde_json::Value>> {
     if r.reason.trim().is_empty() {
         return Err(ApiError::Unprocessable("请填写重评原因".into()));
     }
     let actor = format!("chief#{}", c.0.subject_id);
-    if !state.exam.store.reopen_mark(mark, &actor, r.reason.trim(), state.exam.now()).await? {
+    if !state
+        .exam
+        .store
+        .reopen_mark(mark, &actor, r.reason.trim(), state.exam.now())
+        .await?
+    {
         return Err(ApiError::NotFound(format!("评分 {mark} 不存在或已被重评")));
     }
     Ok(Json(serde_json::json!({ "ok": true })))

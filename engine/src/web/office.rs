@@ -236,15 +236,35 @@ pub struct Assignment {
 }
 
 /// Assigns a grader to an open question of the event.
-async fn assign(State(state): State<AppState>, _o: Office, Path(id): Path<i64>, Body(a): Body<Assignment>) -> ApiResult<Json<serde_json::Value>> {
-    let account = state.exam.store.account_by_username(&a.username).await?.ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
+async fn assign(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    Body(a): Body<Assignment>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let account = state
+        .exam
+        .store
+        .account_by_username(&a.username)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
     if account.role != "grader" && account.role != "chief" {
-        return Err(ApiError::Unprocessable(format!("用户“{}”不是阅卷人员（角色 {}）", a.username, account.role)));
+        return Err(ApiError::Unprocessable(format!(
+            "用户“{}”不是阅卷人员（角色 {}）",
+            a.username, account.role
+        )));
     }
     let event = state.exam.event(id).await?;
-    let is_open = event.bank.items.iter().any(|i| i.id.as_str() == a.item_id && i.kind() == question_bank::ItemKind::Open);
+    let is_open = event
+        .bank
+        .items
+        .iter()
+        .any(|i| i.id.as_str() == a.item_id && i.kind() == question_bank::ItemKind::Open);
     if !is_open {
-        return Err(ApiError::Unprocessable(format!("考试 {id} 中没有开放题“{}”", a.item_id)));
+        return Err(ApiError::Unprocessable(format!(
+            "考试 {id} 中没有开放题“{}”",
+            a.item_id
+        )));
     }
     state.exam.store.assign_grader(id, &a.item_id, account.id).await?;
     Ok(Json(serde_json::json!({ "ok": true })))
@@ -258,12 +278,30 @@ pub struct PolicyRequest {
     pub tolerance: Points,
 }
 
-async fn marking_policy(State(state): State<AppState>, _o: Office, Path(id): Path<i64>, Body(p): Body<PolicyRequest>) -> ApiResult<Json<serde_json::Value>> {
+async fn marking_policy(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    Body(p): Body<PolicyRequest>,
+) -> ApiResult<Json<serde_json::Value>> {
     if p.tolerance < Points::ZERO || p.tolerance > crate::marking::MAX_MARK || !p.tolerance.is_half_step() {
-        return Err(ApiError::Unprocessable(format!("误差阈值 {} 应为 0–20 分、以 0.5 分为单位", p.tolerance)));
+        return Err(ApiError::Unprocessable(format!(
+            "误差阈值 {} 应为 0–20 分、以 0.5 分为单位",
+            p.tolerance
+        )));
     }
     state.exam.event(id).await?;
-    state.exam.store.set_marking_policy(id, &crate::marking::MarkingPolicy { double: p.double, tolerance: p.tolerance }).await?;
+    state
+        .exam
+        .store
+        .set_marking_policy(
+            id,
+            &crate::marking::MarkingPolicy {
+                double: p.double,
+                tolerance: p.tolerance,
+            },
+        )
+        .await?;
     Ok(Json(serde_json::json!({ "ok": true })))
 }
 
@@ -282,9 +320,21 @@ struct ResultsView {
 async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
     let results = state.exam.results(id).await?;
     let count = |s: ResultStatus| results.iter().filter(|r| r.status == s).count();
-    let (complete, incomplete, absent) = (count(ResultStatus::Complete), count(ResultStatus::Incomplete), count(ResultStatus::Absent));
+    let (complete, incomplete, absent) = (
+        count(ResultStatus::Complete),
+        count(ResultStatus::Incomplete),
+        count(ResultStatus::Absent),
+    );
     let released_ms = state.exam.store.event(id).await?.and_then(|e| e.released_ms);
-    Ok(ResultsView { candidates: results.len(), complete, incomplete, absent, releasable: incomplete == 0 && complete > 0, released_ms, results })
+    Ok(ResultsView {
+        candidates: results.len(),
+        complete,
+        incomplete,
+        absent,
+        releasable: incomplete == 0 && complete > 0,
+        released_ms,
+        results,
+    })
 }
 
 async fn results(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<ResultsView>> {
@@ -295,18 +345,42 @@ async fn results(State(state): State<AppState>, _o: Office, Path(id): Path<i64>)
 async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<serde_json::Value>> {
     let view = results_view(&state, id).await?;
     if view.incomplete > 0 {
-        return Err(ApiError::Conflict(format!("还有 {} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布", view.incomplete)));
+        return Err(ApiError::Conflict(format!(
+            "还有 {} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布",
+            view.incomplete
+        )));
     }
     if view.complete == 0 {
         return Err(ApiError::Conflict("没有可发布的成绩".into()));
     }
-    let rows: Vec<(i64, String)> = view.results.iter().map(|r| (r.candidate_id, serde_json::to_string(r).expect("result serialises"))).collect();
-    state.exam.store.release_results(id, &rows, &format!("office#{}", o.0.subject_id), state.exam.now()).await?;
+    let rows: Vec<(i64, String)> = view
+        .results
+        .iter()
+        .map(|r| (r.candidate_id, serde_json::to_string(r).expect("result serialises")))
+        .collect();
+    state
+        .exam
+        .store
+        .release_results(id, &rows, &format!("office#{}", o.0.subject_id), state.exam.now())
+        .await?;
     Ok(Json(serde_json::json!({ "ok": true, "released": rows.len() })))
 }
 
 async fn export_audit(state: &AppState, o: &Office, id: i64, format: &str, rows: usize) -> ApiResult<()> {
-    state.exam.store.record_audit(id, &format!("office#{}", o.0.subject_id), "export", &format!("event#{id}"), "", &format!("{format}，{rows} 行"), "", state.exam.now()).await?;
+    state
+        .exam
+        .store
+        .record_audit(
+            id,
+            &format!("office#{}", o.0.subject_id),
+            "export",
+            &format!("event#{id}"),
+            "",
+            &format!("{format}，{rows} 行"),
+            "",
+            state.exam.now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -315,7 +389,14 @@ async fn results_csv(State(state): State<AppState>, o: Office, Path(id): Path<i6
     let offered = state.exam.event(id).await?.row.blueprint.open.offered;
     export_audit(&state, &o, id, "CSV", results.len()).await?;
     let body = crate::results::to_csv(&results, offered);
-    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"results.csv\"")], body).into_response())
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"results.csv\""),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
@@ -327,7 +408,13 @@ async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((
-        [(CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (CONTENT_DISPOSITION, "attachment; filename=\"results.xlsx\"")],
+        [
+            (
+                CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (CONTENT_DISPOSITION, "attachment; filename=\"results.xlsx\""),
+        ],
         body,
     )
         .into_response())
@@ -342,17 +429,46 @@ pub struct AppealRequest {
 }
 
 /// Re-opens one candidate's open answer for re-marking by a grader who has not marked it.
-async fn appeal(State(state): State<AppState>, o: Office, Path(id): Path<i64>, Body(a): Body<AppealRequest>) -> ApiResult<Json<serde_json::Value>> {
+async fn appeal(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(a): Body<AppealRequest>,
+) -> ApiResult<Json<serde_json::Value>> {
     if a.reason.trim().is_empty() {
         return Err(ApiError::Unprocessable("请填写申诉复评的原因".into()));
     }
-    let c = state.exam.store.candidate_by_ticket(&a.ticket).await?.filter(|c| c.event_id == id).ok_or_else(|| ApiError::NotFound(format!("本场考试没有准考证号“{}”", a.ticket)))?;
-    let answer = state.exam.store.open_answer_id(c.id, a.open_no).await?.ok_or_else(|| ApiError::NotFound(format!("考生 {} 没有作答开放题第 {} 题", a.ticket, a.open_no)))?;
-    state.exam.store.appeal(answer, &format!("office#{}", o.0.subject_id), a.reason.trim(), state.exam.now()).await?;
+    let c = state
+        .exam
+        .store
+        .candidate_by_ticket(&a.ticket)
+        .await?
+        .filter(|c| c.event_id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("本场考试没有准考证号“{}”", a.ticket)))?;
+    let answer = state
+        .exam
+        .store
+        .open_answer_id(c.id, a.open_no)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("考生 {} 没有作答开放题第 {} 题", a.ticket, a.open_no)))?;
+    state
+        .exam
+        .store
+        .appeal(
+            answer,
+            &format!("office#{}", o.0.subject_id),
+            a.reason.trim(),
+            state.exam.now(),
+        )
+        .await?;
     Ok(Json(serde_json::json!({ "ok": true })))
 }
 
-async fn audit(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
+async fn audit(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
     Ok(Json(state.exam.store.audit_log(id).await?))
 }
 
@@ -370,14 +486,33 @@ pub struct KeyCorrectionRequest {
 
 /// Corrects an item's key or voids it; rescoring every affected sitting; reports each candidate
 /// whose score or pass/fail changed.
-async fn key_correction(State(state): State<AppState>, o: Office, Path(id): Path<i64>, Body(r): Body<KeyCorrectionRequest>) -> ApiResult<Json<crate::exam::RescoreReport>> {
+async fn key_correction(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(r): Body<KeyCorrectionRequest>,
+) -> ApiResult<Json<crate::exam::RescoreReport>> {
     let rule = match (r.void, r.accept.is_empty()) {
         (true, true) => crate::sitting::KeyRule::Void,
-        (false, false) => crate::sitting::KeyRule::Rekey { accepted: r.accept.iter().map(|a| a.trim().to_uppercase()).collect() },
-        _ => return Err(ApiError::Unprocessable("请二选一：给出更正后的答案（accept），或作废该题（void）".into())),
+        (false, false) => crate::sitting::KeyRule::Rekey {
+            accepted: r.accept.iter().map(|a| a.trim().to_uppercase()).collect(),
+        },
+        _ => {
+            return Err(ApiError::Unprocessable(
+                "请二选一：给出更正后的答案（accept），或作废该题（void）".into(),
+            ));
+        }
     };
-    let correction = crate::exam::KeyCorrection { item_id: r.item_id, rule, reason: r.reason };
-    match state.exam.correct_key(id, &correction, &format!("office#{}", o.0.subject_id)).await {
+    let correction = crate::exam::KeyCorrection {
+        item_id: r.item_id,
+        rule,
+        reason: r.reason,
+    };
+    match state
+        .exam
+        .correct_key(id, &correction, &format!("office#{}", o.0.subject_id))
+        .await
+    {
         Ok(report) => Ok(Json(report)),
         Err(crate::exam::CorrectionError::Invalid(m)) => Err(ApiError::Unprocessable(m)),
         Err(crate::exam::CorrectionError::Exam(e)) => Err(e.into()),
@@ -385,18 +520,31 @@ async fn key_correction(State(state): State<AppState>, o: Office, Path(id): Path
 }
 
 async fn run_analysis(state: &AppState, id: i64) -> ApiResult<question_bank::analysis::Analysis> {
-    crate::item_analysis::analyse_event(&state.exam, id, &Default::default()).await.map_err(|e| match e {
-        crate::item_analysis::AnalysisFailure::Exam(e) => e.into(),
-        other => ApiError::Unprocessable(other.to_string()),
-    })
+    crate::item_analysis::analyse_event(&state.exam, id, &Default::default())
+        .await
+        .map_err(|e| match e {
+            crate::item_analysis::AnalysisFailure::Exam(e) => e.into(),
+            other => ApiError::Unprocessable(other.to_string()),
+        })
 }
 
 /// Item analysis of the event (facility, discrimination, distractors, α, flags) as JSON.
-async fn analysis(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<question_bank::analysis::Analysis>> {
+async fn analysis(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<question_bank::analysis::Analysis>> {
     Ok(Json(run_analysis(&state, id).await?))
 }
 
 async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
     let a = run_analysis(&state, id).await?;
-    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"item-analysis.csv\"")], crate::item_analysis::to_csv(&a)).into_response())
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"item-analysis.csv\""),
+        ],
+        crate::item_analysis::to_csv(&a),
+    )
+        .into_response())
 }

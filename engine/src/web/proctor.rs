@@ -44,8 +44,20 @@ struct RoomSummary {
 async fn events(State(state): State<AppState>, _p: Proctor) -> ApiResult<Json<Vec<EventRooms>>> {
     let mut out = Vec::new();
     for e in state.exam.store.events().await? {
-        let rooms = state.exam.store.event_rooms(e.id).await?.into_iter().map(|(room, opened_ms)| RoomSummary { room, opened_ms }).collect();
-        out.push(EventRooms { id: e.id, name: e.name, starts_at_ms: e.starts_at_ms, rooms });
+        let rooms = state
+            .exam
+            .store
+            .event_rooms(e.id)
+            .await?
+            .into_iter()
+            .map(|(room, opened_ms)| RoomSummary { room, opened_ms })
+            .collect();
+        out.push(EventRooms {
+            id: e.id,
+            name: e.name,
+            starts_at_ms: e.starts_at_ms,
+            rooms,
+        });
     }
     Ok(Json(out))
 }
@@ -74,7 +86,11 @@ struct RoomView {
     seats: Vec<Seat>,
 }
 
-async fn room(State(state): State<AppState>, _p: Proctor, Path((event, room)): Path<(i64, String)>) -> ApiResult<Json<RoomView>> {
+async fn room(
+    State(state): State<AppState>,
+    _p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+) -> ApiResult<Json<RoomView>> {
     let now = state.exam.now();
     let opened_ms = known_room(&state, event, &room).await?;
     let seats = state
@@ -105,13 +121,23 @@ async fn room(State(state): State<AppState>, _p: Proctor, Path((event, room)): P
             }
         })
         .collect();
-    Ok(Json(RoomView { event_id: event, room, opened_ms, server_now_ms: now, seats }))
+    Ok(Json(RoomView {
+        event_id: event,
+        room,
+        opened_ms,
+        server_now_ms: now,
+        seats,
+    }))
 }
 
 /// The room's opening time; 404 if the event has no such room.
 async fn known_room(state: &AppState, event: i64, room: &str) -> ApiResult<Option<i64>> {
     let rooms = state.exam.store.event_rooms(event).await?;
-    rooms.into_iter().find(|(r, _)| r == room).map(|(_, opened)| opened).ok_or_else(|| ApiError::NotFound(format!("考试 {event} 没有考场“{room}”")))
+    rooms
+        .into_iter()
+        .find(|(r, _)| r == room)
+        .map(|(_, opened)| opened)
+        .ok_or_else(|| ApiError::NotFound(format!("考试 {event} 没有考场“{room}”")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,17 +180,32 @@ fn actor(p: &Proctor) -> String {
     format!("{}#{}", p.0.role, p.0.subject_id)
 }
 
-async fn open_room(State(state): State<AppState>, p: Proctor, Path((event, room)): Path<(i64, String)>) -> ApiResult<Json<Done>> {
+async fn open_room(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+) -> ApiResult<Json<Done>> {
     if known_room(&state, event, &room).await?.is_some() {
         return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
     }
     let now = state.exam.now();
     state.exam.store.open_room(event, &room, now).await?;
-    state.exam.store.log_proctor_action(event, &room, None, &actor(&p), "open_room", "开考", now).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(event, &room, None, &actor(&p), "open_room", "开考", now)
+        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
-async fn change_room(state: &AppState, p: &Proctor, event: i64, room: &str, why: &str, pause: bool) -> ApiResult<Json<Done>> {
+async fn change_room(
+    state: &AppState,
+    p: &Proctor,
+    event: i64,
+    room: &str,
+    why: &str,
+    pause: bool,
+) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     known_room(state, event, room).await?;
     let now = state.exam.now();
@@ -175,55 +216,121 @@ async fn change_room(state: &AppState, p: &Proctor, event: i64, room: &str, why:
         }
     }
     let action = if pause { "pause_room" } else { "resume_room" };
-    state.exam.store.log_proctor_action(event, room, None, &actor(p), action, why, now).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(event, room, None, &actor(p), action, why, now)
+        .await?;
     Ok(Json(Done { ok: true, changed }))
 }
 
 async fn change_sitting(state: &AppState, candidate_id: i64, pause: bool, now: i64) -> ApiResult<bool> {
     let store = &state.exam.store;
     Ok(if pause {
-        store.change_timer(candidate_id, now, &[SittingState::InProgress], Some(SittingState::Paused), |t| t.pause(now)).await?
+        store
+            .change_timer(
+                candidate_id,
+                now,
+                &[SittingState::InProgress],
+                Some(SittingState::Paused),
+                |t| t.pause(now),
+            )
+            .await?
     } else {
-        store.change_timer(candidate_id, now, &[SittingState::Paused], Some(SittingState::InProgress), |t| t.resume(now)).await?
+        store
+            .change_timer(
+                candidate_id,
+                now,
+                &[SittingState::Paused],
+                Some(SittingState::InProgress),
+                |t| t.resume(now),
+            )
+            .await?
     })
 }
 
-async fn pause_room(State(state): State<AppState>, p: Proctor, Path((event, room)): Path<(i64, String)>, Body(r): Body<Reason>) -> ApiResult<Json<Done>> {
+async fn pause_room(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
     change_room(&state, &p, event, &room, &r.reason, true).await
 }
 
-async fn resume_room(State(state): State<AppState>, p: Proctor, Path((event, room)): Path<(i64, String)>, Body(r): Body<Reason>) -> ApiResult<Json<Done>> {
+async fn resume_room(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
     change_room(&state, &p, event, &room, &r.reason, false).await
 }
 
 async fn candidate(state: &AppState, ticket: &str) -> ApiResult<CandidateRow> {
-    state.exam.store.candidate_by_ticket(ticket).await?.ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))
+    state
+        .exam
+        .store
+        .candidate_by_ticket(ticket)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))
 }
 
-async fn pause_candidate(State(state): State<AppState>, p: Proctor, Path(ticket): Path<String>, Body(r): Body<Reason>) -> ApiResult<Json<Done>> {
+async fn pause_candidate(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(ticket): Path<String>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
     candidate_action(&state, &p, &ticket, &r.reason, "pause").await
 }
 
-async fn resume_candidate(State(state): State<AppState>, p: Proctor, Path(ticket): Path<String>, Body(r): Body<Reason>) -> ApiResult<Json<Done>> {
+async fn resume_candidate(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(ticket): Path<String>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
     candidate_action(&state, &p, &ticket, &r.reason, "resume").await
 }
 
-async fn candidate_action(state: &AppState, p: &Proctor, ticket: &str, why: &str, action: &str) -> ApiResult<Json<Done>> {
+async fn candidate_action(
+    state: &AppState,
+    p: &Proctor,
+    ticket: &str,
+    why: &str,
+    action: &str,
+) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     let c = candidate(state, ticket).await?;
     let now = state.exam.now();
     if !change_sitting(state, c.id, action == "pause", now).await? {
         let wanted = if action == "pause" { "答题中" } else { "已暂停" };
-        return Err(ApiError::Conflict(format!("考生 {ticket} 当前不是“{wanted}”状态，无法{}", if action == "pause" { "暂停" } else { "恢复" })));
+        return Err(ApiError::Conflict(format!(
+            "考生 {ticket} 当前不是“{wanted}”状态，无法{}",
+            if action == "pause" { "暂停" } else { "恢复" }
+        )));
     }
-    state.exam.store.log_proctor_action(c.event_id, &c.room, Some(c.id), &actor(p), action, why, now).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(c.event_id, &c.room, Some(c.id), &actor(p), action, why, now)
+        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
-async fn extra_time(State(state): State<AppState>, p: Proctor, Path(ticket): Path<String>, Body(r): Body<ExtraTime>) -> ApiResult<Json<Done>> {
+async fn extra_time(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(ticket): Path<String>,
+    Body(r): Body<ExtraTime>,
+) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     if !(1..=180).contains(&r.minutes) {
-        return Err(ApiError::Unprocessable(format!("延长时间应为 1–180 分钟（收到 {}）", r.minutes)));
+        return Err(ApiError::Unprocessable(format!(
+            "延长时间应为 1–180 分钟（收到 {}）",
+            r.minutes
+        )));
     }
     let c = candidate(&state, &ticket).await?;
     let now = state.exam.now();
@@ -231,33 +338,87 @@ async fn extra_time(State(state): State<AppState>, p: Proctor, Path(ticket): Pat
     let changed = state
         .exam
         .store
-        .change_timer(c.id, now, &[SittingState::InProgress, SittingState::Paused], None, |t| t.grant_extra(ms))
+        .change_timer(
+            c.id,
+            now,
+            &[SittingState::InProgress, SittingState::Paused],
+            None,
+            |t| t.grant_extra(ms),
+        )
         .await?;
     if !changed {
-        return Err(ApiError::Conflict(format!("考生 {ticket} 不在考试中（未开始、已交卷或时间已到），无法延长时间")));
+        return Err(ApiError::Conflict(format!(
+            "考生 {ticket} 不在考试中（未开始、已交卷或时间已到），无法延长时间"
+        )));
     }
-    state.exam.store.log_proctor_action(c.event_id, &c.room, Some(c.id), &actor(&p), &format!("extra_time:{}", r.minutes), why, now).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(
+            c.event_id,
+            &c.room,
+            Some(c.id),
+            &actor(&p),
+            &format!("extra_time:{}", r.minutes),
+            why,
+            now,
+        )
+        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
-async fn allow_move(State(state): State<AppState>, p: Proctor, Path(ticket): Path<String>, Body(r): Body<Reason>) -> ApiResult<Json<Done>> {
+async fn allow_move(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(ticket): Path<String>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     let c = candidate(&state, &ticket).await?;
     if !state.exam.store.allow_move(c.id).await? {
         return Err(ApiError::Conflict(format!("考生 {ticket} 已交卷，无需更换机位")));
     }
-    state.exam.store.log_proctor_action(c.event_id, &c.room, Some(c.id), &actor(&p), "allow_move", why, state.exam.now()).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(
+            c.event_id,
+            &c.room,
+            Some(c.id),
+            &actor(&p),
+            "allow_move",
+            why,
+            state.exam.now(),
+        )
+        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
-async fn incident(State(state): State<AppState>, p: Proctor, Path((event, room)): Path<(i64, String)>, Body(r): Body<Incident>) -> ApiResult<Json<Done>> {
+async fn incident(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+    Body(r): Body<Incident>,
+) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     known_room(&state, event, &room).await?;
     let candidate_id = match &r.ticket {
         Some(t) if !t.trim().is_empty() => Some(candidate(&state, t.trim()).await?.id),
         _ => None,
     };
-    state.exam.store.log_proctor_action(event, &room, candidate_id, &actor(&p), "incident", why, state.exam.now()).await?;
+    state
+        .exam
+        .store
+        .log_proctor_action(
+            event,
+            &room,
+            candidate_id,
+            &actor(&p),
+            "incident",
+            why,
+            state.exam.now(),
+        )
+        .await?;
     Ok(Json(Done { ok: true, changed: 0 }))
 }
 
@@ -270,7 +431,11 @@ struct LogEntry {
     at_ms: i64,
 }
 
-async fn log(State(state): State<AppState>, _p: Proctor, Path((event, room)): Path<(i64, String)>) -> ApiResult<Json<Vec<LogEntry>>> {
+async fn log(
+    State(state): State<AppState>,
+    _p: Proctor,
+    Path((event, room)): Path<(i64, String)>,
+) -> ApiResult<Json<Vec<LogEntry>>> {
     known_room(&state, event, &room).await?;
     let mut out = Vec::new();
     for (cid, actor, action, reason, at_ms) in state.exam.store.proctor_log(event, &room).await? {
@@ -278,7 +443,13 @@ async fn log(State(state): State<AppState>, _p: Proctor, Path((event, room)): Pa
             Some(id) => state.exam.store.candidate(id).await?.map(|c| c.ticket),
             None => None,
         };
-        out.push(LogEntry { ticket, actor, action, reason, at_ms });
+        out.push(LogEntry {
+            ticket,
+            actor,
+            action,
+            reason,
+            at_ms,
+        });
     }
     Ok(Json(out))
 }

@@ -70,7 +70,10 @@ impl Saver {
     /// Queues saves and waits until they are committed.
     pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<Vec<SaveOutcome>, String> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((saves, reply)).await.map_err(|_| "saver stopped".to_string())?;
+        self.queue
+            .send((saves, reply))
+            .await
+            .map_err(|_| "saver stopped".to_string())?;
         answer.await.map_err(|_| "saver stopped".to_string())?
     }
 }

@@ -148,17 +148,23 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
             && store.session(old, now).await?.is_some()
         {
             if !sitting.move_allowed {
-                return Err(ApiError::Conflict("您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into()));
+                return Err(ApiError::Conflict(
+                    "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
+                ));
             }
             store.revoke_session(old).await?;
             state.sessions.forget(old);
         }
-        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+        store
+            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
+            .await?;
         if under_way {
             store.bind_session(subject_id, &sid).await?;
         }
     } else {
-        store.create_session(&sid, &role, subject_id, now, now + SESSION_MS).await?;
+        store
+            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
+            .await?;
     }
     let mut response = Json(LoginResponse { role, name }).into_response();
     response
