@@ -1691,10 +1691,10 @@ async fn main() {
     server.stop();
     if pg_db.is_some() {
         drop(pg_db);
-    } else if args.keep_db {
-        if let Some(dir) = args.report.as_ref().and_then(|r| r.parent()) {
-            let _ = std::fs::copy(tmp.path().join("kaowu.db"), dir.join(format!("kaowu-load-{stamp}.db")));
-        }
+    } else if args.keep_db
+        && let Some(dir) = args.report.as_ref().and_then(|r| r.parent())
+    {
+        let _ = std::fs::copy(tmp.path().join("kaowu.db"), dir.join(format!("kaowu-load-{stamp}.db")));
     }
 
     // The summary.
