@@ -186,9 +186,12 @@ async fn crash_and_recover(backend: Backend) {
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (_, before) = clients[0].1.get("/api/candidate/status").await;
-    let remaining_before = before["remaining_ms"].as_i64().unwrap();
-    let killed_at = Instant::now();
+    // Each candidate's own remaining time (they started at slightly different moments).
+    let mut before = HashMap::new();
+    for (ticket, c) in &clients {
+        let (_, status) = c.get("/api/candidate/status").await;
+        before.insert(ticket.clone(), (status["remaining_ms"].as_i64().unwrap(), Instant::now()));
+    }
     server.kill().expect("SIGKILL the server");
     server.wait().unwrap();
     let mut sent = 0;
@@ -230,7 +233,8 @@ async fn crash_and_recover(backend: Backend) {
         let (_, status) = c.get("/api/candidate/status").await;
         assert_eq!(status["state"], "in_progress");
         let remaining = status["remaining_ms"].as_i64().unwrap();
-        let elapsed = killed_at.elapsed().as_millis() as i64;
+        let (remaining_before, at) = before[ticket];
+        let elapsed = at.elapsed().as_millis() as i64;
         assert!(
             remaining <= remaining_before - elapsed + 1000 && remaining >= remaining_before - elapsed - 5000,
             "{ticket}: {remaining} ms left after the restart; {remaining_before} before, {elapsed} ms elapsed"

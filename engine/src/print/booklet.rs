@@ -131,7 +131,8 @@ fn cover(font: &PrintFont, paper: &Paper, blueprint: &Blueprint, options: &Bookl
         ("考试时间", format!("{} 分钟", blueprint.duration_minutes), 25.0),
         ("满　　分", format!("{} 分", blueprint.total_points), 25.0),
     ];
-    let table_w = 320.0;
+    // Wide enough for a per-candidate paper id (its seed has up to 19 digits).
+    let table_w = 420.0;
     let table_x = centre - table_w / 2.0;
     let y = form_table(&mut m, font, table_x, 252.0, table_w, &facts);
     let candidate = [("姓　　名", String::new(), 30.0), ("准考证号", String::new(), 30.0)];
