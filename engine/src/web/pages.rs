@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
-use super::session::{Candidate, Chief, Grader, Proctor};
+use super::session::{Candidate, Chief, Grader, Office, Proctor};
 use crate::sitting::MultiPolicy;
 use crate::sitting::answers::MAX_OPEN_CHARS;
 
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/proctor", get(proctor))
         .route("/marking", get(marking))
         .route("/marking/dashboard", get(marking_dashboard))
+        .route("/office/analysis", get(office_analysis))
         .route(
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
@@ -44,7 +45,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("layout", include_str!("../../../paper-templates/pages/layout.hbs")),
     ("landing", include_str!("../../../paper-templates/pages/landing.hbs")),
     ("login", include_str!("../../../paper-templates/pages/login.hbs")),
@@ -59,10 +60,11 @@ const TEMPLATES: [(&str, &str); 8] = [
         "dashboard",
         include_str!("../../../paper-templates/pages/dashboard.hbs"),
     ),
+    ("analysis", include_str!("../../../paper-templates/pages/analysis.hbs")),
 ];
 
 /// Static assets: name, content type, bytes.
-const ASSETS: [(&str, &str, &[u8]); 7] = [
+const ASSETS: [(&str, &str, &[u8]); 8] = [
     (
         "kaowu.css",
         "text/css; charset=utf-8",
@@ -92,6 +94,11 @@ const ASSETS: [(&str, &str, &[u8]); 7] = [
         "marking.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../paper-templates/static/marking.js"),
+    ),
+    (
+        "analysis.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/analysis.js"),
     ),
     (
         "favicon.svg",
@@ -386,6 +393,151 @@ async fn marking_dashboard(
             "title": "阅卷进度",
             "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
             "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+        }),
+    )
+}
+
+/// A figure to 3 decimals, "—" when there is none.
+fn fig(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
+}
+
+/// The score histogram as SVG geometry: one bar per bin, labelled with its range and count.
+fn histogram(bins: &[question_bank::analysis::ScoreBin]) -> serde_json::Value {
+    const BAR: f64 = 28.0;
+    const GAP: f64 = 6.0;
+    const HEIGHT: f64 = 160.0;
+    const TOP: f64 = 18.0;
+    let most = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1) as f64;
+    let bars: Vec<serde_json::Value> = bins
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let x = 30.0 + i as f64 * (BAR + GAP);
+            let h = HEIGHT * b.count as f64 / most;
+            let y = TOP + HEIGHT - h;
+            json!({
+                "x": x, "y": y, "w": BAR, "h": h,
+                "cx": x + BAR / 2.0, "count_y": y - 4.0, "label_y": TOP + HEIGHT + 14.0,
+                "count": b.count, "from": b.from.to_string(), "to": b.to.to_string(),
+            })
+        })
+        .collect();
+    let width = 30.0 + bins.len() as f64 * (BAR + GAP) + 10.0;
+    json!({
+        "bars": bars, "width": width, "height": TOP + HEIGHT + 40.0,
+        "axis_y": TOP + HEIGHT, "axis_x2": width - 6.0, "caption_y": TOP + HEIGHT + 32.0,
+    })
+}
+
+/// A choice item's option shares as small horizontal SVG bars, the key in its own colour.
+fn option_bars(c: &question_bank::analysis::ChoiceAnalysis) -> serde_json::Value {
+    const ROW: f64 = 16.0;
+    const LEN: f64 = 110.0;
+    let bars: Vec<serde_json::Value> = c
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let y = 2.0 + i as f64 * ROW;
+            json!({
+                "label": o.label.to_string(), "key": o.is_key, "y": y, "text_y": y + 11.0,
+                "w": (o.share.clamp(0.0, 1.0) * LEN).max(0.5), "share_x": 18.0 + LEN + 4.0,
+                "share": format!("{:.0}%", o.share * 100.0), "count": o.count,
+            })
+        })
+        .collect();
+    json!({ "bars": bars, "height": 4.0 + c.options.len() as f64 * ROW })
+}
+
+/// The exam office's item-analysis page (`?event=ID`, by default the first event): the test
+/// statistics, the score distribution, and each item's figures and flags, rendered on the
+/// server. Everyone but the exam office is sent to the staff login.
+async fn office_analysis(
+    State(state): State<AppState>,
+    who: Result<Office, ApiError>,
+    Query(q): Query<MarkingQuery>,
+) -> Response {
+    let Ok(Office(session)) = who else {
+        return Redirect::to("/staff-login").into_response();
+    };
+    let account = match state.exam.store.account(session.subject_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Redirect::to("/staff-login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let events = match state.exam.store.events().await {
+        Ok(events) => events,
+        Err(e) => return failure(e),
+    };
+    let event = match q.event {
+        Some(id) => events.iter().find(|e| e.id == id),
+        None => events.first(),
+    };
+    let role = "考务办公室";
+    let staff = json!({ "same": account.display_name == role, "name": account.display_name, "role": role });
+    let Some(event) = event else {
+        return render(
+            "analysis",
+            json!({ "title": "题目分析", "event": null, "problem": "没有该考试场次。", "staff": staff }),
+        );
+    };
+    let event_json = json!({ "id": event.id, "name": event.name });
+    let a = match crate::item_analysis::analyse_event(&state.exam, event.id, &Default::default()).await {
+        Ok(a) => a,
+        Err(crate::item_analysis::AnalysisFailure::Exam(e)) => return failure(e),
+        Err(e) => {
+            return render(
+                "analysis",
+                json!({ "title": "题目分析", "event": event_json, "problem": e.to_string(), "staff": staff }),
+            );
+        }
+    };
+    let t = &a.test;
+    let test = json!({
+        "candidates": t.candidates,
+        "items": t.items,
+        "max_possible": t.max_possible.to_string(),
+        "mean": fig(Some(t.mean)),
+        "sd": fig(t.sd),
+        "alpha": fig(t.alpha),
+        "sem": fig(t.sem),
+        "min": t.min.to_string(),
+        "median": fig(Some(t.median)),
+        "max": t.max.to_string(),
+    });
+    let items: Vec<serde_json::Value> = a
+        .items
+        .iter()
+        .map(|i| {
+            let flags: Vec<&str> = i.flags.iter().map(|f| f.reason.as_str()).collect();
+            json!({
+                "id": i.id.to_string(),
+                "kind": i.kind.map(|k| k.name_zh()).unwrap_or("—"),
+                "taken": i.taken,
+                "facility": fig(i.facility),
+                "item_rest_r": fig(i.item_rest_r),
+                "discrimination": fig(i.discrimination),
+                "alpha_if_deleted": fig(i.alpha_if_deleted),
+                "flagged": !flags.is_empty(),
+                "flags": flags,
+                "options": i.choices.as_ref().map(option_bars),
+            })
+        })
+        .collect();
+    let flagged = items.iter().filter(|i| i["flagged"] == true).count();
+    render(
+        "analysis",
+        json!({
+            "title": "题目分析",
+            "event": event_json,
+            "problem": null,
+            "staff": staff,
+            "test": test,
+            "histogram": histogram(&t.distribution),
+            "bin_width": t.bin_width.to_string(),
+            "items": items,
+            "flagged": flagged,
         }),
     )
 }
