@@ -190,7 +190,10 @@ async fn crash_and_recover(backend: Backend) {
     let mut before = HashMap::new();
     for (ticket, c) in &clients {
         let (_, status) = c.get("/api/candidate/status").await;
-        before.insert(ticket.clone(), (status["remaining_ms"].as_i64().unwrap(), Instant::now()));
+        before.insert(
+            ticket.clone(),
+            (status["remaining_ms"].as_i64().unwrap(), Instant::now()),
+        );
     }
     server.kill().expect("SIGKILL the server");
     server.wait().unwrap();
