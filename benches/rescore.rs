@@ -33,13 +33,11 @@
 //!    a key challenge); SQLite: a WAL checkpoint, no ANALYZE (the engine never runs one).
 //!
 //! Measured, on distinct single-choice items each time (an item corrected once would have
-//! nothing left to change):
-//! - "anatomy" of `Exam::results` once: the three store reads and the pure computation;
-//! - for "also accept C" (rekey) and for a void: a phase-by-phase replica of
-//!   `Exam::correct_key`'s body with the same public calls in the same order (results before,
-//!   `Store::item_responses`, `score_response` per response, `Store::apply_key_correction` (one
-//!   transaction), results after, the diff), then `Exam::correct_key` itself end to end on
-//!   `--repeats` other items.
+//! nothing left to change): `Exam::correct_key` end to end, `--repeats` times for "also accept
+//! C" (rekey) and for a void; each run checks that the objective scores moved by exactly one
+//! point per rescored response and that old and new points were kept for each. `--check-report`
+//! also compares one report with the difference of two full `Exam::results` (slow). At the end
+//! every sitting's objective score is checked against the sum of its item results.
 //!
 //! The load average is printed before every measurement: other builds may share the cores.
 
@@ -52,7 +50,7 @@ use clap::Parser;
 use kaowu::clock::Clock;
 use kaowu::exam::{Exam, KeyCorrection, build_submission};
 use kaowu::office::{EventSpec, candidate_seed, create_event};
-use kaowu::sitting::{KeyRule, MultiPolicy, Slot, score_response};
+use kaowu::sitting::{KeyRule, MultiPolicy, Slot};
 use kaowu::store::{AnswerRow, Backend, RosterRow, SaveRequest, Store, Submission};
 use question_bank::{Blueprint, ChoiceKind, ItemBody, ItemKind, Label, Paper, Points};
 use rand::{RngExt, SeedableRng};
@@ -94,6 +92,10 @@ struct Args {
     /// Keep the database afterwards (prints its URL).
     #[arg(long)]
     keep: bool,
+    /// Also check one correction's report against every candidate's full result before and
+    /// after (`Exam::results`, slow: it reads every item row of the event twice).
+    #[arg(long)]
+    check_report: bool,
     /// Measure again on a database kept by an earlier run (`--keep`), without setup; it is not
     /// dropped afterwards.
     #[arg(long)]
@@ -541,7 +543,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
         setup(args, &mut r, &store, &exam, &clock, &bulk, policy).await?
     };
     r.line(format!("database size: {}", db.size(&bulk).await));
-    measure(args, &mut r, &store, &exam, &setup).await?;
+    measure(args, &mut r, &store, &exam, &setup, &bulk).await?;
     bulk.close().await;
     Ok(r.0)
 }
@@ -1077,72 +1079,16 @@ async fn singles(
         .collect())
 }
 
-async fn measure(args: &Args, r: &mut Report, store: &Store, exam: &Exam, s: &Setup) -> anyhow::Result<()> {
+async fn measure(
+    args: &Args,
+    r: &mut Report,
+    store: &Store,
+    exam: &Exam,
+    s: &Setup,
+    bulk: &AnyPool,
+) -> anyhow::Result<()> {
     let ev = s.event_id;
-    let event = exam.event(ev).await?;
     let mut items = s.singles.iter();
-
-    // Anatomy of Exam::results.
-    r.line(format!("\n## `Exam::results` anatomy (load average {})\n", loadavg()));
-    r.line("| part | rows | time (s) |\n|---|---:|---:|");
-    let t = Instant::now();
-    let cands = store.event_candidates(ev).await?;
-    r.line(format!(
-        "| `Store::event_candidates` | {} | {} |",
-        cands.len(),
-        secs(t.elapsed())
-    ));
-    let t = Instant::now();
-    let item_results = store.event_item_results(ev).await?;
-    r.line(format!(
-        "| `Store::event_item_results` | {} | {} |",
-        item_results.len(),
-        secs(t.elapsed())
-    ));
-    let t = Instant::now();
-    let open = store.event_open_answers(ev).await?;
-    r.line(format!(
-        "| `Store::event_open_answers` (answers; marks) | {}; {} | {} |",
-        open.len(),
-        open.iter().map(|a| a.marks.len()).sum::<usize>(),
-        secs(t.elapsed())
-    ));
-    let facts: Vec<kaowu::results::CandidateFacts> = cands
-        .into_iter()
-        .map(|(id, ticket, name, room, state, _)| kaowu::results::CandidateFacts {
-            id,
-            ticket,
-            name,
-            room,
-            state,
-        })
-        .collect();
-    let t = Instant::now();
-    let computed = kaowu::results::compute(
-        &facts,
-        &event.bank.items,
-        &item_results,
-        &open,
-        Points::from_hundredths(event.row.pass_mark),
-    );
-    r.line(format!(
-        "| `results::compute` | {} | {} |",
-        computed.len(),
-        secs(t.elapsed())
-    ));
-    let passed = computed.iter().filter(|c| c.passed == Some(true)).count();
-    let complete = computed
-        .iter()
-        .filter(|c| c.status == kaowu::results::ResultStatus::Complete)
-        .count();
-    r.line(format!(
-        "\n{complete} results complete, {passed} passed (pass mark {}).",
-        Points::from_hundredths(event.row.pass_mark)
-    ));
-    drop((facts, item_results, open, computed));
-    let t = Instant::now();
-    let _ = exam.results(ev).await?;
-    r.line(format!("`Exam::results` as one call: {} s", secs(t.elapsed())));
 
     let rules = |key: &[Label]| -> [(&'static str, KeyRule); 2] {
         [
@@ -1155,117 +1101,29 @@ async fn measure(args: &Args, r: &mut Report, store: &Store, exam: &Exam, s: &Se
             ("void", KeyRule::Void),
         ]
     };
-
-    // Phase by phase: the body of Exam::correct_key with the same calls in the same order.
-    r.line("\n## `Exam::correct_key`, phase by phase (replica of its body)\n");
-    r.line("| correction | item | responses | rescored | changed results | results before (s) | read responses (s) | compute (s) | write, one tx (s) | results after (s) | diff (s) | total (s) | load |");
-    r.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    for kind in 0..2 {
-        let (item_id, key, _) = items
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("not enough single-choice items"))?;
-        let (label, rule) = rules(key)[kind].clone();
-        let load = loadavg();
-        let item = event.bank.items.iter().find(|i| i.id.as_str() == item_id).unwrap();
-        let points = event.row.blueprint.points_for(item.kind());
-        let t0 = Instant::now();
-        let before = exam.results(ev).await?;
-        let t_before = t0.elapsed();
-        let t = Instant::now();
-        let responses = store.item_responses(ev, item_id).await?;
-        let t_read = t.elapsed();
-        let t = Instant::now();
-        let changes: Vec<(i64, i64, i64, i64)> = responses
-            .iter()
-            .filter_map(|(cid, no, response, old)| {
-                let new =
-                    score_response(ChoiceKind::Single, response, &rule, points, event.row.multi_policy).hundredths();
-                (new != *old).then_some((*cid, *no, new, new - old))
-            })
-            .collect();
-        let t_compute = t.elapsed();
-        let (kind_str, accepted) = match &rule {
-            KeyRule::Void => ("void", String::new()),
-            KeyRule::Rekey { accepted } => ("rekey", accepted.join("|")),
-        };
-        let old_key: String = key.iter().map(|l| l.as_char()).collect();
-        let t = Instant::now();
-        store
-            .apply_key_correction(
-                ev,
-                item_id,
-                kind_str,
-                &accepted,
-                &old_key,
-                "基准测试",
-                "office#bench",
-                &changes,
-                exam.now(),
-            )
-            .await?;
-        let t_write = t.elapsed();
-        let t = Instant::now();
-        let after = exam.results(ev).await?;
-        let t_after = t.elapsed();
-        let t = Instant::now();
-        let changed = before
-            .iter()
-            .zip(&after)
-            .filter(|(b, a)| b.total != a.total || b.passed != a.passed)
-            .count();
-        let t_diff = t.elapsed();
-        let total = t0.elapsed();
-        r.line(format!(
-            "| {label} | {item_id} | {} | {} | {changed} | {} | {} | {} | {} | {} | {} | **{}** | {load} |",
-            responses.len(),
-            changes.len(),
-            secs(t_before),
-            secs(t_read),
-            secs(t_compute),
-            secs(t_write),
-            secs(t_after),
-            secs(t_diff),
-            secs(total)
-        ));
-        anyhow::ensure!(
-            changed == changes.len(),
-            "every rescored sitting changes its total ({changed} vs {})",
-            changes.len()
-        );
-    }
-
-    // End to end.
+    // The figure: Exam::correct_key end to end.
     r.line("\n## `Exam::correct_key` end to end\n");
-    r.line("| correction | item | responses | rescored | changed results | wall time (s) | objective scores moved by | load |");
-    r.line("|---|---|---:|---:|---:|---:|---:|---|");
+    r.line("| correction | item | responses | response groups | rescored | changed results | pass/fail changed | wall time (s) | objective scores moved by | load |");
+    r.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for kind in 0..2 {
         for _ in 0..args.repeats {
             let (item_id, key, _) = items
                 .next()
                 .ok_or_else(|| anyhow::anyhow!("not enough single-choice items"))?;
             let (label, rule) = rules(key)[kind].clone();
+            let groups = store.item_response_groups(ev, item_id).await?.len();
             let sum_before = objective_sum(store, ev).await?;
             let load = loadavg();
             let t = Instant::now();
-            let report = exam
-                .correct_key(
-                    ev,
-                    &KeyCorrection {
-                        item_id: item_id.clone(),
-                        rule,
-                        reason: "专家组复核".into(),
-                    },
-                    "office#bench",
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = correct(exam, ev, item_id, rule).await?;
             let wall = t.elapsed();
             let moved = objective_sum(store, ev).await? - sum_before;
             r.line(format!(
-                "| {label} | {item_id} | {} | {} | {} | **{}** | {} | {load} |",
+                "| {label} | {item_id} | {} | {groups} | {} | {} | {} | **{}** | {} | {load} |",
                 report.responses,
                 report.rescored,
                 report.changed.len(),
+                report.verdicts_changed,
                 secs(wall),
                 Points::from_hundredths(moved)
             ));
@@ -1273,9 +1131,82 @@ async fn measure(args: &Args, r: &mut Report, store: &Store, exam: &Exam, s: &Se
                 moved == report.rescored as i64 * 100,
                 "each rescored single-choice response gains exactly one point"
             );
+            let kept = store.rescored_items(ev, item_id).await?;
+            anyhow::ensure!(
+                kept.len() == report.rescored && kept.iter().all(|k| k.3 - k.2 == 100),
+                "old and new points kept for every rescored response"
+            );
         }
     }
+
+    // Optionally: the report against full results before and after.
+    if args.check_report {
+        let (item_id, key, _) = items
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("not enough single-choice items"))?;
+        let (_, rule) = rules(key)[0].clone();
+        let t = Instant::now();
+        let before = exam.results(ev).await?;
+        let t_results = t.elapsed();
+        let report = correct(exam, ev, item_id, rule).await?;
+        let after = exam.results(ev).await?;
+        let expected: Vec<(String, Points, Points, &str, &str)> = before
+            .iter()
+            .zip(&after)
+            .filter(|(b, a)| b.total != a.total || b.passed != a.passed)
+            .map(|(b, a)| {
+                (
+                    a.ticket.clone(),
+                    b.total,
+                    a.total,
+                    kaowu::results::verdict_zh(b),
+                    kaowu::results::verdict_zh(a),
+                )
+            })
+            .collect();
+        let mut got: Vec<(String, Points, Points, &str, &str)> = report
+            .changed
+            .iter()
+            .map(|c| (c.ticket.clone(), c.old_total, c.new_total, c.old_verdict, c.new_verdict))
+            .collect();
+        let mut expected = expected;
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        anyhow::ensure!(got == expected, "the report differs from the full results' differences");
+        r.line(format!(
+            "\nreport check ({item_id}): {} changed results, identical to the difference of two full `Exam::results` \
+             ({} s each)",
+            got.len(),
+            secs(t_results)
+        ));
+    }
+
+    // Whatever ran above, every sitting's objective score must still be the sum of its items.
+    let t = Instant::now();
+    let bad: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sittings s WHERE s.event_id = $1 AND s.objective_score <> \
+         (SELECT COALESCE(SUM(r.points), 0) FROM item_results r WHERE r.candidate_id = s.candidate_id)",
+    )
+    .bind(ev)
+    .fetch_one(bulk)
+    .await?;
+    r.line(format!(
+        "\nconsistency: {bad} sittings whose objective score differs from the sum of their item results ({} s to check)",
+        secs(t.elapsed())
+    ));
+    anyhow::ensure!(bad == 0, "inconsistent objective scores");
     Ok(())
+}
+
+async fn correct(exam: &Exam, ev: i64, item_id: &str, rule: KeyRule) -> anyhow::Result<kaowu::exam::RescoreReport> {
+    let c = KeyCorrection {
+        item_id: item_id.to_string(),
+        rule,
+        reason: "专家组复核".into(),
+    };
+    exam.correct_key(ev, &c, "office#bench")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn objective_sum(store: &Store, ev: i64) -> anyhow::Result<i64> {

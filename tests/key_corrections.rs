@@ -75,6 +75,12 @@ async fn scenario(b: Backend) {
         (Some("DEMO0001"), 1.0)
     );
     assert_eq!(score(&app).await, before + 100);
+    assert_eq!(report["verdicts_changed"], 0, "{report}");
+    assert_eq!(
+        app.store.rescored_items(ev, item.item_id.as_str()).await.unwrap(),
+        vec![(id, 1, 0, 100)],
+        "the old and new points of the rescored response are kept"
+    );
     assert_eq!(
         c.get("/api/candidate/result").await.1["total"],
         released,
@@ -132,6 +138,66 @@ async fn scenario(b: Backend) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {reply}");
         assert!(reply["error"].as_str().unwrap().contains(says), "{body} → {reply}");
     }
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn corrections_wait_until_no_one_is_sitting_and_apply_to_later_submissions() {
+    for b in backends() {
+        eprintln!("--- backend {b:?}");
+        later_submissions(b).await;
+    }
+}
+
+async fn later_submissions(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ev = app.event_id;
+    let (first, _) = app.started_candidate("DEMO0001").await;
+    assert_eq!(first.post("/api/candidate/submit", Value::Null).await.0, StatusCode::OK);
+    let (sitting, _) = app.started_candidate("DEMO0003").await;
+    // DEMO0002 has not started: its paper is already fixed by its seed.
+    let late = app.candidate_id("DEMO0002").await;
+    let paper = app
+        .exam
+        .paper(&app.store.sitting(late).await.unwrap().unwrap())
+        .await
+        .unwrap();
+    let item = &paper.objective[0];
+    let office = app.staff("office").await;
+    let void = json!({ "item_id": item.item_id.as_str(), "void": true, "reason": "题干有误，作废" });
+    let path = format!("/api/office/events/{ev}/key-corrections");
+    let (status, reply) = office.post(&path, void.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(reply["error"].as_str().unwrap().contains("1 名考生正在考试"), "{reply}");
+    assert!(
+        app.store.key_corrections(ev).await.unwrap().is_empty(),
+        "nothing recorded"
+    );
+
+    assert_eq!(
+        sitting.post("/api/candidate/submit", Value::Null).await.0,
+        StatusCode::OK
+    );
+    let (status, reply) = office.post(&path, void).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+
+    // A sitting submitted after the correction is scored under it: the blank voided item
+    // earns its points, like everyone else's.
+    let (late_client, _) = app.started_candidate("DEMO0002").await;
+    assert_eq!(
+        late_client.post("/api/candidate/submit", Value::Null).await.0,
+        StatusCode::OK
+    );
+    let results = app.store.item_results(late).await.unwrap();
+    let voided = results.iter().find(|r| r.1 == item.item_id.as_str()).unwrap();
+    assert_eq!(voided.3, item.points.hundredths(), "{voided:?}");
+    let objective = app.store.sitting(late).await.unwrap().unwrap().objective_score.unwrap();
+    assert_eq!(objective, results.iter().map(|r| r.3).sum::<i64>());
+    assert_eq!(
+        objective,
+        item.points.hundredths(),
+        "only the voided item scores on a blank paper"
+    );
     app.finish().await;
 }
 

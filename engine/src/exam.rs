@@ -124,10 +124,13 @@ impl Exam {
         let answered = event.row.blueprint.open.answered as usize;
         let marks = self.marks_per_answer;
         let now = self.now();
+        let corrections = self.corrections_in_force(sitting.event_id).await?;
         Ok(self
             .store
             .submit_sitting(candidate_id, now, by, |answers| {
-                build_submission(&paper, answers, policy, answered, marks)
+                let mut submission = build_submission(&paper, answers, policy, answered, marks);
+                apply_corrections(&mut submission, &paper, &corrections, policy);
+                submission
             })
             .await?)
     }
@@ -215,6 +218,8 @@ pub struct RescoreReport {
     pub item_id: String,
     pub responses: usize,
     pub rescored: usize,
+    /// How many of the changed candidates' pass/fail changed.
+    pub verdicts_changed: usize,
     pub changed: Vec<RescoreChange>,
 }
 
@@ -276,59 +281,121 @@ impl Exam {
                 }
             }
         }
+        let under_way = self.store.sittings_under_way(event_id).await.map_err(ExamError::from)?;
+        if under_way > 0 {
+            return Err(CorrectionError::Invalid(format!(
+                "还有 {under_way} 名考生正在考试（未交卷），请在全部交卷后再更正答案"
+            )));
+        }
         let points = event.row.blueprint.points_for(kind.into());
-        let before = self.results(event_id).await?;
-        let responses = self
-            .store
-            .item_responses(event_id, &c.item_id)
-            .await
-            .map_err(ExamError::from)?;
-        let changes: Vec<(i64, i64, i64, i64)> = responses
-            .iter()
-            .filter_map(|(cid, no, response, old)| {
-                let new = score_response(kind, response, &c.rule, points, event.row.multi_policy).hundredths();
-                (new != *old).then_some((*cid, *no, new, new - old))
-            })
-            .collect();
-        let old_key: String = key.iter().map(|l| l.as_char()).collect();
+        let policy = event.row.multi_policy;
+        let in_force = self.corrections_in_force(event_id).await?;
+        let old_key = match in_force.get(&c.item_id) {
+            Some(KeyRule::Void) => "作废".to_string(),
+            Some(KeyRule::Rekey { accepted }) => accepted.join("|"),
+            None => key.iter().map(|l| l.as_char()).collect(),
+        };
         let (kind_str, accepted) = match &c.rule {
             KeyRule::Void => ("void", String::new()),
             KeyRule::Rekey { accepted } => ("rekey", accepted.join("|")),
         };
-        self.store
-            .apply_key_correction(
-                event_id,
-                &c.item_id,
-                kind_str,
-                &accepted,
-                &old_key,
-                c.reason.trim(),
-                actor,
-                &changes,
-                self.now(),
-            )
+        // New points depend only on the response and the rule, so each group of equal
+        // responses is scored once and moved with set-based updates.
+        let groups = self
+            .store
+            .item_response_groups(event_id, &c.item_id)
             .await
             .map_err(ExamError::from)?;
-        let after = self.results(event_id).await?;
-        let changed = before
+        let moves: Vec<(String, i64, i64)> = groups
             .iter()
-            .zip(&after)
-            .filter(|(b, a)| b.total != a.total || b.passed != a.passed)
-            .map(|(b, a)| RescoreChange {
-                ticket: a.ticket.clone(),
-                name: a.name.clone(),
-                old_total: b.total,
-                new_total: a.total,
-                old_verdict: crate::results::verdict_zh(b),
-                new_verdict: crate::results::verdict_zh(a),
+            .filter_map(|(response, old, _)| {
+                let new = score_response(kind, response, &c.rule, points, policy).hundredths();
+                (new != *old).then(|| (response.clone(), *old, new))
             })
             .collect();
+        let record = crate::store::CorrectionRecord {
+            event_id,
+            item_id: &c.item_id,
+            kind: kind_str,
+            accepted: &accepted,
+            old_key: &old_key,
+            reason: c.reason.trim(),
+            actor,
+        };
+        let rescored = self
+            .store
+            .apply_key_correction(&record, &moves, self.now())
+            .await
+            .map_err(ExamError::from)?;
+        let pass_mark = question_bank::Points::from_hundredths(event.row.pass_mark);
+        let mut changed: Vec<RescoreChange> = rescored
+            .iter()
+            .filter_map(|r| {
+                let status = crate::results::ResultStatus::of(&r.state, r.open_pending == 0);
+                let old_total = question_bank::Points::from_hundredths(r.objective + r.open_marks);
+                let new_total = question_bank::Points::from_hundredths(r.objective + r.open_marks + r.delta);
+                let (was, is) = (status.passed(old_total, pass_mark), status.passed(new_total, pass_mark));
+                (old_total != new_total || was != is).then(|| RescoreChange {
+                    ticket: r.ticket.clone(),
+                    name: r.name.clone(),
+                    old_total,
+                    new_total,
+                    old_verdict: status.verdict_zh(was),
+                    new_verdict: status.verdict_zh(is),
+                })
+            })
+            .collect();
+        changed.sort_by(|a, b| a.ticket.cmp(&b.ticket));
         Ok(RescoreReport {
             item_id: c.item_id.clone(),
-            responses: responses.len(),
-            rescored: changes.len(),
+            responses: groups.iter().map(|g| g.2 as usize).sum(),
+            rescored: rescored.len(),
+            verdicts_changed: changed.iter().filter(|ch| ch.old_verdict != ch.new_verdict).count(),
             changed,
         })
+    }
+
+    /// The key rule in force per corrected item of the event (the latest correction wins).
+    pub async fn corrections_in_force(
+        &self,
+        event_id: i64,
+    ) -> Result<HashMap<String, crate::sitting::KeyRule>, ExamError> {
+        Ok(self
+            .store
+            .key_corrections(event_id)
+            .await?
+            .into_iter()
+            .map(|(item_id, kind, accepted, ..)| {
+                let rule = if kind == "void" {
+                    crate::sitting::KeyRule::Void
+                } else {
+                    crate::sitting::KeyRule::Rekey {
+                        accepted: accepted.split('|').map(str::to_string).collect(),
+                    }
+                };
+                (item_id, rule)
+            })
+            .collect())
+    }
+}
+
+/// Applies the key corrections in force to a submission scored with the frozen keys (a sitting
+/// submitted after a correction is scored as the corrected sittings were).
+pub fn apply_corrections(
+    submission: &mut Submission,
+    paper: &Paper,
+    rules: &HashMap<String, crate::sitting::KeyRule>,
+    policy: MultiPolicy,
+) {
+    if rules.is_empty() {
+        return;
+    }
+    for ((_, item_id, _, bank_response, points), item) in submission.items.iter_mut().zip(&paper.objective) {
+        if let Some(rule) = rules.get(item_id.as_str()) {
+            let new = crate::sitting::score_response(item.kind, bank_response, rule, item.points, policy).hundredths();
+            submission.objective_total += new - *points;
+            *points = new;
+        }
     }
 }
 

@@ -107,11 +107,7 @@ pub fn compute(
             let open_total: Points = open_scores.iter().filter_map(|o| o.mark).sum();
             let objective = single + multi;
             let total = objective + open_total;
-            let status = match c.state.as_str() {
-                "not_started" => ResultStatus::Absent,
-                "submitted" if answers.iter().all(|a| a.status == AnswerStatus::Final) => ResultStatus::Complete,
-                _ => ResultStatus::Incomplete,
-            };
+            let status = ResultStatus::of(&c.state, answers.iter().all(|a| a.status == AnswerStatus::Final));
             CandidateResult {
                 candidate_id: c.id,
                 ticket: c.ticket.clone(),
@@ -133,24 +129,45 @@ pub fn compute(
                 open_total,
                 total,
                 pass_mark,
-                passed: match status {
-                    ResultStatus::Complete => Some(total >= pass_mark),
-                    ResultStatus::Absent => Some(false),
-                    ResultStatus::Incomplete => None,
-                },
+                passed: status.passed(total, pass_mark),
             }
         })
         .collect()
 }
 
+impl ResultStatus {
+    /// From the sitting's state and whether every chosen open answer has its final mark.
+    pub fn of(sitting_state: &str, open_all_final: bool) -> ResultStatus {
+        match sitting_state {
+            "not_started" => ResultStatus::Absent,
+            "submitted" if open_all_final => ResultStatus::Complete,
+            _ => ResultStatus::Incomplete,
+        }
+    }
+
+    /// Pass or fail under the pass rule; `None` until the result is complete.
+    pub fn passed(self, total: Points, pass_mark: Points) -> Option<bool> {
+        match self {
+            ResultStatus::Complete => Some(total >= pass_mark),
+            ResultStatus::Absent => Some(false),
+            ResultStatus::Incomplete => None,
+        }
+    }
+
+    /// "合格" / "不合格" / "缺考" / "未完成".
+    pub fn verdict_zh(self, passed: Option<bool>) -> &'static str {
+        match (self, passed) {
+            (ResultStatus::Absent, _) => "缺考",
+            (_, Some(true)) => "合格",
+            (_, Some(false)) => "不合格",
+            (_, None) => "未完成",
+        }
+    }
+}
+
 /// "合格" / "不合格" / "缺考" / "未完成".
 pub fn verdict_zh(r: &CandidateResult) -> &'static str {
-    match (r.status, r.passed) {
-        (ResultStatus::Absent, _) => "缺考",
-        (_, Some(true)) => "合格",
-        (_, Some(false)) => "不合格",
-        (_, None) => "未完成",
-    }
+    r.status.verdict_zh(r.passed)
 }
 
 /// The CSV export: one row per candidate (with a BOM so spreadsheet programs read the Chinese).

@@ -23,6 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkOutcome, MarkRecord, MarkingTask};
+pub use rescoring::{CorrectionRecord, RescoredCandidate};
 pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, Session};
 
@@ -64,6 +65,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "key_corrections",
         include_str!("../../migrations/sqlite/0003_key_corrections.sql"),
     ),
+    (
+        4,
+        "rescored_items",
+        include_str!("../../migrations/sqlite/0004_rescored_items.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -76,6 +82,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "key_corrections",
         include_str!("../../migrations/postgres/0003_key_corrections.sql"),
+    ),
+    (
+        4,
+        "rescored_items",
+        include_str!("../../migrations/postgres/0004_rescored_items.sql"),
     ),
 ];
 

@@ -5,27 +5,49 @@ use sqlx::Row;
 
 use super::{Result, Store};
 
+/// A key correction as recorded: `kind` is "rekey" or "void"; `accepted` and `old_key` list
+/// answers in bank labels, '|'-separated.
+#[derive(Debug, Clone)]
+pub struct CorrectionRecord<'a> {
+    pub event_id: i64,
+    pub item_id: &'a str,
+    pub kind: &'a str,
+    pub accepted: &'a str,
+    pub old_key: &'a str,
+    pub reason: &'a str,
+    pub actor: &'a str,
+}
+
+/// A candidate a correction rescored, as they stood before it, and by how much it moved them.
+#[derive(Debug, Clone)]
+pub struct RescoredCandidate {
+    pub candidate_id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub state: String,
+    pub objective: i64,
+    /// The sum of the final marks of their open answers so far.
+    pub open_marks: i64,
+    /// Open answers not yet final (marking, disputed, under appeal).
+    pub open_pending: i64,
+    pub delta: i64,
+}
+
 impl Store {
-    /// Every stored response to `item_id` in the event: (candidate id, paper number, response in
-    /// bank labels, current points).
-    pub async fn item_responses(&self, event_id: i64, item_id: &str) -> Result<Vec<(i64, i64, String, i64)>> {
+    /// The event's responses to `item_id`, grouped: (response in bank labels, current points,
+    /// how many). New points depend only on these two, so a handful of groups stand for all
+    /// the responses, however many candidates sat the event.
+    pub async fn item_response_groups(&self, event_id: i64, item_id: &str) -> Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query(
-            "SELECT r.candidate_id, r.no, r.bank_response, r.points FROM item_results r JOIN candidates c ON c.id = r.candidate_id \
-             WHERE c.event_id = $1 AND r.item_id = $2",
+            "SELECT r.bank_response, r.points, COUNT(*) AS n FROM item_results r JOIN sittings s ON s.candidate_id = r.candidate_id \
+             WHERE s.event_id = $1 AND r.item_id = $2 GROUP BY r.bank_response, r.points ORDER BY r.bank_response, r.points",
         )
         .bind(event_id)
         .bind(item_id)
         .fetch_all(&self.read)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("candidate_id")?,
-                    r.try_get("no")?,
-                    r.try_get("bank_response")?,
-                    r.try_get("points")?,
-                ))
-            })
+            .map(|r| Ok((r.try_get("bank_response")?, r.try_get("points")?, r.try_get("n")?)))
             .collect()
     }
 
@@ -51,63 +73,148 @@ impl Store {
             .collect()
     }
 
-    /// Records a key correction and applies the new points: `changes` are (candidate id, paper
-    /// number, new points, difference). The correction, its audit entry and every score change
-    /// commit together or not at all.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a key correction and applies the new points, set-based: every response in a
+    /// group (`moves`: response in bank labels, old points, new points) gets the new points, each
+    /// affected sitting's objective score moves by the difference, and each response's old and
+    /// new points are kept in `rescored_items`. The correction, its audit entry and every score
+    /// change commit together or not at all. Returns each rescored candidate as they stood before.
     pub async fn apply_key_correction(
         &self,
-        event_id: i64,
-        item_id: &str,
-        kind: &str,
-        accepted: &str,
-        old_key: &str,
-        reason: &str,
-        actor: &str,
-        changes: &[(i64, i64, i64, i64)],
+        c: &CorrectionRecord<'_>,
+        moves: &[(String, i64, i64)],
         now: i64,
-    ) -> Result<()> {
+    ) -> Result<Vec<RescoredCandidate>> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("INSERT INTO key_corrections (event_id, item_id, kind, accepted, reason, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(event_id)
-            .bind(item_id)
-            .bind(kind)
-            .bind(accepted)
-            .bind(reason)
-            .bind(actor)
-            .bind(now)
+        let correction_id: i64 = sqlx::query_scalar(
+            "INSERT INTO key_corrections (event_id, item_id, kind, accepted, old_key, reason, actor, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(c.event_id)
+        .bind(c.item_id)
+        .bind(c.kind)
+        .bind(c.accepted)
+        .bind(c.old_key)
+        .bind(c.reason)
+        .bind(c.actor)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The responses of one group, as a filter on item_results `r` (binds $1–$4).
+        const GROUP: &str = "r.item_id = $2 AND r.bank_response = $3 AND r.points = $4 \
+             AND r.candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)";
+        let mut rescored = Vec::new();
+        for (response, old, new) in moves {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT c.id, c.ticket, c.name, s.state, COALESCE(s.objective_score, 0) AS objective, \
+                   (SELECT CAST(COALESCE(SUM(a.final_mark), 0) AS BIGINT) FROM open_answers a WHERE a.candidate_id = c.id) AS open_marks, \
+                   (SELECT COUNT(*) FROM open_answers a WHERE a.candidate_id = c.id AND a.status <> 'final') AS open_pending \
+                 FROM item_results r JOIN candidates c ON c.id = r.candidate_id JOIN sittings s ON s.candidate_id = c.id \
+                 WHERE {GROUP} ORDER BY c.id"
+            )))
+            .bind(c.event_id)
+            .bind(c.item_id)
+            .bind(response)
+            .bind(old)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                rescored.push(RescoredCandidate {
+                    candidate_id: r.try_get("id")?,
+                    ticket: r.try_get("ticket")?,
+                    name: r.try_get("name")?,
+                    state: r.try_get("state")?,
+                    objective: r.try_get("objective")?,
+                    open_marks: r.try_get("open_marks")?,
+                    open_pending: r.try_get("open_pending")?,
+                    delta: new - old,
+                });
+            }
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO rescored_items (correction_id, candidate_id, no, old_points, new_points) \
+                 SELECT $5, r.candidate_id, r.no, r.points, $6 FROM item_results r WHERE {GROUP}"
+            )))
+            .bind(c.event_id)
+            .bind(c.item_id)
+            .bind(response)
+            .bind(old)
+            .bind(correction_id)
+            .bind(new)
             .execute(&mut *tx)
             .await?;
-        for (candidate_id, no, points, delta) in changes {
-            sqlx::query("UPDATE item_results SET points = $3 WHERE candidate_id = $1 AND no = $2")
-                .bind(candidate_id)
-                .bind(no)
-                .bind(points)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE sittings SET objective_score = objective_score + $2 WHERE candidate_id = $1")
-                .bind(candidate_id)
-                .bind(delta)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE sittings SET objective_score = objective_score + $5 \
+                 WHERE candidate_id IN (SELECT r.candidate_id FROM item_results r WHERE {GROUP})"
+            )))
+            .bind(c.event_id)
+            .bind(c.item_id)
+            .bind(response)
+            .bind(old)
+            .bind(new - old)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE item_results SET points = $5 WHERE item_id = $2 AND bank_response = $3 AND points = $4 \
+                 AND candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)",
+            )
+            .bind(c.event_id)
+            .bind(c.item_id)
+            .bind(response)
+            .bind(old)
+            .bind(new)
+            .execute(&mut *tx)
+            .await?;
         }
-        let new = if kind == "void" {
+        let new_key = if c.kind == "void" {
             "作废（全体给分）".to_string()
         } else {
-            accepted.replace('|', " 或 ")
+            c.accepted.replace('|', " 或 ")
         };
         sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'key_correction', $3, $4, $5, $6, $7)")
-            .bind(event_id)
-            .bind(actor)
-            .bind(format!("item {item_id}（{} 份作答改分）", changes.len()))
-            .bind(old_key)
-            .bind(new)
-            .bind(reason)
+            .bind(c.event_id)
+            .bind(c.actor)
+            .bind(format!("item {}（{} 份作答改分）", c.item_id, rescored.len()))
+            .bind(c.old_key.replace('|', " 或 "))
+            .bind(new_key)
+            .bind(c.reason)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(rescored)
+    }
+
+    /// The old and new points of every response a correction of `item_id` rescored, oldest
+    /// correction first: (candidate id, paper number, old points, new points).
+    pub async fn rescored_items(&self, event_id: i64, item_id: &str) -> Result<Vec<(i64, i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT ri.candidate_id, ri.no, ri.old_points, ri.new_points FROM rescored_items ri \
+             JOIN key_corrections k ON k.id = ri.correction_id WHERE k.event_id = $1 AND k.item_id = $2 \
+             ORDER BY k.id, ri.candidate_id",
+        )
+        .bind(event_id)
+        .bind(item_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("candidate_id")?,
+                    r.try_get("no")?,
+                    r.try_get("old_points")?,
+                    r.try_get("new_points")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Sittings of the event not yet submitted but under way (in progress or paused).
+    pub async fn sittings_under_way(&self, event_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sittings WHERE event_id = $1 AND state IN ('in_progress', 'paused')",
+        )
+        .bind(event_id)
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// The key corrections of an event, oldest first: (item id, kind, accepted, reason, actor, at).

@@ -1,0 +1,14 @@
+-- Old and new points of every response a key correction rescored, kept with the correction
+-- (key_corrections keeps the old and new key): a candidate's score history can be replayed.
+CREATE TABLE rescored_items (
+    correction_id  BIGINT NOT NULL REFERENCES key_corrections (id),
+    candidate_id   BIGINT NOT NULL REFERENCES candidates (id),
+    no             BIGINT NOT NULL,
+    old_points     BIGINT NOT NULL,
+    new_points     BIGINT NOT NULL,
+    PRIMARY KEY (correction_id, candidate_id, no)
+);
+CREATE INDEX rescored_items_candidate ON rescored_items (candidate_id);
+
+-- The key in force before the correction (bank labels, '|'-separated when several were accepted).
+ALTER TABLE key_corrections ADD COLUMN old_key TEXT NOT NULL DEFAULT '';
