@@ -410,3 +410,221 @@ async fn sessions_and_login_failures() {
     })
     .await;
 }
+
+fn outcome_names(out: &[SaveOutcome]) -> Vec<String> {
+    out.iter()
+        .map(|o| match o {
+            SaveOutcome::Saved => "saved".to_string(),
+            SaveOutcome::Stale => "stale".to_string(),
+            SaveOutcome::Refused(m) => format!("refused: {m}"),
+        })
+        .collect()
+}
+
+async fn answer_map(s: &Store, id: i64) -> HashMap<String, (String, i64)> {
+    s.answers(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.slot, (a.value, a.seq)))
+        .collect()
+}
+
+#[tokio::test]
+async fn one_batch_of_several_candidates_is_judged_save_by_save_in_order() {
+    each(|fx| async move {
+        let s = &fx.store;
+        let [a, b, c, d] = [fx.ids[0], fx.ids[1], fx.ids[2], fx.ids[3]];
+        for id in [a, b, c] {
+            s.start_sitting(id, "w", START_MS).await.unwrap();
+        }
+        // `d` has not started: its saves are refused while the others' go through.
+        let batch = [
+            save(a, "w", 5, Slot::Objective(1), "A"),
+            save(b, "w", 2, Slot::Objective(1), "B"),
+            save(a, "w", 3, Slot::Objective(1), "C"),
+            save(d, "w", 1, Slot::Objective(1), "A"),
+            save(a, "w", 6, Slot::Objective(2), "D"),
+            save(a, "w", 4, Slot::Objective(2), "A"),
+            save(b, "w", 3, Slot::OpenChoice, "1,3"),
+            save(b, "w", 4, Slot::OpenText(3), "第三题作答"),
+            save(b, "w", 5, Slot::OpenText(2), "未选的题"),
+            save(b, "w", 6, Slot::OpenText(5), ""),
+            save(c, "other", 1, Slot::Objective(1), "B"),
+            save(c, "w", 2, Slot::Objective(1), "C"),
+            save(d, "w", 2, Slot::Objective(2), "B"),
+            save(a, "w", 7, Slot::Objective(1), "B"),
+            save(a, "w", 7, Slot::Objective(1), "D"),
+        ];
+        let out = s.save_answers(&batch, START_MS + 1).await.unwrap();
+        let names = outcome_names(&out);
+        let expected = [
+            "saved", "saved", "stale", "refused", "saved", "stale", "saved", "saved", "refused", "saved", "refused",
+            "saved", "refused", "saved", "stale",
+        ];
+        assert_eq!(names.len(), expected.len());
+        for (i, (got, want)) in names.iter().zip(expected).enumerate() {
+            assert!(got.starts_with(want), "save {i}: {got}, expected {want}: {names:?}");
+        }
+        assert!(
+            names[3].contains("尚未开始") && names[12].contains("尚未开始"),
+            "{names:?}"
+        );
+        assert!(
+            names[8].contains("尚未选答"),
+            "text for an unchosen question: {names:?}"
+        );
+        assert!(names[10].contains("其他机位"), "another workstation: {names:?}");
+
+        let answers_a = answer_map(s, a).await;
+        assert_eq!(answers_a.len(), 2, "{answers_a:?}");
+        assert_eq!(answers_a["1"], ("B".to_string(), 7), "the newest save holds the slot");
+        assert_eq!(answers_a["2"], ("D".to_string(), 6), "an older save never overwrites");
+        let answers_b = answer_map(s, b).await;
+        assert_eq!(answers_b.len(), 4, "{answers_b:?}");
+        assert_eq!(answers_b["open"].0, "1,3");
+        assert_eq!(
+            answers_b["open-3"].0, "第三题作答",
+            "text for a question chosen earlier in the same batch"
+        );
+        assert!(!answers_b.contains_key("open-2"));
+        assert_eq!(answers_b["open-5"].0, "", "clearing an unchosen answer is allowed");
+        assert_eq!(answer_map(s, c).await["1"], ("C".to_string(), 2));
+        assert!(answer_map(s, d).await.is_empty());
+
+        // Every save is logged with its outcome, in the order received.
+        let log_a: Vec<(i64, String, String)> = s
+            .save_log(a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(seq, slot, _, _, outcome)| (seq, slot, outcome))
+            .collect();
+        let want = |seq: i64, slot: &str, outcome: &str| (seq, slot.to_string(), outcome.to_string());
+        assert_eq!(
+            log_a,
+            vec![
+                want(5, "1", "saved"),
+                want(3, "1", "stale"),
+                want(6, "2", "saved"),
+                want(4, "2", "stale"),
+                want(7, "1", "saved"),
+                want(7, "1", "stale"),
+            ]
+        );
+        let log_b = s.save_log(b).await.unwrap();
+        assert_eq!(log_b.len(), 5);
+        assert!(
+            log_b[3].4.starts_with("refused: ") && log_b[3].4.contains("尚未选答"),
+            "{log_b:?}"
+        );
+        assert_eq!(s.save_log(c).await.unwrap().len(), 2);
+        assert_eq!(s.save_log(d).await.unwrap().len(), 2);
+
+        // The next batch starts from what the last one committed; a stale open choice changes
+        // nothing that later saves are judged by.
+        let out = s
+            .save_answers(
+                &[
+                    save(b, "w", 8, Slot::OpenChoice, "1,2"),
+                    save(b, "w", 7, Slot::OpenChoice, "3,4"),
+                    save(b, "w", 9, Slot::OpenText(3), "不再选答"),
+                    save(b, "w", 10, Slot::OpenText(2), "第二题"),
+                    save(a, "w", 6, Slot::Objective(1), "A"),
+                ],
+                START_MS + 2,
+            )
+            .await
+            .unwrap();
+        let names = outcome_names(&out);
+        assert_eq!(names[..2], ["saved", "stale"], "{names:?}");
+        assert!(names[2].contains("尚未选答"), "{names:?}");
+        assert_eq!(names[3..], ["saved", "stale"], "{names:?}");
+        let answers_b = answer_map(s, b).await;
+        assert_eq!(answers_b["open"], ("1,2".to_string(), 8));
+        assert_eq!(answers_b["open-3"].0, "第三题作答", "a refused save changes nothing");
+        assert_eq!(answers_b["open-2"].0, "第二题");
+        assert_eq!(answer_map(s, a).await["1"], ("B".to_string(), 7));
+        fx.db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_larger_than_one_statement_is_applied_whole() {
+    each(|fx| async move {
+        let s = &fx.store;
+        // 250 more candidates × 70 slots: more rows than one statement may bind on SQLite, for
+        // every statement of the batch (sittings, current slots, answers, save log).
+        let rows: Vec<RosterRow> = (0..250)
+            .map(|i| RosterRow {
+                ticket: format!("BIG{i:04}"),
+                name: "测试".into(),
+                pinyin: "Ce Shi".into(),
+                id_number: "11010519491231002X".into(),
+                room: "Z1".into(),
+                seat: format!("{i}"),
+                password_hash: "x".into(),
+                paper_seed: i as u64,
+                form: 1,
+            })
+            .collect();
+        s.import_roster(fx.event_id, &rows, 180 * MIN).await.unwrap();
+        let mut ids = Vec::new();
+        for r in &rows {
+            let id = s.candidate_by_ticket(&r.ticket).await.unwrap().unwrap().id;
+            s.start_sitting(id, "w", START_MS).await.unwrap();
+            ids.push(id);
+        }
+        let refused = fx.ids[4];
+        let mut batch = Vec::new();
+        for no in 1..=70u32 {
+            for (k, &id) in ids.iter().enumerate() {
+                let value = ["A", "B", "C", "D"][(k + no as usize) % 4];
+                batch.push(save(id, "w", 2 * no as i64, Slot::Objective(no), value));
+            }
+            batch.push(save(refused, "w", no as i64, Slot::Objective(no), "A"));
+        }
+        // A stale save for every slot, after the one it loses to.
+        for no in 1..=70u32 {
+            for &id in &ids {
+                batch.push(save(id, "w", 2 * no as i64 - 1, Slot::Objective(no), "X"));
+            }
+        }
+        assert!(batch.len() > 32_766, "more saves than one statement may bind");
+        let out = s.save_answers(&batch, START_MS + 1).await.unwrap();
+        assert_eq!(out.len(), batch.len());
+        for (o, b) in out.iter().zip(&batch) {
+            let want = if b.candidate_id == refused {
+                "refused"
+            } else if b.value == "X" {
+                "stale"
+            } else {
+                "saved"
+            };
+            assert!(
+                outcome_names(std::slice::from_ref(o))[0].starts_with(want),
+                "{b:?}: {o:?}"
+            );
+        }
+        for (k, &id) in ids.iter().enumerate() {
+            let answers = answer_map(s, id).await;
+            assert_eq!(answers.len(), 70, "candidate {k}");
+            for no in 1..=70u32 {
+                let value = ["A", "B", "C", "D"][(k + no as usize) % 4];
+                assert_eq!(
+                    answers[&no.to_string()],
+                    (value.to_string(), 2 * no as i64),
+                    "candidate {k}, slot {no}"
+                );
+            }
+        }
+        for &id in [ids[0], ids[137], ids[249]].iter() {
+            assert_eq!(s.save_log(id).await.unwrap().len(), 140);
+        }
+        assert_eq!(s.save_log(refused).await.unwrap().len(), 70);
+        assert!(answer_map(s, refused).await.is_empty());
+        fx.db
+    })
+    .await;
+}

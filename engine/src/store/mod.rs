@@ -24,7 +24,7 @@ use sqlx::{AnyPool, Executor};
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkOutcome, MarkRecord, MarkingTask};
 pub use rescoring::{CorrectionRecord, RescoredCandidate};
-pub use sittings::{AnswerRow, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
+pub use sittings::{AnswerRow, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

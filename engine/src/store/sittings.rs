@@ -1,12 +1,12 @@
 //! Sittings: start, save, submit, and what proctors do to them. Every change to a sitting's
 //! timer is a read-modify-write in one transaction (row-locked on PostgreSQL).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Result, Store, StoreError};
+use super::{Backend, Result, Store, StoreError};
 use crate::sitting::answers::{open_text_allowed, parse_open_choice};
 use crate::sitting::{SittingState, Slot, Timer};
 
@@ -99,6 +99,16 @@ pub enum SaveOutcome {
     Refused(String),
 }
 
+/// What a batch of saves did.
+#[derive(Debug, Clone, Default)]
+pub struct SaveBatch {
+    /// One per save, in the batch's order.
+    pub outcomes: Vec<SaveOutcome>,
+    /// The batch's sittings as they stood inside its transaction, by candidate (a candidate
+    /// without a sitting is missing).
+    pub sittings: HashMap<i64, SittingRow>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AnswerRow {
     pub slot: String,
@@ -150,6 +160,61 @@ fn refusal(state: SittingState, deadline: Option<i64>, bound: Option<&str>, sess
         }
         SittingState::InProgress => None,
     }
+}
+
+/// Bind parameters one statement may carry: SQLite's limit (SQLITE_MAX_VARIABLE_NUMBER, 32,766
+/// in the bundled SQLite 3.51); PostgreSQL allows 65,535.
+const MAX_BINDS: usize = 32_766;
+
+/// `rows` comma-separated tuples of `per_row` placeholders numbered from `$first`, each followed
+/// by `tail` (parameters or literals shared by every row): `tuples(2, 2, 2, ", $1")` is
+/// `($2, $3, $1), ($4, $5, $1)`.
+fn tuples(rows: usize, per_row: usize, first: usize, tail: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(rows * (per_row * 7 + tail.len() + 4));
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..per_row {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            let _ = write!(s, "${}", first + r * per_row + c);
+        }
+        s.push_str(tail);
+        s.push(')');
+    }
+    s
+}
+
+/// The current sequence number of each of `keys` (candidate, slot) that has an answer, with
+/// the value for the open choice (the only value a save is judged by).
+async fn read_slots(
+    tx: &mut Transaction<'static, Any>,
+    keys: &[(i64, String)],
+) -> Result<HashMap<(i64, String), (i64, Option<String>)>> {
+    let mut current = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(MAX_BINDS / 2) {
+        let sql = format!(
+            "WITH k (c, s) AS (VALUES {}) \
+             SELECT a.candidate_id, a.slot, a.seq, CASE WHEN a.slot = 'open' THEN a.value END AS open_value \
+             FROM k JOIN answers a ON a.candidate_id = k.c AND a.slot = k.s",
+            tuples(chunk.len(), 2, 1, "")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (candidate_id, slot) in chunk {
+            q = q.bind(*candidate_id).bind(slot.as_str());
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            current.insert(
+                (row.try_get("candidate_id")?, row.try_get("slot")?),
+                (row.try_get("seq")?, row.try_get("open_value")?),
+            );
+        }
+    }
+    Ok(current)
 }
 
 impl Store {
@@ -234,21 +299,53 @@ impl Store {
     /// Applies a batch of saves in one transaction and commits once; each outcome is durable
     /// when this returns. A save never overwrites a slot written by a higher sequence number.
     pub async fn save_answers(&self, batch: &[SaveRequest], now: i64) -> Result<Vec<SaveOutcome>> {
+        Ok(self.save_batch(batch, now).await?.outcomes)
+    }
+
+    /// [`Store::save_answers`], also returning the batch's sittings as read (and locked) inside
+    /// its transaction, so the caller needs no read of its own (e.g. for the remaining time).
+    ///
+    /// Set-based: whatever the batch's size, a handful of statements. The sittings are locked in
+    /// candidate order (no deadlock between batches), the current sequence numbers of the slots
+    /// the batch touches (and the open choices) are read, every save's outcome is decided in
+    /// memory in the batch's order (a later save sees an earlier one's effect, as if applied one
+    /// by one), then only the winning value per slot is upserted and every save is logged, with
+    /// multi-row statements.
+    pub async fn save_batch(&self, batch: &[SaveRequest], now: i64) -> Result<SaveBatch> {
+        if batch.is_empty() {
+            return Ok(SaveBatch::default());
+        }
         let mut tx = self.write.begin().await?;
-        // Each sitting is read (and on PostgreSQL locked) once per batch; each save is judged
-        // against it with its own session.
-        let mut sittings: HashMap<i64, Option<SittingRow>> = HashMap::new();
-        // Rows are locked in candidate order, so two writers' batches can never deadlock;
-        // the sort is stable, so one candidate's saves keep their order.
-        let mut order: Vec<usize> = (0..batch.len()).collect();
-        order.sort_by_key(|&i| batch[i].candidate_id);
-        let mut outcomes = vec![SaveOutcome::Stale; batch.len()];
-        for i in order {
-            let save = &batch[i];
-            if let std::collections::hash_map::Entry::Vacant(e) = sittings.entry(save.candidate_id) {
-                e.insert(self.lock_sitting(&mut tx, save.candidate_id).await?);
+        let mut ids: Vec<i64> = batch.iter().map(|s| s.candidate_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let sittings = self.lock_sittings(&mut tx, &ids).await?;
+
+        // The slots the batch can change (only sittings in progress take saves), and the open
+        // choice wherever open text is saved.
+        let mut wanted: HashSet<(i64, String)> = HashSet::new();
+        for save in batch {
+            if sittings
+                .get(&save.candidate_id)
+                .is_some_and(|s| s.state == SittingState::InProgress)
+            {
+                wanted.insert((save.candidate_id, save.slot.key()));
+                if let Slot::OpenText(_) = save.slot {
+                    wanted.insert((save.candidate_id, Slot::OpenChoice.key()));
+                }
             }
-            let reason = match &sittings[&save.candidate_id] {
+        }
+        let wanted: Vec<(i64, String)> = wanted.into_iter().collect();
+        // (candidate, slot) → (sequence number, value if it is the open choice), as the batch
+        // leaves it so far.
+        let mut current = read_slots(&mut tx, &wanted).await?;
+
+        let open_key = Slot::OpenChoice.key();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        // (candidate, slot) → the save that writes it: the last one saved, hence the highest seq.
+        let mut winners: HashMap<(i64, String), &SaveRequest> = HashMap::new();
+        for save in batch {
+            let reason = match sittings.get(&save.candidate_id) {
                 None => Some("找不到该考生的考试".to_string()),
                 Some(s) => refusal(
                     s.state,
@@ -258,58 +355,117 @@ impl Store {
                     now,
                 ),
             };
-            let mut outcome = match reason {
-                Some(reason) => SaveOutcome::Refused(reason),
-                None => SaveOutcome::Saved,
+            let allowed = match (reason, save.slot) {
+                (Some(reason), _) => Err(reason),
+                (None, Slot::OpenText(no)) => {
+                    let chosen = current
+                        .get(&(save.candidate_id, open_key.clone()))
+                        .and_then(|(_, v)| v.as_deref())
+                        .unwrap_or("");
+                    let chosen = parse_open_choice(chosen).unwrap_or_default();
+                    open_text_allowed(no, &save.value, &chosen).map_err(|e| e.to_string())
+                }
+                (None, _) => Ok(()),
             };
-            if let (SaveOutcome::Saved, Slot::OpenText(no)) = (&outcome, save.slot) {
-                {
-                    let chosen: Option<String> =
-                        sqlx::query_scalar("SELECT value FROM answers WHERE candidate_id = $1 AND slot = 'open'")
-                            .bind(save.candidate_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let chosen = parse_open_choice(chosen.as_deref().unwrap_or("")).unwrap_or_default();
-                    if let Err(e) = open_text_allowed(no, &save.value, &chosen) {
-                        outcome = SaveOutcome::Refused(e.to_string());
+            let outcome = match allowed {
+                Err(reason) => SaveOutcome::Refused(reason),
+                Ok(()) => {
+                    let key = (save.candidate_id, save.slot.key());
+                    if current.get(&key).is_some_and(|&(seq, _)| seq >= save.seq) {
+                        SaveOutcome::Stale
+                    } else {
+                        let open_value = (save.slot == Slot::OpenChoice).then(|| save.value.clone());
+                        current.insert(key.clone(), (save.seq, open_value));
+                        winners.insert(key, save);
+                        SaveOutcome::Saved
                     }
                 }
+            };
+            outcomes.push(outcome);
+        }
+
+        // Rows in key order, so concurrent batches (other candidates) take index locks alike.
+        let mut winners: Vec<((i64, String), &SaveRequest)> = winners.into_iter().collect();
+        winners.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
+            let sql = format!(
+                "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} \
+                 ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, saved_ms = excluded.saved_ms \
+                 WHERE answers.seq < excluded.seq",
+                tuples(chunk.len(), 4, 2, ", $1")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+            for ((candidate_id, slot), save) in chunk {
+                q = q
+                    .bind(*candidate_id)
+                    .bind(slot.as_str())
+                    .bind(save.value.as_str())
+                    .bind(save.seq);
             }
-            if outcome == SaveOutcome::Saved {
-                let written = sqlx::query(
-                    "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, saved_ms = excluded.saved_ms \
-                     WHERE answers.seq < excluded.seq",
-                )
-                .bind(save.candidate_id)
-                .bind(save.slot.key())
-                .bind(&save.value)
-                .bind(save.seq)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if written.rows_affected() == 0 {
-                    outcome = SaveOutcome::Stale;
-                }
+            let written = q.execute(&mut *tx).await?.rows_affected();
+            // The sittings are locked, so nothing else wrote these slots since they were read.
+            if written != chunk.len() as u64 {
+                return Err(StoreError::Corrupt(format!(
+                    "a save batch wrote {written} of {} answers it decided to write; nothing in it was committed",
+                    chunk.len()
+                )));
             }
-            let logged = match &outcome {
+        }
+
+        let logged: Vec<String> = outcomes
+            .iter()
+            .map(|o| match o {
                 SaveOutcome::Saved => "saved".to_string(),
                 SaveOutcome::Stale => "stale".to_string(),
                 SaveOutcome::Refused(reason) => format!("refused: {reason}"),
-            };
-            sqlx::query("INSERT INTO save_log (candidate_id, seq, slot, value, received_ms, outcome) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(save.candidate_id)
-                .bind(save.seq)
-                .bind(save.slot.key())
-                .bind(&save.value)
-                .bind(now)
-                .bind(logged)
-                .execute(&mut *tx)
-                .await?;
-            outcomes[i] = outcome;
+            })
+            .collect();
+        // In the batch's order, so the log's ids follow the order the saves were judged in.
+        let per_chunk = (MAX_BINDS - 1) / 5;
+        for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
+            let sql = format!(
+                "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
+                tuples(chunk.len(), 5, 2, ", $1")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+            for (save, outcome) in chunk.iter().zip(outcomes) {
+                q = q
+                    .bind(save.candidate_id)
+                    .bind(save.seq)
+                    .bind(save.slot.key())
+                    .bind(save.value.as_str())
+                    .bind(outcome.as_str());
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(SaveBatch { outcomes, sittings })
+    }
+
+    /// Reads the sittings of `ids` (sorted, distinct) and on PostgreSQL locks them in that
+    /// order. `FOR NO KEY UPDATE`: it excludes other batches and submission (`FOR UPDATE`) as
+    /// needed, but not the `FOR KEY SHARE` locks of foreign-key checks.
+    async fn lock_sittings(&self, tx: &mut Transaction<'static, Any>, ids: &[i64]) -> Result<HashMap<i64, SittingRow>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR NO KEY UPDATE",
+        };
+        let mut sittings = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BINDS) {
+            let sql = format!(
+                "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id IN {} ORDER BY candidate_id{lock}",
+                tuples(1, chunk.len(), 1, "")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                let s = sitting_from_row(&row)?;
+                sittings.insert(s.candidate_id, s);
+            }
+        }
+        Ok(sittings)
     }
 
     pub async fn answers(&self, candidate_id: i64) -> Result<Vec<AnswerRow>> {
@@ -378,40 +534,65 @@ impl Store {
         .bind(sub.objective_total)
         .execute(&mut *tx)
         .await?;
-        for (no, item_id, response, bank_response, points) in &sub.items {
-            sqlx::query(
-                "INSERT INTO item_results (candidate_id, no, item_id, response, bank_response, points) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(candidate_id)
-            .bind(*no as i64)
-            .bind(item_id)
-            .bind(response)
-            .bind(bank_response)
-            .bind(*points)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (open_no, item_id, body) in &sub.open {
-            let answer_id: i64 = sqlx::query_scalar(
-                "INSERT INTO open_answers (event_id, candidate_id, open_no, item_id, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(s.event_id)
-            .bind(candidate_id)
-            .bind(*open_no as i64)
-            .bind(item_id)
-            .bind(body)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            for slot in 1..=sub.marks_per_answer {
-                sqlx::query("INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) VALUES ($1, $2, $3, 'queued', $4)")
-                    .bind(answer_id)
-                    .bind(item_id)
-                    .bind(slot as i64)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+        // Multi-row statements: one for the item results, one for the open answers, one for
+        // their marking tasks (each chunked under the bind limit). Their shapes hardly vary (a
+        // paper's item count is fixed), so they stay in the statement cache.
+        for chunk in sub.items.chunks((MAX_BINDS - 1) / 5) {
+            let sql = format!(
+                "INSERT INTO item_results (no, item_id, response, bank_response, points, candidate_id) VALUES {}",
+                tuples(chunk.len(), 5, 2, ", $1")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(candidate_id);
+            for (no, item_id, response, bank_response, points) in chunk {
+                q = q
+                    .bind(*no as i64)
+                    .bind(item_id.as_str())
+                    .bind(response.as_str())
+                    .bind(bank_response.as_str())
+                    .bind(*points);
             }
+            q.execute(&mut *tx).await?;
+        }
+        let mut tasks: Vec<(i64, &str)> = Vec::with_capacity(sub.open.len());
+        for chunk in sub.open.chunks((MAX_BINDS - 3) / 3) {
+            let sql = format!(
+                "INSERT INTO open_answers (open_no, item_id, body, event_id, candidate_id, created_ms) VALUES {} RETURNING id, open_no",
+                tuples(chunk.len(), 3, 4, ", $1, $2, $3")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(s.event_id)
+                .bind(candidate_id)
+                .bind(now);
+            for (open_no, item_id, body) in chunk {
+                q = q.bind(*open_no as i64).bind(item_id.as_str()).bind(body.as_str());
+            }
+            let ids: HashMap<i64, i64> = q
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("open_no")?, r.try_get("id")?)))
+                .collect::<Result<_>>()?;
+            for (open_no, item_id, _) in chunk {
+                let id = ids
+                    .get(&(*open_no as i64))
+                    .ok_or_else(|| StoreError::Corrupt(format!("open answer {open_no} was not stored")))?;
+                tasks.push((*id, item_id.as_str()));
+            }
+        }
+        let tasks: Vec<(i64, &str, i64)> = tasks
+            .into_iter()
+            .flat_map(|(id, item_id)| (1..=sub.marks_per_answer as i64).map(move |slot| (id, item_id, slot)))
+            .collect();
+        for chunk in tasks.chunks((MAX_BINDS - 1) / 3) {
+            let sql = format!(
+                "INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, created_ms, state) VALUES {}",
+                tuples(chunk.len(), 3, 2, ", $1, 'queued'")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for (id, item_id, slot) in chunk {
+                q = q.bind(*id).bind(*item_id).bind(*slot);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(SubmitOutcome::Submitted {

@@ -1,7 +1,8 @@
 //! The candidate's API: status, start, paper (without keys), answers, saves, submit.
 //! Every handler works on the caller's own sitting only: the id comes from the session.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use super::session::Candidate;
 use crate::exam::CandidatePaper;
-use crate::sitting::SittingState;
+use crate::sitting::{PaperShape, SittingState};
 use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +27,21 @@ pub fn router() -> Router<AppState> {
         .route("/api/candidate/saves", post(saves))
         .route("/api/candidate/submit", post(submit))
         .route("/api/candidate/result", get(result))
+}
+
+/// Each candidate's paper shape (what a save is checked against), so a save needs no read of
+/// the sitting: a sitting's paper never changes.
+#[derive(Clone, Default)]
+pub struct ShapeCache(Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>);
+
+impl ShapeCache {
+    fn get(&self, candidate_id: i64) -> Option<Arc<PaperShape>> {
+        self.0.lock().expect("shape cache").get(&candidate_id).cloned()
+    }
+
+    fn insert(&self, candidate_id: i64, shape: Arc<PaperShape>) {
+        self.0.lock().expect("shape cache").insert(candidate_id, shape);
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -183,8 +199,19 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
             req.saves.len()
         )));
     }
-    let sitting = own_sitting(&state, &c).await?;
-    let shape = state.exam.shape(&sitting).await?;
+    let candidate_id = c.0.subject_id;
+    // The shape never changes, so after the first save no read precedes the saver's own
+    // (the sitting's state, time and workstation are checked inside the saving transaction).
+    let cached = state.shapes.get(candidate_id);
+    let shape = match cached {
+        Some(shape) => shape,
+        None => {
+            let sitting = own_sitting(&state, &c).await?;
+            let shape = state.exam.shape(&sitting).await?;
+            state.shapes.insert(candidate_id, shape.clone());
+            shape
+        }
+    };
     // Check everything before saving anything: a request with a bad save stores nothing.
     let mut batch = Vec::with_capacity(req.saves.len());
     for s in &req.saves {
@@ -200,19 +227,29 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         // the choice as it stands inside the saving transaction.
         let value = shape.normalise(slot, &s.value).map_err(bad)?;
         batch.push(SaveRequest {
-            candidate_id: c.0.subject_id,
+            candidate_id,
             session_id: c.0.id.clone(),
             seq: s.seq,
             slot,
             value,
         });
     }
-    let outcomes = state.saver.save(batch).await.map_err(ApiError::Internal)?;
+    let saved = state.saver.save(batch).await.map_err(ApiError::Internal)?;
+    let now = state.exam.now();
+    let mut sitting = saved.sittings.get(&candidate_id).cloned();
+    // Refused because time ran out: hand the paper in now rather than at the next sweep.
+    if let Some(s) = &sitting
+        && s.state != SittingState::Submitted
+        && s.timer.is_some_and(|t| t.expired(now))
+    {
+        sitting = Some(state.exam.submit_if_expired(s.clone()).await?);
+    }
+    let remaining_ms = sitting.as_ref().map_or(0, |s| s.remaining_ms(now));
     let mut refusal = None;
     let results = req
         .saves
         .iter()
-        .zip(outcomes)
+        .zip(saved.outcomes)
         .map(|(s, o)| match o {
             SaveOutcome::Saved => SaveResult {
                 seq: s.seq,
@@ -234,7 +271,6 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
             }
         })
         .collect();
-    let remaining_ms = sitting.remaining_ms(state.exam.now());
     Ok(match refusal {
         Some(error) => (
             StatusCode::CONFLICT,

@@ -28,6 +28,7 @@ pub struct AppState {
     pub exam: Exam,
     pub saver: Saver,
     pub sessions: SessionCache,
+    pub shapes: candidate::ShapeCache,
 }
 
 impl AppState {
@@ -42,6 +43,7 @@ impl AppState {
             exam,
             saver,
             sessions: SessionCache::default(),
+            shapes: Default::default(),
         }
     }
 }

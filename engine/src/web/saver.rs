@@ -8,12 +8,12 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::store::{SaveOutcome, SaveRequest, Store};
+use crate::store::{SaveBatch, SaveRequest, Store};
 
 /// Saves per transaction, at most.
 const MAX_BATCH: usize = 1024;
 
-type Reply = oneshot::Sender<Result<Vec<SaveOutcome>, String>>;
+type Reply = oneshot::Sender<Result<SaveBatch, String>>;
 
 #[derive(Clone)]
 pub struct Saver {
@@ -46,17 +46,32 @@ impl Saver {
                             }
                         }
                     }
-                    let batch: Vec<SaveRequest> = jobs.iter().flat_map(|(saves, _)| saves.iter().cloned()).collect();
-                    match store.save_answers(&batch, clock.now_ms()).await {
-                        Ok(outcomes) => {
-                            let mut outcomes = outcomes.into_iter();
-                            for (saves, reply) in jobs {
-                                let _ = reply.send(Ok(outcomes.by_ref().take(saves.len()).collect()));
+                    // Each request's share of the batch: how many saves, which candidates.
+                    let mut batch: Vec<SaveRequest> = Vec::with_capacity(jobs.iter().map(|(s, _)| s.len()).sum());
+                    let mut replies = Vec::with_capacity(jobs.len());
+                    for (saves, reply) in jobs {
+                        let mut candidates: Vec<i64> = saves.iter().map(|s| s.candidate_id).collect();
+                        candidates.sort_unstable();
+                        candidates.dedup();
+                        replies.push((saves.len(), candidates, reply));
+                        batch.extend(saves);
+                    }
+                    match store.save_batch(&batch, clock.now_ms()).await {
+                        Ok(done) => {
+                            let mut outcomes = done.outcomes.into_iter();
+                            for (n, candidates, reply) in replies {
+                                let _ = reply.send(Ok(SaveBatch {
+                                    outcomes: outcomes.by_ref().take(n).collect(),
+                                    sittings: candidates
+                                        .iter()
+                                        .filter_map(|id| done.sittings.get(id).map(|s| (*id, s.clone())))
+                                        .collect(),
+                                }));
                             }
                         }
                         Err(e) => {
                             tracing::error!(error = %e, saves = batch.len(), "save batch failed; nothing in it was acknowledged");
-                            for (_, reply) in jobs {
+                            for (_, _, reply) in replies {
                                 let _ = reply.send(Err(e.to_string()));
                             }
                         }
@@ -67,8 +82,9 @@ impl Saver {
         Saver { queue }
     }
 
-    /// Queues saves and waits until they are committed.
-    pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<Vec<SaveOutcome>, String> {
+    /// Queues saves and waits until they are committed: their outcomes in order, and their
+    /// sittings as the saving transaction saw them.
+    pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<SaveBatch, String> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((saves, reply))

@@ -25,8 +25,12 @@ const SESSION_MS: i64 = 12 * 3600 * 1000;
 /// Failed logins allowed per account within the window before it is locked for the window.
 const MAX_FAILURES: i64 = 5;
 const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// How long a node trusts a session it has looked up (revocation reaches every node within it).
-const SESSION_CACHE_MS: i64 = 2_000;
+/// How long a node trusts a session it has looked up: longer than a candidate's pause between
+/// saves, so a save needs no session read. The node that revokes a session (logout, a move to
+/// another workstation) forgets it at once; other nodes sharing the database notice within this
+/// time. A moved sitting refuses the old workstation's saves at once on every node anyway: the
+/// saving transaction checks the session the sitting is bound to.
+const SESSION_CACHE_MS: i64 = 30_000;
 
 /// A hash computed once so an unknown login name costs as much time as a wrong password.
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
