@@ -248,6 +248,8 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
         seed: args.seed,
         multi_policy: MultiPolicy::Exact,
         pass_mark: 90,
+        min_objective: None,
+        min_open: None,
     };
     let ev = create_event(&store, &bank, &blueprint, &spec, now).await?;
 

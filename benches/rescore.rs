@@ -572,6 +572,8 @@ async fn setup(
         seed: args.seed,
         multi_policy: policy,
         pass_mark: 90,
+        min_objective: None,
+        min_open: None,
     };
     let event_id = create_event(store, &bank, &blueprint, &spec, now).await?;
 

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use common::{Backend, Client, MIN, TestApp, backends};
 use kaowu::auth::{Strength, hash_password};
+use question_bank::Points;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -403,4 +404,46 @@ async fn concurrent_pulls_never_hand_out_the_same_task() {
         app.finish().await;
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let event = |extra: Value| {
+        let mut body = json!({ "name": "分部合格线", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["C1"], "bank": "demo", "forms": 1, "seed": 8 });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (extra, says) in [
+        (json!({ "min_objective": 95 }), "客观题最低分 95 不在 0–90 之内"),
+        (json!({ "min_open": 61 }), "主观题最低分 61 不在 0–60 之内"),
+        (json!({ "min_open": -1 }), "主观题最低分 -1"),
+    ] {
+        let (status, body) = office.post("/api/office/events", event(extra.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra} → {body}");
+        assert!(body["error"].as_str().unwrap().contains(says), "{extra} → {body}");
+    }
+    let (status, body) = office
+        .post(
+            "/api/office/events",
+            event(json!({ "pass_mark": 90, "min_objective": 54, "min_open": 36 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let row = app.store.event(body["id"].as_i64().unwrap()).await.unwrap().unwrap();
+    assert_eq!(
+        row.pass_rule(),
+        kaowu::results::PassRule {
+            total: Points::whole(90),
+            min_objective: Some(Points::whole(54)),
+            min_open: Some(Points::whole(36)),
+        }
+    );
+    assert_eq!(
+        app.store.event(app.event_id).await.unwrap().unwrap().pass_rule(),
+        kaowu::results::PassRule::total(Points::whole(90)),
+        "without minimums only the total counts"
+    );
+    app.finish().await;
 }

@@ -76,6 +76,8 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                 seed: 2026,
                 multi_policy: MultiPolicy::Exact,
                 pass_mark: 90,
+                min_objective: None,
+                min_open: None,
             };
             let id = create_event(store, &bank(), &Blueprint::cmq_2010(), &spec, now).await?;
             let hash =

@@ -189,7 +189,7 @@ impl Exam {
             &event.bank.items,
             &item_results,
             &open,
-            question_bank::Points::from_hundredths(event.row.pass_mark),
+            event.row.pass_rule(),
         ))
     }
 }
@@ -327,14 +327,17 @@ impl Exam {
             .apply_key_correction(&record, &moves, self.now())
             .await
             .map_err(ExamError::from)?;
-        let pass_mark = question_bank::Points::from_hundredths(event.row.pass_mark);
+        let rule = event.row.pass_rule();
         let mut changed: Vec<RescoreChange> = rescored
             .iter()
             .filter_map(|r| {
                 let status = crate::results::ResultStatus::of(&r.state, r.open_pending == 0);
-                let old_total = question_bank::Points::from_hundredths(r.objective + r.open_marks);
-                let new_total = question_bank::Points::from_hundredths(r.objective + r.open_marks + r.delta);
-                let (was, is) = (status.passed(old_total, pass_mark), status.passed(new_total, pass_mark));
+                let points = question_bank::Points::from_hundredths;
+                let (old_objective, open) = (points(r.objective), points(r.open_marks));
+                let new_objective = points(r.objective + r.delta);
+                let (old_total, new_total) = (old_objective + open, new_objective + open);
+                let was = status.passed(&rule, old_objective, open);
+                let is = status.passed(&rule, new_objective, open);
                 (old_total != new_total || was != is).then(|| RescoreChange {
                     ticket: r.ticket.clone(),
                     name: r.name.clone(),

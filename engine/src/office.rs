@@ -34,6 +34,9 @@ pub struct EventSpec {
     pub multi_policy: MultiPolicy,
     /// Pass mark in whole points (default 90 of 150).
     pub pass_mark: i64,
+    /// Optional per-section minimums of the pass rule, in whole points.
+    pub min_objective: Option<i64>,
+    pub min_open: Option<i64>,
 }
 
 /// Creates an event drawing from `bank`: checks that a paper can be drawn, then freezes the
@@ -57,6 +60,17 @@ pub async fn create_event(
             spec.pass_mark, blueprint.total_points
         )));
     }
+    let open_points = blueprint.open.points * blueprint.open.answered as i64;
+    for (min, part, max) in [
+        (spec.min_objective, "客观题", blueprint.objective_points),
+        (spec.min_open, "主观题", open_points),
+    ] {
+        if let Some(m) = min
+            && !(0..=max).contains(&m)
+        {
+            return Err(OfficeError::Invalid(format!("{part}最低分 {m} 不在 0–{max} 之内")));
+        }
+    }
     // Drawing once proves every cell can be filled (the error names the short cells).
     assemble(bank, blueprint, spec.seed, spec.forms.unwrap_or(1)).map_err(|e| OfficeError::Bank(e.to_string()))?;
     let items: Vec<_> = bank.active().cloned().collect();
@@ -72,6 +86,8 @@ pub async fn create_event(
         seed: spec.seed,
         multi_policy: spec.multi_policy,
         pass_mark: spec.pass_mark * 100,
+        min_objective: spec.min_objective.map(|m| m * 100),
+        min_open: spec.min_open.map(|m| m * 100),
     };
     Ok(store.create_event(&event, &items, now).await?)
 }

@@ -48,6 +48,11 @@ pub struct CandidateResult {
     pub open_total: Points,
     pub total: Points,
     pub pass_mark: Points,
+    /// The pass rule's per-section minimums, where the event sets them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_objective: Option<Points>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_open: Option<Points>,
     /// `None` until complete.
     pub passed: Option<bool>,
 }
@@ -61,6 +66,47 @@ pub struct CandidateFacts {
     pub state: String,
 }
 
+/// The event's pass rule: a total cut score and optional per-section minimums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassRule {
+    pub total: Points,
+    pub min_objective: Option<Points>,
+    pub min_open: Option<Points>,
+}
+
+impl PassRule {
+    /// Only a total cut score.
+    pub fn total(total: Points) -> PassRule {
+        PassRule {
+            total,
+            min_objective: None,
+            min_open: None,
+        }
+    }
+
+    pub fn passes(&self, objective: Points, open: Points) -> bool {
+        objective + open >= self.total
+            && self.min_objective.is_none_or(|m| objective >= m)
+            && self.min_open.is_none_or(|m| open >= m)
+    }
+
+    /// "总分 ≥ 90 分，且客观题 ≥ 54 分、主观题 ≥ 36 分".
+    pub fn describe_zh(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(m) = self.min_objective {
+            parts.push(format!("客观题 ≥ {m} 分"));
+        }
+        if let Some(m) = self.min_open {
+            parts.push(format!("主观题 ≥ {m} 分"));
+        }
+        if parts.is_empty() {
+            format!("总分 ≥ {} 分", self.total)
+        } else {
+            format!("总分 ≥ {} 分，且{}", self.total, parts.join("、"))
+        }
+    }
+}
+
 /// Builds every candidate's result from the stored facts.
 /// `item_results`: (candidate id, item id, points) per scored objective item.
 pub fn compute(
@@ -68,7 +114,7 @@ pub fn compute(
     items: &[Item],
     item_results: &[(i64, String, Points)],
     open_answers: &[DashboardAnswer],
-    pass_mark: Points,
+    rule: PassRule,
 ) -> Vec<CandidateResult> {
     let item_info: HashMap<&str, (ItemKind, Module)> =
         items.iter().map(|i| (i.id.as_str(), (i.kind(), i.module))).collect();
@@ -128,8 +174,10 @@ pub fn compute(
                 open: open_scores,
                 open_total,
                 total,
-                pass_mark,
-                passed: status.passed(total, pass_mark),
+                pass_mark: rule.total,
+                min_objective: rule.min_objective,
+                min_open: rule.min_open,
+                passed: status.passed(&rule, objective, open_total),
             }
         })
         .collect()
@@ -146,9 +194,9 @@ impl ResultStatus {
     }
 
     /// Pass or fail under the pass rule; `None` until the result is complete.
-    pub fn passed(self, total: Points, pass_mark: Points) -> Option<bool> {
+    pub fn passed(self, rule: &PassRule, objective: Points, open: Points) -> Option<bool> {
         match self {
-            ResultStatus::Complete => Some(total >= pass_mark),
+            ResultStatus::Complete => Some(rule.passes(objective, open)),
             ResultStatus::Absent => Some(false),
             ResultStatus::Incomplete => None,
         }
@@ -247,4 +295,87 @@ pub fn to_xlsx(results: &[CandidateResult], open_offered: u32) -> Result<Vec<u8>
     }
     sheet.autofit();
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pass_rule_needs_the_total_and_every_section_minimum() {
+        let p = Points::whole;
+        let total_only = PassRule::total(p(90));
+        assert!(total_only.passes(p(80), p(10)));
+        assert!(!total_only.passes(p(80), Points::from_hundredths(950)));
+        let sections = PassRule {
+            total: p(90),
+            min_objective: Some(p(54)),
+            min_open: Some(p(36)),
+        };
+        assert!(sections.passes(p(54), p(36)), "minimums exactly met");
+        assert!(
+            !sections.passes(p(80), Points::from_hundredths(3550)),
+            "open part half a point short"
+        );
+        assert!(
+            !sections.passes(Points::from_hundredths(5350), p(40)),
+            "objective part short"
+        );
+        assert!(
+            !sections.passes(p(54), p(35)),
+            "a point short of the total and of the open minimum"
+        );
+        assert_eq!(sections.describe_zh(), "总分 ≥ 90 分，且客观题 ≥ 54 分、主观题 ≥ 36 分");
+        assert_eq!(total_only.describe_zh(), "总分 ≥ 90 分");
+        assert_eq!(ResultStatus::Incomplete.passed(&sections, p(90), p(60)), None);
+        assert_eq!(ResultStatus::Absent.passed(&sections, p(90), p(60)), Some(false));
+        assert_eq!(ResultStatus::Complete.passed(&sections, p(54), p(35)), Some(false));
+    }
+
+    #[test]
+    fn results_apply_the_events_pass_rule() {
+        let items = crate::demo::bank().items;
+        let singles: Vec<&Item> = items.iter().filter(|i| i.kind() == ItemKind::Single).take(60).collect();
+        let open_item = items.iter().find(|i| i.kind() == ItemKind::Open).unwrap();
+        let facts = |id: i64| CandidateFacts {
+            id,
+            ticket: format!("T{id}"),
+            name: format!("考生{id}"),
+            room: "A".into(),
+            state: "submitted".into(),
+        };
+        // Candidate 1: 60 objective + 30 open = 90; candidate 2: 50 objective + 45 open = 95.
+        let mut objective = Vec::new();
+        for (cid, correct) in [(1, 60), (2, 50)] {
+            for i in &singles[..correct] {
+                objective.push((cid, i.id.to_string(), Points::whole(1)));
+            }
+        }
+        let open = |id: i64, cid: i64, mark: i64| DashboardAnswer {
+            open_answer_id: id,
+            candidate_id: cid,
+            open_no: 1,
+            item_id: open_item.id.to_string(),
+            status: AnswerStatus::Final,
+            final_mark: Some(Points::from_hundredths(mark)),
+            marks: vec![],
+        };
+        let answers = [open(1, 1, 3000), open(2, 2, 4500)];
+        let candidates = [facts(1), facts(2)];
+        let verdicts = |rule: PassRule| -> Vec<Option<bool>> {
+            compute(&candidates, &items, &objective, &answers, rule)
+                .iter()
+                .map(|r| r.passed)
+                .collect()
+        };
+        assert_eq!(verdicts(PassRule::total(Points::whole(90))), [Some(true), Some(true)]);
+        let rule = PassRule {
+            total: Points::whole(90),
+            min_objective: Some(Points::whole(54)),
+            min_open: Some(Points::whole(36)),
+        };
+        assert_eq!(verdicts(rule), [Some(false), Some(false)], "one short in each section");
+        let rule = PassRule { min_open: None, ..rule };
+        assert_eq!(verdicts(rule), [Some(true), Some(false)]);
+    }
 }

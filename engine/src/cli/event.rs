@@ -46,6 +46,12 @@ pub enum EventCommand {
         /// 合格分数线（满分 150）
         #[arg(long, default_value_t = 90)]
         pass_mark: i64,
+        /// 合格另须客观题不低于此分（满分 90，默认不设）
+        #[arg(long)]
+        min_objective: Option<i64>,
+        /// 合格另须主观题不低于此分（满分 60，默认不设）
+        #[arg(long)]
+        min_open: Option<i64>,
         /// 蓝图文件（默认：内置 CMQ 2010 蓝图）
         #[arg(long)]
         blueprint: Option<PathBuf>,
@@ -102,6 +108,8 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             seed,
             multi_policy,
             pass_mark,
+            min_objective,
+            min_open,
             blueprint,
         } => {
             let blueprint = load_blueprint(blueprint.as_deref())?;
@@ -123,6 +131,8 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 seed: seed.unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp() as u64),
                 multi_policy,
                 pass_mark,
+                min_objective,
+                min_open,
             };
             let id = create_event(&store, &bank, &blueprint, &spec, now_ms()).await?;
             println!(

@@ -89,6 +89,10 @@ fn set(font: &PrintFont, r: &CandidateResult, info: &ScoreReportInfo) -> super::
             text_right(font, GEO.right_edge(), 36.0, verdict, Style::bold(22.0)),
         ],
     });
+    if r.min_objective.is_some() || r.min_open.is_some() {
+        let rule = format!("合格标准：{}", pass_rule(r).describe_zh());
+        doc.rows(&paragraph(font, &rule, left, width, 0.0, CELL_SET));
+    }
     doc.skip(6.0);
 
     // The parts.
@@ -180,6 +184,14 @@ fn set(font: &PrintFont, r: &CandidateResult, info: &ScoreReportInfo) -> super::
     })
 }
 
+fn pass_rule(r: &CandidateResult) -> crate::results::PassRule {
+    crate::results::PassRule {
+        total: r.pass_mark,
+        min_objective: r.min_objective,
+        min_open: r.min_open,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use question_bank::Points;
@@ -212,6 +224,8 @@ mod tests {
             open_total: Points::whole(15),
             total: Points::from_hundredths(6750),
             pass_mark: Points::whole(60),
+            min_objective: Some(Points::whole(36)),
+            min_open: Some(Points::whole(24)),
             passed: Some(true),
         };
         let info = ScoreReportInfo {

@@ -23,6 +23,9 @@ pub struct NewEvent {
     pub multi_policy: MultiPolicy,
     /// Total cut score in hundredths.
     pub pass_mark: i64,
+    /// Optional per-section minimums, in hundredths.
+    pub min_objective: Option<i64>,
+    pub min_open: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ pub struct EventRow {
     pub seed: u64,
     pub multi_policy: MultiPolicy,
     pub pass_mark: i64,
+    pub min_objective: Option<i64>,
+    pub min_open: Option<i64>,
     pub published: bool,
     pub released_ms: Option<i64>,
 }
@@ -76,9 +81,23 @@ fn event_from_row(r: &AnyRow) -> Result<EventRow> {
         multi_policy: MultiPolicy::parse(&policy)
             .ok_or_else(|| StoreError::Corrupt(format!("multi policy {policy}")))?,
         pass_mark: r.try_get("pass_mark")?,
+        min_objective: r.try_get("min_objective")?,
+        min_open: r.try_get("min_open")?,
         published: r.try_get::<String, _>("status")? == "published",
         released_ms: r.try_get("released_ms")?,
     })
+}
+
+impl EventRow {
+    /// The event's pass rule.
+    pub fn pass_rule(&self) -> crate::results::PassRule {
+        use question_bank::Points;
+        crate::results::PassRule {
+            total: Points::from_hundredths(self.pass_mark),
+            min_objective: self.min_objective.map(Points::from_hundredths),
+            min_open: self.min_open.map(Points::from_hundredths),
+        }
+    }
 }
 
 impl Store {
@@ -88,7 +107,8 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
-             multi_policy, pass_mark, status, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'published', $12) RETURNING id",
+             multi_policy, pass_mark, min_objective, min_open, status, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'published', $14) RETURNING id",
         )
         .bind(&e.name)
         .bind(e.starts_at_ms)
@@ -101,6 +121,8 @@ impl Store {
         .bind(e.seed as i64)
         .bind(e.multi_policy.as_str())
         .bind(e.pass_mark)
+        .bind(e.min_objective)
+        .bind(e.min_open)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;

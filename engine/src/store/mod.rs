@@ -70,6 +70,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "rescored_items",
         include_str!("../../migrations/sqlite/0004_rescored_items.sql"),
     ),
+    (
+        5,
+        "pass_minimums",
+        include_str!("../../migrations/sqlite/0005_pass_minimums.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -87,6 +92,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "rescored_items",
         include_str!("../../migrations/postgres/0004_rescored_items.sql"),
+    ),
+    (
+        5,
+        "pass_minimums",
+        include_str!("../../migrations/postgres/0005_pass_minimums.sql"),
     ),
 ];
 

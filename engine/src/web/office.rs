@@ -51,6 +51,10 @@ pub struct NewEventRequest {
     pub multi_policy: Option<String>,
     /// Whole points of 150; default 90.
     pub pass_mark: Option<i64>,
+    /// Optional minimum of the objective part (whole points of 90) to pass.
+    pub min_objective: Option<i64>,
+    /// Optional minimum of the open part (whole points of 60) to pass.
+    pub min_open: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,6 +100,8 @@ async fn new_event(
         seed: req.seed.unwrap_or_else(|| state.exam.now() as u64),
         multi_policy,
         pass_mark: req.pass_mark.unwrap_or(90),
+        min_objective: req.min_objective,
+        min_open: req.min_open,
     };
     let id = create_event(
         &state.exam.store,

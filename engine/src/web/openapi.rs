@@ -76,7 +76,7 @@ pub fn document() -> Value {
             "/api/proctor/candidates/{ticket}/allow-move": { "post": with(op("proctor", "允许考生更换机位", Some(reason())), &[&ticket]) },
             "/api/office/events": {
                 "get": op("office", "考试列表", None),
-                "post": op("office", "创建考试（冻结题库中的题目）", Some(obj(json!({ "name": s, "starts_at": { "type": "string", "format": "date-time" }, "rooms": { "type": "array", "items": s }, "bank": s, "forms": i, "seed": i, "multi_policy": { "type": "string", "enum": ["exact", "partial"] }, "pass_mark": i }), &["name", "starts_at", "rooms", "bank"])))
+                "post": op("office", "创建考试（冻结题库中的题目）", Some(obj(json!({ "name": s, "starts_at": { "type": "string", "format": "date-time" }, "rooms": { "type": "array", "items": s }, "bank": s, "forms": i, "seed": i, "multi_policy": { "type": "string", "enum": ["exact", "partial"] }, "pass_mark": i, "min_objective": i, "min_open": i }), &["name", "starts_at", "rooms", "bank"])))
             },
             "/api/office/events/{id}/roster": { "post": with(json!({
                 "tags": ["office"], "summary": "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位），签发密码",
