@@ -1187,7 +1187,9 @@ async fn measure(
     let t = Instant::now();
     let bad: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sittings s WHERE s.event_id = $1 AND s.objective_score <> \
-         (SELECT COALESCE(SUM(r.points), 0) FROM item_results r WHERE r.candidate_id = s.candidate_id)",
+         (SELECT COALESCE(SUM(COALESCE(rp.points, r.points)), 0) FROM item_results r LEFT JOIN rescored_points rp \
+         ON rp.event_id = s.event_id AND rp.item_id = r.item_id AND rp.bank_response = r.bank_response \
+         WHERE r.candidate_id = s.candidate_id)",
     )
     .bind(ev)
     .fetch_one(bulk)

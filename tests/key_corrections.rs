@@ -117,6 +117,42 @@ async fn scenario(b: Backend) {
     assert_eq!(corrections.len(), 2);
     assert_eq!(corrections[0]["old_value"], key[0].as_char().to_string());
     assert_eq!(corrections[0]["reason"], "专家组复核：C 亦正确");
+
+    // Correcting the same item again starts from the points in force: back to the bank's key.
+    let (status, report) = office
+        .post(
+            &format!("/api/office/events/{ev}/key-corrections"),
+            json!({ "item_id": item.item_id.as_str(), "accept": [key[0].as_char().to_string()], "reason": "复议：仅原答案正确" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rescored"], 1, "{report}");
+    assert_eq!(score(&app).await, before + item2.points.hundredths());
+    let in_force = app.store.item_results(id).await.unwrap();
+    assert_eq!((in_force[0].0, in_force[0].3), (1, 0), "{in_force:?}");
+    assert_eq!(
+        in_force.iter().map(|r| r.3).sum::<i64>(),
+        score(&app).await,
+        "the objective score is the sum of the points in force"
+    );
+    assert_eq!(
+        app.store.rescored_items(ev, item.item_id.as_str()).await.unwrap(),
+        vec![(id, 1, 0, 100), (id, 1, 100, 0)],
+        "both corrections' old and new points are kept"
+    );
+    let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
+    let last = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|a| a["action"] == "key_correction")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["old_value"],
+        format!("{} 或 {}", key[0].as_char(), wrong.source.as_char()),
+        "the old key is the one in force"
+    );
     for (body, says) in [
         (
             json!({ "item_id": item.item_id.as_str(), "accept": ["Z"], "reason": "x" }),

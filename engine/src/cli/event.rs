@@ -16,6 +16,8 @@ use crate::office::{EventSpec, create_event, import_roster, passwords_csv};
 use crate::sitting::MultiPolicy;
 use crate::store::Store;
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum EventCommand {
     /// 创建考试：冻结题库中当前的有效题目，此后修改题库不影响本场考试

@@ -7,6 +7,7 @@
 use question_bank::Points;
 use sqlx::Row;
 
+use super::rescoring::{POINTS_IN_FORCE, rescored_join};
 use super::{Backend, Result, Store};
 use crate::marking::{MarkingPolicy, Resolution, resolve};
 
@@ -606,10 +607,14 @@ impl Store {
 
     /// Every scored objective item of an event: (candidate id, item id, points).
     pub async fn event_item_results(&self, event_id: i64) -> Result<Vec<(i64, String, Points)>> {
-        let rows = sqlx::query("SELECT r.candidate_id, r.item_id, r.points FROM item_results r JOIN candidates c ON c.id = r.candidate_id WHERE c.event_id = $1")
-            .bind(event_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.candidate_id, r.item_id, {POINTS_IN_FORCE} AS points FROM item_results r \
+             JOIN candidates c ON c.id = r.candidate_id {} WHERE c.event_id = $1",
+            rescored_join("c.event_id")
+        )))
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok((

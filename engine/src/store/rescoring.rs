@@ -5,6 +5,17 @@ use sqlx::Row;
 
 use super::{Result, Store};
 
+/// The points in force of an item result `r` joined with `rescored_points rp` (see
+/// `rescored_join`): a key correction's points where one applies, else the points at submission.
+pub(super) const POINTS_IN_FORCE: &str = "COALESCE(rp.points, r.points)";
+
+/// Joins `rescored_points rp` to item results `r` of the event given by the SQL expression.
+pub(super) fn rescored_join(event: &str) -> String {
+    format!(
+        "LEFT JOIN rescored_points rp ON rp.event_id = {event} AND rp.item_id = r.item_id AND rp.bank_response = r.bank_response"
+    )
+}
+
 /// A key correction as recorded: `kind` is "rekey" or "void"; `accepted` and `old_key` list
 /// answers in bank labels, '|'-separated.
 #[derive(Debug, Clone)]
@@ -38,10 +49,12 @@ impl Store {
     /// how many). New points depend only on these two, so a handful of groups stand for all
     /// the responses, however many candidates sat the event.
     pub async fn item_response_groups(&self, event_id: i64, item_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT r.bank_response, r.points, COUNT(*) AS n FROM item_results r JOIN sittings s ON s.candidate_id = r.candidate_id \
-             WHERE s.event_id = $1 AND r.item_id = $2 GROUP BY r.bank_response, r.points ORDER BY r.bank_response, r.points",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.bank_response, {POINTS_IN_FORCE} AS points, COUNT(*) AS n FROM item_results r \
+             JOIN sittings s ON s.candidate_id = r.candidate_id {} WHERE s.event_id = $1 AND r.item_id = $2 \
+             GROUP BY r.bank_response, {POINTS_IN_FORCE} ORDER BY r.bank_response, points",
+            rescored_join("s.event_id")
+        )))
         .bind(event_id)
         .bind(item_id)
         .fetch_all(&self.read)
@@ -54,10 +67,11 @@ impl Store {
     /// Every scored objective response of an event: (candidate id, item id, response in bank
     /// labels, points).
     pub async fn event_responses(&self, event_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT r.candidate_id, r.item_id, r.bank_response, r.points FROM item_results r JOIN candidates c ON c.id = r.candidate_id \
-             WHERE c.event_id = $1 ORDER BY r.candidate_id, r.no",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.candidate_id, r.item_id, r.bank_response, {POINTS_IN_FORCE} AS points FROM item_results r \
+             JOIN candidates c ON c.id = r.candidate_id {} WHERE c.event_id = $1 ORDER BY r.candidate_id, r.no",
+            rescored_join("c.event_id")
+        )))
         .bind(event_id)
         .fetch_all(&self.read)
         .await?;
@@ -74,9 +88,10 @@ impl Store {
     }
 
     /// Records a key correction and applies the new points, set-based: every response in a
-    /// group (`moves`: response in bank labels, old points, new points) gets the new points, each
-    /// affected sitting's objective score moves by the difference, and each response's old and
-    /// new points are kept in `rescored_items`. The correction, its audit entry and every score
+    /// group (`moves`: response in bank labels, points in force, new points) gets the new points
+    /// (one `rescored_points` row per group; the item results keep their points at submission),
+    /// each affected sitting's objective score moves by the difference, and each response's old
+    /// and new points are kept in `rescored_items`. The correction, its audit entry and every score
     /// change commit together or not at all. Returns each rescored candidate as they stood before.
     pub async fn apply_key_correction(
         &self,
@@ -99,17 +114,20 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        // The responses of one group, as a filter on item_results `r` (binds $1–$4).
-        const GROUP: &str = "r.item_id = $2 AND r.bank_response = $3 AND r.points = $4 \
-             AND r.candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)";
+        // The responses of one group: item results `r` (binds $1–$4).
+        let from = format!("item_results r {}", rescored_join("$1"));
+        let only = format!(
+            "r.item_id = $2 AND r.bank_response = $3 AND {POINTS_IN_FORCE} = $4 \
+             AND r.candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)"
+        );
         let mut rescored = Vec::new();
         for (response, old, new) in moves {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, c.ticket, c.name, s.state, COALESCE(s.objective_score, 0) AS objective, \
                    (SELECT CAST(COALESCE(SUM(a.final_mark), 0) AS BIGINT) FROM open_answers a WHERE a.candidate_id = c.id) AS open_marks, \
                    (SELECT COUNT(*) FROM open_answers a WHERE a.candidate_id = c.id AND a.status <> 'final') AS open_pending \
-                 FROM item_results r JOIN candidates c ON c.id = r.candidate_id JOIN sittings s ON s.candidate_id = c.id \
-                 WHERE {GROUP} ORDER BY c.id"
+                 FROM {from} JOIN candidates c ON c.id = r.candidate_id JOIN sittings s ON s.candidate_id = c.id \
+                 WHERE {only} ORDER BY c.id"
             )))
             .bind(c.event_id)
             .bind(c.item_id)
@@ -131,7 +149,7 @@ impl Store {
             }
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO rescored_items (correction_id, candidate_id, no, old_points, new_points) \
-                 SELECT $5, r.candidate_id, r.no, r.points, $6 FROM item_results r WHERE {GROUP}"
+                 SELECT $5, r.candidate_id, r.no, {POINTS_IN_FORCE}, $6 FROM {from} WHERE {only}"
             )))
             .bind(c.event_id)
             .bind(c.item_id)
@@ -143,7 +161,7 @@ impl Store {
             .await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE sittings SET objective_score = objective_score + $5 \
-                 WHERE candidate_id IN (SELECT r.candidate_id FROM item_results r WHERE {GROUP})"
+                 WHERE candidate_id IN (SELECT r.candidate_id FROM {from} WHERE {only})"
             )))
             .bind(c.event_id)
             .bind(c.item_id)
@@ -153,13 +171,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "UPDATE item_results SET points = $5 WHERE item_id = $2 AND bank_response = $3 AND points = $4 \
-                 AND candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)",
+                "INSERT INTO rescored_points (event_id, item_id, bank_response, points) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (event_id, item_id, bank_response) DO UPDATE SET points = excluded.points",
             )
             .bind(c.event_id)
             .bind(c.item_id)
             .bind(response)
-            .bind(old)
             .bind(new)
             .execute(&mut *tx)
             .await?;

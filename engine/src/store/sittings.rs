@@ -611,11 +611,15 @@ impl Store {
 
     /// Per-item objective results of a submitted sitting: (no, item_id, response, points).
     pub async fn item_results(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows =
-            sqlx::query("SELECT no, item_id, response, points FROM item_results WHERE candidate_id = $1 ORDER BY no")
-                .bind(candidate_id)
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.no, r.item_id, r.response, {} AS points FROM item_results r \
+                 JOIN sittings s ON s.candidate_id = r.candidate_id {} WHERE r.candidate_id = $1 ORDER BY r.no",
+            super::rescoring::POINTS_IN_FORCE,
+            super::rescoring::rescored_join("s.event_id")
+        )))
+        .bind(candidate_id)
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok((
