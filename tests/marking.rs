@@ -417,8 +417,8 @@ async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
     };
     for (extra, says) in [
         (json!({ "min_objective": 95 }), "客观题最低分 95 不在 0–90 之内"),
-        (json!({ "min_open": 61 }), "主观题最低分 61 不在 0–60 之内"),
-        (json!({ "min_open": -1 }), "主观题最低分 -1"),
+        (json!({ "min_open": 61 }), "开放题最低分 61 不在 0–60 之内"),
+        (json!({ "min_open": -1 }), "开放题最低分 -1"),
     ] {
         let (status, body) = office.post("/api/office/events", event(extra.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra} → {body}");

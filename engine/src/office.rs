@@ -63,7 +63,7 @@ pub async fn create_event(
     let open_points = blueprint.open.points * blueprint.open.answered as i64;
     for (min, part, max) in [
         (spec.min_objective, "客观题", blueprint.objective_points),
-        (spec.min_open, "主观题", open_points),
+        (spec.min_open, "开放题", open_points),
     ] {
         if let Some(m) = min
             && !(0..=max).contains(&m)

@@ -90,14 +90,14 @@ impl PassRule {
             && self.min_open.is_none_or(|m| open >= m)
     }
 
-    /// "总分 ≥ 90 分，且客观题 ≥ 54 分、主观题 ≥ 36 分".
+    /// "总分 ≥ 90 分，且客观题 ≥ 54 分、开放题 ≥ 36 分".
     pub fn describe_zh(&self) -> String {
         let mut parts = Vec::new();
         if let Some(m) = self.min_objective {
             parts.push(format!("客观题 ≥ {m} 分"));
         }
         if let Some(m) = self.min_open {
-            parts.push(format!("主观题 ≥ {m} 分"));
+            parts.push(format!("开放题 ≥ {m} 分"));
         }
         if parts.is_empty() {
             format!("总分 ≥ {} 分", self.total)
@@ -325,7 +325,7 @@ mod tests {
             !sections.passes(p(54), p(35)),
             "a point short of the total and of the open minimum"
         );
-        assert_eq!(sections.describe_zh(), "总分 ≥ 90 分，且客观题 ≥ 54 分、主观题 ≥ 36 分");
+        assert_eq!(sections.describe_zh(), "总分 ≥ 90 分，且客观题 ≥ 54 分、开放题 ≥ 36 分");
         assert_eq!(total_only.describe_zh(), "总分 ≥ 90 分");
         assert_eq!(ResultStatus::Incomplete.passed(&sections, p(90), p(60)), None);
         assert_eq!(ResultStatus::Absent.passed(&sections, p(90), p(60)), Some(false));

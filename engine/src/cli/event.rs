@@ -51,7 +51,7 @@ pub enum EventCommand {
         /// 合格另须客观题不低于此分（满分 90，默认不设）
         #[arg(long)]
         min_objective: Option<i64>,
-        /// 合格另须主观题不低于此分（满分 60，默认不设）
+        /// 合格另须开放题不低于此分（满分 60，默认不设）
         #[arg(long)]
         min_open: Option<i64>,
         /// 蓝图文件（默认：内置 CMQ 2010 蓝图）
