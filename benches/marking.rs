@@ -250,6 +250,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
         pass_mark: 90,
         min_objective: None,
         min_open: None,
+        draft: false,
     };
     let ev = create_event(&store, &bank, &blueprint, &spec, now).await?;
 

@@ -574,6 +574,7 @@ async fn setup(
         pass_mark: 90,
         min_objective: None,
         min_open: None,
+        draft: false,
     };
     let event_id = create_event(store, &bank, &blueprint, &spec, now).await?;
 

@@ -661,6 +661,98 @@ async fn an_events_items_are_frozen_when_it_is_created() {
 }
 
 #[tokio::test]
+async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bank_dir = dir.path().join("bank");
+    std::fs::create_dir_all(bank_dir.join("items")).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../question-bank/banks/demo");
+    std::fs::copy(src.join("bank.toml"), bank_dir.join("bank.toml")).unwrap();
+    for f in std::fs::read_dir(src.join("items")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), bank_dir.join("items").join(f.file_name())).unwrap();
+    }
+    let toml = std::fs::read_to_string(bank_dir.join("bank.toml")).unwrap();
+    std::fs::write(
+        bank_dir.join("bank.toml"),
+        toml.replacen("id = \"demo\"", "id = \"cmq-2027\"", 1),
+    )
+    .unwrap();
+    let bank = bank_dir.to_str().unwrap();
+    let office = app.staff("office").await;
+    let (status, body) = office
+        .post("/api/office/events", json!({ "name": "2027 年春季考试", "starts_at": "2027-05-15T09:00:00+08:00", "rooms": ["B201"], "bank": bank, "seed": 5, "draft": true }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ev = body["id"].as_i64().unwrap();
+    assert!(
+        app.store.event_items(ev).await.unwrap().is_empty(),
+        "a draft freezes nothing"
+    );
+    let (_, events) = office.get("/api/office/events").await;
+    let listed = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == ev)
+        .unwrap()
+        .clone();
+    assert_eq!(listed["published"], false, "{listed}");
+    // The roster can be imported into a draft; its rooms cannot open.
+    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n李雷,Li Lei,11010519491231002X,S001,B201,01\n";
+    let (status, body) = office
+        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let proctor = app.staff("proctor").await;
+    let (status, body) = proctor
+        .post(&format!("/api/proctor/events/{ev}/rooms/B201/open"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("尚未发布"), "{body}");
+
+    // The bank is edited while the event is a draft: publishing freezes the edited items.
+    let path = bank_dir.join("items/m1-quality.toml");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("stem = \"", "stem = \"（审校后）", 1),
+    )
+    .unwrap();
+    // Another bank is refused by name.
+    let (status, body) = office
+        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": "demo" }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("题库不符"), "{body}");
+    assert!(app.store.event_items(ev).await.unwrap().is_empty(), "nothing frozen");
+    let (status, body) = office
+        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["frozen_items"].as_u64().unwrap() >= 150, "{body}");
+    let frozen = app.store.event_items(ev).await.unwrap();
+    assert_eq!(frozen.len() as u64, body["frozen_items"].as_u64().unwrap());
+    assert_eq!(frozen.iter().filter(|i| i.stem.starts_with("（审校后）")).count(), 1);
+    let (status, body) = office
+        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("已发布"), "{body}");
+    let (status, body) = proctor
+        .post(&format!("/api/proctor/events/{ev}/rooms/B201/open"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
+    assert!(
+        audit.as_array().unwrap().iter().any(|a| a["action"] == "publish"),
+        "{audit}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn every_documented_operation_is_routed() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let c = app.client();

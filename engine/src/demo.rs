@@ -78,6 +78,7 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                 pass_mark: 90,
                 min_objective: None,
                 min_open: None,
+                draft: false,
             };
             let id = create_event(store, &bank(), &Blueprint::cmq_2010(), &spec, now).await?;
             let hash =

@@ -70,15 +70,19 @@ impl Exam {
             items,
         };
         let forms = match row.forms {
-            Some(k) => Some(
+            Some(k) if row.published => Some(
                 assemble(&bank, &row.blueprint, row.seed, k)
                     .map_err(|e| ExamError::Assembly(id, e))?
                     .papers,
             ),
-            None => None,
+            _ => None,
         };
+        let published = row.published;
         let loaded = Arc::new(LoadedEvent { row, bank, forms });
-        self.events.lock().expect("event cache lock").insert(id, loaded.clone());
+        // A draft has no items yet and changes when it is published: never cached.
+        if published {
+            self.events.lock().expect("event cache lock").insert(id, loaded.clone());
+        }
         Ok(loaded)
     }
 

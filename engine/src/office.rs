@@ -37,6 +37,8 @@ pub struct EventSpec {
     /// Optional per-section minimums of the pass rule, in whole points.
     pub min_objective: Option<i64>,
     pub min_open: Option<i64>,
+    /// Create as a draft: the items are frozen only when it is published.
+    pub draft: bool,
 }
 
 /// Creates an event drawing from `bank`: checks that a paper can be drawn, then freezes the
@@ -73,7 +75,11 @@ pub async fn create_event(
     }
     // Drawing once proves every cell can be filled (the error names the short cells).
     assemble(bank, blueprint, spec.seed, spec.forms.unwrap_or(1)).map_err(|e| OfficeError::Bank(e.to_string()))?;
-    let items: Vec<_> = bank.active().cloned().collect();
+    let items: Vec<_> = if spec.draft {
+        Vec::new()
+    } else {
+        bank.active().cloned().collect()
+    };
     let event = NewEvent {
         name: spec.name.trim().to_string(),
         starts_at_ms: spec.starts_at_ms,
@@ -88,8 +94,46 @@ pub async fn create_event(
         pass_mark: spec.pass_mark * 100,
         min_objective: spec.min_objective.map(|m| m * 100),
         min_open: spec.min_open.map(|m| m * 100),
+        draft: spec.draft,
     };
     Ok(store.create_event(&event, &items, now).await?)
+}
+
+/// Publishes a draft event: checks that `bank` is the draft's bank and can still fill the
+/// blueprint, then freezes its active items as they are now. Returns how many were frozen.
+pub async fn publish_event(
+    store: &Store,
+    event_id: i64,
+    bank: &Bank,
+    actor: &str,
+    now: i64,
+) -> Result<usize, OfficeError> {
+    let row = store
+        .event(event_id)
+        .await?
+        .ok_or_else(|| OfficeError::Invalid(format!("考试 {event_id} 不存在")))?;
+    if row.published {
+        return Err(OfficeError::Invalid(format!(
+            "考试 {event_id} 已发布，题目已冻结，不能再次发布"
+        )));
+    }
+    if bank.id != row.bank_id {
+        return Err(OfficeError::Invalid(format!(
+            "题库不符：考试 {event_id} 使用题库“{}”，给出的是“{}”",
+            row.bank_id, bank.id
+        )));
+    }
+    assemble(bank, &row.blueprint, row.seed, row.forms.unwrap_or(1)).map_err(|e| OfficeError::Bank(e.to_string()))?;
+    let items: Vec<_> = bank.active().cloned().collect();
+    if !store
+        .publish_event(event_id, &bank.content_hash(), &items, actor, now)
+        .await?
+    {
+        return Err(OfficeError::Invalid(format!(
+            "考试 {event_id} 已发布，题目已冻结，不能再次发布"
+        )));
+    }
+    Ok(items.len())
 }
 
 /// A candidate as read from the roster CSV, before passwords are issued.

@@ -54,9 +54,23 @@ pub enum EventCommand {
         /// 合格另须开放题不低于此分（满分 60，默认不设）
         #[arg(long)]
         min_open: Option<i64>,
+        /// 仅创建草稿：题目在发布（kaowu event publish）时才冻结，发布前不能开考
+        #[arg(long)]
+        draft: bool,
         /// 蓝图文件（默认：内置 CMQ 2010 蓝图）
         #[arg(long)]
         blueprint: Option<PathBuf>,
+    },
+    /// 发布草稿考试：冻结题库中此刻的有效题目，此后方可开考
+    Publish {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 考试编号
+        #[arg(long)]
+        event: i64,
+        /// 题库目录，或 demo（须与创建时的题库相同）
+        #[arg(long)]
+        bank: String,
     },
     /// 列出考试
     List {
@@ -112,6 +126,7 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             pass_mark,
             min_objective,
             min_open,
+            draft,
             blueprint,
         } => {
             let blueprint = load_blueprint(blueprint.as_deref())?;
@@ -135,22 +150,41 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 pass_mark,
                 min_objective,
                 min_open,
+                draft,
             };
             let id = create_event(&store, &bank, &blueprint, &spec, now_ms()).await?;
-            println!(
-                "已创建考试 {id}：{}（题库 {}，{} 道有效题目已冻结）。",
-                spec.name,
-                bank.id,
-                bank.active().count()
-            );
+            if draft {
+                println!(
+                    "已创建考试草稿 {id}：{}（题库 {}）。发布后题目才冻结、方可开考：kaowu event publish --event {id} --bank …",
+                    spec.name, bank.id
+                );
+            } else {
+                println!(
+                    "已创建并发布考试 {id}：{}（题库 {}，{} 道有效题目已冻结）。",
+                    spec.name,
+                    bank.id,
+                    bank.active().count()
+                );
+            }
+        }
+        EventCommand::Publish { db, event, bank } => {
+            let bank = if bank == "demo" {
+                crate::demo::bank()
+            } else {
+                Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))?
+            };
+            let store = Store::open(&db.database).await?;
+            let frozen = crate::office::publish_event(&store, event, &bank, "cli", now_ms()).await?;
+            println!("已发布考试 {event}：{frozen} 道有效题目已冻结（题库 {}）。", bank.id);
         }
         EventCommand::List { db } => {
             let store = Store::open(&db.database).await?;
             for e in store.events().await? {
                 println!(
-                    "{}\t{}\t题库 {}\t考生 {} 人",
+                    "{}\t{}\t{}\t题库 {}\t考生 {} 人",
                     e.id,
                     e.name,
+                    if e.published { "已发布" } else { "草稿" },
                     e.bank_id,
                     store.roster_size(e.id).await?
                 );

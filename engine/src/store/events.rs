@@ -26,6 +26,8 @@ pub struct NewEvent {
     /// Optional per-section minimums, in hundredths.
     pub min_objective: Option<i64>,
     pub min_open: Option<i64>,
+    /// A draft: no items frozen yet; rooms cannot open until it is published.
+    pub draft: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -108,7 +110,7 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
              multi_policy, pass_mark, min_objective, min_open, status, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'published', $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(&e.name)
         .bind(e.starts_at_ms)
@@ -123,6 +125,7 @@ impl Store {
         .bind(e.pass_mark)
         .bind(e.min_objective)
         .bind(e.min_open)
+        .bind(if e.draft { "draft" } else { "published" })
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
@@ -144,6 +147,39 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Publishes a draft: freezes `items` into it (with the bank's hash at this moment) and
+    /// records who did it. False if the event is not a draft (already published, or unknown).
+    pub async fn publish_event(&self, id: i64, bank_hash: &str, items: &[Item], actor: &str, now: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let done =
+            sqlx::query("UPDATE events SET status = 'published', bank_hash = $2 WHERE id = $1 AND status = 'draft'")
+                .bind(id)
+                .bind(bank_hash)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for item in items {
+            sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(item.id.as_str())
+                .bind(item.content_hash().0)
+                .bind(serde_json::to_string(item).expect("item serialises"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'publish', $3, 'draft', 'published', '', $4)")
+            .bind(id)
+            .bind(actor)
+            .bind(format!("考试 {id}（冻结 {} 道题目，题库版本 {bank_hash}）", items.len()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn event(&self, id: i64) -> Result<Option<EventRow>> {

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/office/events", get(list_events).post(new_event))
         .route("/api/office/events/{id}/roster", post(roster))
+        .route("/api/office/events/{id}/publish", post(publish))
         .route("/api/office/events/{id}/sittings", get(sittings))
         .route("/api/office/candidates/{ticket}/save-log", get(save_log))
         .route("/api/office/events/{id}/assignments", post(assign))
@@ -55,6 +56,39 @@ pub struct NewEventRequest {
     pub min_objective: Option<i64>,
     /// Optional minimum of the open part (whole points of 60) to pass.
     pub min_open: Option<i64>,
+    /// Create as a draft: the items are frozen when it is published (`/publish`).
+    #[serde(default)]
+    pub draft: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// The draft's bank: a bank folder on the server, or "demo".
+    pub bank: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Published {
+    id: i64,
+    frozen_items: usize,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(req): Body<PublishRequest>,
+) -> ApiResult<Json<Published>> {
+    let bank = tokio::task::spawn_blocking(move || load_bank(&req.bank))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let actor = format!("office#{}", o.0.subject_id);
+    let frozen = crate::office::publish_event(&state.exam.store, id, &bank, &actor, state.exam.now()).await?;
+    Ok(Json(Published {
+        id,
+        frozen_items: frozen,
+    }))
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +136,7 @@ async fn new_event(
         pass_mark: req.pass_mark.unwrap_or(90),
         min_objective: req.min_objective,
         min_open: req.min_open,
+        draft: req.draft,
     };
     let id = create_event(
         &state.exam.store,
@@ -124,6 +159,7 @@ struct EventSummary {
     forms: Option<u32>,
     multi_policy: &'static str,
     candidates: i64,
+    published: bool,
 }
 
 async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<EventSummary>>> {
@@ -138,6 +174,7 @@ async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Jso
             bank_hash: e.bank_hash,
             forms: e.forms,
             multi_policy: e.multi_policy.as_str(),
+            published: e.published,
         });
     }
     Ok(Json(out))

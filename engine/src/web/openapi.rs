@@ -76,7 +76,7 @@ pub fn document() -> Value {
             "/api/proctor/candidates/{ticket}/allow-move": { "post": with(op("proctor", "允许考生更换机位", Some(reason())), &[&ticket]) },
             "/api/office/events": {
                 "get": op("office", "考试列表", None),
-                "post": op("office", "创建考试（冻结题库中的题目）", Some(obj(json!({ "name": s, "starts_at": { "type": "string", "format": "date-time" }, "rooms": { "type": "array", "items": s }, "bank": s, "forms": i, "seed": i, "multi_policy": { "type": "string", "enum": ["exact", "partial"] }, "pass_mark": i, "min_objective": i, "min_open": i }), &["name", "starts_at", "rooms", "bank"])))
+                "post": op("office", "创建考试（冻结题库中的题目）", Some(obj(json!({ "name": s, "starts_at": { "type": "string", "format": "date-time" }, "rooms": { "type": "array", "items": s }, "bank": s, "forms": i, "seed": i, "multi_policy": { "type": "string", "enum": ["exact", "partial"] }, "pass_mark": i, "min_objective": i, "min_open": i, "draft": { "type": "boolean" } }), &["name", "starts_at", "rooms", "bank"])))
             },
             "/api/office/events/{id}/roster": { "post": with(json!({
                 "tags": ["office"], "summary": "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位），签发密码",
@@ -93,6 +93,7 @@ pub fn document() -> Value {
             "/api/office/events/{id}/release": { "post": with(op("office", "发布成绩（有未评完或争议答卷时拒绝）", None), &[&id]) },
             "/api/office/events/{id}/appeals": { "post": with(op("office", "申诉复评：重新评阅某考生的一道开放题", Some(obj(json!({ "ticket": s, "open_no": i, "reason": s }), &["ticket", "open_no", "reason"]))), &[&id]) },
             "/api/office/events/{id}/audit": { "get": with(op("office", "审计记录（只读）", None), &[&id]) },
+            "/api/office/events/{id}/publish": { "post": with(op("office", "发布草稿考试（冻结题目）", Some(obj(json!({ "bank": s }), &["bank"]))), &[&id]) },
             "/api/office/events/{id}/key-corrections": { "post": with(op("office", "更正答案或作废试题并重新计分", Some(obj(json!({ "item_id": s, "accept": { "type": "array", "items": s }, "void": { "type": "boolean" }, "reason": s }), &["item_id", "reason"]))), &[&id]) },
             "/api/office/events/{id}/analysis": { "get": with(op("office", "题目分析（难度、区分度、选项分析、信度）", None), &[&id]) },
             "/api/office/events/{id}/analysis.csv": { "get": with(op("office", "题目分析（CSV）", None), &[&id]) },

@@ -188,6 +188,11 @@ async fn open_room(
     if known_room(&state, event, &room).await?.is_some() {
         return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
     }
+    if !state.exam.event(event).await?.row.published {
+        return Err(ApiError::Conflict(
+            "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
+        ));
+    }
     let now = state.exam.now();
     state.exam.store.open_room(event, &room, now).await?;
     state
