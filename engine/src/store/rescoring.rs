@@ -1,6 +1,8 @@
 //! Key corrections and rescoring: every response to one item, and applying new points to them
 //! (and to each sitting's objective score) in one transaction.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
 use super::{Result, Store};
@@ -114,30 +116,43 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        // The responses of one group: item results `r` (binds $1–$4).
-        let from = format!("item_results r {}", rescored_join("$1"));
-        let only = format!(
-            "r.item_id = $2 AND r.bank_response = $3 AND {POINTS_IN_FORCE} = $4 \
-             AND r.candidate_id IN (SELECT candidate_id FROM sittings WHERE event_id = $1)"
-        );
-        let mut rescored = Vec::new();
-        for (response, old, new) in moves {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT c.id, c.ticket, c.name, s.state, COALESCE(s.objective_score, 0) AS objective, \
+        // Every response in a moving group, in one pass over the item's results: which group a
+        // response is in is (response, points in force); binds $3, $4 for the first group, …
+        let groups: HashMap<(&str, i64), i64> = moves.iter().map(|(r, old, new)| ((r.as_str(), *old), *new)).collect();
+        let mut rescored: Vec<RescoredCandidate> = Vec::new();
+        let mut kept: Vec<(i64, i64, i64, i64)> = Vec::new();
+        for chunk in moves.chunks(200) {
+            let which: Vec<String> = (0..chunk.len())
+                .map(|k| {
+                    format!(
+                        "(r.bank_response = ${} AND {POINTS_IN_FORCE} = ${})",
+                        3 + 2 * k,
+                        4 + 2 * k
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "SELECT c.id, c.ticket, c.name, s.state, COALESCE(s.objective_score, 0) AS objective, r.no, r.bank_response, \
+                   {POINTS_IN_FORCE} AS points, \
                    (SELECT CAST(COALESCE(SUM(a.final_mark), 0) AS BIGINT) FROM open_answers a WHERE a.candidate_id = c.id) AS open_marks, \
                    (SELECT COUNT(*) FROM open_answers a WHERE a.candidate_id = c.id AND a.status <> 'final') AS open_pending \
-                 FROM {from} JOIN candidates c ON c.id = r.candidate_id JOIN sittings s ON s.candidate_id = c.id \
-                 WHERE {only} ORDER BY c.id"
-            )))
-            .bind(c.event_id)
-            .bind(c.item_id)
-            .bind(response)
-            .bind(old)
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in &rows {
+                 FROM item_results r {} JOIN sittings s ON s.candidate_id = r.candidate_id JOIN candidates c ON c.id = r.candidate_id \
+                 WHERE r.item_id = $2 AND s.event_id = $1 AND ({}) ORDER BY c.id",
+                rescored_join("$1"),
+                which.join(" OR ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(c.event_id).bind(c.item_id);
+            for (response, old, _) in chunk {
+                q = q.bind(response).bind(old);
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                let response: String = r.try_get("bank_response")?;
+                let old: i64 = r.try_get("points")?;
+                let new = groups[&(response.as_str(), old)];
+                let candidate_id: i64 = r.try_get("id")?;
+                kept.push((candidate_id, r.try_get("no")?, old, new));
                 rescored.push(RescoredCandidate {
-                    candidate_id: r.try_get("id")?,
+                    candidate_id,
                     ticket: r.try_get("ticket")?,
                     name: r.try_get("name")?,
                     state: r.try_get("state")?,
@@ -147,29 +162,44 @@ impl Store {
                     delta: new - old,
                 });
             }
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO rescored_items (correction_id, candidate_id, no, old_points, new_points) \
-                 SELECT $5, r.candidate_id, r.no, {POINTS_IN_FORCE}, $6 FROM {from} WHERE {only}"
-            )))
-            .bind(c.event_id)
-            .bind(c.item_id)
-            .bind(response)
-            .bind(old)
-            .bind(correction_id)
-            .bind(new)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE sittings SET objective_score = objective_score + $5 \
-                 WHERE candidate_id IN (SELECT r.candidate_id FROM {from} WHERE {only})"
-            )))
-            .bind(c.event_id)
-            .bind(c.item_id)
-            .bind(response)
-            .bind(old)
-            .bind(new - old)
-            .execute(&mut *tx)
-            .await?;
+        }
+        // Old and new points per response, kept with the correction.
+        for chunk in kept.chunks(1000) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|k| format!("($1, ${}, ${}, ${}, ${})", 2 + 4 * k, 3 + 4 * k, 4 + 4 * k, 5 + 4 * k))
+                .collect();
+            let sql = format!(
+                "INSERT INTO rescored_items (correction_id, candidate_id, no, old_points, new_points) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(correction_id);
+            for (candidate_id, no, old, new) in chunk {
+                q = q.bind(candidate_id).bind(no).bind(old).bind(new);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // Each affected sitting's objective score, by primary key, candidates with the same
+        // difference together.
+        let mut by_delta: HashMap<i64, Vec<i64>> = HashMap::new();
+        for r in &rescored {
+            by_delta.entry(r.delta).or_default().push(r.candidate_id);
+        }
+        for (delta, ids) in &by_delta {
+            for chunk in ids.chunks(1000) {
+                let list: Vec<String> = (0..chunk.len()).map(|k| format!("${}", 2 + k)).collect();
+                let sql = format!(
+                    "UPDATE sittings SET objective_score = objective_score + $1 WHERE candidate_id IN ({})",
+                    list.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(delta);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        // The points in force for each moved response.
+        for (response, _, new) in moves {
             sqlx::query(
                 "INSERT INTO rescored_points (event_id, item_id, bank_response, points) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (event_id, item_id, bank_response) DO UPDATE SET points = excluded.points",
@@ -181,6 +211,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        rescored.sort_by_key(|r| r.candidate_id);
         let new_key = if c.kind == "void" {
             "作废（全体给分）".to_string()
         } else {
