@@ -1116,9 +1116,10 @@ async fn main() {
         create.extend(["--forms", f]);
     }
     let out = kaowu(&bin, &create);
-    let event_id: i64 = out
-        .split("已创建考试 ")
-        .nth(1)
+    // "已创建并发布考试 N：…" (and before drafts existed, "已创建考试 N：…").
+    let event_id: i64 = ["已创建并发布考试 ", "已创建考试 "]
+        .iter()
+        .find_map(|p| out.split(p).nth(1))
         .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no event id in: {out}"));
