@@ -117,7 +117,7 @@ impl Store {
             let write = AnyPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(60))
-                .after_connect(sqlite_pragmas)
+                .after_connect(sqlite_writer_pragmas)
                 .connect_with(options.clone())
                 .await?;
             let store = Store {
@@ -206,6 +206,17 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// The single writer also keeps a large page cache (64 MiB): a batch of saves touches pages
+/// all over the answers table and the save log's index, which SQLite's default cache (2 MiB)
+/// would otherwise read back from the file system on every batch.
+fn sqlite_writer_pragmas(conn: &mut sqlx::AnyConnection, meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
+    Box::pin(async move {
+        sqlite_pragmas(conn, meta).await?;
+        conn.execute("PRAGMA cache_size=-65536;").await?;
+        Ok(())
+    })
 }
 
 type BoxFuture<'c> =
