@@ -210,11 +210,13 @@ impl Store {
 
 /// The single writer also keeps a large page cache (64 MiB): a batch of saves touches pages
 /// all over the answers table and the save log's index, which SQLite's default cache (2 MiB)
-/// would otherwise read back from the file system on every batch.
+/// would otherwise read back from the file system on every batch. It checkpoints the WAL every
+/// 8,192 pages (32 MiB) instead of 1,000: a page saved again and again between checkpoints is
+/// copied into the database file once. Durability is unchanged (each commit still fsyncs the WAL).
 fn sqlite_writer_pragmas(conn: &mut sqlx::AnyConnection, meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
     Box::pin(async move {
         sqlite_pragmas(conn, meta).await?;
-        conn.execute("PRAGMA cache_size=-65536;").await?;
+        conn.execute("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192;").await?;
         Ok(())
     })
 }
