@@ -75,6 +75,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "pass_minimums",
         include_str!("../../migrations/sqlite/0005_pass_minimums.sql"),
     ),
+    (
+        6,
+        "answers_clustered",
+        include_str!("../../migrations/sqlite/0006_answers_clustered.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -97,6 +102,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "pass_minimums",
         include_str!("../../migrations/postgres/0005_pass_minimums.sql"),
+    ),
+    (
+        6,
+        "answers_clustered",
+        include_str!("../../migrations/postgres/0006_answers_clustered.sql"),
     ),
 ];
 
