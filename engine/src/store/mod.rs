@@ -80,6 +80,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "answers_clustered",
         include_str!("../../migrations/sqlite/0006_answers_clustered.sql"),
     ),
+    (
+        7,
+        "marking_indexes",
+        include_str!("../../migrations/sqlite/0007_marking_indexes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -107,6 +112,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "answers_clustered",
         include_str!("../../migrations/postgres/0006_answers_clustered.sql"),
+    ),
+    (
+        7,
+        "marking_indexes",
+        include_str!("../../migrations/postgres/0007_marking_indexes.sql"),
     ),
 ];
 
