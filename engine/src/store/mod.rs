@@ -236,7 +236,8 @@ impl Store {
 fn sqlite_writer_pragmas(conn: &mut sqlx::AnyConnection, meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
     Box::pin(async move {
         sqlite_pragmas(conn, meta).await?;
-        conn.execute("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192;").await?;
+        conn.execute("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192;")
+            .await?;
         Ok(())
     })
 }
