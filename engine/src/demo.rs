@@ -36,6 +36,14 @@ const FILES: [(&str, &str); 7] = [
     ),
 ];
 
+/// A bank named the way the office names one: "demo" for the built-in demo bank, else a folder.
+pub fn bank_or_folder(spec: &str) -> Result<Bank, question_bank::BankLoadError> {
+    if spec == "demo" {
+        return Ok(bank());
+    }
+    Bank::load(std::path::Path::new(spec))
+}
+
 /// The demo bank (the same files as question-bank/banks/demo).
 pub fn bank() -> Bank {
     let files: Vec<(String, String)> = FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();

@@ -112,10 +112,10 @@ pub async fn publish_event(
         .event(event_id)
         .await?
         .ok_or_else(|| OfficeError::Invalid(format!("考试 {event_id} 不存在")))?;
+    // Checked before the work, and again by the store (another office may publish meanwhile).
+    let already = || OfficeError::Invalid(format!("考试 {event_id} 已发布，题目已冻结，不能再次发布"));
     if row.published {
-        return Err(OfficeError::Invalid(format!(
-            "考试 {event_id} 已发布，题目已冻结，不能再次发布"
-        )));
+        return Err(already());
     }
     if bank.id != row.bank_id {
         return Err(OfficeError::Invalid(format!(
@@ -129,9 +129,7 @@ pub async fn publish_event(
         .publish_event(event_id, &bank.content_hash(), &items, actor, now)
         .await?
     {
-        return Err(OfficeError::Invalid(format!(
-            "考试 {event_id} 已发布，题目已冻结，不能再次发布"
-        )));
+        return Err(already());
     }
     Ok(items.len())
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Subcommand;
-use question_bank::Bank;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -134,11 +133,7 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
             let multi_policy = MultiPolicy::parse(&multi_policy)
                 .with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
-            let bank = if bank == "demo" {
-                crate::demo::bank()
-            } else {
-                Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))?
-            };
+            let bank = crate::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
             let store = Store::open(&db.database).await?;
             let spec = EventSpec {
                 name,
@@ -168,11 +163,7 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             }
         }
         EventCommand::Publish { db, event, bank } => {
-            let bank = if bank == "demo" {
-                crate::demo::bank()
-            } else {
-                Bank::load(std::path::Path::new(&bank)).with_context(|| format!("题库 {bank} 无法使用"))?
-            };
+            let bank = crate::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
             let store = Store::open(&db.database).await?;
             let frozen = crate::office::publish_event(&store, event, &bank, "cli", now_ms()).await?;
             println!("已发布考试 {event}：{frozen} 道有效题目已冻结（题库 {}）。", bank.id);

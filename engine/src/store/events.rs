@@ -90,6 +90,20 @@ fn event_from_row(r: &AnyRow) -> Result<EventRow> {
     })
 }
 
+/// Copies `items` into the event, as they are now.
+async fn freeze_items(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, items: &[Item]) -> Result<()> {
+    for item in items {
+        sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(item.id.as_str())
+            .bind(item.content_hash().0)
+            .bind(serde_json::to_string(item).expect("item serialises"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl EventRow {
     /// The event's pass rule.
     pub fn pass_rule(&self) -> crate::results::PassRule {
@@ -136,15 +150,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for item in items {
-            sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(item.id.as_str())
-                .bind(item.content_hash().0)
-                .bind(serde_json::to_string(item).expect("item serialises"))
-                .execute(&mut *tx)
-                .await?;
-        }
+        freeze_items(&mut tx, id, items).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -162,15 +168,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        for item in items {
-            sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(item.id.as_str())
-                .bind(item.content_hash().0)
-                .bind(serde_json::to_string(item).expect("item serialises"))
-                .execute(&mut *tx)
-                .await?;
-        }
+        freeze_items(&mut tx, id, items).await?;
         sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'publish', $3, 'draft', 'published', '', $4)")
             .bind(id)
             .bind(actor)

@@ -97,10 +97,7 @@ struct Created {
 }
 
 pub fn load_bank(spec: &str) -> Result<Bank, ApiError> {
-    if spec == "demo" {
-        return Ok(crate::demo::bank());
-    }
-    Bank::load(std::path::Path::new(spec)).map_err(|e| ApiError::Unprocessable(format!("题库 {spec} 无法使用：{e}")))
+    crate::demo::bank_or_folder(spec).map_err(|e| ApiError::Unprocessable(format!("题库 {spec} 无法使用：{e}")))
 }
 
 async fn new_event(
