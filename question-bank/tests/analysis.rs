@@ -82,7 +82,9 @@ fn flag_kinds(item: &ItemAnalysis) -> Vec<FlagKind> {
 // ---------------------------------------------------------------------------------------------
 
 fn j15s500_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/psychometrics/exametrika-J15S500")
+    // A copy of ../shared/testdata/psychometrics/exametrika-J15S500 (MIT, see its LICENSE.md), so
+    // the test runs from any clone.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/exametrika-J15S500")
 }
 
 fn read_j15s500() -> ResponseMatrix {
@@ -91,7 +93,6 @@ fn read_j15s500() -> ResponseMatrix {
         eprintln!();
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
         eprintln!("!!! Test data missing: {} ({e})", path.display());
-        eprintln!("!!! The shared folder must sit beside the repository (../shared); see shared/README.md.");
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
         panic!("J15S500.csv not found at {}", path.display());
     });
