@@ -76,7 +76,7 @@ struct Args {
     /// Length of the burst phase (seconds).
     #[arg(long, default_value_t = 30)]
     burst_s: u64,
-    /// Saves each candidate keeps in flight in the burst phase.
+    /// Saves each candidate keeps in flight in the burst phase (1 with `--own-connections`).
     #[arg(long, default_value_t = 2)]
     window: usize,
     /// Total saves per second offered in the fixed-rate phase (0: skip the phase).
@@ -93,6 +93,11 @@ struct Args {
     /// (0: no limit, one connection per request in flight).
     #[arg(long, default_value_t = 1000)]
     connections: usize,
+    /// Like 10,000 browsers: every candidate has a client and a keep-alive connection of its
+    /// own, and sends one request at a time on it (so `--connections` and `--window` do not
+    /// apply to candidates' requests). Needs `ulimit -n` above the number of candidates.
+    #[arg(long)]
+    own_connections: bool,
     /// Logins in flight at once (each costs an Argon2 verification on the server).
     #[arg(long, default_value_t = 16)]
     login_concurrency: usize,
@@ -337,6 +342,28 @@ struct Http {
     client: reqwest::Client,
     base: String,
     permits: Arc<Semaphore>,
+    /// With `--own-connections`: per candidate, a client of its own and one request at a time.
+    own: Vec<(reqwest::Client, Semaphore)>,
+}
+
+/// A client with keep-alive connections to the server, `idle` of them kept open at most.
+///
+/// Without reqwest's TCP keepalive probes (15 s) and TCP_USER_TIMEOUT (30 s), which browsers do
+/// not set: when thousands of connections fall quiet at the same instant (everyone submits at
+/// once and waits), their probes fire together, overflow the loopback device's 1,000-packet
+/// backlog (`/proc/net/softnet_stat` counts the drops), and the kernel aborts the connections
+/// after 30 s (`TcpExtTCPAbortOnTimeout`) although the server is working through the requests.
+/// Requests still time out after 120 s.
+fn http_client(idle: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(idle)
+        .pool_idle_timeout(Duration::from_secs(600))
+        .tcp_keepalive(None)
+        .tcp_user_timeout(None)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("HTTP client")
 }
 
 struct Reply {
@@ -363,18 +390,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl Http {
-    /// Sends one request once a connection slot is free. Returns the reply and the time from
+    /// Sends one request once a connection slot is free: the shared pool's, or candidate
+    /// `who`'s own connection with `--own-connections`. Returns the reply and the time from
     /// getting the slot to the end of the reply ("service" time).
     async fn call(
         &self,
+        who: Option<usize>,
         method: Method,
         path: &str,
         cookie: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (Result<Reply, String>, Duration) {
-        let _permit = self.permits.acquire().await.expect("semaphore open");
+        let (client, slots) = match who.and_then(|i| self.own.get(i)) {
+            Some((client, slot)) => (client, slot),
+            None => (&self.client, &*self.permits),
+        };
+        let _permit = slots.acquire().await.expect("semaphore open");
         let t = Instant::now();
-        let mut rb = self.client.request(method, format!("{}{}", self.base, path));
+        let mut rb = client.request(method, format!("{}{}", self.base, path));
         if let Some(c) = cookie {
             rb = rb.header(COOKIE, c);
         }
@@ -790,7 +823,7 @@ async fn save_one(ctx: &Ctx, i: usize, due: Instant, op: &Op) {
     let body = json_body(serde_json::json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] }));
     let (result, svc) = ctx
         .http
-        .call(Method::POST, "/api/candidate/saves", Some(&cookie), body)
+        .call(Some(i), Method::POST, "/api/candidate/saves", Some(&cookie), body)
         .await;
     let lat = due.elapsed();
     let outcome = match &result {
@@ -1194,22 +1227,22 @@ async fn main() {
     } else {
         args.connections
     };
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(if args.connections == 0 {
-            usize::MAX
-        } else {
-            args.connections
-        })
-        .pool_idle_timeout(Duration::from_secs(600))
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(120))
-        .build()
-        .expect("HTTP client");
+    let client = http_client(if args.connections == 0 {
+        usize::MAX
+    } else {
+        args.connections
+    });
+    let own = if args.own_connections {
+        (0..n).map(|_| (http_client(1), Semaphore::new(1))).collect()
+    } else {
+        Vec::new()
+    };
     let ctx = Arc::new(Ctx {
         http: Http {
             client,
             base: format!("http://{}", server.addr),
             permits: Arc::new(Semaphore::new(permits)),
+            own,
         },
         cands,
     });
@@ -1241,6 +1274,7 @@ async fn main() {
                             let (r, svc) = ctx
                                 .http
                                 .call(
+                                    Some(i),
                                     Method::POST,
                                     "/api/login",
                                     None,
@@ -1283,6 +1317,7 @@ async fn main() {
                     let (r, svc) = ctx
                         .http
                         .call(
+                            None,
                             Method::POST,
                             "/api/login",
                             None,
@@ -1306,6 +1341,7 @@ async fn main() {
                             let (r, svc) = ctx
                                 .http
                                 .call(
+                                    None,
                                     Method::POST,
                                     &format!("/api/proctor/events/{event_id}/rooms/{room}/open"),
                                     Some(&cookie),
@@ -1369,7 +1405,7 @@ async fn main() {
                             }
                             let (r, svc) = ctx
                                 .http
-                                .call(Method::POST, "/api/candidate/start", Some(&cookie), None)
+                                .call(Some(i), Method::POST, "/api/candidate/start", Some(&cookie), None)
                                 .await;
                             match r {
                                 Ok(rep) if rep.status == 200 => start_op.ok(due.elapsed(), svc),
@@ -1385,7 +1421,7 @@ async fn main() {
                             let t = Instant::now();
                             let (r, svc) = ctx
                                 .http
-                                .call(Method::GET, "/api/candidate/paper", Some(&cookie), None)
+                                .call(Some(i), Method::GET, "/api/candidate/paper", Some(&cookie), None)
                                 .await;
                             let paper = match r {
                                 Ok(rep) if rep.status == 200 => match serde_json::from_slice::<PaperIn>(&rep.body) {
@@ -1478,7 +1514,8 @@ async fn main() {
     // 6. Burst: as fast as acknowledged, closed loop.
     if args.burst && with_paper > 0 {
         let burst_op = Op::new("save");
-        let window = args.window.max(1);
+        // A candidate with a connection of its own sends one request at a time on it.
+        let window = if args.own_connections { 1 } else { args.window.max(1) };
         phases.push(
             phase(
                 &env,
@@ -1539,7 +1576,7 @@ async fn main() {
                             let t = Instant::now();
                             let (r, svc) = ctx
                                 .http
-                                .call(Method::POST, "/api/candidate/submit", Some(&cookie), None)
+                                .call(Some(i), Method::POST, "/api/candidate/submit", Some(&cookie), None)
                                 .await;
                             match r {
                                 Ok(rep) if rep.status == 200 => {
@@ -1596,7 +1633,7 @@ async fn main() {
                             let t = Instant::now();
                             let (r, svc) = ctx
                                 .http
-                                .call(Method::GET, "/api/candidate/answers", Some(&cookie), None)
+                                .call(Some(i), Method::GET, "/api/candidate/answers", Some(&cookie), None)
                                 .await;
                             let server = match r {
                                 Ok(rep) if rep.status == 200 => match serde_json::from_slice::<AnswersOut>(&rep.body) {
@@ -1705,18 +1742,28 @@ async fn main() {
         md,
         "- machine: {cores} cores ({cpu_model}), {mem}; load generator on the same machine\n\
          - backend: {}; set-up (account, event on the demo bank, roster import with {n} Argon2 hashes): {setup_s:.1} s\n\
-         - client: one reqwest client (HTTP/1.1 keep-alive), at most {} requests in flight, so at most about as many TCP connections \
-         (max seen per phase in the table); 10,000 browsers would hold 10,000 connections\n\
+         - client: {}\n\
          - latency: measured by the client from the moment the request was due (open loop: a late request counts its lateness); \
          \"service\" = from getting a pooled connection to the end of the reply\n\
          - CPU: % of one core averaged over the phase ({:.0}% = the whole machine), from /proc; \
          \"other\" = everything else on the machine (e.g. builds running beside the test)\n\
          - server peak RSS {:.0} MiB{}; server log: {log_lines} lines, {log_errors} ERROR, {log_warnings} WARN\n",
         args.backend,
-        if args.connections == 0 {
-            "unlimited".to_string()
+        if args.own_connections {
+            format!(
+                "every candidate its own reqwest client and keep-alive connection, one request at a time on it, as {n} browsers \
+                 (max connections seen per phase in the table)"
+            )
         } else {
-            args.connections.to_string()
+            format!(
+                "one reqwest client (HTTP/1.1 keep-alive), at most {} requests in flight, so at most about as many TCP connections \
+                 (max seen per phase in the table); {n} browsers would hold {n} connections (`--own-connections`)",
+                if args.connections == 0 {
+                    "unlimited".to_string()
+                } else {
+                    args.connections.to_string()
+                }
+            )
         },
         cores as f64 * 100.0,
         peak_rss,
@@ -1831,7 +1878,7 @@ async fn main() {
         let _ = writeln!(
             md,
             "- most acknowledged saves/s (closed loop, {} in flight): {:.0}/s, p99 {:.1} ms",
-            args.window * with_paper,
+            if args.own_connections { 1 } else { args.window.max(1) } * with_paper,
             s.rate,
             s.p99
         );

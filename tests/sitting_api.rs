@@ -201,6 +201,11 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
                 "上限为 5000 字",
             ),
             (
+                json!({ "saves": [{ "seq": 9, "slot": "open-2", "value": "第一行\n第二行\t制表\u{0}" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "第 11 个字符是不可见的控制字符（U+0000）",
+            ),
+            (
                 json!({ "saves": [{ "seq": 9, "slot": "open-1", "value": "未选的题" }] }),
                 StatusCode::CONFLICT,
                 "尚未选答",

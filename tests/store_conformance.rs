@@ -134,6 +134,38 @@ async fn saves_respect_sequence_numbers_and_sitting_state() {
 }
 
 #[tokio::test]
+async fn open_text_is_stored_exactly_as_sent() {
+    each(|fx| async move {
+        let s = &fx.store;
+        let id = fx.ids[2];
+        s.start_sitting(id, "w1", START_MS).await.unwrap();
+        // Quotes, backslashes, JSON and SQL look-alikes, line breaks, tabs, non-BMP characters.
+        let text =
+            "他说：\"质量第一\"；路径 C:\\质量\\新建\n\t{\"c\": 1, \"s\": \"x\"} ' OR 1=1 -- $1 \\u0041 😀𠀀\r\n末尾 ";
+        let out = s
+            .save_answers(
+                &[
+                    save(id, "w1", 1, Slot::OpenChoice, "1,2,3"),
+                    save(id, "w1", 2, Slot::OpenText(1), text),
+                ],
+                START_MS + 1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, [SaveOutcome::Saved, SaveOutcome::Saved]);
+        let answers = s.answers(id).await.unwrap();
+        let stored = answers.iter().find(|a| a.slot == "open-1").expect("open-1 saved");
+        assert_eq!(stored.value, text, "the answer comes back byte for byte");
+        let log = s.save_log(id).await.unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!((log[1].0, log[1].1.as_str(), log[1].2.as_str()), (2, "open-1", text));
+        assert_eq!(log[1].4, "saved");
+        fx.db
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_timer_changes_only_from_the_right_states() {
     each(|fx| async move {
         let s = &fx.store;

@@ -70,6 +70,8 @@ pub enum SaveError {
     TooLong { chars: usize, max: usize },
     #[error("选项“{0}”重复")]
     Repeated(String),
+    #[error("答案第 {position} 个字符是不可见的控制字符（U+{code:04X}），请删除后再保存")]
+    ControlChar { position: usize, code: u32 },
 }
 
 impl PaperShape {
@@ -146,6 +148,18 @@ impl PaperShape {
                 Ok(chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
             }
             Slot::OpenText(_) => {
+                // Line breaks and tabs are text; other control characters (NUL above all, which
+                // PostgreSQL cannot store) are not, and would fail the whole save batch.
+                if let Some((i, c)) = value
+                    .chars()
+                    .enumerate()
+                    .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    return Err(SaveError::ControlChar {
+                        position: i + 1,
+                        code: c as u32,
+                    });
+                }
                 let chars = value.chars().count();
                 if chars > MAX_OPEN_CHARS {
                     return Err(SaveError::TooLong {
@@ -251,6 +265,20 @@ mod tests {
         assert!(
             s.normalise(Slot::OpenText(3), &"质".repeat(MAX_OPEN_CHARS)).is_ok(),
             "the limit itself is allowed"
+        );
+        let lines = "一、要点\r\n\t1. 顾客\n";
+        assert_eq!(
+            s.normalise(Slot::OpenText(3), lines).unwrap(),
+            lines,
+            "line breaks and tabs are text"
+        );
+        assert_eq!(
+            s.normalise(Slot::OpenText(3), "答\u{7}案"),
+            Err(SaveError::ControlChar { position: 2, code: 7 })
+        );
+        assert_eq!(
+            s.normalise(Slot::OpenText(3), "\u{0}"),
+            Err(SaveError::ControlChar { position: 1, code: 0 })
         );
     }
 }

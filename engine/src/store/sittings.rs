@@ -189,13 +189,58 @@ fn tuples(rows: usize, per_row: usize, first: usize, tail: &str) -> String {
     s
 }
 
+/// PostgreSQL takes a batch's rows as one JSON parameter (`json_to_recordset`), so the save
+/// path's statements have constant text: prepared once per connection and planned once, whatever
+/// the batch's size (a `VALUES` list of 1,000 rows costs PostgreSQL more to parse and plan than
+/// to run). SQLite gets multi-row `VALUES` (parsing is cheap there, and it needs no JSON).
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    c: i64,
+    s: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    v: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    o: Option<&'a str>,
+}
+
+fn json_rows<'a>(rows: impl Iterator<Item = JsonRow<'a>>) -> String {
+    let rows: Vec<JsonRow<'a>> = rows.collect();
+    serde_json::to_string(&rows).expect("rows serialise")
+}
+
 /// The current sequence number of each of `keys` (candidate, slot) that has an answer, with
 /// the value for the open choice (the only value a save is judged by).
 async fn read_slots(
+    backend: Backend,
     tx: &mut Transaction<'static, Any>,
     keys: &[(i64, String)],
 ) -> Result<HashMap<(i64, String), (i64, Option<String>)>> {
     let mut current = HashMap::with_capacity(keys.len());
+    if backend == Backend::Postgres {
+        let rows = sqlx::query(
+            "SELECT a.candidate_id, a.slot, a.seq, CASE WHEN a.slot = 'open' THEN a.value END AS open_value \
+             FROM json_to_recordset($1::json) AS k (c BIGINT, s TEXT) \
+             JOIN answers a ON a.candidate_id = k.c AND a.slot = k.s",
+        )
+        .bind(json_rows(keys.iter().map(|(c, s)| JsonRow {
+            c: *c,
+            s,
+            v: None,
+            q: None,
+            o: None,
+        })))
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            current.insert(
+                (row.try_get("candidate_id")?, row.try_get("slot")?),
+                (row.try_get("seq")?, row.try_get("open_value")?),
+            );
+        }
+        return Ok(current);
+    }
     for chunk in keys.chunks(MAX_BINDS / 2) {
         let sql = format!(
             "WITH k (c, s) AS (VALUES {}) \
@@ -215,6 +260,123 @@ async fn read_slots(
         }
     }
     Ok(current)
+}
+
+/// The winning value per slot, upserted (still guarded by the sequence number).
+const UPSERT_TAIL: &str = "ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, \
+     saved_ms = excluded.saved_ms WHERE answers.seq < excluded.seq";
+
+/// The sittings are locked, so nothing else wrote these slots since they were read: an upsert
+/// that writes fewer rows than decided means the store is not what the batch saw.
+fn check_written(written: u64, decided: usize) -> Result<()> {
+    if written == decided as u64 {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "a save batch wrote {written} of {decided} answers it decided to write; nothing in it was committed"
+        )))
+    }
+}
+
+/// Writes a batch's winning answers and its save log on PostgreSQL: two constant statements.
+async fn write_saves_pg(
+    tx: &mut Transaction<'static, Any>,
+    winners: &[((i64, String), &SaveRequest)],
+    batch: &[SaveRequest],
+    logged: &[String],
+    now: i64,
+) -> Result<()> {
+    if !winners.is_empty() {
+        let rows = json_rows(winners.iter().map(|((c, s), save)| JsonRow {
+            c: *c,
+            s,
+            v: Some(&save.value),
+            q: Some(save.seq),
+            o: None,
+        }));
+        let sql = format!(
+            "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) \
+             SELECT r.c, r.s, r.v, r.q, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT) \
+             {UPSERT_TAIL}"
+        );
+        let written = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(rows)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        check_written(written, winners.len())?;
+    }
+    // In the batch's order (the function returns the array's rows in order), so the log's ids
+    // follow the order the saves were judged in.
+    let keys: Vec<String> = batch.iter().map(|save| save.slot.key()).collect();
+    let rows = json_rows(
+        batch
+            .iter()
+            .zip(&keys)
+            .zip(logged)
+            .map(|((save, key), outcome)| JsonRow {
+                c: save.candidate_id,
+                s: key,
+                v: Some(&save.value),
+                q: Some(save.seq),
+                o: Some(outcome),
+            }),
+    );
+    sqlx::query(
+        "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) \
+         SELECT r.c, r.q, r.s, r.v, r.o, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT, o TEXT)",
+    )
+    .bind(rows)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes a batch's winning answers and its save log on SQLite: multi-row `VALUES`, in chunks
+/// under the bind-parameter limit.
+async fn write_saves_sqlite(
+    tx: &mut Transaction<'static, Any>,
+    winners: &[((i64, String), &SaveRequest)],
+    batch: &[SaveRequest],
+    logged: &[String],
+    now: i64,
+) -> Result<()> {
+    for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
+        let sql = format!(
+            "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} {UPSERT_TAIL}",
+            tuples(chunk.len(), 4, 2, ", $1")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+        for ((candidate_id, slot), save) in chunk {
+            q = q
+                .bind(*candidate_id)
+                .bind(slot.as_str())
+                .bind(save.value.as_str())
+                .bind(save.seq);
+        }
+        check_written(q.execute(&mut **tx).await?.rows_affected(), chunk.len())?;
+    }
+    // In the batch's order, so the log's ids follow the order the saves were judged in.
+    let per_chunk = (MAX_BINDS - 1) / 5;
+    for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
+        let sql = format!(
+            "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
+            tuples(chunk.len(), 5, 2, ", $1")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+        for (save, outcome) in chunk.iter().zip(outcomes) {
+            q = q
+                .bind(save.candidate_id)
+                .bind(save.seq)
+                .bind(save.slot.key())
+                .bind(save.value.as_str())
+                .bind(outcome.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -338,7 +500,7 @@ impl Store {
         let wanted: Vec<(i64, String)> = wanted.into_iter().collect();
         // (candidate, slot) → (sequence number, value if it is the open choice), as the batch
         // leaves it so far.
-        let mut current = read_slots(&mut tx, &wanted).await?;
+        let mut current = read_slots(self.backend, &mut tx, &wanted).await?;
 
         let open_key = Slot::OpenChoice.key();
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -387,31 +549,6 @@ impl Store {
         // Rows in key order, so concurrent batches (other candidates) take index locks alike.
         let mut winners: Vec<((i64, String), &SaveRequest)> = winners.into_iter().collect();
         winners.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
-            let sql = format!(
-                "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} \
-                 ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, saved_ms = excluded.saved_ms \
-                 WHERE answers.seq < excluded.seq",
-                tuples(chunk.len(), 4, 2, ", $1")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
-            for ((candidate_id, slot), save) in chunk {
-                q = q
-                    .bind(*candidate_id)
-                    .bind(slot.as_str())
-                    .bind(save.value.as_str())
-                    .bind(save.seq);
-            }
-            let written = q.execute(&mut *tx).await?.rows_affected();
-            // The sittings are locked, so nothing else wrote these slots since they were read.
-            if written != chunk.len() as u64 {
-                return Err(StoreError::Corrupt(format!(
-                    "a save batch wrote {written} of {} answers it decided to write; nothing in it was committed",
-                    chunk.len()
-                )));
-            }
-        }
-
         let logged: Vec<String> = outcomes
             .iter()
             .map(|o| match o {
@@ -420,23 +557,9 @@ impl Store {
                 SaveOutcome::Refused(reason) => format!("refused: {reason}"),
             })
             .collect();
-        // In the batch's order, so the log's ids follow the order the saves were judged in.
-        let per_chunk = (MAX_BINDS - 1) / 5;
-        for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
-            let sql = format!(
-                "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
-                tuples(chunk.len(), 5, 2, ", $1")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
-            for (save, outcome) in chunk.iter().zip(outcomes) {
-                q = q
-                    .bind(save.candidate_id)
-                    .bind(save.seq)
-                    .bind(save.slot.key())
-                    .bind(save.value.as_str())
-                    .bind(outcome.as_str());
-            }
-            q.execute(&mut *tx).await?;
+        match self.backend {
+            Backend::Postgres => write_saves_pg(&mut tx, &winners, batch, &logged, now).await?,
+            Backend::Sqlite => write_saves_sqlite(&mut tx, &winners, batch, &logged, now).await?,
         }
         tx.commit().await?;
         Ok(SaveBatch { outcomes, sittings })
@@ -451,6 +574,22 @@ impl Store {
             Backend::Postgres => " FOR NO KEY UPDATE",
         };
         let mut sittings = HashMap::with_capacity(ids.len());
+        if self.backend == Backend::Postgres {
+            // One constant statement (see `JsonRow`): the ids as an array literal.
+            let ids_text = format!("{{{}}}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            let sql = format!(
+                "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = ANY($1::BIGINT[]) ORDER BY candidate_id{lock}"
+            );
+            for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ids_text)
+                .fetch_all(&mut **tx)
+                .await?
+            {
+                let s = sitting_from_row(&row)?;
+                sittings.insert(s.candidate_id, s);
+            }
+            return Ok(sittings);
+        }
         for chunk in ids.chunks(MAX_BINDS) {
             let sql = format!(
                 "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id IN {} ORDER BY candidate_id{lock}",
