@@ -220,9 +220,13 @@ async fn read_slots(
     let mut current = HashMap::with_capacity(keys.len());
     if backend == Backend::Postgres {
         let rows = sqlx::query(
+            // A lateral look-up by primary key per row (`LIMIT 1` keeps the planner from
+            // flattening it): the generic plan of a plain join, which assumes 100 rows, hashes
+            // the whole answers table on every batch.
             "SELECT a.candidate_id, a.slot, a.seq, CASE WHEN a.slot = 'open' THEN a.value END AS open_value \
              FROM json_to_recordset($1::json) AS k (c BIGINT, s TEXT) \
-             JOIN answers a ON a.candidate_id = k.c AND a.slot = k.s",
+             CROSS JOIN LATERAL (SELECT candidate_id, slot, seq, value FROM answers \
+                                 WHERE candidate_id = k.c AND slot = k.s LIMIT 1) a",
         )
         .bind(json_rows(keys.iter().map(|(c, s)| JsonRow {
             c: *c,
