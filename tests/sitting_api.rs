@@ -339,16 +339,7 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
         assert_eq!(status, StatusCode::OK);
         app.clock.advance_ms(160 * MIN);
         let id = candidate_id(&app, "DEMO0004").await;
-        let mut submitted = None;
-        for _ in 0..50 {
-            let s = app.store.sitting(id).await.unwrap().unwrap();
-            if s.state == kaowu::sitting::SittingState::Submitted {
-                submitted = Some(s);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        let s = submitted.expect("the expiry sweeper submitted the sitting");
+        let s = app.submitted_by_sweeper(id).await;
         assert_eq!(s.submitted_by.as_deref(), Some("system"));
         // 180 minutes + 10 extra + 20 + 5 paused.
         assert_eq!(

@@ -88,6 +88,16 @@ impl TestDb {
         }
     }
 
+    /// Another handle on an existing database (a second node on it): it owns nothing, so
+    /// dropping it or finishing its server leaves the database to its owner.
+    pub fn shared(url: &str) -> TestDb {
+        TestDb {
+            url: url.to_string(),
+            _dir: None,
+            pg: None,
+        }
+    }
+
     /// Drops a PostgreSQL test database (SQLite's goes with its temp folder).
     pub async fn drop_db(&self) {
         if let Some((admin, name)) = &self.pg
@@ -346,6 +356,19 @@ impl TestApp {
             shutdown: Some(tx),
             server,
         }
+    }
+
+    /// Waits (up to 10 s) until the server's expiry sweeper has submitted the sitting of
+    /// `candidate_id`, and returns it as submitted.
+    pub async fn submitted_by_sweeper(&self, candidate_id: i64) -> kaowu::store::SittingRow {
+        for _ in 0..100 {
+            let s = self.store.sitting(candidate_id).await.unwrap().unwrap();
+            if s.state == kaowu::sitting::SittingState::Submitted {
+                return s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the expiry sweeper did not submit sitting {candidate_id} within 10 s");
     }
 
     /// The store's id of a candidate, by ticket.
