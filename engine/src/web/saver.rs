@@ -4,6 +4,7 @@
 //! is acknowledged before it is durable.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -13,18 +14,21 @@ use crate::store::{SaveBatch, SaveRequest, Store};
 /// Saves per transaction, at most.
 const MAX_BATCH: usize = 1024;
 
+/// A batch whose saves waited or took longer than this is logged (WARN) with where the time went.
+const SLOW: Duration = Duration::from_millis(500);
+
 type Reply = oneshot::Sender<Result<SaveBatch, String>>;
 
 #[derive(Clone)]
 pub struct Saver {
-    queue: mpsc::Sender<(Vec<SaveRequest>, Reply)>,
+    queue: mpsc::Sender<(Vec<SaveRequest>, Reply, Instant)>,
 }
 
 impl Saver {
     /// Starts `writers` writer tasks (1 for SQLite, whose writes are serial anyway; a few for
     /// PostgreSQL, where batches from several writers commit in parallel).
     pub fn start(store: Store, clock: Clock, writers: usize) -> Saver {
-        let (queue, rx) = mpsc::channel::<(Vec<SaveRequest>, Reply)>(16 * 1024);
+        let (queue, rx) = mpsc::channel::<(Vec<SaveRequest>, Reply, Instant)>(16 * 1024);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..writers.max(1) {
             let (store, clock, rx) = (store.clone(), clock.clone(), rx.clone());
@@ -47,16 +51,29 @@ impl Saver {
                         }
                     }
                     // Each request's share of the batch: how many saves, which candidates.
-                    let mut batch: Vec<SaveRequest> = Vec::with_capacity(jobs.iter().map(|(s, _)| s.len()).sum());
+                    let mut batch: Vec<SaveRequest> = Vec::with_capacity(jobs.iter().map(|(s, _, _)| s.len()).sum());
                     let mut replies = Vec::with_capacity(jobs.len());
-                    for (saves, reply) in jobs {
+                    let waited = jobs.iter().map(|(_, _, at)| at.elapsed()).max().unwrap_or_default();
+                    for (saves, reply, _) in jobs {
                         let mut candidates: Vec<i64> = saves.iter().map(|s| s.candidate_id).collect();
                         candidates.sort_unstable();
                         candidates.dedup();
                         replies.push((saves.len(), candidates, reply));
                         batch.extend(saves);
                     }
-                    match store.save_batch(&batch, clock.now_ms()).await {
+                    let started = Instant::now();
+                    let saved = store.save_batch(&batch, clock.now_ms()).await;
+                    let took = started.elapsed();
+                    if waited + took > SLOW {
+                        tracing::warn!(
+                            saves = batch.len(),
+                            requests = replies.len(),
+                            queued_ms = waited.as_millis() as u64,
+                            transaction_ms = took.as_millis() as u64,
+                            "slow save batch"
+                        );
+                    }
+                    match saved {
                         Ok(done) => {
                             let mut outcomes = done.outcomes.into_iter();
                             for (n, candidates, reply) in replies {
@@ -87,7 +104,7 @@ impl Saver {
     pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<SaveBatch, String> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((saves, reply))
+            .send((saves, reply, Instant::now()))
             .await
             .map_err(|_| "saver stopped".to_string())?;
         answer.await.map_err(|_| "saver stopped".to_string())?
