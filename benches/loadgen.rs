@@ -130,6 +130,14 @@ struct Args {
     bench: bool,
 }
 
+impl Args {
+    /// Saves each candidate keeps in flight in the burst phase: a candidate with a connection of
+    /// its own sends one request at a time on it.
+    fn burst_window(&self) -> usize {
+        if self.own_connections { 1 } else { self.window.max(1) }
+    }
+}
+
 fn pace(args: &Args) -> (f64, f64) {
     let (lo, hi) = args.pace_s.split_once('-').unwrap_or((&args.pace_s, &args.pace_s));
     let lo: f64 = lo.trim().parse().expect("--pace-s LO-HI, e.g. 10-30");
@@ -1514,8 +1522,7 @@ async fn main() {
     // 6. Burst: as fast as acknowledged, closed loop.
     if args.burst && with_paper > 0 {
         let burst_op = Op::new("save");
-        // A candidate with a connection of its own sends one request at a time on it.
-        let window = if args.own_connections { 1 } else { args.window.max(1) };
+        let window = args.burst_window();
         phases.push(
             phase(
                 &env,
@@ -1878,7 +1885,7 @@ async fn main() {
         let _ = writeln!(
             md,
             "- most acknowledged saves/s (closed loop, {} in flight): {:.0}/s, p99 {:.1} ms",
-            if args.own_connections { 1 } else { args.window.max(1) } * with_paper,
+            args.burst_window() * with_paper,
             s.rate,
             s.p99
         );

@@ -282,52 +282,69 @@ fn check_written(written: u64, decided: usize) -> Result<()> {
     }
 }
 
-/// Writes a batch's winning answers and its save log on PostgreSQL: two constant statements.
-async fn write_saves_pg(
-    tx: &mut Transaction<'static, Any>,
-    winners: &[((i64, String), &SaveRequest)],
-    batch: &[SaveRequest],
-    logged: &[String],
+/// What a save batch writes once its outcomes are decided: the winning value per slot (in key
+/// order) and every save with its outcome for the log (in the batch's order).
+struct BatchWrites<'a> {
+    winners: &'a [((i64, String), &'a SaveRequest)],
+    batch: &'a [SaveRequest],
+    logged: &'a [String],
     now: i64,
-) -> Result<()> {
-    if !winners.is_empty() {
-        let rows = json_rows(winners.iter().map(|((c, s), save)| JsonRow {
-            c: *c,
-            s,
-            v: Some(&save.value),
-            q: Some(save.seq),
-            o: None,
-        }));
-        let sql = format!(
-            "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) \
-             SELECT r.c, r.s, r.v, r.q, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT) \
-             {UPSERT_TAIL}"
-        );
-        let written = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(rows)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-        check_written(written, winners.len())?;
+}
+
+impl BatchWrites<'_> {
+    async fn write(&self, backend: Backend, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        match backend {
+            Backend::Postgres => self.write_pg(tx).await,
+            Backend::Sqlite => self.write_sqlite(tx).await,
+        }
     }
-    // In the batch's order (the function returns the array's rows in order), so the log's ids
-    // follow the order the saves were judged in.
-    let keys: Vec<String> = batch.iter().map(|save| save.slot.key()).collect();
-    let rows = json_rows(
-        batch
-            .iter()
-            .zip(&keys)
-            .zip(logged)
-            .map(|((save, key), outcome)| JsonRow {
-                c: save.candidate_id,
-                s: key,
+
+    /// PostgreSQL: two constant statements.
+    async fn write_pg(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let BatchWrites {
+            winners,
+            batch,
+            logged,
+            now,
+        } = *self;
+        if !winners.is_empty() {
+            let rows = json_rows(winners.iter().map(|((c, s), save)| JsonRow {
+                c: *c,
+                s,
                 v: Some(&save.value),
                 q: Some(save.seq),
-                o: Some(outcome),
-            }),
-    );
-    sqlx::query(
+                o: None,
+            }));
+            let sql = format!(
+                "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) \
+             SELECT r.c, r.s, r.v, r.q, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT) \
+             {UPSERT_TAIL}"
+            );
+            let written = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(rows)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            check_written(written, winners.len())?;
+        }
+        // In the batch's order (the function returns the array's rows in order), so the log's ids
+        // follow the order the saves were judged in.
+        let keys: Vec<String> = batch.iter().map(|save| save.slot.key()).collect();
+        let rows = json_rows(
+            batch
+                .iter()
+                .zip(&keys)
+                .zip(logged)
+                .map(|((save, key), outcome)| JsonRow {
+                    c: save.candidate_id,
+                    s: key,
+                    v: Some(&save.value),
+                    q: Some(save.seq),
+                    o: Some(outcome),
+                }),
+        );
+        sqlx::query(
         "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) \
          SELECT r.c, r.q, r.s, r.v, r.o, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT, o TEXT)",
     )
@@ -335,52 +352,52 @@ async fn write_saves_pg(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
+        Ok(())
+    }
 
-/// Writes a batch's winning answers and its save log on SQLite: multi-row `VALUES`, in chunks
-/// under the bind-parameter limit.
-async fn write_saves_sqlite(
-    tx: &mut Transaction<'static, Any>,
-    winners: &[((i64, String), &SaveRequest)],
-    batch: &[SaveRequest],
-    logged: &[String],
-    now: i64,
-) -> Result<()> {
-    for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
-        let sql = format!(
-            "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} {UPSERT_TAIL}",
-            tuples(chunk.len(), 4, 2, ", $1")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
-        for ((candidate_id, slot), save) in chunk {
-            q = q
-                .bind(*candidate_id)
-                .bind(slot.as_str())
-                .bind(save.value.as_str())
-                .bind(save.seq);
+    /// SQLite: multi-row `VALUES`, in chunks under the bind-parameter limit.
+    async fn write_sqlite(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let BatchWrites {
+            winners,
+            batch,
+            logged,
+            now,
+        } = *self;
+        for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
+            let sql = format!(
+                "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} {UPSERT_TAIL}",
+                tuples(chunk.len(), 4, 2, ", $1")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+            for ((candidate_id, slot), save) in chunk {
+                q = q
+                    .bind(*candidate_id)
+                    .bind(slot.as_str())
+                    .bind(save.value.as_str())
+                    .bind(save.seq);
+            }
+            check_written(q.execute(&mut **tx).await?.rows_affected(), chunk.len())?;
         }
-        check_written(q.execute(&mut **tx).await?.rows_affected(), chunk.len())?;
-    }
-    // In the batch's order, so the log's ids follow the order the saves were judged in.
-    let per_chunk = (MAX_BINDS - 1) / 5;
-    for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
-        let sql = format!(
-            "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
-            tuples(chunk.len(), 5, 2, ", $1")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
-        for (save, outcome) in chunk.iter().zip(outcomes) {
-            q = q
-                .bind(save.candidate_id)
-                .bind(save.seq)
-                .bind(save.slot.key())
-                .bind(save.value.as_str())
-                .bind(outcome.as_str());
+        // In the batch's order, so the log's ids follow the order the saves were judged in.
+        let per_chunk = (MAX_BINDS - 1) / 5;
+        for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
+            let sql = format!(
+                "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
+                tuples(chunk.len(), 5, 2, ", $1")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(now);
+            for (save, outcome) in chunk.iter().zip(outcomes) {
+                q = q
+                    .bind(save.candidate_id)
+                    .bind(save.seq)
+                    .bind(save.slot.key())
+                    .bind(save.value.as_str())
+                    .bind(outcome.as_str());
+            }
+            q.execute(&mut **tx).await?;
         }
-        q.execute(&mut **tx).await?;
+        Ok(())
     }
-    Ok(())
 }
 
 impl Store {
@@ -561,10 +578,14 @@ impl Store {
                 SaveOutcome::Refused(reason) => format!("refused: {reason}"),
             })
             .collect();
-        match self.backend {
-            Backend::Postgres => write_saves_pg(&mut tx, &winners, batch, &logged, now).await?,
-            Backend::Sqlite => write_saves_sqlite(&mut tx, &winners, batch, &logged, now).await?,
+        BatchWrites {
+            winners: &winners,
+            batch,
+            logged: &logged,
+            now,
         }
+        .write(self.backend, &mut tx)
+        .await?;
         tx.commit().await?;
         Ok(SaveBatch { outcomes, sittings })
     }
