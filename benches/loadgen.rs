@@ -113,6 +113,9 @@ struct Args {
     /// Also write the summary as markdown to this file.
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Also write the server's whole log (stderr, timestamped lines) to this file.
+    #[arg(long)]
+    server_log: Option<PathBuf>,
     /// PostgreSQL server (a fresh database is created on it and dropped at the end).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
     pg_url: String,
@@ -183,7 +186,7 @@ fn plain(line: &str) -> String {
 }
 
 impl Server {
-    fn start(bin: &Path, database: &str) -> Server {
+    fn start(bin: &Path, database: &str, log_file: Option<&Path>) -> Server {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
             .env_remove("RUST_LOG")
@@ -204,9 +207,18 @@ impl Server {
         let log = Arc::new(Mutex::new(ServerLog::default()));
         let stderr = child.stderr.take().expect("piped stderr");
         let l = log.clone();
+        let mut file = log_file.map(|path| {
+            std::io::BufWriter::new(
+                std::fs::File::create(path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display())),
+            )
+        });
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let line = plain(&line);
+                if let Some(file) = file.as_mut() {
+                    use std::io::Write as _;
+                    let _ = writeln!(file, "{line}").and_then(|_| file.flush());
+                }
                 let mut l = l.lock().unwrap();
                 l.lines += 1;
                 if line.contains(" ERROR ") {
@@ -1103,7 +1115,7 @@ async fn main() {
         copy
     };
 
-    let mut server = Server::start(&bin, &database);
+    let mut server = Server::start(&bin, &database, args.server_log.as_deref());
     println!("server pid {} listening on {}", server.pid(), server.addr);
     let env = Env {
         server_pid: server.pid(),

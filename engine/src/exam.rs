@@ -102,19 +102,33 @@ impl Exam {
 
     /// What a save is checked against; cached per candidate (it is tiny and never changes).
     pub async fn shape(&self, sitting: &SittingRow) -> Result<Arc<PaperShape>, ExamError> {
-        if let Some(s) = self.shapes.lock().expect("shape cache lock").get(&sitting.candidate_id) {
-            return Ok(s.clone());
+        if let Some(s) = self.cached_shape(sitting.candidate_id) {
+            return Ok(s);
         }
         let event = self.event(sitting.event_id).await?;
-        let shape = Arc::new(PaperShape::of(
-            &self.paper(sitting).await?,
-            event.row.blueprint.open.answered,
-        ));
+        let paper = self.paper(sitting).await?;
+        Ok(self.keep_shape(sitting.candidate_id, &paper, &event))
+    }
+
+    /// The shape of a paper this node has already worked out (a save then needs no read).
+    pub fn cached_shape(&self, candidate_id: i64) -> Option<Arc<PaperShape>> {
         self.shapes
             .lock()
             .expect("shape cache lock")
-            .insert(sitting.candidate_id, shape.clone());
-        Ok(shape)
+            .get(&candidate_id)
+            .cloned()
+    }
+
+    /// Caches the shape of `candidate_id`'s `paper`. The candidate page fetches the paper before
+    /// its first save, so serving the paper warms the cache: saves never wait for a read of
+    /// the sitting, not even when thousands of candidates make their first save at once.
+    pub fn keep_shape(&self, candidate_id: i64, paper: &Paper, event: &LoadedEvent) -> Arc<PaperShape> {
+        let shape = Arc::new(PaperShape::of(paper, event.row.blueprint.open.answered));
+        self.shapes
+            .lock()
+            .expect("shape cache lock")
+            .insert(candidate_id, shape.clone());
+        shape
     }
 
     /// Submits and scores a sitting (`by` is "candidate" or "system").

@@ -55,6 +55,8 @@ pub struct Store {
     /// Writes; on SQLite exactly one connection (SQLite's single writer), on PostgreSQL the same
     /// pool as `read`.
     write: AnyPool,
+    /// How to connect again (PostgreSQL): the save writers open connections of their own.
+    postgres: Option<AnyConnectOptions>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -144,6 +146,7 @@ impl Store {
                 backend: Backend::Sqlite,
                 read: write.clone(),
                 write,
+                postgres: None,
             };
             store.migrate().await?;
             let read = AnyPoolOptions::new()
@@ -154,15 +157,17 @@ impl Store {
                 .await?;
             Ok(Store { read, ..store })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = AnyConnectOptions::from_str(url)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(32)
                 .acquire_timeout(Duration::from_secs(60))
-                .connect(url)
+                .connect_with(options.clone())
                 .await?;
             let store = Store {
                 backend: Backend::Postgres,
                 read: pool.clone(),
                 write: pool,
+                postgres: Some(options),
             };
             store.migrate().await?;
             Ok(store)
@@ -173,6 +178,28 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The store as the save writers use it (see `web::saver`). On PostgreSQL: a pool of
+    /// `connections` of their own, connected lazily by whichever runtime first uses them, so the
+    /// writers' round trips are driven by the writers' own thread and never wait behind the HTTP
+    /// tasks. On SQLite: the same single writer connection (its I/O already runs on a thread of
+    /// its own, and SQLite has one writer anyway).
+    pub fn for_save_writers(&self, connections: u32) -> Store {
+        match &self.postgres {
+            None => self.clone(),
+            Some(options) => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(connections)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect_lazy_with(options.clone());
+                Store {
+                    read: pool.clone(),
+                    write: pool,
+                    ..self.clone()
+                }
+            }
+        }
     }
 
     async fn migrate(&self) -> Result<()> {

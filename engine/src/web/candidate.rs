@@ -1,8 +1,7 @@
 //! The candidate's API: status, start, paper (without keys), answers, saves, submit.
 //! Every handler works on the caller's own sitting only: the id comes from the session.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use super::session::Candidate;
 use crate::exam::CandidatePaper;
-use crate::sitting::{PaperShape, SittingState};
+use crate::sitting::SittingState;
 use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
 
 pub fn router() -> Router<AppState> {
@@ -27,21 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/candidate/saves", post(saves))
         .route("/api/candidate/submit", post(submit))
         .route("/api/candidate/result", get(result))
-}
-
-/// Each candidate's paper shape (what a save is checked against), so a save needs no read of
-/// the sitting: a sitting's paper never changes.
-#[derive(Clone, Default)]
-pub struct ShapeCache(Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>);
-
-impl ShapeCache {
-    fn get(&self, candidate_id: i64) -> Option<Arc<PaperShape>> {
-        self.0.lock().expect("shape cache").get(&candidate_id).cloned()
-    }
-
-    fn insert(&self, candidate_id: i64, shape: Arc<PaperShape>) {
-        self.0.lock().expect("shape cache").insert(candidate_id, shape);
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -134,6 +118,7 @@ async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Ca
     }
     let event = state.exam.event(sitting.event_id).await?;
     let paper = state.exam.paper(&sitting).await?;
+    state.exam.keep_shape(sitting.candidate_id, &paper, &event);
     Ok(Json(CandidatePaper::of(&paper, &event.row)))
 }
 
@@ -202,15 +187,9 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
     let candidate_id = c.0.subject_id;
     // The shape never changes, so after the first save no read precedes the saver's own
     // (the sitting's state, time and workstation are checked inside the saving transaction).
-    let cached = state.shapes.get(candidate_id);
-    let shape = match cached {
+    let shape = match state.exam.cached_shape(candidate_id) {
         Some(shape) => shape,
-        None => {
-            let sitting = own_sitting(&state, &c).await?;
-            let shape = state.exam.shape(&sitting).await?;
-            state.shapes.insert(candidate_id, shape.clone());
-            shape
-        }
+        None => state.exam.shape(&own_sitting(&state, &c).await?).await?,
     };
     // Check everything before saving anything: a request with a bad save stores nothing.
     let mut batch = Vec::with_capacity(req.saves.len());

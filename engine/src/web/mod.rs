@@ -28,7 +28,6 @@ pub struct AppState {
     pub exam: Exam,
     pub saver: Saver,
     pub sessions: SessionCache,
-    pub shapes: candidate::ShapeCache,
 }
 
 impl AppState {
@@ -46,7 +45,6 @@ impl AppState {
             exam,
             saver,
             sessions: SessionCache::default(),
-            shapes: Default::default(),
         }
     }
 }
