@@ -189,7 +189,8 @@ impl Server {
     fn start(bin: &Path, database: &str, log_file: Option<&Path>) -> Server {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .env_remove("RUST_LOG")
+            // Warnings, and the save writers' 10-s report of their share of save latency.
+            .env("RUST_LOG", "warn,kaowu::web::saver=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -503,6 +504,14 @@ impl Op {
     fn counts(&self) -> (usize, u64) {
         let s = self.stats.lock().unwrap();
         (s.lat_us.len(), s.errors)
+    }
+
+    /// p99 latency (ms) of the requests acknowledged after the first `from`, if any.
+    fn p99_since(&self, from: usize) -> Option<f64> {
+        let s = self.stats.lock().unwrap();
+        let mut recent = s.lat_us.get(from..).filter(|r| !r.is_empty())?.to_vec();
+        recent.sort_unstable();
+        Some(percentile(&recent, 0.99))
     }
 }
 
@@ -909,6 +918,7 @@ async fn phase<F: std::future::Future<Output = ()>>(
         tokio::spawn(async move {
             let t0 = Instant::now();
             let mut last_print = Instant::now();
+            let mut printed = vec![0usize; watched.len()];
             while !stop.load(Ordering::Relaxed) {
                 let n = tokio::task::spawn_blocking(move || server_connections(port))
                     .await
@@ -916,11 +926,17 @@ async fn phase<F: std::future::Future<Output = ()>>(
                 max_conns.fetch_max(n, Ordering::Relaxed);
                 if last_print.elapsed() >= Duration::from_secs(10) {
                     last_print = Instant::now();
+                    // Counts so far, and the p99 of the last 10 s (a stall shows where it happened).
                     let counts: Vec<String> = watched
                         .iter()
-                        .map(|o| {
+                        .zip(printed.iter_mut())
+                        .map(|(o, printed)| {
                             let (ok, err) = o.counts();
-                            format!("{} {ok} ok / {err} err", o.name)
+                            let recent = o
+                                .p99_since(*printed)
+                                .map_or(String::new(), |p| format!(", p99 {p:.1} ms"));
+                            *printed = ok;
+                            format!("{} {ok} ok / {err} err{recent}", o.name)
                         })
                         .collect();
                     println!(

@@ -334,9 +334,22 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
         assert_eq!(log[1]["ticket"], "DEMO0004");
         assert_eq!(log[1]["at_ms"], common::START_MS + 30 * MIN);
 
+        // The proctor sees when the seat last saved an answer (the save refused while paused
+        // does not count).
+        let last_save = |room: &Value| {
+            let seats = room["seats"].as_array().expect("seats").clone();
+            let seat = seats.into_iter().find(|s| s["ticket"] == "DEMO0004").expect("seat");
+            seat["last_save_ms"].clone()
+        };
+        let (_, room) = proctor.get(&app.room_path("")).await;
+        assert_eq!(last_save(&room), Value::Null, "{room}");
+        let saved_at = app.clock.now_ms();
+
         // Time runs out with no browser asking: the server submits by itself.
         let (status, _) = c.save(2, "1", "B").await;
         assert_eq!(status, StatusCode::OK);
+        let (_, room) = proctor.get(&app.room_path("")).await;
+        assert_eq!(last_save(&room), json!(saved_at), "{room}");
         app.clock.advance_ms(160 * MIN);
         let id = candidate_id(&app, "DEMO0004").await;
         let s = app.submitted_by_sweeper(id).await;

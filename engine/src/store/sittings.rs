@@ -641,6 +641,7 @@ impl Store {
     }
 
     /// The save history of a sitting, oldest first: (seq, slot, value, received_ms, outcome).
+    /// On SQLite a scan of the log (it has no per-candidate index: migration 8); for appeals.
     pub async fn save_log(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64, String)>> {
         let rows = sqlx::query(
             "SELECT seq, slot, value, received_ms, outcome FROM save_log WHERE candidate_id = $1 ORDER BY id",
@@ -929,12 +930,13 @@ impl Store {
     }
 
     /// Every seat of a room with its sitting, whether the candidate has logged in and the time
-    /// of the last save.
+    /// an answer was last saved (from `answers`, clustered by candidate; the save log has no
+    /// per-candidate index on SQLite).
     pub async fn room_seats(&self, event_id: i64, room: &str, now: i64) -> Result<Vec<SeatRow>> {
         let sql = format!(
             "SELECT c.id AS cid, c.ticket, c.name, c.seat, \
                (SELECT COUNT(*) FROM sessions x WHERE x.role = 'candidate' AND x.subject_id = c.id AND x.revoked = 0 AND x.expires_ms > $3) AS logins, \
-               (SELECT MAX(l.received_ms) FROM save_log l WHERE l.candidate_id = c.id) AS last_save, {} \
+               (SELECT MAX(a.saved_ms) FROM answers a WHERE a.candidate_id = c.id) AS last_save, {} \
              FROM candidates c JOIN sittings s ON s.candidate_id = c.id WHERE c.event_id = $1 AND c.room = $2 ORDER BY c.seat, c.ticket",
             SITTING_COLUMNS
                 .split(", ")

@@ -48,12 +48,15 @@ impl Saver {
             .spawn(move || {
                 runtime.block_on(async move {
                     let store = store.for_save_writers(writers as u32);
+                    let waits = Waits::default();
+                    let report = tokio::spawn(waits.clone().report_every(REPORT_EVERY));
                     let tasks: Vec<_> = (0..writers)
-                        .map(|_| tokio::spawn(write_batches(store.clone(), clock.clone(), rx.clone())))
+                        .map(|_| tokio::spawn(write_batches(store.clone(), clock.clone(), rx.clone(), waits.clone())))
                         .collect();
                     for task in tasks {
                         let _ = task.await;
                     }
+                    report.abort();
                 })
             })
             .expect("the save writers' thread could not be started");
@@ -75,7 +78,7 @@ impl Saver {
 /// One writer: takes whatever has queued (up to `MAX_BATCH` saves), applies it in one
 /// transaction, and answers each request with its share of the outcomes. Returns when every
 /// `Saver` is gone.
-async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<Job>>>, waits: Waits) {
     loop {
         let mut jobs = Vec::new();
         {
@@ -97,6 +100,7 @@ async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<
         let mut batch: Vec<SaveRequest> = Vec::with_capacity(jobs.iter().map(|(s, _, _)| s.len()).sum());
         let mut replies = Vec::with_capacity(jobs.len());
         let waited = jobs.iter().map(|(_, _, at)| at.elapsed()).max().unwrap_or_default();
+        let queued_at: Vec<Instant> = jobs.iter().map(|(_, _, at)| *at).collect();
         for (saves, reply, _) in jobs {
             let mut candidates: Vec<i64> = saves.iter().map(|s| s.candidate_id).collect();
             candidates.sort_unstable();
@@ -135,6 +139,49 @@ async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<
                     let _ = reply.send(Err(e.to_string()));
                 }
             }
+        }
+        waits.record(&queued_at);
+    }
+}
+
+/// How often the writers report how long requests waited for their saves to be committed.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// Per request, from queueing its saves to their commit (microseconds): the server's share of a
+/// save's latency, reported every `REPORT_EVERY` (INFO) so that a slow save can be placed: in
+/// the writer and the database, or in the HTTP layer and the network.
+#[derive(Clone, Default)]
+struct Waits(Arc<std::sync::Mutex<Vec<u32>>>);
+
+impl Waits {
+    fn record(&self, queued_at: &[Instant]) {
+        let mut waits = self.0.lock().expect("save waits");
+        waits.extend(
+            queued_at
+                .iter()
+                .map(|at| at.elapsed().as_micros().min(u32::MAX as u128) as u32),
+        );
+    }
+
+    async fn report_every(self, period: Duration) {
+        let mut tick = tokio::time::interval(period);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let mut waits = std::mem::take(&mut *self.0.lock().expect("save waits"));
+            if waits.is_empty() {
+                continue;
+            }
+            waits.sort_unstable();
+            let at = |q: f64| f64::from(waits[((waits.len() - 1) as f64 * q) as usize]) / 1000.0;
+            tracing::info!(
+                requests = waits.len(),
+                p50_ms = at(0.5),
+                p99_ms = at(0.99),
+                max_ms = at(1.0),
+                "save requests: time from queueing to commit over the last {} s",
+                period.as_secs()
+            );
         }
     }
 }

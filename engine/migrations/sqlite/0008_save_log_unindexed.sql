@@ -1,0 +1,11 @@
+-- The save log without its per-candidate index (SQLite only; PostgreSQL keeps it).
+--
+-- Every save inserted an entry into `save_log_candidate` at the candidate's place in the index: a
+-- page of its own per save in every batch, so each commit wrote (and each checkpoint copied) one
+-- 4 KiB page more per save. In 120-s runs at 5,000 saves/s (benches/loadgen.rs, docs/performance.md)
+-- p99 latency grew with the log, to 62 ms with the index and 30 ms without it.
+--
+-- What the index served: the proctor's "last save" per seat now comes from `answers` (clustered by
+-- candidate), and the office's replay of one candidate's history for an appeal reads the log in
+-- order (a scan: about a second for a full day's log of a large test centre; rare, and the office's).
+DROP INDEX save_log_candidate;
