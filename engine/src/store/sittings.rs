@@ -301,12 +301,7 @@ impl BatchWrites<'_> {
 
     /// PostgreSQL: two constant statements.
     async fn write_pg(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let BatchWrites {
-            winners,
-            batch,
-            logged,
-            now,
-        } = *self;
+        let (winners, batch, now) = (self.winners, self.batch, self.now);
         if !winners.is_empty() {
             let rows = json_rows(winners.iter().map(|((c, s), save)| JsonRow {
                 c: *c,
@@ -335,7 +330,7 @@ impl BatchWrites<'_> {
             batch
                 .iter()
                 .zip(&keys)
-                .zip(logged)
+                .zip(self.logged)
                 .map(|((save, key), outcome)| JsonRow {
                     c: save.candidate_id,
                     s: key,
@@ -345,24 +340,19 @@ impl BatchWrites<'_> {
                 }),
         );
         sqlx::query(
-        "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) \
-         SELECT r.c, r.q, r.s, r.v, r.o, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT, o TEXT)",
-    )
-    .bind(rows)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+            "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) \
+             SELECT r.c, r.q, r.s, r.v, r.o, $2 FROM json_to_recordset($1::json) AS r (c BIGINT, s TEXT, v TEXT, q BIGINT, o TEXT)",
+        )
+        .bind(rows)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 
     /// SQLite: multi-row `VALUES`, in chunks under the bind-parameter limit.
     async fn write_sqlite(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let BatchWrites {
-            winners,
-            batch,
-            logged,
-            now,
-        } = *self;
+        let (winners, batch, now) = (self.winners, self.batch, self.now);
         for chunk in winners.chunks((MAX_BINDS - 1) / 4) {
             let sql = format!(
                 "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES {} {UPSERT_TAIL}",
@@ -380,7 +370,7 @@ impl BatchWrites<'_> {
         }
         // In the batch's order, so the log's ids follow the order the saves were judged in.
         let per_chunk = (MAX_BINDS - 1) / 5;
-        for (chunk, outcomes) in batch.chunks(per_chunk).zip(logged.chunks(per_chunk)) {
+        for (chunk, outcomes) in batch.chunks(per_chunk).zip(self.logged.chunks(per_chunk)) {
             let sql = format!(
                 "INSERT INTO save_log (candidate_id, seq, slot, value, outcome, received_ms) VALUES {}",
                 tuples(chunk.len(), 5, 2, ", $1")

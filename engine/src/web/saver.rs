@@ -40,7 +40,6 @@ impl Saver {
         let writers = writers.max(1);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .thread_name("kaowu-saver")
             .build()
             .expect("the save writers' runtime (a tokio current-thread runtime) could not be built");
         std::thread::Builder::new()
@@ -99,8 +98,8 @@ async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<
         // Each request's share of the batch: how many saves, which candidates.
         let mut batch: Vec<SaveRequest> = Vec::with_capacity(jobs.iter().map(|(s, _, _)| s.len()).sum());
         let mut replies = Vec::with_capacity(jobs.len());
-        let waited = jobs.iter().map(|(_, _, at)| at.elapsed()).max().unwrap_or_default();
         let queued_at: Vec<Instant> = jobs.iter().map(|(_, _, at)| *at).collect();
+        let waited = queued_at.iter().map(Instant::elapsed).max().unwrap_or_default();
         for (saves, reply, _) in jobs {
             let mut candidates: Vec<i64> = saves.iter().map(|s| s.candidate_id).collect();
             candidates.sort_unstable();
