@@ -58,6 +58,110 @@ fn client(base: &str) -> Client {
     }
 }
 
+/// The event 断电演练 (room R1, the demo bank) with `candidates` candidates K0001… and a
+/// proctor p1, made with the CLI; returns the candidates' (ticket, password) and the proctor's
+/// password.
+fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec<(String, String)>, String) {
+    let roster = dir.join("roster.csv");
+    let mut csv = String::from("姓名,姓名拼音,身份证号,准考证号,考场,座位\n");
+    for i in 1..=candidates {
+        csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
+    }
+    std::fs::write(&roster, csv).unwrap();
+    kaowu(&[
+        "event",
+        "create",
+        "--database",
+        db,
+        "--name",
+        "断电演练",
+        "--starts-at",
+        "2026-12-06T09:00:00+08:00",
+        "--rooms",
+        "R1",
+        "--bank",
+        "demo",
+        "--seed",
+        "3",
+    ]);
+    let passwords_file = dir.join("passwords.csv");
+    kaowu(&[
+        "roster",
+        "import",
+        "--database",
+        db,
+        "--event",
+        "1",
+        roster.to_str().unwrap(),
+        "--passwords-out",
+        passwords_file.to_str().unwrap(),
+    ]);
+    let out = kaowu(&[
+        "account",
+        "add",
+        "--database",
+        db,
+        "--username",
+        "p1",
+        "--name",
+        "监考",
+        "--role",
+        "proctor",
+    ]);
+    let proctor_password = out.trim().rsplit('：').next().unwrap().to_string();
+    kaowu(&[
+        "account",
+        "assign-proctor",
+        "--database",
+        db,
+        "--username",
+        "p1",
+        "--event",
+        "1",
+        "--room",
+        "R1",
+    ]);
+    let passwords: Vec<(String, String)> = std::fs::read_to_string(&passwords_file)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[4].to_string())
+        })
+        .collect();
+    assert_eq!(passwords.len(), candidates);
+    (passwords, proctor_password)
+}
+
+/// The proctor opens R1 and every candidate logs in and starts: (ticket, browser) each.
+async fn open_room_and_start(
+    base: &str,
+    passwords: &[(String, String)],
+    proctor_password: &str,
+) -> Vec<(String, Client)> {
+    let proctor = client(base);
+    let (status, body) = proctor
+        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        proctor.post("/api/proctor/events/1/rooms/R1/open", Value::Null).await.0,
+        StatusCode::OK
+    );
+    let mut clients = Vec::new();
+    for (ticket, password) in passwords {
+        let c = client(base);
+        let (status, body) = c
+            .post("/api/login", json!({ "ticket": ticket, "password": password }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(c.post("/api/candidate/start", Value::Null).await.0, StatusCode::OK);
+        clients.push((ticket.clone(), c));
+    }
+    clients
+}
+
 /// (slot → (seq, value)) of every save the server acknowledged as saved, per candidate.
 type Acked = Arc<Mutex<HashMap<String, HashMap<String, (i64, String)>>>>;
 
@@ -72,85 +176,9 @@ async fn sigkill_mid_saving_loses_no_acknowledged_save_and_keeps_every_timer() {
 async fn crash_and_recover(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
-    let roster = dir.path().join("roster.csv");
-    let mut csv = String::from("姓名,姓名拼音,身份证号,准考证号,考场,座位\n");
-    for i in 1..=CANDIDATES {
-        csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
-    }
-    std::fs::write(&roster, csv).unwrap();
-    kaowu(&[
-        "event",
-        "create",
-        "--database",
-        &db.url,
-        "--name",
-        "断电演练",
-        "--starts-at",
-        "2026-12-06T09:00:00+08:00",
-        "--rooms",
-        "R1",
-        "--bank",
-        "demo",
-        "--seed",
-        "3",
-    ]);
-    let passwords_file = dir.path().join("passwords.csv");
-    kaowu(&[
-        "roster",
-        "import",
-        "--database",
-        &db.url,
-        "--event",
-        "1",
-        roster.to_str().unwrap(),
-        "--passwords-out",
-        passwords_file.to_str().unwrap(),
-    ]);
-    let out = kaowu(&[
-        "account",
-        "add",
-        "--database",
-        &db.url,
-        "--username",
-        "p1",
-        "--name",
-        "监考",
-        "--role",
-        "proctor",
-    ]);
-    let proctor_password = out.trim().rsplit('：').next().unwrap().to_string();
-    let passwords: Vec<(String, String)> = std::fs::read_to_string(&passwords_file)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (f[0].to_string(), f[4].to_string())
-        })
-        .collect();
-    assert_eq!(passwords.len(), CANDIDATES);
-
+    let (passwords, proctor_password) = event_with_roster(&db.url, dir.path(), CANDIDATES);
     let (mut server, base) = start_server(&db.url);
-    let proctor = client(&base);
-    let (status, body) = proctor
-        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        proctor.post("/api/proctor/events/1/rooms/R1/open", Value::Null).await.0,
-        StatusCode::OK
-    );
-
-    let mut clients = Vec::new();
-    for (ticket, password) in &passwords {
-        let c = client(&base);
-        let (status, body) = c
-            .post("/api/login", json!({ "ticket": ticket, "password": password }))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(c.post("/api/candidate/start", Value::Null).await.0, StatusCode::OK);
-        clients.push((ticket.clone(), c));
-    }
+    let clients = open_room_and_start(&base, &passwords, &proctor_password).await;
 
     // Everyone saves as fast as acknowledgements come back.
     let acked: Acked = Arc::default();
@@ -216,23 +244,7 @@ async fn crash_and_recover(backend: Backend) {
             http: c.http.clone(),
             base: base.clone(),
         };
-        let answers = c.answers().await;
-        for (slot, (seq, value)) in acked.get(ticket).into_iter().flatten() {
-            let stored = answers[slot.as_str()]
-                .as_str()
-                .unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged save (seq {seq}) lost"));
-            let (_, body) = c.get("/api/candidate/answers").await;
-            assert!(body["max_seq"].as_i64().unwrap() >= *seq);
-            // A later save may have committed without its acknowledgement arriving; an
-            // acknowledged one can only be replaced by a newer one.
-            if stored != value {
-                let log_newer = body["max_seq"].as_i64().unwrap() > *seq;
-                assert!(
-                    log_newer,
-                    "{ticket} slot {slot}: stored {stored}, acknowledged {value} (seq {seq})"
-                );
-            }
-        }
+        assert_acknowledged_saves_kept(ticket, &c, &acked).await;
         let (_, status) = c.get("/api/candidate/status").await;
         assert_eq!(status["state"], "in_progress");
         let remaining = status["remaining_ms"].as_i64().unwrap();
@@ -246,4 +258,260 @@ async fn crash_and_recover(backend: Backend) {
     server.kill().unwrap();
     server.wait().unwrap();
     db.drop_db().await;
+}
+
+/// Every save acknowledged to `ticket` is what the server now holds for its slot, or a newer
+/// save replaced it (one may commit without its acknowledgement arriving).
+async fn assert_acknowledged_saves_kept(
+    ticket: &str,
+    c: &Client,
+    acked: &HashMap<String, HashMap<String, (i64, String)>>,
+) {
+    let (status, body) = c.get("/api/candidate/answers").await;
+    assert_eq!(status, StatusCode::OK, "{ticket}: {body}");
+    let max_seq = body["max_seq"].as_i64().unwrap();
+    for (slot, (seq, value)) in acked.get(ticket).into_iter().flatten() {
+        let stored = body["answers"][slot.as_str()]
+            .as_str()
+            .unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged save (seq {seq}) lost"));
+        assert!(
+            max_seq >= *seq,
+            "{ticket}: max_seq {max_seq} below acknowledged seq {seq}"
+        );
+        assert!(
+            stored == value || max_seq > *seq,
+            "{ticket} slot {slot}: stored {stored}, acknowledged {value} (seq {seq})"
+        );
+    }
+}
+
+/// A server process killed when the test ends, even by a failed assertion (its inherited stderr
+/// would otherwise keep the test's output open).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A tmpfs the test mounted (as root), unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "kaowu-test",
+                dir.path().to_str().unwrap(),
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Tmpfs(dir))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    /// Writes a file until the file system is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        for chunk in [1 << 20, 4096, 512] {
+            let block = vec![0u8; chunk];
+            while f.write_all(&block).is_ok() {}
+        }
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.path()).status();
+    }
+}
+
+/// What the candidates' saving loops saw, by HTTP status.
+#[derive(Default)]
+struct Seen {
+    ok: usize,
+    unavailable: usize,
+    /// Other statuses, with their bodies: none may occur.
+    other: Vec<(u16, String)>,
+    /// 503 bodies without a Chinese `error`.
+    unclear: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
+    // SQLite is the backend whose database file the server writes itself; the disk fills under
+    // it. (A full disk under PostgreSQL is the PostgreSQL server's, answered 503 by class 53.)
+    let Some(disk) = Tmpfs::mount("24m") else {
+        common::skip("full-disk", "cannot mount a tmpfs (needs root)");
+        return;
+    };
+    let db = format!("sqlite:{}", disk.path().join("kaowu.db").display());
+    let dir = tempfile::tempdir().unwrap();
+    let (passwords, proctor_password) = event_with_roster(&db, dir.path(), 20);
+    let (server, base) = start_server(&db);
+    let mut server = KillOnDrop(server);
+    let clients = open_room_and_start(&base, &passwords, &proctor_password).await;
+
+    let acked: Acked = Arc::default();
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for (ticket, c) in &clients {
+        let (ticket, c, acked, seen, stop) = (ticket.clone(), c.clone(), acked.clone(), seen.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut seq = 0i64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                seq += 1;
+                let slot = ((seq % 70) + 1).to_string();
+                let value = ["A", "B", "C", "D"][(seq % 4) as usize].to_string();
+                let r = c
+                    .http
+                    .post(format!("{}/api/candidate/saves", c.base))
+                    .json(&json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] }))
+                    .send()
+                    .await
+                    .expect("the server stays up on a full disk");
+                let status = r.status();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                let refused = {
+                    let mut seen = seen.lock().unwrap();
+                    match status {
+                        StatusCode::OK => {
+                            seen.ok += 1;
+                            if body["results"][0]["status"] == "saved" {
+                                acked
+                                    .lock()
+                                    .unwrap()
+                                    .entry(ticket.clone())
+                                    .or_default()
+                                    .insert(slot, (seq, value));
+                            }
+                            false
+                        }
+                        StatusCode::SERVICE_UNAVAILABLE => {
+                            seen.unavailable += 1;
+                            let clear = body["error"].as_str().is_some_and(|e| e.contains("磁盘空间不足"));
+                            if !clear {
+                                seen.unclear.push(body.to_string());
+                            }
+                            true
+                        }
+                        other => {
+                            seen.other.push((other.as_u16(), body.to_string()));
+                            false
+                        }
+                    }
+                };
+                if refused {
+                    // As the page does: keep the save and send it again a little later.
+                    seq -= 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }));
+    }
+    let wait_for = |what: &'static str, done: Box<dyn Fn(&Seen) -> bool + Send>| {
+        let seen = seen.clone();
+        async move {
+            let t0 = Instant::now();
+            while !done(&seen.lock().unwrap()) {
+                assert!(t0.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    wait_for("saves before the disk fills", Box::new(|s| s.ok >= 200)).await;
+    let filler = disk.fill();
+    let ok_when_full = seen.lock().unwrap().ok;
+    wait_for("saves refused on the full disk", Box::new(|s| s.unavailable >= 200)).await;
+    // Saving on through the full disk: whatever was acknowledged meanwhile is visible to other
+    // connections (a fresh login reads it back).
+    std::fs::remove_file(&filler).unwrap();
+    let unavailable_when_freed = seen.lock().unwrap().unavailable;
+    let ok_when_freed = seen.lock().unwrap().ok;
+    wait_for(
+        "saves acknowledged again once space returns",
+        Box::new(move |s| s.ok >= ok_when_freed + 300),
+    )
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    {
+        let seen = seen.lock().unwrap();
+        eprintln!(
+            "full disk: {} acknowledged before it filled, {} refused with 503 ({} while full), {} acknowledged in all",
+            ok_when_full, seen.unavailable, unavailable_when_freed, seen.ok
+        );
+        assert!(
+            seen.other.is_empty(),
+            "only 200 or 503 may answer a save: {:?}",
+            &seen.other[..seen.other.len().min(5)]
+        );
+        assert!(
+            seen.unclear.is_empty(),
+            "503 without a clear Chinese message: {:?}",
+            &seen.unclear[..1]
+        );
+    }
+    let acked = acked.lock().unwrap().clone();
+    // Other connections see every acknowledged save: another process reading the database file,
+    // and a new staff login (a write of its own) followed by the room console.
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&db).await.unwrap();
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT c.ticket, a.slot, a.value, a.seq FROM answers a JOIN candidates c ON c.id = a.candidate_id",
+    )
+    .fetch_all(&mut other)
+    .await
+    .unwrap();
+    let stored: HashMap<(String, String), (String, i64)> = rows
+        .into_iter()
+        .map(|(t, slot, v, seq)| ((t, slot), (v, seq)))
+        .collect();
+    for (ticket, slots) in &acked {
+        for (slot, (seq, value)) in slots {
+            let (v, s) = stored
+                .get(&(ticket.clone(), slot.clone()))
+                .unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged seq {seq} not in the database"));
+            assert!(
+                s > seq || (s == seq && v == value),
+                "{ticket} slot {slot}: stored {v} (seq {s}), acknowledged {value} (seq {seq})"
+            );
+        }
+    }
+    let proctor = client(&base);
+    let (status, body) = proctor
+        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a new login after the full disk: {body}");
+    let (status, room) = proctor.get("/api/proctor/events/1/rooms/R1").await;
+    assert_eq!(status, StatusCode::OK, "{room}");
+    server.0.kill().expect("SIGKILL the server");
+    server.0.wait().unwrap();
+    let (server, base) = start_server(&db);
+    let _server = KillOnDrop(server);
+    for (ticket, c) in &clients {
+        let c = Client {
+            http: c.http.clone(),
+            base: base.clone(),
+        };
+        assert_acknowledged_saves_kept(ticket, &c, &acked).await;
+    }
 }

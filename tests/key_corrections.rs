@@ -253,6 +253,7 @@ async fn item_analysis_of_an_event_counts_what_candidates_answered() {
         .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv)
         .await;
     let passwords: Value = serde_json::from_str(&body).unwrap();
+    app.assign_proctor(ev, "C1").await;
     let proctor = app.staff("proctor").await;
     proctor
         .post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null)

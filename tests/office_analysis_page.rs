@@ -26,6 +26,7 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
         .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv)
         .await;
     let passwords: Value = serde_json::from_str(&body).unwrap();
+    app.assign_proctor(ev, "C1").await;
     let proctor = app.staff("proctor").await;
     proctor
         .post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null)

@@ -203,7 +203,7 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
             (
                 json!({ "saves": [{ "seq": 9, "slot": "open-2", "value": "第一行\n第二行\t制表\u{0}" }] }),
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "第 11 个字符是不可见的控制字符（U+0000）",
+                "saves[0].value 含有不可见的控制字符（U+0000）",
             ),
             (
                 json!({ "saves": [{ "seq": 9, "slot": "open-1", "value": "未选的题" }] }),
@@ -214,6 +214,38 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
                 json!({ "saves": [{ "seq": 0, "slot": "1", "value": "A" }] }),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "seq",
+            ),
+            // Beyond what a browser counts exactly: it would freeze the slot for good.
+            (
+                json!({ "saves": [{ "seq": (1i64 << 53), "slot": single.to_string(), "value": "B" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "1–9007199254740991",
+            ),
+            (
+                json!({ "saves": [{ "seq": i64::MAX, "slot": single.to_string(), "value": "B" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "seq",
+            ),
+            // A slot has one spelling.
+            (
+                json!({ "saves": [{ "seq": 9, "slot": format!("+{single}"), "value": "B" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不是有效的答题位置",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": format!("0{single}"), "value": "B" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不是有效的答题位置",
+            ),
+            (
+                json!({ "saves": [{ "seq": 9, "slot": "open-02", "value": "x" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不是有效的答题位置",
+            ),
+            (
+                json!({ "saves": [{ "seq": "9", "slot": "1", "value": "A" }] }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "字段 saves[0].seq 类型不对（应为整数）",
             ),
             (json!({ "saves": [] }), StatusCode::UNPROCESSABLE_ENTITY, "1–500"),
             (
@@ -247,6 +279,21 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(c.answers().await, before, "nothing already saved was lost or changed");
+        // The largest sequence number a browser counts exactly is taken, and the slot is not
+        // frozen: the page carries on from the max_seq it reads back.
+        let top = (1i64 << 53) - 1;
+        let (status, body) = c.save(top - 1, &single.to_string(), "C").await;
+        assert_eq!(
+            (status, body["results"][0]["status"].as_str()),
+            (StatusCode::OK, Some("saved"))
+        );
+        let (_, body) = c.get("/api/candidate/answers").await;
+        assert_eq!(body["max_seq"], top - 1);
+        let (status, body) = c.save(top, &single.to_string(), "D").await;
+        assert_eq!(
+            (status, body["results"][0]["status"].as_str()),
+            (StatusCode::OK, Some("saved"))
+        );
         app.finish().await;
     })
     .await;
@@ -504,6 +551,16 @@ async fn secrets(app: &TestApp, me: &str) -> Vec<String> {
             secrets.extend(rubric.iter().map(|r| r.point.clone()));
         }
     }
+    // The paper's seed and the bank's hash (the paper id the office sees names both): from them
+    // the event's seed, and so every other candidate's paper, could be worked out.
+    let me_id = app.store.candidate_by_ticket(me).await.unwrap().unwrap().id;
+    let sitting = app.store.sitting(me_id).await.unwrap().unwrap();
+    let paper = app.exam.paper(&sitting).await.unwrap();
+    secrets.push(paper.paper_id.clone());
+    secrets.push(paper.seed.to_string());
+    let bank_hash = paper.paper_id.split('-').nth(2).unwrap().to_string();
+    assert_eq!(bank_hash.len(), 8, "{}", paper.paper_id);
+    secrets.push(bank_hash);
     for (ticket, name) in [
         ("DEMO0001", "张伟"),
         ("DEMO0002", "王芳"),
@@ -713,6 +770,7 @@ async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
         .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    app.assign_proctor(ev, "B201").await;
     let proctor = app.staff("proctor").await;
     let (status, body) = proctor
         .post(&format!("/api/proctor/events/{ev}/rooms/B201/open"), Value::Null)
@@ -811,6 +869,7 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
         .as_str()
         .unwrap()
         .to_string();
+    app.assign_proctor(event_id, "B1").await;
     let proctor = app.staff("proctor").await;
     proctor
         .post(&format!("/api/proctor/events/{event_id}/rooms/B1/open"), Value::Null)
@@ -861,5 +920,560 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
     );
     assert_eq!(results[&(multis[1].no as i64)], 0, "nothing with a wrong option");
     assert_eq!(app.store.sitting(id).await.unwrap().unwrap().objective_score, Some(50));
+    app.finish().await;
+}
+
+/// Whether an error body is `{"error": "…"}` in Chinese (at least one CJK character).
+fn chinese_error(body: &Value) -> bool {
+    body["error"]
+        .as_str()
+        .is_some_and(|e| e.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+#[tokio::test]
+async fn hostile_requests_get_a_clear_chinese_4xx_and_change_nothing() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let (c, proctor) = app.started_candidate("DEMO0001").await;
+        let office = app.staff("office").await;
+        let hash = kaowu::auth::hash_password(common::DEMO_PASSWORD, kaowu::auth::Strength::IssuedToCandidate);
+        app.store
+            .create_account("chief1", "阅卷组长", "chief", &hash, common::START_MS)
+            .await
+            .unwrap();
+
+        // Bodies over a route's limit: 413 in Chinese, not axum's English 400.
+        let huge = format!(
+            "{{\"saves\": [{{\"seq\": 1, \"slot\": \"1\", \"value\": \"{}\"}}]}}",
+            "A".repeat(10 << 20)
+        );
+        let (status, body) = c.post_raw("/api/candidate/saves", "application/json", huge).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body:.200}");
+        assert!(chinese_error(&serde_json::from_str(&body).unwrap()), "{body}");
+        let long_name = json!({ "username": "u".repeat(1_900_000), "password": "x" }).to_string();
+        let (status, body) = app.client().post_raw("/api/login", "application/json", long_name).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body:.200}");
+
+        // Addresses and methods nobody serves, ids that are not numbers or name nothing.
+        for (status, body) in [
+            c.get("/api/no-such-thing").await,
+            office.get("/api/office/events/abc/results").await,
+            office.get("/api/office/events/99999999999999999999/results").await,
+        ] {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+            assert!(chinese_error(&body), "{body}");
+        }
+        let (status, body) = c.get("/api/candidate/saves").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+        assert!(chinese_error(&body), "{body}");
+        for path in [
+            "/api/office/events/9999/results",
+            "/api/office/events/9999/results.csv",
+            "/api/office/events/9999/results.xlsx",
+            "/api/office/events/9999/analysis",
+            "/api/office/events/9999/analysis.csv",
+            "/api/office/events/9999/audit",
+            "/api/office/events/9999/sittings",
+            "/api/office/events/9999/proctors",
+        ] {
+            let (status, body) = office.get(path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+            assert!(chinese_error(&body), "{path}: {body}");
+        }
+        for (path, body) in [
+            ("/api/office/events/9999/release", Value::Null),
+            ("/api/office/events/9999/marking-policy", json!({ "double": false })),
+            (
+                "/api/office/events/9999/key-corrections",
+                json!({ "item_id": "X", "accept": ["A"], "reason": "核对" }),
+            ),
+            (
+                "/api/office/events/9999/assignments",
+                json!({ "username": "chief1", "item_id": "X" }),
+            ),
+        ] {
+            let (status, reply) = office.post(path, body).await;
+            assert!(
+                status == StatusCode::NOT_FOUND || status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}: {status} {reply}"
+            );
+            assert!(chinese_error(&reply), "{path}: {reply}");
+        }
+        let chief = app.staff("chief1").await;
+        for (status, body) in [
+            chief.get("/api/marking/events/9999/dashboard").await,
+            chief.post("/api/marking/events/9999/next", Value::Null).await,
+        ] {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+            assert!(chinese_error(&body), "{body}");
+        }
+
+        // NUL and other control characters: refused at the edge, nothing half-done.
+        let (status, body) = app
+            .client()
+            .post("/api/login", json!({ "ticket": "DEMO\u{0}0002", "password": "x" }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(chinese_error(&body), "{body}");
+        let (status, body) = app
+            .client()
+            .post(
+                "/api/login",
+                json!({ "username": "proctor", "password": "kaowu\u{0}2026" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, body) = proctor
+            .post(&app.room_path("/pause"), json!({ "reason": "停电\u{0}" }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("reason"), "{body}");
+        let (_, status_now) = c.get("/api/candidate/status").await;
+        assert_eq!(status_now["state"], "in_progress", "a refused pause paused nobody");
+        let (_, log) = proctor.get(&app.room_path("/log")).await;
+        assert!(
+            log.as_array().unwrap().iter().all(|e| e["action"] != "pause_room"),
+            "a refused pause wrote no log entry: {log}"
+        );
+        let (status, body) = proctor.get("/api/proctor/candidates/DEMO%000001/log").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = proctor
+            .post("/api/proctor/candidates/DEMO%000001/pause", json!({ "reason": "检查" }))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert!(chinese_error(&body), "{body}");
+
+        // What a candidate receives is neither cached nor sniffed.
+        for path in [
+            "/api/candidate/paper",
+            "/api/candidate/answers",
+            "/api/candidate/status",
+        ] {
+            let r = c.http.get(app.url(path)).send().await.unwrap();
+            assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+            assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        }
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn writes_from_another_site_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (c, _) = app.started_candidate("DEMO0001").await;
+    let office = app.staff("office").await;
+    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n赵六,Zhao Liu,11010519491231002X,X0001,第一考场,09\n";
+    let evil = |client: &common::Client, path: &str| {
+        client
+            .http
+            .post(app.url(path))
+            .header("origin", "http://evil.example")
+            .header("sec-fetch-site", "cross-site")
+    };
+    let roster_path = format!("/api/office/events/{}/roster", app.event_id);
+    let cross_site = [
+        evil(&office, &roster_path)
+            .header("content-type", "text/csv")
+            .body(roster),
+        evil(&office, &format!("/api/office/events/{}/release", app.event_id)),
+        evil(&c, "/api/candidate/submit"),
+        evil(&c, "/api/candidate/saves")
+            .header("content-type", "application/json")
+            .body(json!({ "saves": [{ "seq": 1, "slot": "1", "value": "A" }] }).to_string()),
+        // Origin alone (an older browser) and Sec-Fetch-Site alone.
+        office
+            .http
+            .post(app.url(&format!("/api/office/events/{}/release", app.event_id)))
+            .header("origin", "http://evil.example"),
+        c.http
+            .post(app.url("/api/candidate/submit"))
+            .header("sec-fetch-site", "same-site"),
+    ];
+    for request in cross_site {
+        let r = request.send().await.unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(chinese_error(&body), "{body}");
+    }
+    // The content types a form can send without asking are refused where JSON or CSV is documented.
+    for (path, content_type) in [
+        (roster_path.as_str(), "text/plain"),
+        (roster_path.as_str(), "application/x-www-form-urlencoded"),
+        ("/api/candidate/submit", "text/plain"),
+        ("/api/candidate/saves", "multipart/form-data; boundary=x"),
+    ] {
+        let client = if path.contains("candidate") { &c } else { &office };
+        let (status, body) = client.post_raw(path, content_type, roster.to_string()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path} {content_type}: {body}"
+        );
+        assert!(body.contains("不受支持"), "{body}");
+    }
+    // Nothing of it happened.
+    assert!(
+        app.store.candidate_by_ticket("X0001").await.unwrap().is_none(),
+        "no candidate imported"
+    );
+    let (_, status) = c.get("/api/candidate/status").await;
+    assert_eq!(status["state"], "in_progress", "not submitted");
+    assert!(c.answers().await.get("1").is_none(), "nothing saved");
+
+    // The pages' own requests (same origin) go through.
+    let r = office
+        .http
+        .post(app.url(&roster_path))
+        .header("origin", format!("http://{}", app.addr))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(roster)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = c
+        .http
+        .post(app.url("/api/candidate/saves"))
+        .header("origin", format!("http://{}", app.addr))
+        .json(&json!({ "saves": [{ "seq": 1, "slot": "1", "value": "A" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.finish().await;
+}
+
+/// A browser on another workstation: requests come from `ip` (an address of the loopback range).
+fn client_from(app: &TestApp, ip: [u8; 4]) -> common::Client {
+    common::Client {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap(),
+        base: format!("http://{}", app.addr),
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_names() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let login = |client: common::Client, who: Value| async move { client.post("/api/login", who).await };
+    // Five wrong passwords from one workstation lock that workstation out of the ticket …
+    let attacker = [127, 0, 0, 7];
+    for _ in 0..5 {
+        let (status, _) = login(
+            client_from(&app, attacker),
+            json!({ "ticket": "DEMO0003", "password": "wrong" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let right = json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD });
+    let (status, body) = login(client_from(&app, attacker), right.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(chinese_error(&body), "{body}");
+    // … but not the candidate at their own.
+    let (status, body) = login(client_from(&app, [127, 0, 0, 8]), right).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the candidate logs in at their own workstation: {body}"
+    );
+
+    // Trying many tickets once each from one address is throttled too.
+    let sweeper = [127, 0, 0, 9];
+    let mut refused_at = None;
+    for i in 0..40 {
+        let (status, _) = login(
+            client_from(&app, sweeper),
+            json!({ "ticket": format!("T{i:04}"), "password": "x" }),
+        )
+        .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused_at = Some(i);
+            break;
+        }
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(
+        refused_at.is_some_and(|i| i <= 25),
+        "throttled after {refused_at:?} tickets"
+    );
+
+    // Each failure is stored under a fixed-size key, and old ones are forgotten.
+    let long = "名".repeat(64);
+    let (status, _) = login(
+        client_from(&app, [127, 0, 0, 10]),
+        json!({ "username": long, "password": "x" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = login(
+        client_from(&app, [127, 0, 0, 10]),
+        json!({ "username": "名".repeat(65), "password": "x" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("用户名过长"), "{body}");
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    let longest: i64 = sqlx::query_scalar("SELECT MAX(LENGTH(subject)) FROM login_failures")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(longest, 64, "a SHA-256 in hex, whatever was typed");
+    app.clock.advance_ms(16 * MIN);
+    let (status, _) = login(
+        client_from(&app, [127, 0, 0, 11]),
+        json!({ "ticket": "T9999", "password": "x" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3, "only the last failure's three keys are left");
+
+    // An unknown staff name costs as much as a wrong password for a real one.
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for i in 0..6u8 {
+        let t = std::time::Instant::now();
+        login(
+            client_from(&app, [127, 0, 1, i]),
+            json!({ "username": "proctor", "password": "wrong" }),
+        )
+        .await;
+        known.push(t.elapsed());
+        let t = std::time::Instant::now();
+        login(
+            client_from(&app, [127, 0, 2, i]),
+            json!({ "username": "nobody", "password": "wrong" }),
+        )
+        .await;
+        unknown.push(t.elapsed());
+    }
+    known.sort();
+    unknown.sort();
+    let (known, unknown) = (known[3], unknown[3]);
+    assert!(
+        unknown * 2 > known && known * 2 > unknown,
+        "median wrong password {known:?}, unknown user {unknown:?}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_never_stops() {
+    // SQLite only: one writer at a time for the whole file (PostgreSQL locks rows).
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (c, _) = app.started_candidate("DEMO0001").await;
+    assert_eq!(c.save(1, "1", "A").await.0, StatusCode::OK);
+    // The office's CLI on the live database: a write transaction that takes a moment, then
+    // commits.
+    let mut cli = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('cli-test', 'x')")
+        .execute(&mut cli)
+        .await
+        .unwrap();
+    let saving = tokio::spawn({
+        let c = c.clone();
+        async move { c.save(2, "2", "B").await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    sqlx::query("COMMIT").execute(&mut cli).await.unwrap();
+    let (status, body) = saving.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "the save waited for the lock: {body}");
+    assert_eq!(body["results"][0]["status"], "saved");
+
+    // A lock held beyond the busy timeout (10 s): a clear 503, the save kept by the page.
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    let t = std::time::Instant::now();
+    let (status, body) = c.save(3, "3", "C").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(chinese_error(&body), "{body}");
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(9),
+        "it waited first ({:?})",
+        t.elapsed()
+    );
+    sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
+    let (status, body) = c.save(3, "3", "C").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answers = c.answers().await;
+    assert_eq!(
+        (answers["1"].as_str(), answers["2"].as_str(), answers["3"].as_str()),
+        (Some("A"), Some("B"), Some("C"))
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_proctor_grants_extra_time_up_to_the_cap_and_the_office_beyond_it() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (c, proctor) = app.started_candidate("DEMO0001").await;
+    let grant = |who: &common::Client, minutes: i64| {
+        let who = who.clone();
+        async move {
+            who.post(
+                "/api/proctor/candidates/DEMO0001/extra-time",
+                json!({ "minutes": minutes, "reason": "设备故障" }),
+            )
+            .await
+        }
+    };
+    assert_eq!(grant(&proctor, 40).await.0, StatusCode::OK);
+    let (status, body) = grant(&proctor, 30).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("不超过 60 分钟（已延长 40 分钟）"),
+        "{body}"
+    );
+    assert_eq!(grant(&proctor, 20).await.0, StatusCode::OK, "up to the cap exactly");
+    let office = app.staff("office").await;
+    assert_eq!(
+        grant(&office, 30).await.0,
+        StatusCode::OK,
+        "the office may grant beyond it"
+    );
+    let (_, status) = c.get("/api/candidate/status").await;
+    assert_eq!(status["remaining_ms"], (180 + 90) * MIN);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_candidate_there() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    // A second event with two rooms, a candidate in each.
+    let (status, body) = office
+        .post(
+            "/api/office/events",
+            json!({ "name": "第二场", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A1", "A2"], "bank": "demo" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ev = body["id"].as_i64().unwrap();
+    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n甲,Jia,11010519491231002X,Q001,A1,01\n乙,Yi,11010519491231002X,Q002,A2,01\n";
+    let (status, body) = office
+        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let proctor = app.staff("proctor").await;
+
+    // Not assigned: the event is not listed, and nothing in it can be seen or done.
+    let (_, events) = proctor.get("/api/proctor/events").await;
+    assert!(events.as_array().unwrap().iter().all(|e| e["id"] != ev), "{events}");
+    for (status, body) in [
+        proctor.get(&format!("/api/proctor/events/{ev}/rooms/A1")).await,
+        proctor
+            .post(&format!("/api/proctor/events/{ev}/rooms/A1/open"), Value::Null)
+            .await,
+        proctor
+            .post(
+                &format!("/api/proctor/events/{ev}/rooms/A1/pause"),
+                json!({ "reason": "检查" }),
+            )
+            .await,
+        proctor
+            .post(
+                "/api/proctor/candidates/Q001/extra-time",
+                json!({ "minutes": 5, "reason": "检查" }),
+            )
+            .await,
+        proctor
+            .post("/api/proctor/candidates/Q001/unlock", json!({ "reason": "检查" }))
+            .await,
+    ] {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("未被分配"), "{body}");
+    }
+    // The office assigns room A1: that room only.
+    let (status, body) = office
+        .post(
+            &format!("/api/office/events/{ev}/proctors"),
+            json!({ "username": "proctor", "rooms": ["A9"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    app.assign_proctor(ev, "A1").await;
+    let (_, listed) = office.get(&format!("/api/office/events/{ev}/proctors")).await;
+    assert_eq!(listed[0]["room"], "A1", "{listed}");
+    let (_, events) = proctor.get("/api/proctor/events").await;
+    let mine = events.as_array().unwrap().iter().find(|e| e["id"] == ev).unwrap();
+    assert_eq!(mine["rooms"].as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(
+        proctor
+            .post(&format!("/api/proctor/events/{ev}/rooms/A1/open"), Value::Null)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        proctor
+            .post(&format!("/api/proctor/events/{ev}/rooms/A2/open"), Value::Null)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        proctor
+            .post("/api/proctor/candidates/Q002/unlock", json!({ "reason": "忘记密码" }))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A candidate of A1 locked out by wrong passwords at another workstation too is unlocked by
+    // the proctor of A1, and it is on record.
+    for ip in [[127, 0, 3, 1], [127, 0, 3, 2]] {
+        for _ in 0..25 {
+            client_from(&app, ip)
+                .post("/api/login", json!({ "ticket": "Q001", "password": "wrong" }))
+                .await;
+        }
+    }
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+        .await
+        .unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    let (status, body) = proctor
+        .post(
+            "/api/proctor/candidates/Q001/unlock",
+            json!({ "reason": "考生忘记密码" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["changed"], 1);
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert!(
+        before > 0 && after == 0,
+        "failures against Q001 forgotten: {before} → {after}"
+    );
+    let (_, log) = proctor.get(&format!("/api/proctor/events/{ev}/rooms/A1/log")).await;
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["action"] == "unlock_login"),
+        "{log}"
+    );
+    let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
+    assert!(audit.to_string().contains("unlock_login"), "{audit}");
     app.finish().await;
 }

@@ -427,11 +427,22 @@ async fn sessions_and_login_failures() {
         s.revoke_session("def").await.unwrap();
         assert!(s.session("def", START_MS).await.unwrap().is_none(), "revoked");
         for i in 0..3 {
-            s.record_login_failure("candidate:X", START_MS + i).await.unwrap();
+            s.record_login_failure("candidate:X", &["candidate:X", "candidate:X@ip"], START_MS + i, 0)
+                .await
+                .unwrap();
         }
         assert_eq!(s.login_failures_since("candidate:X", START_MS + 1).await.unwrap(), 2);
-        s.clear_login_failures("candidate:X").await.unwrap();
+        s.clear_login_failures(&["candidate:X"]).await.unwrap();
         assert_eq!(s.login_failures_since("candidate:X", 0).await.unwrap(), 0);
+        assert_eq!(s.login_failures_since("candidate:X@ip", 0).await.unwrap(), 3);
+        // Old failures are forgotten when a new one is counted; an unlock forgets an account's.
+        s.record_login_failure("candidate:Y", &["candidate:Y"], START_MS + 10, START_MS + 2)
+            .await
+            .unwrap();
+        assert_eq!(s.login_failures_since("candidate:X@ip", 0).await.unwrap(), 1);
+        assert_eq!(s.unlock_account("candidate:X").await.unwrap(), 1);
+        assert_eq!(s.login_failures_since("candidate:X@ip", 0).await.unwrap(), 0);
+        assert_eq!(s.login_failures_since("candidate:Y", 0).await.unwrap(), 1);
         assert_eq!(s.setting_or_init("k", || "v1".into()).await.unwrap(), "v1");
         assert_eq!(
             s.setting_or_init("k", || "v2".into()).await.unwrap(),

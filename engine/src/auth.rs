@@ -54,6 +54,13 @@ pub fn issue_password() -> String {
     out
 }
 
+/// A seed nobody can guess (an event's, when the office gives none): 63 bits from the
+/// operating system's random source, so it fits a signed 64-bit column.
+pub fn random_seed() -> u64 {
+    let bytes = generate_salt();
+    u64::from_le_bytes(bytes[..8].try_into().expect("a salt has 16 bytes")) >> 1
+}
+
 /// A new session token (for the cookie) and its id (what the database keeps: its SHA-256).
 pub fn new_session_token() -> (String, String) {
     let mut bytes = generate_salt().to_vec();

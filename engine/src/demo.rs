@@ -114,6 +114,11 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                 if store.account_by_username(user).await?.is_none() {
                     store.create_account(user, display, role, &staff_hash, now).await?;
                 }
+                if role == "proctor"
+                    && let Some(account) = store.account_by_username(user).await?
+                {
+                    store.assign_proctor(account.id, id, DEMO_ROOM).await?;
+                }
             }
             id
         }

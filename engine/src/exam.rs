@@ -490,6 +490,15 @@ pub fn bank_labels(item: &question_bank::PaperItem, response: &str) -> String {
     labels.into_iter().collect()
 }
 
+/// What a candidate's page knows its paper by: a digest of the paper's id, which names the
+/// bank's hash and the paper's seed (from which the event's seed, and so other candidates'
+/// papers, could be worked out).
+fn opaque_paper_id(paper_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("kaowu candidate paper id\n{paper_id}").as_bytes());
+    format!("P{}", hex::encode(&digest[..12]))
+}
+
 /// The paper as a candidate receives it: no keys, no explanations, no rubrics, no bank labels.
 #[derive(Debug, Serialize)]
 pub struct CandidatePaper {
@@ -531,7 +540,7 @@ pub struct CandidateOpen {
 impl CandidatePaper {
     pub fn of(paper: &Paper, event: &EventRow) -> CandidatePaper {
         CandidatePaper {
-            paper_id: paper.paper_id.clone(),
+            paper_id: opaque_paper_id(&paper.paper_id),
             exam_name: event.name.clone(),
             duration_minutes: (event.duration_ms / 60_000) as u32,
             total_points: event.blueprint.total_points,

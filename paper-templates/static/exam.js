@@ -743,6 +743,10 @@
         counter.dataset.level = n >= MAX_OPEN_CHARS ? 'full' : n >= MAX_OPEN_CHARS * 0.9 ? 'near' : 'ok';
       };
       area.addEventListener('input', () => {
+        // Invisible control characters (pasted from another program) cannot be stored: they
+        // leave the text here rather than having the whole answer refused.
+        const clean = area.value.replace(CONTROL_CHARS, '');
+        if (clean !== area.value) area.value = clean;
         S.answers[v.slot] = area.value;
         updateCounter();
         clearTimeout(S.textTimers[v.slot]);
@@ -760,6 +764,9 @@
         kept ? el('span', { class: 'muted', text: '（此前写的 ' + kept + ' 字仍保留，重新选答后恢复。）' }) : null));
     }
   }
+
+  // Control characters other than tab and line breaks (the server refuses them).
+  const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
   function commitText(slot) {
     clearTimeout(S.textTimers[slot]);

@@ -201,6 +201,19 @@ impl TestApp {
         c
     }
 
+    /// The office assigns the demo proctor to a room of an event (the demo room is assigned
+    /// already).
+    pub async fn assign_proctor(&self, event: i64, room: &str) {
+        let office = self.staff("office").await;
+        let (status, body) = office
+            .post(
+                &format!("/api/office/events/{event}/proctors"),
+                serde_json::json!({ "username": "proctor", "rooms": [room] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "assign the proctor: {body}");
+    }
+
     pub fn room_path(&self, action: &str) -> String {
         let room: String = url_escape(ROOM);
         format!("/api/proctor/events/{}/rooms/{room}{action}", self.event_id)

@@ -109,6 +109,19 @@ pub enum AccountCommand {
         #[arg(long)]
         role: String,
     },
+    /// 指派监考老师到考试的考场（监考老师只能查看和操作所指派的考场）
+    AssignProctor {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// 考试编号
+        #[arg(long)]
+        event: i64,
+        /// 考场（可重复）
+        #[arg(long = "room", required = true)]
+        rooms: Vec<String>,
+    },
 }
 
 pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
@@ -140,7 +153,7 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
                 rooms,
                 forms,
-                seed: seed.unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp() as u64),
+                seed: seed.unwrap_or_else(crate::auth::random_seed),
                 multi_policy,
                 pass_mark,
                 min_objective,
@@ -212,12 +225,20 @@ pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
 }
 
 pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
-    let AccountCommand::Add {
-        db,
-        username,
-        name,
-        role,
-    } = cmd;
+    let (db, username, name, role) = match cmd {
+        AccountCommand::Add {
+            db,
+            username,
+            name,
+            role,
+        } => (db, username, name, role),
+        AccountCommand::AssignProctor {
+            db,
+            username,
+            event,
+            rooms,
+        } => return assign_proctor(db, &username, event, &rooms).await,
+    };
     if !["office", "proctor", "grader", "chief"].contains(&role.as_str()) {
         anyhow::bail!("角色“{role}”无效，应为 office、proctor、grader 或 chief");
     }
@@ -230,6 +251,41 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
     let hash = tokio::task::spawn_blocking(move || hash_password(&p, Strength::Staff)).await?;
     store.create_account(&username, &name, &role, &hash, now_ms()).await?;
     println!("已创建账号 {username}（{role}），初始密码：{password}");
+    Ok(())
+}
+
+async fn assign_proctor(db: DbArgs, username: &str, event: i64, rooms: &[String]) -> anyhow::Result<()> {
+    let store = Store::open(&db.database).await?;
+    let account = store
+        .account_by_username(username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("用户“{username}”不存在"))?;
+    if account.role != "proctor" {
+        anyhow::bail!("用户“{username}”不是监考老师（角色 {}）", account.role);
+    }
+    let known: Vec<String> = store.event_rooms(event).await?.into_iter().map(|(r, _)| r).collect();
+    if known.is_empty() {
+        anyhow::bail!("考试 {event} 不存在或没有考场");
+    }
+    if let Some(unknown) = rooms.iter().find(|r| !known.contains(r)) {
+        anyhow::bail!("考试 {event} 没有考场“{unknown}”（共有：{}）", known.join("、"));
+    }
+    for room in rooms {
+        store.assign_proctor(account.id, event, room).await?;
+    }
+    store
+        .record_audit(
+            event,
+            "cli",
+            "assign_proctor",
+            username,
+            "",
+            &rooms.join(","),
+            "",
+            now_ms(),
+        )
+        .await?;
+    println!("已指派 {username} 监考考试 {event} 的考场：{}", rooms.join("、"));
     Ok(())
 }
 

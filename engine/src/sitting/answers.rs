@@ -81,8 +81,15 @@ impl PaperShape {
         if name == "open" {
             return Ok(Slot::OpenChoice);
         }
+        // Only the canonical spelling of a number: "+1", "01" or "1.0" would name slot 1 too.
+        let number = |n: &str| -> Result<u32, SaveError> {
+            match n.parse::<u32>() {
+                Ok(no) if no.to_string() == n => Ok(no),
+                _ => Err(unknown()),
+            }
+        };
         if let Some(n) = name.strip_prefix("open-") {
-            let no: u32 = n.parse().map_err(|_| unknown())?;
+            let no = number(n)?;
             if no == 0 || no > self.open_offered {
                 return Err(SaveError::NoSuchOpen {
                     no,
@@ -91,7 +98,7 @@ impl PaperShape {
             }
             return Ok(Slot::OpenText(no));
         }
-        let no: u32 = name.parse().map_err(|_| unknown())?;
+        let no = number(name)?;
         if no == 0 || no as usize > self.objective.len() {
             return Err(unknown());
         }
@@ -202,6 +209,16 @@ mod tests {
             objective: vec![(ChoiceKind::Single, 4), (ChoiceKind::Multi, 5)],
             open_offered: 5,
             open_answered: 3,
+        }
+    }
+
+    #[test]
+    fn slots_are_named_in_one_canonical_spelling() {
+        let s = shape();
+        assert_eq!(s.slot("1").unwrap(), Slot::Objective(1));
+        assert_eq!(s.slot("open-2").unwrap(), Slot::OpenText(2));
+        for name in ["+1", "01", "001", " 1", "1 ", "open-02", "open-+2", "0", "", "open-"] {
+            assert!(s.slot(name).is_err(), "{name:?} must not name a slot");
         }
     }
 

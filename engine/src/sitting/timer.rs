@@ -100,6 +100,16 @@ impl Timer {
     pub fn grant_extra(&mut self, ms: i64) {
         self.extra_ms += ms;
     }
+
+    /// Grants `ms` more if the sitting's extra time stays within `cap_ms` in total; returns
+    /// whether it did.
+    pub fn grant_extra_within(&mut self, ms: i64, cap_ms: i64) -> bool {
+        if self.extra_ms + ms > cap_ms {
+            return false;
+        }
+        self.extra_ms += ms;
+        true
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +139,15 @@ mod tests {
         t.resume(25 * MIN);
         assert_eq!(t.remaining_ms(25 * MIN), 170 * MIN);
         assert_eq!(t.deadline(), Some(195 * MIN));
+    }
+
+    #[test]
+    fn extra_time_within_a_cap_is_granted_and_beyond_it_refused() {
+        let mut t = Timer::start(0, 180 * MIN);
+        assert!(t.grant_extra_within(40 * MIN, 60 * MIN));
+        assert!(t.grant_extra_within(20 * MIN, 60 * MIN), "exactly the cap");
+        assert!(!t.grant_extra_within(1, 60 * MIN));
+        assert_eq!(t.deadline(), Some(240 * MIN));
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl Store {
     /// Creates an event with its rooms and its items frozen: the bank's active items as they
     /// are now are copied into the event, so later edits to the bank change nothing here.
     pub async fn create_event(&self, e: &NewEvent, items: &[Item], now: i64) -> Result<i64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
              multi_policy, pass_mark, min_objective, min_open, status, created_ms) \
@@ -158,7 +158,7 @@ impl Store {
     /// Publishes a draft: freezes `items` into it (with the bank's hash at this moment) and
     /// records who did it. False if the event is not a draft (already published, or unknown).
     pub async fn publish_event(&self, id: i64, bank_hash: &str, items: &[Item], actor: &str, now: i64) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE events SET status = 'published', bank_hash = $2 WHERE id = $1 AND status = 'draft'")
                 .bind(id)
@@ -237,7 +237,7 @@ impl Store {
 
     /// Adds a checked roster in one transaction: all of it or none of it.
     pub async fn import_roster(&self, event_id: i64, rows: &[RosterRow], base_ms: i64) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for r in rows {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO candidates (event_id, ticket, name, pinyin, id_number, room, seat, password_hash) \

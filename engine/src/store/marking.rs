@@ -142,7 +142,7 @@ impl Store {
         now: i64,
         lease_ms: i64,
     ) -> Result<Option<MarkingTask>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let held: Option<i64> = sqlx::query_scalar(
             "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
              WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1",
@@ -282,7 +282,7 @@ impl Store {
         comment: &str,
         now: i64,
     ) -> Result<MarkOutcome> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}",
             match self.backend {
@@ -354,7 +354,7 @@ impl Store {
     /// The chief re-opens a mark: it is kept but superseded, and its task returns to the queue
     /// for a grader who has not marked this answer. Returns false if there is no such mark.
     pub async fn reopen_mark(&self, mark_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(r) = sqlx::query("SELECT m.open_answer_id, m.task_id, m.mark, m.marker_slot, a.event_id, a.item_id FROM marks m JOIN open_answers a ON a.id = m.open_answer_id WHERE m.id = $1 AND m.superseded = 0")
             .bind(mark_id)
             .fetch_optional(&mut *tx)
@@ -417,7 +417,7 @@ impl Store {
     /// An appeal: the answer goes back for re-marking by a grader who has not marked it; the
     /// re-mark becomes final; every earlier mark is kept.
     pub async fn appeal(&self, open_answer_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(r) = sqlx::query("SELECT event_id, item_id, final_mark FROM open_answers WHERE id = $1")
             .bind(open_answer_id)
             .fetch_optional(&mut *tx)
@@ -527,7 +527,7 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit(&mut tx, event_id, actor, action, subject, old, new, reason, now).await?;
         tx.commit().await?;
         Ok(())
@@ -556,7 +556,7 @@ impl Store {
     /// Replaces the event's released results with `rows` (candidate id, result JSON) and marks
     /// the event released, in one transaction.
     pub async fn release_results(&self, event_id: i64, rows: &[(i64, String)], actor: &str, now: i64) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM released_results WHERE event_id = $1")
             .bind(event_id)
             .execute(&mut *tx)

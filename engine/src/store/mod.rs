@@ -19,12 +19,14 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkOutcome, MarkRecord, MarkingTask};
 pub use rescoring::{CorrectionRecord, RescoredCandidate};
-pub use sittings::{AnswerRow, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome};
+pub use sittings::{
+    AnswerRow, ProctorEntry, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome,
+};
 pub use staff::{AccountRow, CandidateRow, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,45 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    /// A failure of the database or its disk rather than of what was asked: the database locked
+    /// by another process beyond the busy timeout, a full disk, an I/O error, a dropped or
+    /// refused connection, a pool with no connection free in time. Nothing of the failed
+    /// transaction was kept and the same request may succeed later, so clients are told to try
+    /// again (503) rather than that the server is broken (500).
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else { return false };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::BeginFailed
+            | sqlx::Error::InvalidSavePointStatement => true,
+            sqlx::Error::Database(db) => {
+                if let Some(e) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                    use sqlx::error::DatabaseError;
+                    // Primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN, PROTOCOL.
+                    let primary = e.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                    matches!(primary, Some(5 | 6 | 7 | 10 | 13 | 14 | 15))
+                } else if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    // Connection exceptions (08), insufficient resources such as a full disk
+                    // (53), operator intervention such as a shutdown (57P), serialization
+                    // failures and deadlocks (40), system errors (58).
+                    let code = e.code();
+                    ["08", "53", "57P", "40", "58"]
+                        .iter()
+                        .any(|class| code.starts_with(class))
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -92,6 +133,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "save_log_unindexed",
         include_str!("../../migrations/sqlite/0008_save_log_unindexed.sql"),
     ),
+    (
+        9,
+        "proctor_rooms",
+        include_str!("../../migrations/sqlite/0009_proctor_rooms.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -125,6 +171,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "marking_indexes",
         include_str!("../../migrations/postgres/0007_marking_indexes.sql"),
     ),
+    (
+        8,
+        "proctor_rooms",
+        include_str!("../../migrations/postgres/0008_proctor_rooms.sql"),
+    ),
 ];
 
 impl Store {
@@ -145,6 +196,7 @@ impl Store {
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(60))
                 .after_connect(sqlite_writer_pragmas)
+                .after_release(sqlite_writer_released)
                 .connect_with(options.clone())
                 .await?;
             let store = Store {
@@ -229,6 +281,18 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction. On SQLite it begins IMMEDIATE: it takes the write lock at once,
+    /// waiting up to the busy timeout while another process (the office's CLI on the live
+    /// database) holds it, where a deferred transaction would fail with "database is locked" at
+    /// its first write. A begin on a connection the driver believes is still inside a
+    /// transaction fails instead of nesting a savepoint.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        })
+    }
+
     /// `FOR UPDATE` where row locks exist (PostgreSQL); SQLite's single writer needs none.
     fn for_update(&self) -> &'static str {
         match self.backend {
@@ -280,8 +344,32 @@ fn sqlite_writer_pragmas(conn: &mut sqlx::AnyConnection, meta: sqlx::pool::PoolC
     })
 }
 
-type BoxFuture<'c> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>>;
+type BoxFuture<'c, T = ()> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<T, sqlx::Error>> + Send + 'c>>;
+
+/// Whether the SQLite write connection may go back to the pool: only outside any transaction.
+/// When a COMMIT fails on a full disk (SQLITE_FULL) or an I/O error, SQLite rolls the
+/// transaction back by itself; the driver's ROLLBACK then fails ("no transaction is active") and
+/// the driver still counts a transaction as open, so its next `BEGIN` would become a
+/// `SAVEPOINT` inside a transaction that is never committed — saves acknowledged and lost. Such a
+/// connection is closed instead, and the pool opens a fresh one for the next write.
+fn sqlite_writer_released(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'_, bool> {
+    Box::pin(async move {
+        // A dropped transaction queues its ROLLBACK; the ping waits until it has run.
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!(
+                "the SQLite write connection is left inside a transaction after a failed write \
+                 (disk full or I/O error); it is closed and a fresh one will be opened"
+            );
+            return Ok(false);
+        }
+        Ok(true)
+    })
+}
 
 /// Durability first: WAL with synchronous=FULL, so a committed save survives a crash or a power
 /// loss; busy_timeout covers readers meeting a checkpoint.

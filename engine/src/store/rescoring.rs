@@ -101,7 +101,7 @@ impl Store {
         moves: &[(String, i64, i64)],
         now: i64,
     ) -> Result<Vec<RescoredCandidate>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let correction_id: i64 = sqlx::query_scalar(
             "INSERT INTO key_corrections (event_id, item_id, kind, accepted, old_key, reason, actor, at_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

@@ -447,7 +447,7 @@ impl Store {
 
     /// Starts the clock, if the sitting has not started. Returns the sitting as it now is.
     pub async fn start_sitting(&self, candidate_id: i64, session_id: &str, now: i64) -> Result<Option<SittingRow>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
             return Ok(None);
         };
@@ -488,7 +488,7 @@ impl Store {
         if batch.is_empty() {
             return Ok(SaveBatch::default());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut ids: Vec<i64> = batch.iter().map(|s| s.candidate_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -662,7 +662,7 @@ impl Store {
         by: &str,
         score: impl FnOnce(&[AnswerRow]) -> Submission,
     ) -> Result<SubmitOutcome> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
             return Ok(SubmitOutcome::NotStarted);
         };
@@ -804,28 +804,11 @@ impl Store {
 
     // ---- Proctors -------------------------------------------------------------------------
 
-    // A log entry has this many parts (event, room, candidate, who, what, why, when).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn log_proctor_action(
-        &self,
-        event_id: i64,
-        room: &str,
-        candidate_id: Option<i64>,
-        actor: &str,
-        action: &str,
-        reason: &str,
-        now: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO proctor_log (event_id, room, candidate_id, actor, action, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(event_id)
-            .bind(room)
-            .bind(candidate_id)
-            .bind(actor)
-            .bind(action)
-            .bind(reason)
-            .bind(now)
-            .execute(&self.write)
-            .await?;
+    /// Writes an entry in a room's proctor log (an incident; changes are logged with them).
+    pub async fn log_proctor_action(&self, entry: &ProctorEntry<'_>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_proctor_entry(&mut tx, entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -853,16 +836,23 @@ impl Store {
             .collect()
     }
 
-    pub async fn open_room(&self, event_id: i64, room: &str, now: i64) -> Result<bool> {
+    /// Opens a room (if it is not open yet) and logs it, in one transaction.
+    pub async fn open_room(&self, entry: &ProctorEntry<'_>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE event_rooms SET opened_ms = $3 WHERE event_id = $1 AND room = $2 AND opened_ms IS NULL",
         )
-        .bind(event_id)
-        .bind(room)
-        .bind(now)
-        .execute(&self.write)
+        .bind(entry.event_id)
+        .bind(entry.room)
+        .bind(entry.at_ms)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() == 1)
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_proctor_entry(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn room_opened(&self, event_id: i64, room: &str) -> Result<Option<i64>> {
@@ -886,27 +876,83 @@ impl Store {
         to: Option<SittingState>,
         change: impl FnOnce(&mut Timer),
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
+        let mut tx = self.begin_write().await?;
+        let changed = self
+            .change_timer_in(&mut tx, candidate_id, now, from, to, |t| {
+                change(t);
+                true
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// [`Store::change_timer`] for each of `ids`, and the proctor's log entry, in one
+    /// transaction: the changes and their record are kept together or not at all. Returns how
+    /// many sittings changed; when none did and `log_unchanged` is false, nothing is written.
+    /// `change` may decline a timer (returns false), which then stays as it was.
+    // A timer change has this many parts (whose, when, from, to, what, the log entry, …).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn change_timers_logged(
+        &self,
+        ids: &[i64],
+        now: i64,
+        from: &[SittingState],
+        to: Option<SittingState>,
+        change: impl Fn(&mut Timer) -> bool,
+        entry: &ProctorEntry<'_>,
+        log_unchanged: bool,
+    ) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0;
+        for &id in ids {
+            if self.change_timer_in(&mut tx, id, now, from, to, &change).await? {
+                changed += 1;
+            }
+        }
+        if changed == 0 && !log_unchanged {
+            return Ok(0);
+        }
+        insert_proctor_entry(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn change_timer_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        candidate_id: i64,
+        now: i64,
+        from: &[SittingState],
+        to: Option<SittingState>,
+        change: impl FnOnce(&mut Timer) -> bool,
+    ) -> Result<bool> {
+        let Some(s) = self.lock_sitting(tx, candidate_id).await? else {
             return Ok(false);
         };
         let Some(mut timer) = s.timer else { return Ok(false) };
-        if !from.contains(&s.state) || timer.expired(now) {
+        if !from.contains(&s.state) || timer.expired(now) || !change(&mut timer) {
             return Ok(false);
         }
-        change(&mut timer);
-        self.write_timer(&mut tx, candidate_id, to.unwrap_or(s.state), &timer)
+        self.write_timer(tx, candidate_id, to.unwrap_or(s.state), &timer)
             .await?;
-        tx.commit().await?;
         Ok(true)
     }
 
-    pub async fn allow_move(&self, candidate_id: i64) -> Result<bool> {
+    /// Lets a candidate continue on another workstation (unless submitted), and logs it, in one
+    /// transaction.
+    pub async fn allow_move(&self, candidate_id: i64, entry: &ProctorEntry<'_>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE sittings SET move_allowed = 1 WHERE candidate_id = $1 AND state <> 'submitted'")
             .bind(candidate_id)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
-        Ok(r.rows_affected() == 1)
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_proctor_entry(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn room_candidates(&self, event_id: i64, room: &str) -> Result<Vec<i64>> {
@@ -954,4 +1000,30 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// One entry of a room's proctor log: who did what, to whom, why and when.
+#[derive(Debug, Clone)]
+pub struct ProctorEntry<'a> {
+    pub event_id: i64,
+    pub room: &'a str,
+    pub candidate_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub at_ms: i64,
+}
+
+async fn insert_proctor_entry(tx: &mut Transaction<'static, Any>, e: &ProctorEntry<'_>) -> Result<()> {
+    sqlx::query("INSERT INTO proctor_log (event_id, room, candidate_id, actor, action, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(e.event_id)
+        .bind(e.room)
+        .bind(e.candidate_id)
+        .bind(e.actor)
+        .bind(e.action)
+        .bind(e.reason)
+        .bind(e.at_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

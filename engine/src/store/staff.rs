@@ -153,32 +153,119 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(&self, subject: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (subject, at_ms) VALUES ($1, $2)")
-            .bind(subject)
-            .bind(now)
-            .execute(&self.write)
+    /// Counts a failed login under each of `keys` (an account, a client address, …) and forgets
+    /// failures from before `forget_before`, so the table stays small whatever is tried. Keys
+    /// are stored as their SHA-256: a fixed size, however long the name a client sent.
+    /// `account` names the account the login was for (so that it can be unlocked).
+    pub async fn record_login_failure(&self, account: &str, keys: &[&str], now: i64, forget_before: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM login_failures WHERE at_ms < $1")
+            .bind(forget_before)
+            .execute(&mut *tx)
             .await?;
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (subject, account_key, at_ms) VALUES ($1, $2, $3)")
+                .bind(failure_key(key))
+                .bind(failure_key(account))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn login_failures_since(&self, subject: &str, since_ms: i64) -> Result<i64> {
+    pub async fn login_failures_since(&self, key: &str, since_ms: i64) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at_ms >= $2")
-                .bind(subject)
+                .bind(failure_key(key))
                 .bind(since_ms)
                 .fetch_one(&self.read)
                 .await?,
         )
     }
 
-    pub async fn clear_login_failures(&self, subject: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
-            .bind(subject)
-            .execute(&self.write)
-            .await?;
+    /// Forgets the failed logins counted under `keys` (after a successful login, or an unlock).
+    pub async fn clear_login_failures(&self, keys: &[&str]) -> Result<()> {
+        for key in keys {
+            sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+                .bind(failure_key(key))
+                .execute(&self.write)
+                .await?;
+        }
         Ok(())
     }
+}
+
+impl Store {
+    /// Assigns a proctor to a room of an event (again: no change).
+    pub async fn assign_proctor(&self, account_id: i64, event_id: i64, room: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO proctor_rooms (account_id, event_id, room) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id, event_id, room) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(event_id)
+        .bind(room)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The rooms a proctor is assigned to: (event id, room).
+    pub async fn proctor_rooms(&self, account_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows =
+            sqlx::query("SELECT event_id, room FROM proctor_rooms WHERE account_id = $1 ORDER BY event_id, room")
+                .bind(account_id)
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("event_id")?, r.try_get("room")?)))
+            .collect()
+    }
+
+    /// The proctors of an event: (username, display name, room).
+    pub async fn event_proctors(&self, event_id: i64) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT a.username, a.display_name, p.room FROM proctor_rooms p JOIN accounts a ON a.id = p.account_id \
+             WHERE p.event_id = $1 ORDER BY p.room, a.username",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("username")?, r.try_get("display_name")?, r.try_get("room")?)))
+            .collect()
+    }
+
+    /// Whether a proctor is assigned to a room of an event.
+    pub async fn proctors_room(&self, account_id: i64, event_id: i64, room: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM proctor_rooms WHERE account_id = $1 AND event_id = $2 AND room = $3",
+        )
+        .bind(account_id)
+        .bind(event_id)
+        .bind(room)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Forgets every failed login against `account` (from any address): the account is
+    /// unlocked. Returns how many failures were forgotten.
+    pub async fn unlock_account(&self, account: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
+            .bind(failure_key(account))
+            .execute(&self.write)
+            .await?
+            .rows_affected())
+    }
+}
+
+/// What `login_failures.subject` holds for a key: its SHA-256 in hex.
+fn failure_key(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
 }
 
 enum CandidateKey<'a> {

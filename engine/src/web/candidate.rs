@@ -171,6 +171,10 @@ pub struct SavesResponse {
     pub remaining_ms: i64,
 }
 
+/// The largest sequence number: the largest integer a browser's JavaScript counts exactly
+/// (2^53 − 1). A larger one would freeze its slot: the page's next number could not exceed it.
+pub const MAX_SEQ: i64 = (1 << 53) - 1;
+
 /// The most saves one request may carry (a browser's offline queue sends them together).
 const MAX_SAVES_PER_REQUEST: usize = 500;
 
@@ -194,9 +198,9 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
     // Check everything before saving anything: a request with a bad save stores nothing.
     let mut batch = Vec::with_capacity(req.saves.len());
     for s in &req.saves {
-        if s.seq <= 0 {
+        if !(1..=MAX_SEQ).contains(&s.seq) {
             return Err(ApiError::Unprocessable(format!(
-                "序号 seq 必须为正整数（收到 {}）",
+                "序号 seq 须为 1–{MAX_SEQ} 之间的整数（收到 {}）",
                 s.seq
             )));
         }
@@ -213,7 +217,7 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
             value,
         });
     }
-    let saved = state.saver.save(batch).await.map_err(ApiError::Internal)?;
+    let saved = state.saver.save(batch).await?;
     let now = state.exam.now();
     let mut sitting = saved.sittings.get(&candidate_id).cloned();
     // Refused because time ran out: hand the paper in now rather than at the next sweep.

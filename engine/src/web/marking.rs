@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,7 +12,7 @@ use question_bank::{ItemBody, Points, RubricPoint};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::{Chief, Grader};
 use crate::marking::check_mark;
 use crate::store::{AnswerStatus, MarkOutcome, MarkingTask};
@@ -74,6 +74,7 @@ async fn task_view(state: &AppState, t: MarkingTask) -> ApiResult<TaskView> {
 
 /// The next answer to mark (204 when there is none for this grader now).
 async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) -> ApiResult<Response> {
+    state.exam.event(event).await?;
     let third = g.0.role == "chief";
     match state
         .exam
@@ -167,6 +168,7 @@ struct Dashboard {
 }
 
 async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i64>) -> ApiResult<Json<Dashboard>> {
+    state.exam.event(event).await?;
     let policy = state.exam.store.marking_policy(event).await?;
     let answers = state.exam.store.event_open_answers(event).await?;
     let mut questions: BTreeMap<String, QuestionProgress> = BTreeMap::new();

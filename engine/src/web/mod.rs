@@ -3,6 +3,7 @@
 
 pub mod candidate;
 pub mod error;
+pub mod guard;
 pub mod marking;
 pub mod office;
 pub mod openapi;
@@ -14,8 +15,9 @@ pub mod session;
 use std::future::Future;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Json, Router, middleware};
 use tokio::net::TcpListener;
 
 use crate::exam::Exam;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub exam: Exam,
     pub saver: Saver,
     pub sessions: SessionCache,
+    /// Mark the login cookie `Secure` (`serve --secure-cookies`, behind an HTTPS proxy).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -45,7 +49,13 @@ impl AppState {
             exam,
             saver,
             sessions: SessionCache::default(),
+            secure_cookies: false,
         }
+    }
+
+    /// The login cookie marked `Secure`, so browsers send it over HTTPS only.
+    pub fn with_secure_cookies(self, secure_cookies: bool) -> AppState {
+        AppState { secure_cookies, ..self }
     }
 }
 
@@ -53,13 +63,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/openapi.json", get(|| async { Json(openapi::document()) }))
-        .route("/api/login", post(session::login))
+        .route(
+            "/api/login",
+            post(session::login).layer(DefaultBodyLimit::max(guard::LOGIN_BODY_LIMIT)),
+        )
         .route("/api/logout", post(session::logout))
         .merge(candidate::router())
         .merge(proctor::router())
         .merge(office::router())
         .merge(marking::router())
         .merge(pages::router())
+        .fallback(guard::not_found)
+        .method_not_allowed_fallback(guard::method_not_allowed_fallback)
+        .layer(middleware::from_fn(guard::same_origin_writes))
+        .layer(DefaultBodyLimit::max(guard::DEFAULT_BODY_LIMIT))
+        .layer(middleware::from_fn(guard::response_headers))
         .with_state(state)
 }
 
@@ -72,7 +90,9 @@ pub fn spawn_expiry_sweeper(exam: Exam) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             match exam.sweep_expired().await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(submitted = n, "time ran out: sittings submitted by the server"),
+                Ok(n) => {
+                    tracing::info!(submitted = n, "time ran out: sittings submitted by the server");
+                }
                 Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
             }
         }
@@ -86,9 +106,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = spawn_expiry_sweeper(state.exam.clone());
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     sweeper.abort();
     result
 }

@@ -1,6 +1,6 @@
 //! The exam office's API: events, rosters, sittings and their save history.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::Office;
 use crate::office::{EventSpec, IssuedPassword, create_event, import_roster};
 use crate::results::{CandidateResult, ResultStatus};
@@ -20,11 +20,16 @@ use crate::sitting::MultiPolicy;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/office/events", get(list_events).post(new_event))
-        .route("/api/office/events/{id}/roster", post(roster))
+        .route(
+            "/api/office/events/{id}/roster",
+            post(roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)),
+        )
         .route("/api/office/events/{id}/publish", post(publish))
         .route("/api/office/events/{id}/sittings", get(sittings))
         .route("/api/office/candidates/{ticket}/save-log", get(save_log))
         .route("/api/office/events/{id}/assignments", post(assign))
+        .route("/api/office/events/{id}/proctors", get(proctors).post(assign_proctor))
+        .route("/api/office/accounts/{username}/unlock", post(unlock_staff))
         .route("/api/office/events/{id}/marking-policy", post(marking_policy))
         .route("/api/office/events/{id}/results", get(results))
         .route("/api/office/events/{id}/results.csv", get(results_csv))
@@ -128,7 +133,7 @@ async fn new_event(
         starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
         rooms: req.rooms.iter().map(|r| r.trim().to_string()).collect(),
         forms: req.forms,
-        seed: req.seed.unwrap_or_else(|| state.exam.now() as u64),
+        seed: req.seed.unwrap_or_else(crate::auth::random_seed),
         multi_policy,
         pass_mark: req.pass_mark.unwrap_or(90),
         min_objective: req.min_objective,
@@ -189,9 +194,15 @@ async fn roster(
     State(state): State<AppState>,
     _o: Office,
     Path(id): Path<i64>,
-    body: String,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<Imported>> {
-    let passwords = import_roster(&state.exam.store, id, &body).await?;
+    let body = std::str::from_utf8(&body).map_err(|e| {
+        ApiError::Unprocessable(format!(
+            "名单不是 UTF-8 编码（第 {} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入",
+            e.valid_up_to() + 1
+        ))
+    })?;
+    let passwords = import_roster(&state.exam.store, id, body).await?;
     Ok(Json(Imported {
         imported: passwords.len(),
         passwords,
@@ -214,6 +225,7 @@ async fn sittings(
     _o: Office,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<SittingSummary>>> {
+    state.exam.event(id).await?;
     let store = &state.exam.store;
     let now = state.exam.now();
     let mut out = Vec::new();
@@ -478,6 +490,7 @@ async fn appeal(
     if a.reason.trim().is_empty() {
         return Err(ApiError::Unprocessable("请填写申诉复评的原因".into()));
     }
+    state.exam.event(id).await?;
     let c = state
         .exam
         .store
@@ -509,6 +522,7 @@ async fn audit(
     _o: Office,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
+    state.exam.event(id).await?;
     Ok(Json(state.exam.store.audit_log(id).await?))
 }
 
@@ -587,4 +601,133 @@ async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<
         crate::item_analysis::to_csv(&a),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProctorAssignment {
+    /// The proctor's user name.
+    pub username: String,
+    /// Rooms of the event the proctor runs.
+    pub rooms: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ProctorRoom {
+    username: String,
+    name: String,
+    room: String,
+}
+
+/// The proctors of an event and their rooms.
+async fn proctors(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<ProctorRoom>>> {
+    state.exam.event(id).await?;
+    Ok(Json(
+        state
+            .exam
+            .store
+            .event_proctors(id)
+            .await?
+            .into_iter()
+            .map(|(username, name, room)| ProctorRoom { username, name, room })
+            .collect(),
+    ))
+}
+
+/// Assigns a proctor to rooms of an event: a proctor sees and acts in those rooms only.
+async fn assign_proctor(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(a): Body<ProctorAssignment>,
+) -> ApiResult<Json<Vec<ProctorRoom>>> {
+    state.exam.event(id).await?;
+    let account = state
+        .exam
+        .store
+        .account_by_username(&a.username)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
+    if account.role != "proctor" {
+        return Err(ApiError::Unprocessable(format!(
+            "用户“{}”不是监考老师（角色 {}）",
+            a.username, account.role
+        )));
+    }
+    if a.rooms.is_empty() {
+        return Err(ApiError::Unprocessable("请至少指定一个考场（rooms）".into()));
+    }
+    let rooms: Vec<String> = state
+        .exam
+        .store
+        .event_rooms(id)
+        .await?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    if let Some(unknown) = a.rooms.iter().find(|r| !rooms.contains(r)) {
+        return Err(ApiError::Unprocessable(format!(
+            "考试 {id} 没有考场“{unknown}”（共有：{}）",
+            rooms.join("、")
+        )));
+    }
+    for room in &a.rooms {
+        state.exam.store.assign_proctor(account.id, id, room).await?;
+    }
+    state
+        .exam
+        .store
+        .record_audit(
+            id,
+            &format!("office#{}", o.0.subject_id),
+            "assign_proctor",
+            &a.username,
+            "",
+            &a.rooms.join(","),
+            "",
+            state.exam.now(),
+        )
+        .await?;
+    proctors(State(state), o, Path(id)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnlockRequest {
+    pub reason: String,
+}
+
+/// Unlocks a staff account after too many wrong passwords (audited; event 0: no event).
+async fn unlock_staff(
+    State(state): State<AppState>,
+    o: Office,
+    Path(username): Path<String>,
+    Body(r): Body<UnlockRequest>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let reason = r.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::Unprocessable("请填写解锁原因（最多 500 字）".into()));
+    }
+    if state.exam.store.account_by_username(&username).await?.is_none() {
+        return Err(ApiError::NotFound(format!("用户“{username}”不存在")));
+    }
+    let forgotten = state
+        .exam
+        .store
+        .unlock_account(&super::session::staff_login_key(&username))
+        .await?;
+    state
+        .exam
+        .store
+        .record_audit(
+            0,
+            &format!("office#{}", o.0.subject_id),
+            "unlock_login",
+            &username,
+            "",
+            "",
+            reason,
+            state.exam.now(),
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "ok": true, "forgotten": forgotten })))
 }

@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -22,7 +22,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, Path, Query};
 use super::session::{Candidate, Chief, Grader, Office, Proctor};
 use crate::sitting::MultiPolicy;
 use crate::sitting::answers::MAX_OPEN_CHARS;
@@ -545,13 +545,13 @@ async fn office_analysis(
 /// Static assets, revalidated by ETag (cheap 304s) so a new binary's files are picked up at once.
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let Some((_, content_type, bytes)) = ASSETS.iter().find(|(name, _, _)| *name == file) else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+        return ApiError::NotFound("找不到该文件".into()).into_response();
     };
     let etag = format!("\"{}\"", *ASSET_VERSION);
     let mut response = if let Some(dir) = pages_dir() {
         match std::fs::read(dir.join("static").join(&file)) {
             Ok(b) => (StatusCode::OK, b).into_response(),
-            Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+            Err(_) => ApiError::NotFound("找不到该文件".into()).into_response(),
         }
     } else if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         StatusCode::NOT_MODIFIED.into_response()

@@ -1,16 +1,16 @@
 //! The proctor's API: the room console and everything a proctor does to a room or a sitting.
 //! Each action needs a reason and is logged with who, when and why.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::Proctor;
-use crate::sitting::SittingState;
-use crate::store::CandidateRow;
+use crate::sitting::{SittingState, Timer};
+use crate::store::{CandidateRow, ProctorEntry};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/proctor/candidates/{ticket}/resume", post(resume_candidate))
         .route("/api/proctor/candidates/{ticket}/extra-time", post(extra_time))
         .route("/api/proctor/candidates/{ticket}/allow-move", post(allow_move))
+        .route("/api/proctor/candidates/{ticket}/unlock", post(unlock))
 }
 
 #[derive(Debug, Serialize)]
@@ -41,17 +42,30 @@ struct RoomSummary {
     opened_ms: Option<i64>,
 }
 
-async fn events(State(state): State<AppState>, _p: Proctor) -> ApiResult<Json<Vec<EventRooms>>> {
+/// The events and rooms the caller may run: a proctor's assigned rooms, every room for the office.
+async fn events(State(state): State<AppState>, p: Proctor) -> ApiResult<Json<Vec<EventRooms>>> {
+    let assigned = match p.0.role.as_str() {
+        "office" => None,
+        _ => Some(state.exam.store.proctor_rooms(p.0.subject_id).await?),
+    };
     let mut out = Vec::new();
     for e in state.exam.store.events().await? {
-        let rooms = state
+        let rooms: Vec<RoomSummary> = state
             .exam
             .store
             .event_rooms(e.id)
             .await?
             .into_iter()
+            .filter(|(room, _)| {
+                assigned
+                    .as_ref()
+                    .is_none_or(|a| a.iter().any(|(ev, r)| *ev == e.id && r == room))
+            })
             .map(|(room, opened_ms)| RoomSummary { room, opened_ms })
             .collect();
+        if rooms.is_empty() {
+            continue;
+        }
         out.push(EventRooms {
             id: e.id,
             name: e.name,
@@ -88,11 +102,12 @@ struct RoomView {
 
 async fn room(
     State(state): State<AppState>,
-    _p: Proctor,
+    p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<RoomView>> {
     let now = state.exam.now();
     let opened_ms = known_room(&state, event, &room).await?;
+    may_act(&state, &p, event, &room).await?;
     let seats = state
         .exam
         .store
@@ -128,6 +143,16 @@ async fn room(
         server_now_ms: now,
         seats,
     }))
+}
+
+/// Refuses a proctor who is not assigned to the room (the office may act in every room).
+async fn may_act(state: &AppState, p: &Proctor, event: i64, room: &str) -> ApiResult<()> {
+    if p.0.role == "office" || state.exam.store.proctors_room(p.0.subject_id, event, room).await? {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(format!(
+        "您未被分配监考考试 {event} 的考场“{room}”，不能查看或操作该考场；如有需要请联系考务办公室"
+    )))
 }
 
 /// The room's opening time; 404 if the event has no such room.
@@ -185,7 +210,9 @@ async fn open_room(
     p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<Done>> {
-    if known_room(&state, event, &room).await?.is_some() {
+    let opened = known_room(&state, event, &room).await?;
+    may_act(&state, &p, event, &room).await?;
+    if opened.is_some() {
         return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
     }
     if !state.exam.event(event).await?.row.published {
@@ -193,14 +220,38 @@ async fn open_room(
             "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
         ));
     }
-    let now = state.exam.now();
-    state.exam.store.open_room(event, &room, now).await?;
-    state
-        .exam
-        .store
-        .log_proctor_action(event, &room, None, &actor(&p), "open_room", "开考", now)
-        .await?;
+    let actor = actor(&p);
+    let entry = ProctorEntry {
+        event_id: event,
+        room: &room,
+        candidate_id: None,
+        actor: &actor,
+        action: "open_room",
+        reason: "开考",
+        at_ms: state.exam.now(),
+    };
+    if !state.exam.store.open_room(&entry).await? {
+        return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
+    }
     Ok(Json(Done { ok: true, changed: 1 }))
+}
+
+/// What a pause or a resume applies to, and leaves: (from states, to state, the change).
+fn pause_or_resume(pause: bool, now: i64) -> (&'static [SittingState], SittingState, impl Fn(&mut Timer) -> bool) {
+    let (from, to): (&'static [SittingState], SittingState) = if pause {
+        (&[SittingState::InProgress], SittingState::Paused)
+    } else {
+        (&[SittingState::Paused], SittingState::InProgress)
+    };
+    let change = move |t: &mut Timer| {
+        if pause {
+            t.pause(now)
+        } else {
+            t.resume(now)
+        }
+        true
+    };
+    (from, to, change)
 }
 
 async fn change_room(
@@ -213,45 +264,26 @@ async fn change_room(
 ) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     known_room(state, event, room).await?;
+    may_act(state, p, event, room).await?;
     let now = state.exam.now();
-    let mut changed = 0;
-    for id in state.exam.store.room_candidates(event, room).await? {
-        if change_sitting(state, id, pause, now).await? {
-            changed += 1;
-        }
-    }
-    let action = if pause { "pause_room" } else { "resume_room" };
-    state
+    let ids = state.exam.store.room_candidates(event, room).await?;
+    let actor = actor(p);
+    let entry = ProctorEntry {
+        event_id: event,
+        room,
+        candidate_id: None,
+        actor: &actor,
+        action: if pause { "pause_room" } else { "resume_room" },
+        reason: why,
+        at_ms: now,
+    };
+    let (from, to, change) = pause_or_resume(pause, now);
+    let changed = state
         .exam
         .store
-        .log_proctor_action(event, room, None, &actor(p), action, why, now)
+        .change_timers_logged(&ids, now, from, Some(to), change, &entry, true)
         .await?;
     Ok(Json(Done { ok: true, changed }))
-}
-
-async fn change_sitting(state: &AppState, candidate_id: i64, pause: bool, now: i64) -> ApiResult<bool> {
-    let store = &state.exam.store;
-    Ok(if pause {
-        store
-            .change_timer(
-                candidate_id,
-                now,
-                &[SittingState::InProgress],
-                Some(SittingState::Paused),
-                |t| t.pause(now),
-            )
-            .await?
-    } else {
-        store
-            .change_timer(
-                candidate_id,
-                now,
-                &[SittingState::Paused],
-                Some(SittingState::InProgress),
-                |t| t.resume(now),
-            )
-            .await?
-    })
 }
 
 async fn pause_room(
@@ -308,19 +340,32 @@ async fn candidate_action(
 ) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     let c = candidate(state, ticket).await?;
+    may_act(state, p, c.event_id, &c.room).await?;
     let now = state.exam.now();
-    if !change_sitting(state, c.id, action == "pause", now).await? {
-        let wanted = if action == "pause" { "答题中" } else { "已暂停" };
-        return Err(ApiError::Conflict(format!(
-            "考生 {ticket} 当前不是“{wanted}”状态，无法{}",
-            if action == "pause" { "暂停" } else { "恢复" }
-        )));
-    }
-    state
+    let pause = action == "pause";
+    let actor = actor(p);
+    let entry = ProctorEntry {
+        event_id: c.event_id,
+        room: &c.room,
+        candidate_id: Some(c.id),
+        actor: &actor,
+        action,
+        reason: why,
+        at_ms: now,
+    };
+    let (from, to, change) = pause_or_resume(pause, now);
+    let changed = state
         .exam
         .store
-        .log_proctor_action(c.event_id, &c.room, Some(c.id), &actor(p), action, why, now)
+        .change_timers_logged(&[c.id], now, from, Some(to), change, &entry, false)
         .await?;
+    if changed == 0 {
+        let wanted = if pause { "答题中" } else { "已暂停" };
+        return Err(ApiError::Conflict(format!(
+            "考生 {ticket} 当前不是“{wanted}”状态，无法{}",
+            if pause { "暂停" } else { "恢复" }
+        )));
+    }
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -338,37 +383,54 @@ async fn extra_time(
         )));
     }
     let c = candidate(&state, &ticket).await?;
+    may_act(&state, &p, c.event_id, &c.room).await?;
     let now = state.exam.now();
     let ms = r.minutes * 60_000;
+    // Proctors grant up to a cap per sitting in all (a setting, default 60 minutes); beyond it
+    // only the exam office.
+    let cap_ms = if p.0.role == "office" {
+        i64::MAX
+    } else {
+        proctor_extra_cap_minutes(&state).await? * 60_000
+    };
+    let actor = actor(&p);
+    let action = format!("extra_time:{}", r.minutes);
+    let entry = ProctorEntry {
+        event_id: c.event_id,
+        room: &c.room,
+        candidate_id: Some(c.id),
+        actor: &actor,
+        action: &action,
+        reason: why,
+        at_ms: now,
+    };
     let changed = state
         .exam
         .store
-        .change_timer(
-            c.id,
+        .change_timers_logged(
+            &[c.id],
             now,
             &[SittingState::InProgress, SittingState::Paused],
             None,
-            |t| t.grant_extra(ms),
+            |t| t.grant_extra_within(ms, cap_ms),
+            &entry,
+            false,
         )
         .await?;
-    if !changed {
+    if changed == 0 {
+        let sitting = state.exam.store.sitting(c.id).await?;
+        let granted = sitting.and_then(|s| s.timer).map_or(0, |t| t.extra_ms);
+        if granted + ms > cap_ms {
+            return Err(ApiError::Forbidden(format!(
+                "监考老师为每位考生延长的时间共计不超过 {} 分钟（已延长 {} 分钟）；如需更多，请联系考务办公室",
+                cap_ms / 60_000,
+                granted / 60_000
+            )));
+        }
         return Err(ApiError::Conflict(format!(
             "考生 {ticket} 不在考试中（未开始、已交卷或时间已到），无法延长时间"
         )));
     }
-    state
-        .exam
-        .store
-        .log_proctor_action(
-            c.event_id,
-            &c.room,
-            Some(c.id),
-            &actor(&p),
-            &format!("extra_time:{}", r.minutes),
-            why,
-            now,
-        )
-        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -380,22 +442,20 @@ async fn allow_move(
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     let c = candidate(&state, &ticket).await?;
-    if !state.exam.store.allow_move(c.id).await? {
+    may_act(&state, &p, c.event_id, &c.room).await?;
+    let actor = actor(&p);
+    let entry = ProctorEntry {
+        event_id: c.event_id,
+        room: &c.room,
+        candidate_id: Some(c.id),
+        actor: &actor,
+        action: "allow_move",
+        reason: why,
+        at_ms: state.exam.now(),
+    };
+    if !state.exam.store.allow_move(c.id, &entry).await? {
         return Err(ApiError::Conflict(format!("考生 {ticket} 已交卷，无需更换机位")));
     }
-    state
-        .exam
-        .store
-        .log_proctor_action(
-            c.event_id,
-            &c.room,
-            Some(c.id),
-            &actor(&p),
-            "allow_move",
-            why,
-            state.exam.now(),
-        )
-        .await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -407,22 +467,24 @@ async fn incident(
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     known_room(&state, event, &room).await?;
+    may_act(&state, &p, event, &room).await?;
     let candidate_id = match &r.ticket {
         Some(t) if !t.trim().is_empty() => Some(candidate(&state, t.trim()).await?.id),
         _ => None,
     };
+    let actor = actor(&p);
     state
         .exam
         .store
-        .log_proctor_action(
-            event,
-            &room,
+        .log_proctor_action(&ProctorEntry {
+            event_id: event,
+            room: &room,
             candidate_id,
-            &actor(&p),
-            "incident",
-            why,
-            state.exam.now(),
-        )
+            actor: &actor,
+            action: "incident",
+            reason: why,
+            at_ms: state.exam.now(),
+        })
         .await?;
     Ok(Json(Done { ok: true, changed: 0 }))
 }
@@ -438,10 +500,11 @@ struct LogEntry {
 
 async fn log(
     State(state): State<AppState>,
-    _p: Proctor,
+    p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<Vec<LogEntry>>> {
     known_room(&state, event, &room).await?;
+    may_act(&state, &p, event, &room).await?;
     let mut out = Vec::new();
     for (cid, actor, action, reason, at_ms) in state.exam.store.proctor_log(event, &room).await? {
         let ticket = match cid {
@@ -457,4 +520,61 @@ async fn log(
         });
     }
     Ok(Json(out))
+}
+
+/// The setting `proctor_extra_minutes_cap`: how much extra time a proctor may grant one sitting
+/// in all (default 60 minutes).
+async fn proctor_extra_cap_minutes(state: &AppState) -> ApiResult<i64> {
+    let value = state
+        .exam
+        .store
+        .setting_or_init(PROCTOR_EXTRA_CAP_SETTING, || "60".into())
+        .await?;
+    value
+        .parse()
+        .map_err(|_| ApiError::Internal(format!("setting {PROCTOR_EXTRA_CAP_SETTING} is not a number: {value}")))
+}
+
+pub const PROCTOR_EXTRA_CAP_SETTING: &str = "proctor_extra_minutes_cap";
+
+/// Unlocks a candidate's login after too many wrong passwords (from any workstation): the
+/// proctor of the candidate's room, or the office. Logged in the room's record and the audit log.
+async fn unlock(
+    State(state): State<AppState>,
+    p: Proctor,
+    Path(ticket): Path<String>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Done>> {
+    let why = reason(&r.reason)?;
+    let c = candidate(&state, &ticket).await?;
+    may_act(&state, &p, c.event_id, &c.room).await?;
+    let forgotten = state
+        .exam
+        .store
+        .unlock_account(&super::session::candidate_login_key(&ticket))
+        .await?;
+    let actor = actor(&p);
+    let now = state.exam.now();
+    state
+        .exam
+        .store
+        .log_proctor_action(&ProctorEntry {
+            event_id: c.event_id,
+            room: &c.room,
+            candidate_id: Some(c.id),
+            actor: &actor,
+            action: "unlock_login",
+            reason: why,
+            at_ms: now,
+        })
+        .await?;
+    state
+        .exam
+        .store
+        .record_audit(c.event_id, &actor, "unlock_login", &ticket, "", "", why, now)
+        .await?;
+    Ok(Json(Done {
+        ok: true,
+        changed: usize::from(forgotten > 0),
+    }))
 }

@@ -17,7 +17,17 @@ const MAX_BATCH: usize = 1024;
 /// A batch whose saves waited or took longer than this is logged (WARN) with where the time went.
 const SLOW: Duration = Duration::from_millis(500);
 
-type Reply = oneshot::Sender<Result<SaveBatch, String>>;
+/// Why a request's saves were not committed (none of them was).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{detail}")]
+pub struct SaverError {
+    /// The database or its disk could not take the batch now (locked, full, connection lost):
+    /// the client keeps its saves and sends them again.
+    pub unavailable: bool,
+    pub detail: String,
+}
+
+type Reply = oneshot::Sender<Result<SaveBatch, SaverError>>;
 type Job = (Vec<SaveRequest>, Reply, Instant);
 
 #[derive(Clone)]
@@ -64,13 +74,17 @@ impl Saver {
 
     /// Queues saves and waits until they are committed: their outcomes in order, and their
     /// sittings as the saving transaction saw them.
-    pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<SaveBatch, String> {
+    pub async fn save(&self, saves: Vec<SaveRequest>) -> Result<SaveBatch, SaverError> {
+        let stopped = || SaverError {
+            unavailable: true,
+            detail: "the save writers have stopped".into(),
+        };
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((saves, reply, Instant::now()))
             .await
-            .map_err(|_| "saver stopped".to_string())?;
-        answer.await.map_err(|_| "saver stopped".to_string())?
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
@@ -134,8 +148,12 @@ async fn write_batches(store: Store, clock: Clock, rx: Arc<Mutex<mpsc::Receiver<
             }
             Err(e) => {
                 tracing::error!(error = %e, saves = batch.len(), "save batch failed; nothing in it was acknowledged");
+                let failed = SaverError {
+                    unavailable: e.is_unavailable(),
+                    detail: e.to_string(),
+                };
                 for (_, _, reply) in replies {
-                    let _ = reply.send(Err(e.to_string()));
+                    let _ = reply.send(Err(failed.clone()));
                 }
             }
         }

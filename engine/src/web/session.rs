@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -22,9 +24,21 @@ use crate::store::Session;
 pub const COOKIE_NAME: &str = "kaowu_session";
 /// A login lasts a working day; the cookie outlives a browser crash.
 const SESSION_MS: i64 = 12 * 3600 * 1000;
-/// Failed logins allowed per account within the window before it is locked for the window.
+/// Failed logins allowed within the window, per account from one client address, before that
+/// address may not try that account again for the window. Counted per address, so wrong
+/// passwords typed elsewhere never lock a candidate out of their own workstation.
 const MAX_FAILURES: i64 = 5;
+/// Failed logins allowed from one client address within the window, whatever accounts they
+/// name (tickets are printed and sequential: trying many once each is throttled here).
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failed logins allowed per account from all addresses together (guessing spread over many
+/// machines).
+const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
 const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// The longest ticket, user name and password a login accepts (characters).
+const MAX_TICKET_CHARS: usize = 32;
+const MAX_USERNAME_CHARS: usize = 64;
+const MAX_PASSWORD_CHARS: usize = 128;
 /// How long a node trusts a session it has looked up: longer than a candidate's pause between
 /// saves, so a save needs no session read. The node that revokes a session (logout, a move to
 /// another workstation) forgets it at once; other nodes sharing the database notice within this
@@ -46,10 +60,13 @@ fn trusted_for_ms(sid: &str) -> i64 {
     half + (hash % half as u64) as i64
 }
 
-/// A hash computed once so an unknown login name costs as much time as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// Hashes computed once, one per cost, so an unknown ticket or user name costs as much time as a
+/// wrong password for an existing one (no finding staff user names by timing).
+static DUMMY_CANDIDATE_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     crate::auth::hash_password("no such account", crate::auth::Strength::IssuedToCandidate)
 });
+static DUMMY_STAFF_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::auth::hash_password("no such account", crate::auth::Strength::Staff));
 
 #[derive(Clone, Default)]
 pub struct SessionCache(Arc<Mutex<HashMap<String, (Session, i64)>>>);
@@ -69,9 +86,10 @@ pub struct LoginResponse {
     pub name: String,
 }
 
-fn cookie(token: &str, max_age_s: i64) -> HeaderValue {
+fn cookie(token: &str, max_age_s: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}"
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
     ))
     .expect("cookie is ASCII")
 }
@@ -88,61 +106,122 @@ fn token_from(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-async fn check_lockout(state: &AppState, subject: &str, now: i64) -> ApiResult<()> {
-    if state
-        .exam
-        .store
-        .login_failures_since(subject, now - FAILURE_WINDOW_MS)
-        .await?
-        >= MAX_FAILURES
-    {
-        return Err(ApiError::TooManyRequests(
-            "登录失败次数过多，账户已临时锁定 15 分钟；如需帮助请联系监考老师".into(),
-        ));
+/// Where failed logins are counted: the account from this address, the address, the account.
+struct FailureKeys {
+    pair: String,
+    address: String,
+    account: String,
+}
+
+/// The key failed logins against a candidate's ticket are counted under (for unlocking).
+pub fn candidate_login_key(ticket: &str) -> String {
+    format!("candidate:{ticket}")
+}
+
+/// The key failed logins against a staff account are counted under.
+pub fn staff_login_key(username: &str) -> String {
+    format!("staff:{username}")
+}
+
+impl FailureKeys {
+    fn new(account: &str, address: std::net::IpAddr) -> FailureKeys {
+        FailureKeys {
+            pair: format!("{account}@{address}"),
+            address: format!("address:{address}"),
+            account: account.to_string(),
+        }
+    }
+
+    fn all(&self) -> [(&str, i64); 3] {
+        [
+            (&self.pair, MAX_FAILURES),
+            (&self.address, MAX_FAILURES_PER_ADDRESS),
+            (&self.account, MAX_FAILURES_PER_ACCOUNT),
+        ]
+    }
+}
+
+async fn check_lockout(state: &AppState, keys: &FailureKeys, now: i64) -> ApiResult<()> {
+    for (key, max) in keys.all() {
+        if state
+            .exam
+            .store
+            .login_failures_since(key, now - FAILURE_WINDOW_MS)
+            .await?
+            >= max
+        {
+            return Err(ApiError::TooManyRequests(
+                "登录失败次数过多，已暂停从本机登录该账户 15 分钟；如需帮助请联系监考老师".into(),
+            ));
+        }
     }
     Ok(())
 }
 
-async fn verify(password: String, hash: Option<String>) -> bool {
+async fn record_failure(state: &AppState, keys: &FailureKeys, now: i64) -> ApiResult<()> {
+    let all = keys.all().map(|(k, _)| k);
+    state
+        .exam
+        .store
+        .record_login_failure(&keys.account, &all, now, now - FAILURE_WINDOW_MS)
+        .await?;
+    Ok(())
+}
+
+/// Checks a login field: present where required, not too long, no control characters.
+fn login_field<'a>(value: &'a str, field: &str, max: usize) -> ApiResult<&'a str> {
+    if value.chars().count() > max {
+        return Err(ApiError::Unprocessable(format!("{field}过长：最多 {max} 个字符")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::Unprocessable(format!("{field}含有不可见的控制字符")));
+    }
+    Ok(value)
+}
+
+async fn verify(password: String, hash: Option<String>, dummy: &'static std::sync::LazyLock<String>) -> bool {
     tokio::task::spawn_blocking(move || {
-        let ok = verify_password(&password, hash.as_deref().unwrap_or(&DUMMY_HASH));
+        let ok = verify_password(&password, hash.as_deref().unwrap_or(dummy));
         ok && hash.is_some()
     })
     .await
     .unwrap_or(false)
 }
 
-pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>) -> ApiResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Body(req): Body<LoginRequest>,
+) -> ApiResult<Response> {
     let now = state.exam.now();
     let store = &state.exam.store;
-    let (role, subject_id, name, subject) = match (&req.ticket, &req.username) {
+    let password = login_field(&req.password, "密码", MAX_PASSWORD_CHARS)?;
+    let (role, subject_id, name, keys) = match (&req.ticket, &req.username) {
         (Some(ticket), None) => {
-            let ticket = ticket.trim();
-            let subject = format!("candidate:{ticket}");
-            check_lockout(&state, &subject, now).await?;
+            let ticket = login_field(ticket, "准考证号", MAX_TICKET_CHARS)?.trim();
+            let keys = FailureKeys::new(&candidate_login_key(ticket), client.ip());
+            check_lockout(&state, &keys, now).await?;
             let candidate = store.candidate_by_ticket(ticket).await?;
-            if !verify(
-                req.password.clone(),
-                candidate.as_ref().map(|c| c.password_hash.clone()),
-            )
-            .await
-            {
-                store.record_login_failure(&subject, now).await?;
+            let hash = candidate.as_ref().map(|c| c.password_hash.clone());
+            if !verify(password.to_string(), hash, &DUMMY_CANDIDATE_HASH).await {
+                record_failure(&state, &keys, now).await?;
                 return Err(ApiError::Unauthorized("准考证号或密码错误".into()));
             }
             let c = candidate.expect("verified");
-            ("candidate".to_string(), c.id, c.name, subject)
+            ("candidate".to_string(), c.id, c.name, keys)
         }
         (None, Some(username)) => {
-            let subject = format!("staff:{}", username.trim());
-            check_lockout(&state, &subject, now).await?;
-            let account = store.account_by_username(username.trim()).await?;
-            if !verify(req.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await {
-                store.record_login_failure(&subject, now).await?;
+            let username = login_field(username, "用户名", MAX_USERNAME_CHARS)?.trim();
+            let keys = FailureKeys::new(&staff_login_key(username), client.ip());
+            check_lockout(&state, &keys, now).await?;
+            let account = store.account_by_username(username).await?;
+            let hash = account.as_ref().map(|a| a.password_hash.clone());
+            if !verify(password.to_string(), hash, &DUMMY_STAFF_HASH).await {
+                record_failure(&state, &keys, now).await?;
                 return Err(ApiError::Unauthorized("用户名或密码错误".into()));
             }
             let a = account.expect("verified");
-            (a.role, a.id, a.display_name, subject)
+            (a.role, a.id, a.display_name, keys)
         }
         _ => {
             return Err(ApiError::Unprocessable(
@@ -150,7 +229,7 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
             ));
         }
     };
-    store.clear_login_failures(&subject).await?;
+    store.clear_login_failures(&[&keys.pair, &keys.account]).await?;
     let (token, sid) = new_session_token();
     if role == "candidate" {
         // One workstation at a time: a sitting under way stays with its session unless the
@@ -187,7 +266,7 @@ pub async fn login(State(state): State<AppState>, Body(req): Body<LoginRequest>)
     let mut response = Json(LoginResponse { role, name }).into_response();
     response
         .headers_mut()
-        .insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000));
+        .insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000, state.secure_cookies));
     Ok(response)
 }
 
@@ -198,7 +277,9 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
         state.sessions.forget(&sid);
     }
     let mut response = Json(serde_json::json!({ "ok": true })).into_response();
-    response.headers_mut().insert(SET_COOKIE, cookie("", 0));
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, cookie("", 0, state.secure_cookies));
     Ok(response)
 }
 
@@ -309,6 +390,15 @@ impl FromRequestParts<AppState> for Office {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cookie_is_secure_when_served_behind_https() {
+        let plain = cookie("t", 60, false);
+        let secure = cookie("t", 60, true);
+        assert!(!plain.to_str().unwrap().contains("Secure"));
+        assert!(secure.to_str().unwrap().ends_with("; Secure"), "{secure:?}");
+        assert!(secure.to_str().unwrap().contains("HttpOnly; SameSite=Strict"));
+    }
 
     /// Look-ups cached in the same second come due over the next 15 s, not all at once.
     #[test]
