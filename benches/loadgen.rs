@@ -1368,6 +1368,22 @@ async fn main() {
                         Ok(rep) => return office_login.err(format!("HTTP {} {}", rep.status, rep.text())),
                         Err(e) => return office_login.err(e),
                     };
+                    // `account add` issued an initial password: it is changed before anything else.
+                    let change = serde_json::json!({
+                        "old_password": office_password,
+                        "new_password": format!("{office_password}-loadgen"),
+                    });
+                    let (r, _) = ctx
+                        .http
+                        .call(None, Method::POST, "/api/password", Some(&cookie), json_body(change))
+                        .await;
+                    match r {
+                        Ok(rep) if rep.status == 200 => {}
+                        Ok(rep) => {
+                            return office_login.err(format!("password change: HTTP {} {}", rep.status, rep.text()));
+                        }
+                        Err(e) => return office_login.err(format!("password change: {e}")),
+                    }
                     let cookie = Arc::new(cookie);
                     let mut set = JoinSet::new();
                     for room in rooms {

@@ -935,3 +935,42 @@ fn login_explains_why_it_refuses() {
         app.finish().await;
     });
 }
+
+#[test]
+fn saves_the_server_cannot_write_stay_in_the_browser_until_it_can() {
+    browser_test(|driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        open_room_by_api(&app).await;
+        let cand = driver.browser().await;
+        cand.candidate_started(&app, "DEMO0003").await;
+        cand.pick(1, 'A').await;
+        cand.all_saved().await;
+
+        // Another process holds the database's write lock (as a full disk, it makes every save
+        // fail): the server answers 503 after its busy timeout and the page keeps the answer.
+        let mut cli = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+        cand.open_view(1).await;
+        cand.pick(2, 'C').await;
+        cand.wait_text("#net-text", "服务器暂时无法保存答案").await;
+        assert!(cand.find("#net-banner").await.is_displayed().await.unwrap());
+        let item_state = cand.text("#item .item-save").await;
+        assert!(!item_state.contains("已保存"), "not acknowledged: {item_state}");
+        let queued = cand.js("return window.KaowuExam.queue()").await;
+        assert!(queued.to_string().contains("\"C\""), "kept in the queue: {queued}");
+        cand.shot("14-server-cannot-save").await;
+
+        // The lock goes: the page's retry is taken and acknowledged.
+        sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
+        cand.all_saved().await;
+        assert!(
+            !cand.find("#net-banner").await.is_displayed().await.unwrap(),
+            "the banner goes"
+        );
+        assert_eq!(answers(&app, "DEMO0003").await.get("2").map(String::as_str), Some("C"));
+        cand.close().await;
+        app.finish().await;
+    });
+}

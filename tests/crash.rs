@@ -29,8 +29,14 @@ fn kaowu(args: &[&str]) -> String {
 
 /// Starts `kaowu serve` on a free port and returns it with its base URL.
 fn start_server(db: &str) -> (Child, String) {
+    start_server_with(db, &[])
+}
+
+/// [`start_server`] with more `serve` options.
+fn start_server_with(db: &str, options: &[&str]) -> (Child, String) {
     let mut child = Command::new(KAOWU)
         .args(["serve", "--listen", "127.0.0.1:0", "--database", db])
+        .args(options)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -134,6 +140,11 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
     (passwords, proctor_password)
 }
 
+/// The password the proctor chooses at first login in place of the initial one.
+fn changed_password(initial: &str) -> String {
+    format!("{initial}-自选")
+}
+
 /// The proctor opens R1 and every candidate logs in and starts: (ticket, browser) each.
 async fn open_room_and_start(
     base: &str,
@@ -143,6 +154,14 @@ async fn open_room_and_start(
     let proctor = client(base);
     let (status, body) = proctor
         .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The CLI issued an initial password: the proctor changes it first.
+    let (status, body) = proctor
+        .post(
+            "/api/password",
+            json!({ "old_password": proctor_password, "new_password": changed_password(proctor_password) }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -498,7 +517,10 @@ async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
     }
     let proctor = client(&base);
     let (status, body) = proctor
-        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
+        .post(
+            "/api/login",
+            json!({ "username": "p1", "password": changed_password(&proctor_password) }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "a new login after the full disk: {body}");
     let (status, room) = proctor.get("/api/proctor/events/1/rooms/R1").await;
@@ -514,4 +536,99 @@ async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
         };
         assert_acknowledged_saves_kept(ticket, &c, &acked).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restart_serves_at_once_and_hands_in_expired_sittings_in_the_background() {
+    for backend in backends() {
+        eprintln!("--- backend {backend:?}");
+        restart_with_expired_sittings(backend).await;
+    }
+}
+
+async fn restart_with_expired_sittings(backend: Backend) {
+    const EXPIRED: i64 = 300;
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (passwords, _) = event_with_roster(&db.url, dir.path(), EXPIRED as usize);
+    // The server was down while every sitting's time ran out: all started four hours ago.
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let started = now - 4 * 3600 * 1000;
+    sqlx::query("UPDATE sittings SET state = 'in_progress', started_ms = $1, deadline_ms = $1 + base_ms")
+        .bind(started)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let (server, base) = start_server(&db.url);
+    let _server = KillOnDrop(server);
+    // Serving before the sweep is done: a page loads while sittings are still being handed in.
+    let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let when_serving = submitted(&mut conn).await;
+    eprintln!("{when_serving} of {EXPIRED} expired sittings handed in when the server first answered");
+    assert!(
+        when_serving < EXPIRED,
+        "the server answered only after handing in all {EXPIRED} expired sittings"
+    );
+    // A candidate who shows up meanwhile finds their paper handed in at its deadline.
+    let (ticket, password) = &passwords[EXPIRED as usize - 1];
+    let c = client(&base);
+    let (status, body) = c
+        .post("/api/login", json!({ "ticket": ticket, "password": password }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, status) = c.get("/api/candidate/status").await;
+    assert_eq!(status["state"], "submitted", "{status}");
+    // And the sweeper hands in every one of them.
+    let t0 = Instant::now();
+    while submitted(&mut conn).await < EXPIRED {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the sweeper did not hand in every expired sitting"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let late: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sittings WHERE submitted_ms <> $1 + base_ms")
+        .bind(started)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(late, 0, "each paper handed in at its own deadline");
+    drop(conn);
+    db.drop_db().await;
+}
+
+async fn submitted(conn: &mut sqlx::AnyConnection) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sittings WHERE state = 'submitted'")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn behind_an_https_proxy_the_login_cookie_is_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("kaowu.db").display());
+    let (server, base) = start_server_with(&db, &["--demo", "--secure-cookies"]);
+    let _server = KillOnDrop(server);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cookie = runtime.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/login"))
+            .json(&json!({ "username": "proctor", "password": "kaowu2026" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.headers()["set-cookie"].to_str().unwrap().to_string()
+    });
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }

@@ -825,7 +825,7 @@ async fn every_documented_operation_is_routed() {
     let c = app.client();
     let (status, doc) = c.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     let mut checked = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let concrete = path
@@ -834,7 +834,8 @@ async fn every_documented_operation_is_routed() {
             .replace("{ticket}", "T")
             .replace("{id}", "1")
             .replace("{task}", "1")
-            .replace("{mark}", "1");
+            .replace("{mark}", "1")
+            .replace("{username}", "u");
         for method in ops.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => c.http.get(app.url(&concrete)),
@@ -1366,6 +1367,12 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let ev = body["id"].as_i64().unwrap();
+    // An event's seed (given by none) comes from the operating system, not the clock.
+    let seed = app.store.event(ev).await.unwrap().unwrap().seed;
+    assert!(
+        seed.abs_diff(common::START_MS as u64) > 1 << 40,
+        "seed {seed} is not the creation time"
+    );
     let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n甲,Jia,11010519491231002X,Q001,A1,01\n乙,Yi,11010519491231002X,Q002,A2,01\n";
     let (status, body) = office
         .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
@@ -1476,4 +1483,225 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
     let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
     assert!(audit.to_string().contains("unlock_login"), "{audit}");
     app.finish().await;
+}
+
+/// An account issued an initial password must change it before anything else: its login says so,
+/// every staff API refuses it in Chinese and the staff pages send it to `/password`. The change is
+/// checked (old password, length, digits only, same as old), takes effect at once, logs out
+/// whoever logged in with the old password and is audited without the password. Candidates'
+/// passwords are issued per exam and cannot be changed.
+#[tokio::test]
+async fn staff_change_an_initial_password_before_anything_else() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let initial = "ABCD2345EF";
+        let hash = kaowu::auth::hash_password(initial, kaowu::auth::Strength::Staff);
+        let id = app
+            .store
+            .create_account("p9", "新监考", "proctor", &hash, common::START_MS)
+            .await
+            .unwrap();
+        app.store.require_password_change(id, true).await.unwrap();
+        let login = |password: &str| json!({ "username": "p9", "password": password });
+
+        let p = app.client();
+        let (status, body) = p.post("/api/login", login(initial)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["must_change_password"], true, "{body}");
+        // Someone else logged in with the initial password too.
+        let other = app.client();
+        assert_eq!(other.post("/api/login", login(initial)).await.0, StatusCode::OK);
+
+        for (status, body) in [
+            p.get("/api/proctor/events").await,
+            p.post(&app.room_path("/open"), Value::Null).await,
+            p.get(&format!("/api/marking/events/{}/dashboard", app.event_id)).await,
+            p.get("/api/office/events").await,
+        ] {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(body["error"], "首次登录须先修改初始密码", "{body}");
+        }
+        let (status, me) = p.get("/api/me").await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(
+            me,
+            json!({ "username": "p9", "name": "新监考", "role": "proctor", "must_change_password": true })
+        );
+        for page in ["/proctor", "/marking", "/office/analysis"] {
+            let r = p.http.get(app.url(page)).send().await.unwrap();
+            assert_eq!(r.url().path(), "/password", "{page} leads to the password change");
+            let html = r.text().await.unwrap();
+            assert!(
+                html.contains("修改密码") && html.contains("首次登录须先修改初始密码"),
+                "{html}"
+            );
+        }
+
+        // The change is checked.
+        let change = |old: &str, new: &str| json!({ "old_password": old, "new_password": new });
+        let (status, body) = p
+            .post("/api/password", change("wrong-password", "质量第一 quality"))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("原密码错误"))
+        );
+        for (new, says) in [
+            ("short", "太短"),
+            ("12345678901234", "全是数字"),
+            (initial, "相同"),
+            ("abcdefghij\tk", "控制字符"),
+        ] {
+            let (status, body) = p.post("/api/password", change(initial, new)).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{new:?}: {body}");
+            assert!(body["error"].as_str().unwrap().contains(says), "{new:?}: {body}");
+        }
+        let (status, body) = p
+            .post_raw("/api/password", "application/json", "{\"old_password\": 1}".into())
+            .await;
+        assert!(status.is_client_error(), "{status} {body}");
+        let new = "质量第一 quality 2026";
+        let (status, body) = p.post("/api/password", change(initial, new)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // At once: the same login may act; the other one is logged out.
+        let (status, body) = p.get("/api/proctor/events").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(p.get("/api/me").await.1["must_change_password"], false);
+        assert_eq!(other.get("/api/proctor/events").await.0, StatusCode::UNAUTHORIZED);
+        let (status, _) = app.client().post("/api/login", login(initial)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "the initial password no longer logs in"
+        );
+        let again = app.client();
+        let (status, body) = again.post("/api/login", login(new)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["must_change_password"], false, "{body}");
+        let (status, body) = again.get("/api/proctor/events").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let r = again.http.get(app.url("/proctor")).send().await.unwrap();
+        assert_eq!(r.url().path(), "/proctor");
+        // A later change is no first one, and the old password is the new one now.
+        let (status, body) = again.post("/api/password", change(initial, "另一个密码 another")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+        let audit = app.store.audit_log(0).await.unwrap();
+        let entry = audit.iter().find(|e| e.action == "change_password").expect("audited");
+        assert_eq!((entry.subject.as_str(), entry.reason.as_str()), ("p9", "修改初始密码"));
+        assert!(
+            !format!("{audit:?}").contains("quality"),
+            "no password in the audit log"
+        );
+
+        // Demo accounts owe no change; a candidate cannot change an issued password.
+        let (_, body) = app
+            .client()
+            .post(
+                "/api/login",
+                json!({ "username": "office", "password": common::DEMO_PASSWORD }),
+            )
+            .await;
+        assert_eq!(body["must_change_password"], false, "{body}");
+        let c = app.candidate("DEMO0001").await;
+        let (status, body) = c
+            .post("/api/password", change(common::DEMO_PASSWORD, "质量第一 quality"))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(chinese_error(&body), "{body}");
+        assert_eq!(c.get("/api/me").await.0, StatusCode::FORBIDDEN);
+        app.finish().await;
+    })
+    .await;
+}
+
+/// The session token a login sets (to hand to a tool that is not a browser).
+async fn session_token(app: &TestApp, login: Value) -> String {
+    let r = reqwest::Client::new()
+        .post(app.url("/api/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "login {login}");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.strip_prefix("kaowu_session="))
+        .unwrap()
+        .to_string()
+}
+
+/// schemathesis (PyPI; `.ci/run` installs it) fuzzes the live server from its own OpenAPI
+/// document as every role, for a bounded time: no answer may be a 5xx, and every answer must
+/// be one the document describes (status, content type, headers, body schema).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document_for_any_role() {
+    let found = std::process::Command::new("st")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        common::skip(
+            "schemathesis fuzzing",
+            "`st` (pip install schemathesis) is not installed",
+        );
+        return;
+    }
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let (_, _) = app.started_candidate("DEMO0002").await;
+        let hash = kaowu::auth::hash_password(common::DEMO_PASSWORD, kaowu::auth::Strength::IssuedToCandidate);
+        app.store.create_account("chief1", "阅卷组长", "chief", &hash, common::START_MS).await.unwrap();
+        let staff = |u: &str| json!({ "username": u, "password": common::DEMO_PASSWORD });
+        let roles = [
+            ("candidate", json!({ "ticket": "DEMO0001", "password": common::DEMO_PASSWORD })),
+            ("proctor", staff("proctor")),
+            ("office", staff("office")),
+            ("chief", staff("chief1")),
+        ];
+        let work = tempfile::tempdir().unwrap();
+        for (role, login) in roles {
+            let token = session_token(&app, login).await;
+            let out = tokio::process::Command::new("st")
+                .current_dir(work.path())
+                .args([
+                    "run",
+                    &app.url("/api/openapi.json"),
+                    "--header",
+                    &format!("Cookie: kaowu_session={token}"),
+                    // Logging out would end the role's session for the rest of the run.
+                    "--exclude-path",
+                    "/api/logout",
+                    "--checks",
+                    "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance",
+                    "--max-examples",
+                    "25",
+                    "--max-time",
+                    "15",
+                    "--workers",
+                    "1",
+                    "--seed",
+                    "20261130",
+                    "--generation-database",
+                    "none",
+                    "--no-color",
+                ])
+                .output()
+                .await
+                .expect("run schemathesis");
+            let report = String::from_utf8_lossy(&out.stdout);
+            let summary: Vec<&str> = report.lines().filter(|l| l.contains("generated")).collect();
+            eprintln!("schemathesis as {role} on {b:?}: {summary:?}");
+            assert!(
+                out.status.success(),
+                "schemathesis as {role} on {b:?} found failures:\n{report}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        app.finish().await;
+    })
+    .await;
 }

@@ -221,7 +221,7 @@ pub struct KeyCorrection {
 }
 
 /// One candidate whose result a rescoring changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RescoreChange {
     pub ticket: String,
     pub name: String,
@@ -231,7 +231,7 @@ pub struct RescoreChange {
     pub new_verdict: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RescoreReport {
     pub item_id: String,
     pub responses: usize,
@@ -500,7 +500,7 @@ fn opaque_paper_id(paper_id: &str) -> String {
 }
 
 /// The paper as a candidate receives it: no keys, no explanations, no rubrics, no bank labels.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CandidatePaper {
     pub paper_id: String,
     pub exam_name: String,
@@ -511,7 +511,7 @@ pub struct CandidatePaper {
     pub open: Vec<CandidateOpen>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CandidateItem {
     pub no: u32,
     pub module: u8,
@@ -522,13 +522,13 @@ pub struct CandidateItem {
     pub options: Vec<CandidateOption>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CandidateOption {
     pub label: question_bank::Label,
     pub text: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CandidateOpen {
     pub no: u32,
     pub module: u8,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The highest mark for an open answer.
 pub const MAX_MARK: Points = Points::whole(20);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MarkingPolicy {
     /// Two independent marks per answer (true) or one.
     pub double: bool,

@@ -147,7 +147,7 @@ pub struct RosterEntry {
 }
 
 /// An issued password, for the printed list handed to candidates.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct IssuedPassword {
     pub ticket: String,
     pub name: String,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{AnswerStatus, DashboardAnswer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultStatus {
     /// Did not sit (never started).
@@ -18,14 +18,14 @@ pub enum ResultStatus {
     Complete,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModuleScore {
     pub module: u8,
     pub name: String,
     pub points: Points,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OpenScore {
     /// The open question's number on the paper (1–5).
     pub no: u32,
@@ -33,7 +33,7 @@ pub struct OpenScore {
 }
 
 /// One candidate's result, as the office sees it and (once released) the candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CandidateResult {
     pub candidate_id: i64,
     pub ticket: String,
@@ -67,7 +67,7 @@ pub struct CandidateFacts {
 }
 
 /// The event's pass rule: a total cut score and optional per-section minimums.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PassRule {
     pub total: Points,
     pub min_objective: Option<Points>,

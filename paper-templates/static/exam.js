@@ -133,8 +133,15 @@
     S.retryDelay = Math.min(S.retryDelay * 2, 5000);
   }
 
-  function goOffline() {
+  const NET_TEXT = {
+    offline: '网络连接中断。您的答案已暂存在本机，网络恢复后将自动按顺序提交，请继续作答，不要关闭或刷新页面。',
+    server: '服务器暂时无法保存答案（数据库繁忙或磁盘空间不足）。您的答案已暂存在本机，将自动重试，请继续作答，不要关闭或刷新页面。',
+  };
+
+  /** The server cannot be reached ('offline') or did not take the saves ('server'). */
+  function goOffline(why) {
     S.net = 'offline';
+    $('net-text').textContent = NET_TEXT[why || 'offline'];
     $('net-banner').hidden = false;
     renderSaveState();
     scheduleRetry();
@@ -213,7 +220,7 @@
       return;
     }
     // 5xx, 429, a proxy's error page: the server did not take the saves; try again later.
-    goOffline();
+    goOffline('server');
   }
 
   async function refusedSaves(refused, message) {

@@ -35,7 +35,8 @@
         return;
       }
       if (staff) {
-        location.assign('/proctor');
+        // An initial password is changed first.
+        location.assign(res.body && res.body.must_change_password ? '/password' : '/proctor');
         return;
       }
       const st = await api('GET', '/api/candidate/status');

@@ -55,6 +55,7 @@ use crate::points::Points;
 // ---------------------------------------------------------------------------------------------
 
 /// What the analysis needs to know about one item of the paper.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemSpec {
     pub id: ItemId,
@@ -64,6 +65,7 @@ pub struct ItemSpec {
 }
 
 /// How an item is answered, which decides the detail analysed beyond its scores.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "form", rename_all = "snake_case")]
 pub enum ItemForm {
@@ -141,6 +143,7 @@ pub fn bank_labels(item: &PaperItem, chosen_on_paper: impl IntoIterator<Item = L
 }
 
 /// One candidate's answer to one item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
 pub enum Answer {
@@ -353,6 +356,7 @@ fn check_answer(item: &ItemSpec, answer: &Answer) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Thresholds and choices of the analysis; [`Default`] gives the usual values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisSettings {
     /// Size of each of the upper and lower groups, in percent of the candidates (default 27).
@@ -391,6 +395,7 @@ impl Default for AnalysisSettings {
 // ---------------------------------------------------------------------------------------------
 
 /// The whole analysis of one event (or one paper form).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     /// The settings used, so a report can state its thresholds.
@@ -401,6 +406,7 @@ pub struct Analysis {
 }
 
 /// Statistics of the total score.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestStatistics {
     /// Candidates (n).
@@ -439,6 +445,7 @@ pub struct TestStatistics {
 }
 
 /// The upper and lower groups (see the module documentation for how they are formed).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupSummary {
     /// Candidates in each group.
@@ -452,6 +459,7 @@ pub struct GroupSummary {
 }
 
 /// Candidates whose total lies in `from ≤ total < to`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreBin {
     pub from: Points,
@@ -460,6 +468,7 @@ pub struct ScoreBin {
 }
 
 /// Statistics of one item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemAnalysis {
     pub id: ItemId,
@@ -502,6 +511,7 @@ pub struct ItemAnalysis {
 }
 
 /// Who chose what (distractor analysis), overall and in the upper and lower groups.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceAnalysis {
     /// One entry per option, A first. For a multiple-choice item the shares add up to more
@@ -515,6 +525,7 @@ pub struct ChoiceAnalysis {
     pub lower_n: Option<usize>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionStats {
     pub label: Label,
@@ -528,6 +539,7 @@ pub struct OptionStats {
     pub lower: Option<usize>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionCounts {
     pub count: usize,
@@ -537,6 +549,7 @@ pub struct OptionCounts {
 }
 
 /// How well two markers agreed on one open question, over its double-marked answers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarkerAgreement {
     /// Double-marked answers.
@@ -556,6 +569,7 @@ pub struct MarkerAgreement {
 }
 
 /// A reason to review an item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
     pub kind: FlagKind,
@@ -565,6 +579,7 @@ pub struct Flag {
     pub reason: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
@@ -586,6 +601,7 @@ pub enum FlagKind {
 
 /// The upper and lower groups of candidates, as row indices in rank order (best first in
 /// `upper`, and `lower` ending with the lowest-ranked); see the module documentation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpperLower {
     pub upper: Vec<usize>,

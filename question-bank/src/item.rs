@@ -98,6 +98,7 @@ impl fmt::Display for Label {
 }
 
 /// The two objective kinds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChoiceKind {
@@ -115,6 +116,7 @@ impl ChoiceKind {
 }
 
 /// All three kinds, as written in a bank file.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
@@ -173,6 +175,7 @@ impl Status {
 }
 
 /// One marking point of an open question and its share of the item's points.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RubricPoint {
     pub point: String,
@@ -262,4 +265,34 @@ impl Item {
         let bytes = serde_json::to_vec(&content).expect("item content serialises");
         ContentHash(hex::encode(Sha256::digest(bytes)))
     }
+}
+
+/// In the API a label is its letter, an item id its text.
+#[cfg(feature = "openapi")]
+mod schemas {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    impl utoipa::PartialSchema for super::Label {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z]$"))
+                .description(Some("选项字母"))
+                .build()
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for super::Label {}
+
+    impl utoipa::PartialSchema for super::ItemId {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("题库中的题目编号"))
+                .build()
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for super::ItemId {}
 }

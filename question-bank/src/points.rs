@@ -161,6 +161,21 @@ impl<'de> Deserialize<'de> for Points {
     }
 }
 
+/// In the API a score is a decimal number with at most two places.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Points {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some("分值：至多两位小数的十进制数（内部以百分之一分的整数精确保存）"))
+            .build()
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Points {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,7 +96,7 @@ pub enum RosterCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// 新建工作人员账号（打印初始密码）
+    /// 新建工作人员账号（打印初始密码，首次登录须修改）
     Add {
         #[command(flatten)]
         db: DbArgs,
@@ -249,8 +249,12 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
     let password = issue_password();
     let p = password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&p, Strength::Staff)).await?;
-    store.create_account(&username, &name, &role, &hash, now_ms()).await?;
-    println!("已创建账号 {username}（{role}），初始密码：{password}");
+    let id = store.create_account(&username, &name, &role, &hash, now_ms()).await?;
+    // An initial password: the account must change it at first login (before anything else).
+    store.require_password_change(id, true).await?;
+    // The password ends the output (scripts take what follows the last "：").
+    println!("已创建账号 {username}（{role}），首次登录须修改初始密码");
+    println!("初始密码：{password}");
     Ok(())
 }
 

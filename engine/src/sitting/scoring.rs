@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use question_bank::{ChoiceKind, Paper, Points};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MultiPolicy {
     #[default]

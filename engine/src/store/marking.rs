@@ -34,7 +34,7 @@ pub enum MarkOutcome {
     AlreadyMarked,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerStatus {
     Marking,
@@ -87,7 +87,7 @@ pub struct DashboardAnswer {
     pub marks: Vec<MarkRecord>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub actor: String,
     pub action: String,

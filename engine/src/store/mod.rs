@@ -138,6 +138,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "proctor_rooms",
         include_str!("../../migrations/sqlite/0009_proctor_rooms.sql"),
     ),
+    (
+        10,
+        "password_change",
+        include_str!("../../migrations/sqlite/0010_password_change.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -175,6 +180,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "proctor_rooms",
         include_str!("../../migrations/postgres/0008_proctor_rooms.sql"),
+    ),
+    (
+        9,
+        "password_change",
+        include_str!("../../migrations/postgres/0009_password_change.sql"),
     ),
 ];
 

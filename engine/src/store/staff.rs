@@ -11,6 +11,9 @@ pub struct AccountRow {
     pub display_name: String,
     pub role: String,
     pub password_hash: String,
+    /// The password is an initial one issued by the exam office: it must be changed before the
+    /// account may do anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct Session {
     pub role: String,
     pub subject_id: i64,
     pub expires_ms: i64,
+    /// A staff account's initial password is still unchanged (never for a candidate).
+    pub must_change_password: bool,
 }
 
 impl Store {
@@ -54,11 +59,12 @@ impl Store {
     }
 
     pub async fn account_by_username(&self, username: &str) -> Result<Option<AccountRow>> {
-        let row =
-            sqlx::query("SELECT id, username, display_name, role, password_hash FROM accounts WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.read)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, username, display_name, role, password_hash, must_change_password FROM accounts WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| {
             Ok(AccountRow {
                 id: r.try_get("id")?,
@@ -66,6 +72,7 @@ impl Store {
                 display_name: r.try_get("display_name")?,
                 role: r.try_get("role")?,
                 password_hash: r.try_get("password_hash")?,
+                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             })
         })
         .transpose()
@@ -80,6 +87,39 @@ impl Store {
             Some(u) => self.account_by_username(&u).await,
             None => Ok(None),
         }
+    }
+
+    /// Sets or clears the account's duty to change its password before anything else.
+    pub async fn require_password_change(&self, account_id: i64, required: bool) -> Result<()> {
+        sqlx::query("UPDATE accounts SET must_change_password = $1 WHERE id = $2")
+            .bind(i64::from(required))
+            .bind(account_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the account's password hash; the account owes no password change any more.
+    pub async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every live session of a staff account but `keep` (after a password change, whoever
+    /// logged in with the old password is logged out). Returns the ids of the sessions ended.
+    pub async fn revoke_account_sessions(&self, account_id: i64, keep: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE sessions SET revoked = 1 WHERE subject_id = $1 AND role <> 'candidate' AND revoked = 0 AND id <> $2 \
+             RETURNING id",
+        )
+        .bind(account_id)
+        .bind(keep)
+        .fetch_all(&self.write)
+        .await?)
     }
 
     async fn candidate_where(&self, column: &str, value: CandidateKey<'_>) -> Result<Option<CandidateRow>> {
@@ -125,10 +165,13 @@ impl Store {
         Ok(())
     }
 
-    /// A live session (not revoked, not expired at `now`).
+    /// A live session (not revoked, not expired at `now`), with whether its staff account still
+    /// owes a password change.
     pub async fn session(&self, id: &str, now: i64) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT id, role, subject_id, expires_ms FROM sessions WHERE id = $1 AND revoked = 0 AND expires_ms > $2",
+            "SELECT s.id, s.role, s.subject_id, s.expires_ms, COALESCE(a.must_change_password, 0) AS must_change_password \
+             FROM sessions s LEFT JOIN accounts a ON s.role <> 'candidate' AND a.id = s.subject_id \
+             WHERE s.id = $1 AND s.revoked = 0 AND s.expires_ms > $2",
         )
         .bind(id)
         .bind(now)
@@ -140,6 +183,7 @@ impl Store {
                 role: r.try_get("role")?,
                 subject_id: r.try_get("subject_id")?,
                 expires_ms: r.try_get("expires_ms")?,
+                must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             })
         })
         .transpose()

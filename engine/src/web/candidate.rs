@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
@@ -17,18 +19,18 @@ use crate::exam::CandidatePaper;
 use crate::sitting::SittingState;
 use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/candidate/status", get(status))
-        .route("/api/candidate/start", post(start))
-        .route("/api/candidate/paper", get(paper))
-        .route("/api/candidate/answers", get(answers))
-        .route("/api/candidate/saves", post(saves))
-        .route("/api/candidate/submit", post(submit))
-        .route("/api/candidate/result", get(result))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(status))
+        .routes(routes!(start))
+        .routes(routes!(paper))
+        .routes(routes!(answers))
+        .routes(routes!(saves))
+        .routes(routes!(submit))
+        .routes(routes!(result))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Status {
     pub ticket: String,
     pub name: String,
@@ -37,6 +39,7 @@ pub struct Status {
     pub exam_name: String,
     pub duration_minutes: i64,
     pub state: SittingState,
+    /// 状态的中文名称
     pub state_name: &'static str,
     /// Whether the proctor has opened the room (the candidate may start).
     pub room_open: bool,
@@ -83,10 +86,18 @@ async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
     })
 }
 
+#[utoipa::path(
+    get, summary = "考生状态与服务器计时的剩余时间", description = "考生状态与服务器计时的剩余时间", path = "/api/candidate/status", tag = "candidate", security(("cookie" = [])),
+    responses((status = 200, description = "本人的考试状态", body = Status)))]
 async fn status(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     Ok(Json(status_of(&state, &c).await?))
 }
 
+#[utoipa::path(
+    post, summary = "开始答题（考场开考后）", description = "开始答题（考场开考后）", path = "/api/candidate/start", tag = "candidate", security(("cookie" = [])),
+    responses(
+        (status = 200, description = "已开始（或早已开始）", body = Status),
+        (status = 409, description = "考场尚未开考或已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     let sitting = own_sitting(&state, &c).await?;
     match sitting.state {
@@ -111,6 +122,11 @@ async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<St
     Ok(Json(status_of(&state, &c).await?))
 }
 
+#[utoipa::path(
+    get, summary = "本人试卷（不含答案、解析、评分要点）", description = "本人试卷（不含答案、解析、评分要点）", path = "/api/candidate/paper", tag = "candidate", security(("cookie" = [])),
+    responses(
+        (status = 200, description = "试卷", body = CandidatePaper),
+        (status = 409, description = "考试尚未开始", body = crate::web::openapi::ErrorBody)))]
 async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<CandidatePaper>> {
     let sitting = own_sitting(&state, &c).await?;
     if sitting.state == SittingState::NotStarted {
@@ -122,7 +138,7 @@ async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Ca
     Ok(Json(CandidatePaper::of(&paper, &event.row)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Answers {
     /// slot → value, e.g. "7" → "ACD", "open" → "1,3,5", "open-1" → text.
     pub answers: BTreeMap<String, String>,
@@ -132,6 +148,9 @@ pub struct Answers {
     pub remaining_ms: i64,
 }
 
+#[utoipa::path(
+    get, summary = "已保存的全部答案与最大序号", description = "已保存的全部答案与最大序号", path = "/api/candidate/answers", tag = "candidate", security(("cookie" = [])),
+    responses((status = 200, description = "服务器上保存的答案", body = Answers)))]
 async fn answers(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Answers>> {
     let sitting = own_sitting(&state, &c).await?;
     let rows = state.exam.store.answers(c.0.subject_id).await?;
@@ -143,30 +162,41 @@ async fn answers(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SavesRequest {
+    /// 1–500 条答案，按序号递增
+    #[schema(min_items = 1, max_items = 500)]
     pub saves: Vec<SaveIn>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SaveIn {
     /// The client's per-sitting sequence number, increasing with every change.
+    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub seq: i64,
+    /// 题号 1–70、open（所选开放题）或 open-N（开放题 N 的作答）
+    #[schema(pattern = "^([1-9][0-9]*|open|open-[1-9][0-9]*)$")]
     pub slot: String,
+    /// 选项字母（如 "ACD"，空串为清除）、所选开放题（如 "1,3,5"）或开放题作答（至多 5000 字）
+    #[schema(max_length = 5000)]
     pub value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SaveResult {
     pub seq: i64,
     /// "saved" (durable and current), "stale" (durable, but a newer save holds the slot) or
     /// "refused" (not stored; see message).
+    #[schema(value_type = String, pattern = "^(saved|stale|refused)$")]
     pub status: &'static str,
     pub message: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SavesResponse {
+    /// 有答案被拒绝时（409）：第一条被拒绝的原因
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub results: Vec<SaveResult>,
     pub remaining_ms: i64,
 }
@@ -181,6 +211,12 @@ const MAX_SAVES_PER_REQUEST: usize = 500;
 /// Saves answer changes. Answered only after the saves are durable. A refused save (sitting
 /// paused, submitted, out of time, moved, or an open answer for an unchosen question) gives 409
 /// with the reason and every save's result, so the client knows exactly what was kept.
+#[utoipa::path(
+    post, summary = "保存答案：持久化之后才应答", description = "保存答案：持久化之后才应答", path = "/api/candidate/saves", tag = "candidate", security(("cookie" = [])),
+    request_body = SavesRequest,
+    responses(
+        (status = 200, description = "每条答案的结果（saved 已保存，stale 已有更新的答案）", body = SavesResponse),
+        (status = 409, description = "有答案被拒绝（暂停、已交卷、时间已到、已转到其他机位或未选答该题）；error 说明原因，results 为每条的结果", body = SavesResponse)))]
 async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<SavesRequest>) -> ApiResult<Response> {
     if req.saves.is_empty() || req.saves.len() > MAX_SAVES_PER_REQUEST {
         return Err(ApiError::Unprocessable(format!(
@@ -254,16 +290,24 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
             }
         })
         .collect();
-    Ok(match refusal {
-        Some(error) => (
-            StatusCode::CONFLICT,
-            Json(serde_json::json!({ "error": error, "results": results, "remaining_ms": remaining_ms })),
-        )
-            .into_response(),
-        None => Json(SavesResponse { results, remaining_ms }).into_response(),
-    })
+    let status = if refusal.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let body = SavesResponse {
+        error: refusal,
+        results,
+        remaining_ms,
+    };
+    Ok((status, Json(body)).into_response())
 }
 
+#[utoipa::path(
+    post, summary = "交卷", description = "交卷", path = "/api/candidate/submit", tag = "candidate", security(("cookie" = [])),
+    responses(
+        (status = 200, description = "已交卷", body = Status),
+        (status = 409, description = "考试尚未开始或已转到其他机位", body = crate::web::openapi::ErrorBody)))]
 async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     let sitting = own_sitting(&state, &c).await?;
     if sitting.session_id.as_deref() != Some(c.0.id.as_str()) && sitting.state != SittingState::Submitted {
@@ -276,7 +320,7 @@ async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<S
 }
 
 /// What a candidate sees of their result once the office has released it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ResultView {
     pub total: question_bank::Points,
     pub pass_mark: question_bank::Points,
@@ -291,6 +335,11 @@ pub struct ResultView {
     pub modules: Vec<crate::results::ModuleScore>,
 }
 
+#[utoipa::path(
+    get, summary = "已发布的本人成绩", description = "已发布的本人成绩", path = "/api/candidate/result", tag = "candidate", security(("cookie" = [])),
+    responses(
+        (status = 200, description = "成绩", body = ResultView),
+        (status = 404, description = "成绩尚未发布", body = crate::web::openapi::ErrorBody)))]
 async fn result(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<ResultView>> {
     let json = state
         .exam

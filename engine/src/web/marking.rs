@@ -3,13 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use question_bank::{ItemBody, Points, RubricPoint};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
@@ -20,15 +22,15 @@ use crate::store::{AnswerStatus, MarkOutcome, MarkingTask};
 /// How long a task stays with a grader before it returns to the queue.
 pub const LEASE_MS: i64 = 20 * 60 * 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/marking/events/{event}/next", post(next))
-        .route("/api/marking/tasks/{task}/mark", post(mark))
-        .route("/api/marking/events/{event}/dashboard", get(dashboard))
-        .route("/api/marking/marks/{mark}/reopen", post(reopen))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(next))
+        .routes(routes!(mark))
+        .routes(routes!(dashboard))
+        .routes(routes!(reopen))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TaskView {
     pub task_id: i64,
     /// 第一评 / 第二评 / 第三评（仲裁） / 复评（申诉）
@@ -73,6 +75,12 @@ async fn task_view(state: &AppState, t: MarkingTask) -> ApiResult<TaskView> {
 }
 
 /// The next answer to mark (204 when there is none for this grader now).
+#[utoipa::path(
+    post, summary = "领取下一份待评答卷（盲评：不含考生信息）；暂无任务时 204", description = "领取下一份待评答卷（盲评：不含考生信息）；暂无任务时 204", path = "/api/marking/events/{event}/next", tag = "marking", security(("cookie" = [])),
+    params(("event" = i64, Path, description = "考试编号")),
+    responses(
+        (status = 200, description = "一份答卷", body = TaskView),
+        (status = 204, description = "暂无待评答卷")))]
 async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) -> ApiResult<Response> {
     state.exam.event(event).await?;
     let third = g.0.role == "chief";
@@ -87,7 +95,7 @@ async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) 
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkRequest {
     /// 0–20 in steps of 0.5.
     pub mark: Points,
@@ -95,11 +103,17 @@ pub struct MarkRequest {
     pub comment: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Marked {
     status: AnswerStatus,
 }
 
+#[utoipa::path(
+    post, summary = "提交评分（0–20 分，0.5 分为单位）", description = "提交评分（0–20 分，0.5 分为单位）", path = "/api/marking/tasks/{task}/mark", tag = "marking", security(("cookie" = [])),
+    params(("task" = i64, Path, description = "评卷任务编号")), request_body = MarkRequest,
+    responses(
+        (status = 200, description = "已记录", body = Marked),
+        (status = 409, description = "任务已不属于本人或已评", body = crate::web::openapi::ErrorBody)))]
 async fn mark(
     State(state): State<AppState>,
     g: Grader,
@@ -125,7 +139,7 @@ async fn mark(
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 struct QuestionProgress {
     item_id: String,
     answers: usize,
@@ -137,7 +151,7 @@ struct QuestionProgress {
     final_: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct GraderStats {
     grader_id: i64,
     name: String,
@@ -150,7 +164,7 @@ struct GraderStats {
     mean_difference: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AnswerMarks {
     answer: i64,
     item_id: String,
@@ -160,13 +174,17 @@ struct AnswerMarks {
     marks: Vec<(i64, &'static str, i64, Points, bool)>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Dashboard {
     questions: Vec<QuestionProgress>,
     graders: Vec<GraderStats>,
     disputed: Vec<AnswerMarks>,
 }
 
+#[utoipa::path(
+    get, summary = "阅卷组长看板", description = "阅卷组长看板", path = "/api/marking/events/{event}/dashboard", tag = "marking", security(("cookie" = [])),
+    params(("event" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "进度、阅卷人统计与争议答卷", body = Dashboard)))]
 async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i64>) -> ApiResult<Json<Dashboard>> {
     state.exam.event(event).await?;
     let policy = state.exam.store.marking_policy(event).await?;
@@ -267,17 +285,21 @@ async fn dashboard(State(state): State<AppState>, _c: Chief, Path(event): Path<i
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Reason {
     pub reason: String,
 }
 
+#[utoipa::path(
+    post, summary = "组长重评某一评分", description = "组长重评某一评分", path = "/api/marking/marks/{mark}/reopen", tag = "marking", security(("cookie" = [])),
+    params(("mark" = i64, Path, description = "评分编号")), request_body = Reason,
+    responses((status = 200, description = "已重开", body = super::openapi::OkBody), (status = 409, description = "该评分不能重开", body = crate::web::openapi::ErrorBody)))]
 async fn reopen(
     State(state): State<AppState>,
     c: Chief,
     Path(mark): Path<i64>,
     Body(r): Body<Reason>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::openapi::OkBody>> {
     if r.reason.trim().is_empty() {
         return Err(ApiError::Unprocessable("请填写重评原因".into()));
     }
@@ -290,5 +312,5 @@ async fn reopen(
     {
         return Err(ApiError::NotFound(format!("评分 {mark} 不存在或已被重评")));
     }
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(super::openapi::OkBody::YES))
 }

@@ -1,6 +1,7 @@
 //! The HTTP server: JSON API (and, with the pages, the candidate and proctor screens).
 //! `serve(listener, state, shutdown)` lets the caller own the socket, so tests bind port 0.
 
+pub mod account;
 pub mod candidate;
 pub mod error;
 pub mod guard;
@@ -16,9 +17,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::exam::Exam;
 use crate::store::Backend;
@@ -59,26 +62,51 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/api/openapi.json", get(|| async { Json(openapi::document()) }))
-        .route(
-            "/api/login",
-            post(session::login).layer(DefaultBodyLimit::max(guard::LOGIN_BODY_LIMIT)),
-        )
-        .route("/api/logout", post(session::logout))
+/// The JSON API: every route together with its OpenAPI operation, and the document they make.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(session::login).layer(DefaultBodyLimit::max(guard::LOGIN_BODY_LIMIT)))
+        .routes(routes!(session::logout))
+        .merge(account::router())
         .merge(candidate::router())
         .merge(proctor::router())
         .merge(office::router())
         .merge(marking::router())
-        .merge(pages::router())
+        .split_for_parts();
+    (router, openapi::with_error_responses(doc))
+}
+
+/// The OpenAPI document of the API (what `/api/openapi.json` serves).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_router().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api_router();
+    api.merge(pages::router())
         .fallback(guard::not_found)
         .method_not_allowed_fallback(guard::method_not_allowed_fallback)
         .layer(middleware::from_fn(guard::same_origin_writes))
         .layer(DefaultBodyLimit::max(guard::DEFAULT_BODY_LIMIT))
         .layer(middleware::from_fn(guard::response_headers))
         .with_state(state)
+}
+
+#[utoipa::path(
+    get, summary = "健康检查：服务器在运行", description = "健康检查：服务器在运行", path = "/healthz", tag = "system",
+    responses((status = 200, description = "在运行", content_type = "text/plain", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(
+    get, summary = "本接口文档（OpenAPI 3.1，由各接口的代码生成）", description = "本接口文档（OpenAPI 3.1，由各接口的代码生成）", path = "/api/openapi.json", tag = "system",
+    responses((status = 200, description = "OpenAPI 文档", body = Object)))]
+async fn openapi_json() -> Json<&'static serde_json::Value> {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(|| serde_json::to_value(openapi_document()).expect("the OpenAPI document is JSON")))
 }
 
 /// Submits expired sittings now and then every second, so time runs out on the server even

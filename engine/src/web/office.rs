@@ -1,48 +1,48 @@
 //! The exam office's API: events, rosters, sittings and their save history.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use question_bank::{Bank, Blueprint, Points};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
+use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
 use crate::office::{EventSpec, IssuedPassword, create_event, import_roster};
 use crate::results::{CandidateResult, ResultStatus};
 use crate::sitting::MultiPolicy;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/office/events", get(list_events).post(new_event))
-        .route(
-            "/api/office/events/{id}/roster",
-            post(roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)),
-        )
-        .route("/api/office/events/{id}/publish", post(publish))
-        .route("/api/office/events/{id}/sittings", get(sittings))
-        .route("/api/office/candidates/{ticket}/save-log", get(save_log))
-        .route("/api/office/events/{id}/assignments", post(assign))
-        .route("/api/office/events/{id}/proctors", get(proctors).post(assign_proctor))
-        .route("/api/office/accounts/{username}/unlock", post(unlock_staff))
-        .route("/api/office/events/{id}/marking-policy", post(marking_policy))
-        .route("/api/office/events/{id}/results", get(results))
-        .route("/api/office/events/{id}/results.csv", get(results_csv))
-        .route("/api/office/events/{id}/results.xlsx", get(results_xlsx))
-        .route("/api/office/events/{id}/release", post(release))
-        .route("/api/office/events/{id}/appeals", post(appeal))
-        .route("/api/office/events/{id}/audit", get(audit))
-        .route("/api/office/events/{id}/key-corrections", post(key_correction))
-        .route("/api/office/events/{id}/analysis", get(analysis))
-        .route("/api/office/events/{id}/analysis.csv", get(analysis_csv))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list_events, new_event))
+        .routes(routes!(roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
+        .routes(routes!(publish))
+        .routes(routes!(sittings))
+        .routes(routes!(save_log))
+        .routes(routes!(assign))
+        .routes(routes!(proctors, assign_proctor))
+        .routes(routes!(unlock_staff))
+        .routes(routes!(marking_policy))
+        .routes(routes!(results))
+        .routes(routes!(results_csv))
+        .routes(routes!(results_xlsx))
+        .routes(routes!(release))
+        .routes(routes!(appeal))
+        .routes(routes!(audit))
+        .routes(routes!(key_correction))
+        .routes(routes!(analysis))
+        .routes(routes!(analysis_csv))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEventRequest {
     pub name: String,
     /// RFC 3339, e.g. "2026-12-06T09:00:00+08:00".
@@ -66,19 +66,22 @@ pub struct NewEventRequest {
     pub draft: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// The draft's bank: a bank folder on the server, or "demo".
     pub bank: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Published {
     id: i64,
     frozen_items: usize,
 }
 
+#[utoipa::path(
+    post, summary = "发布草稿考试（冻结题目）", description = "发布草稿考试（冻结题目）", path = "/api/office/events/{id}/publish", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = PublishRequest,
+    responses((status = 200, description = "已发布", body = Published)))]
 async fn publish(
     State(state): State<AppState>,
     o: Office,
@@ -96,7 +99,7 @@ async fn publish(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Created {
     id: i64,
 }
@@ -105,6 +108,9 @@ pub fn load_bank(spec: &str) -> Result<Bank, ApiError> {
     crate::demo::bank_or_folder(spec).map_err(|e| ApiError::Unprocessable(format!("题库 {spec} 无法使用：{e}")))
 }
 
+#[utoipa::path(
+    post, summary = "创建考试（发布时冻结题库中的题目；draft 为草稿）", description = "创建考试（发布时冻结题库中的题目；draft 为草稿）", path = "/api/office/events", tag = "office", security(("cookie" = [])), request_body = NewEventRequest,
+    responses((status = 200, description = "已创建", body = Created)))]
 async fn new_event(
     State(state): State<AppState>,
     _o: Office,
@@ -151,7 +157,7 @@ async fn new_event(
     Ok(Json(Created { id }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct EventSummary {
     id: i64,
     name: String,
@@ -164,6 +170,9 @@ struct EventSummary {
     published: bool,
 }
 
+#[utoipa::path(
+    get, summary = "考试列表", description = "考试列表", path = "/api/office/events", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "全部考试", body = Vec<EventSummary>)))]
 async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<EventSummary>>> {
     let mut out = Vec::new();
     for e in state.exam.store.events().await? {
@@ -182,7 +191,7 @@ async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Jso
     Ok(Json(out))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Imported {
     imported: usize,
     /// Issued once, here: print and hand out; only hashes are kept.
@@ -190,6 +199,10 @@ struct Imported {
 }
 
 /// The roster as CSV in the request body (姓名,姓名拼音,身份证号,准考证号,考场,座位).
+#[utoipa::path(
+    post, summary = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8），签发密码；全部成功或一个不导入", description = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8），签发密码；全部成功或一个不导入", path = "/api/office/events/{id}/roster", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    request_body(content = String, content_type = "text/csv", description = "名单 CSV（首行为表头）"),
+    responses((status = 200, description = "已导入，含每位考生的初始密码", body = Imported)))]
 async fn roster(
     State(state): State<AppState>,
     _o: Office,
@@ -209,7 +222,7 @@ async fn roster(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct SittingSummary {
     ticket: String,
     name: String,
@@ -220,6 +233,9 @@ struct SittingSummary {
     submitted_by: Option<String>,
 }
 
+#[utoipa::path(
+    get, summary = "考生作答与客观题成绩", description = "考生作答与客观题成绩", path = "/api/office/events/{id}/sittings", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "每位考生", body = Vec<SittingSummary>)))]
 async fn sittings(
     State(state): State<AppState>,
     _o: Office,
@@ -245,7 +261,7 @@ async fn sittings(
     Ok(Json(out))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct LoggedSave {
     seq: i64,
     slot: String,
@@ -255,6 +271,10 @@ struct LoggedSave {
 }
 
 /// Every save a candidate's browser sent, in order, with server time: for appeals.
+#[utoipa::path(
+    get, summary = "考生全部保存记录（申诉复核）", description = "考生全部保存记录（申诉复核）", path = "/api/office/candidates/{ticket}/save-log", tag = "office", security(("cookie" = [])),
+    params(("ticket" = String, Path, description = "准考证号")),
+    responses((status = 200, description = "保存记录（时间顺序）", body = Vec<LoggedSave>)))]
 async fn save_log(
     State(state): State<AppState>,
     _o: Office,
@@ -280,7 +300,7 @@ async fn save_log(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Assignment {
     pub username: String,
     /// The open question's item id in the event's frozen items.
@@ -288,12 +308,15 @@ pub struct Assignment {
 }
 
 /// Assigns a grader to an open question of the event.
+#[utoipa::path(
+    post, summary = "分配阅卷人到开放题", description = "分配阅卷人到开放题", path = "/api/office/events/{id}/assignments", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = Assignment,
+    responses((status = 200, description = "已分配", body = OkBody)))]
 async fn assign(
     State(state): State<AppState>,
     _o: Office,
     Path(id): Path<i64>,
     Body(a): Body<Assignment>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<OkBody>> {
     let account = state
         .exam
         .store
@@ -319,10 +342,10 @@ async fn assign(
         )));
     }
     state.exam.store.assign_grader(id, &a.item_id, account.id).await?;
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(OkBody::YES))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PolicyRequest {
     /// Two independent marks per answer (default) or one.
     pub double: bool,
@@ -330,12 +353,15 @@ pub struct PolicyRequest {
     pub tolerance: Points,
 }
 
+#[utoipa::path(
+    post, summary = "阅卷规则：双评与误差阈值", description = "阅卷规则：双评与误差阈值", path = "/api/office/events/{id}/marking-policy", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = PolicyRequest,
+    responses((status = 200, description = "已设置", body = OkBody)))]
 async fn marking_policy(
     State(state): State<AppState>,
     _o: Office,
     Path(id): Path<i64>,
     Body(p): Body<PolicyRequest>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<OkBody>> {
     if p.tolerance < Points::ZERO || p.tolerance > crate::marking::MAX_MARK || !p.tolerance.is_half_step() {
         return Err(ApiError::Unprocessable(format!(
             "误差阈值 {} 应为 0–20 分、以 0.5 分为单位",
@@ -354,10 +380,10 @@ async fn marking_policy(
             },
         )
         .await?;
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(OkBody::YES))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ResultsView {
     candidates: usize,
     complete: usize,
@@ -389,12 +415,34 @@ async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
     })
 }
 
+#[utoipa::path(
+    get, summary = "成绩与完成进度", description = "成绩与完成进度", path = "/api/office/events/{id}/results", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "成绩", body = ResultsView)))]
 async fn results(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<ResultsView>> {
     Ok(Json(results_view(&state, id).await?))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+struct Released {
+    ok: bool,
+    /// 发布的考生成绩数
+    released: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Unlocked {
+    ok: bool,
+    /// 清除的失败登录记录数
+    forgotten: u64,
+}
+
 /// Releases the results; refused while any answer is unmarked or in dispute, or anyone is still sitting.
-async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<serde_json::Value>> {
+#[utoipa::path(
+    post, summary = "发布成绩（有未评完或争议答卷、或仍有考生在考时拒绝）", description = "发布成绩（有未评完或争议答卷、或仍有考生在考时拒绝）", path = "/api/office/events/{id}/release", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses(
+        (status = 200, description = "已发布", body = Released),
+        (status = 409, description = "成绩尚未全部完成", body = ErrorBody)))]
+async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<Released>> {
     let view = results_view(&state, id).await?;
     if view.incomplete > 0 {
         return Err(ApiError::Conflict(format!(
@@ -415,7 +463,10 @@ async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) 
         .store
         .release_results(id, &rows, &format!("office#{}", o.0.subject_id), state.exam.now())
         .await?;
-    Ok(Json(serde_json::json!({ "ok": true, "released": rows.len() })))
+    Ok(Json(Released {
+        ok: true,
+        released: rows.len(),
+    }))
 }
 
 async fn export_audit(state: &AppState, o: &Office, id: i64, format: &str, rows: usize) -> ApiResult<()> {
@@ -436,6 +487,9 @@ async fn export_audit(state: &AppState, o: &Office, id: i64, format: &str, rows:
     Ok(())
 }
 
+#[utoipa::path(
+    get, summary = "导出成绩（CSV，UTF-8 带 BOM）", description = "导出成绩（CSV，UTF-8 带 BOM）", path = "/api/office/events/{id}/results.csv", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "成绩表", content_type = "text/csv", body = String)))]
 async fn results_csv(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
     let results = state.exam.results(id).await?;
     let offered = state.exam.event(id).await?.row.blueprint.open.offered;
@@ -451,6 +505,9 @@ async fn results_csv(State(state): State<AppState>, o: Office, Path(id): Path<i6
         .into_response())
 }
 
+#[utoipa::path(
+    get, summary = "导出成绩（Excel）", description = "导出成绩（Excel）", path = "/api/office/events/{id}/results.xlsx", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "成绩表", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)))]
 async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
     let results = state.exam.results(id).await?;
     let offered = state.exam.event(id).await?.row.blueprint.open.offered;
@@ -472,7 +529,7 @@ async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct AppealRequest {
     pub ticket: String,
     /// The open question's number on the candidate's paper (1–5).
@@ -481,12 +538,15 @@ pub struct AppealRequest {
 }
 
 /// Re-opens one candidate's open answer for re-marking by a grader who has not marked it.
+#[utoipa::path(
+    post, summary = "申诉复评：重新评阅某考生的一道开放题", description = "申诉复评：重新评阅某考生的一道开放题", path = "/api/office/events/{id}/appeals", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = AppealRequest,
+    responses((status = 200, description = "已提交复评", body = OkBody), (status = 409, description = "该答卷不能复评", body = ErrorBody)))]
 async fn appeal(
     State(state): State<AppState>,
     o: Office,
     Path(id): Path<i64>,
     Body(a): Body<AppealRequest>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<OkBody>> {
     if a.reason.trim().is_empty() {
         return Err(ApiError::Unprocessable("请填写申诉复评的原因".into()));
     }
@@ -514,9 +574,12 @@ async fn appeal(
             state.exam.now(),
         )
         .await?;
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(OkBody::YES))
 }
 
+#[utoipa::path(
+    get, summary = "审计记录（只读）", description = "审计记录（只读）", path = "/api/office/events/{id}/audit", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "审计记录（时间顺序）", body = Vec<crate::store::AuditEntry>)))]
 async fn audit(
     State(state): State<AppState>,
     _o: Office,
@@ -526,7 +589,7 @@ async fn audit(
     Ok(Json(state.exam.store.audit_log(id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct KeyCorrectionRequest {
     pub item_id: String,
     /// Accepted answers in the bank's labels: ["B", "C"] accepts B or C; ["ACD"] for a multi.
@@ -540,6 +603,11 @@ pub struct KeyCorrectionRequest {
 
 /// Corrects an item's key or voids it; rescoring every affected sitting; reports each candidate
 /// whose score or pass/fail changed.
+#[utoipa::path(
+    post, summary = "更正答案或作废试题并重新计分", description = "更正答案或作废试题并重新计分", path = "/api/office/events/{id}/key-corrections", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = KeyCorrectionRequest,
+    responses(
+        (status = 200, description = "已更正并重新计分", body = crate::exam::RescoreReport),
+        (status = 409, description = "仍有考生在考，不能更正", body = ErrorBody)))]
 async fn key_correction(
     State(state): State<AppState>,
     o: Office,
@@ -583,6 +651,9 @@ async fn run_analysis(state: &AppState, id: i64) -> ApiResult<question_bank::ana
 }
 
 /// Item analysis of the event (facility, discrimination, distractors, α, flags) as JSON.
+#[utoipa::path(
+    get, summary = "题目分析（难度、区分度、选项分析、信度）", description = "题目分析（难度、区分度、选项分析、信度）", path = "/api/office/events/{id}/analysis", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "题目分析", body = question_bank::analysis::Analysis), (status = 422, description = "尚无可分析的作答（如无人交卷）", body = ErrorBody)))]
 async fn analysis(
     State(state): State<AppState>,
     _o: Office,
@@ -591,6 +662,9 @@ async fn analysis(
     Ok(Json(run_analysis(&state, id).await?))
 }
 
+#[utoipa::path(
+    get, summary = "题目分析（CSV）", description = "题目分析（CSV）", path = "/api/office/events/{id}/analysis.csv", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "题目分析表", content_type = "text/csv", body = String), (status = 422, description = "尚无可分析的作答（如无人交卷）", body = ErrorBody)))]
 async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
     let a = run_analysis(&state, id).await?;
     Ok((
@@ -603,7 +677,7 @@ async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProctorAssignment {
     /// The proctor's user name.
@@ -612,7 +686,7 @@ pub struct ProctorAssignment {
     pub rooms: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ProctorRoom {
     username: String,
     name: String,
@@ -620,6 +694,9 @@ struct ProctorRoom {
 }
 
 /// The proctors of an event and their rooms.
+#[utoipa::path(
+    get, summary = "考试的监考安排", description = "考试的监考安排", path = "/api/office/events/{id}/proctors", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "监考老师与考场", body = Vec<ProctorRoom>)))]
 async fn proctors(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<ProctorRoom>>> {
     state.exam.event(id).await?;
     Ok(Json(
@@ -635,6 +712,9 @@ async fn proctors(State(state): State<AppState>, _o: Office, Path(id): Path<i64>
 }
 
 /// Assigns a proctor to rooms of an event: a proctor sees and acts in those rooms only.
+#[utoipa::path(
+    post, summary = "指派监考老师到考场（监考老师只能查看和操作所指派的考场）", description = "指派监考老师到考场（监考老师只能查看和操作所指派的考场）", path = "/api/office/events/{id}/proctors", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = ProctorAssignment,
+    responses((status = 200, description = "已指派；返回考试的全部监考安排", body = Vec<ProctorRoom>)))]
 async fn assign_proctor(
     State(state): State<AppState>,
     o: Office,
@@ -691,18 +771,22 @@ async fn assign_proctor(
     proctors(State(state), o, Path(id)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UnlockRequest {
     pub reason: String,
 }
 
 /// Unlocks a staff account after too many wrong passwords (audited; event 0: no event).
+#[utoipa::path(
+    post, summary = "解除工作人员账号因多次输错密码而被锁定的登录（记入审计记录）", description = "解除工作人员账号因多次输错密码而被锁定的登录（记入审计记录）", path = "/api/office/accounts/{username}/unlock", tag = "office", security(("cookie" = [])),
+    params(("username" = String, Path, description = "用户名")), request_body = UnlockRequest,
+    responses((status = 200, description = "已解锁", body = Unlocked)))]
 async fn unlock_staff(
     State(state): State<AppState>,
     o: Office,
     Path(username): Path<String>,
     Body(r): Body<UnlockRequest>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Unlocked>> {
     let reason = r.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::Unprocessable("请填写解锁原因（最多 500 字）".into()));
@@ -729,5 +813,5 @@ async fn unlock_staff(
             state.exam.now(),
         )
         .await?;
-    Ok(Json(serde_json::json!({ "ok": true, "forgotten": forgotten })))
+    Ok(Json(Unlocked { ok: true, forgotten }))
 }

@@ -22,8 +22,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use super::account::LoggedIn;
 use super::error::{ApiError, Path, Query};
-use super::session::{Candidate, Chief, Grader, Office, Proctor};
+use super::session::{Candidate, Chief, Grader, Office, Proctor, owes_password_change};
 use crate::sitting::MultiPolicy;
 use crate::sitting::answers::MAX_OPEN_CHARS;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/marking", get(marking))
         .route("/marking/dashboard", get(marking_dashboard))
         .route("/office/analysis", get(office_analysis))
+        .route("/password", get(password))
         .route(
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
@@ -45,7 +47,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("layout", include_str!("../../../paper-templates/pages/layout.hbs")),
     ("landing", include_str!("../../../paper-templates/pages/landing.hbs")),
     ("login", include_str!("../../../paper-templates/pages/login.hbs")),
@@ -61,10 +63,11 @@ const TEMPLATES: [(&str, &str); 9] = [
         include_str!("../../../paper-templates/pages/dashboard.hbs"),
     ),
     ("analysis", include_str!("../../../paper-templates/pages/analysis.hbs")),
+    ("password", include_str!("../../../paper-templates/pages/password.hbs")),
 ];
 
 /// Static assets: name, content type, bytes.
-const ASSETS: [(&str, &str, &[u8]); 8] = [
+const ASSETS: [(&str, &str, &[u8]); 9] = [
     (
         "kaowu.css",
         "text/css; charset=utf-8",
@@ -99,6 +102,11 @@ const ASSETS: [(&str, &str, &[u8]); 8] = [
         "analysis.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../paper-templates/static/analysis.js"),
+    ),
+    (
+        "password.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../paper-templates/static/password.js"),
     ),
     (
         "favicon.svg",
@@ -211,6 +219,48 @@ async fn staff_login() -> Response {
     render("staff-login", json!({ "title": "工作人员登录" }))
 }
 
+/// Where a staff page sends a browser its login may not see: to the password change while the
+/// initial password is unchanged, else to the staff login.
+fn staff_redirect<T>(who: &Result<T, ApiError>) -> Response {
+    match who {
+        Err(e) if owes_password_change(e) => Redirect::to("/password").into_response(),
+        _ => Redirect::to("/staff-login").into_response(),
+    }
+}
+
+/// Changing one's own password (修改密码), for any staff member — the only page open to one
+/// whose initial password is unchanged. Everyone else is sent to the staff login.
+async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>) -> Response {
+    let Ok(LoggedIn(session)) = who else {
+        return Redirect::to("/staff-login").into_response();
+    };
+    if session.role == "candidate" {
+        return Redirect::to("/staff-login").into_response();
+    }
+    let account = match state.exam.store.account(session.subject_id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return Redirect::to("/staff-login").into_response(),
+        Err(e) => return failure(e),
+    };
+    let role = match account.role.as_str() {
+        "office" => "考务办公室",
+        "proctor" => "监考老师",
+        "chief" => "阅卷组长",
+        _ => "阅卷人",
+    };
+    render(
+        "password",
+        json!({
+            "title": "修改密码",
+            "first": account.must_change_password,
+            "username": account.username,
+            // Where the staff login sends everyone (the proctor page sends graders on).
+            "home": "/proctor",
+            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+        }),
+    )
+}
+
 /// What the instructions say about the paper, from the event's blueprint.
 #[derive(Serialize)]
 struct Instructions {
@@ -292,7 +342,7 @@ async fn proctor(
         if grader.is_ok() {
             return Redirect::to("/marking").into_response();
         }
-        return Redirect::to("/staff-login").into_response();
+        return staff_redirect(&who);
     };
     let account = match state.exam.store.account(session.subject_id).await {
         Ok(Some(a)) => a,
@@ -327,7 +377,7 @@ async fn marking(
     Query(q): Query<MarkingQuery>,
 ) -> Response {
     let Ok(Grader(session)) = who else {
-        return Redirect::to("/staff-login").into_response();
+        return staff_redirect(&who);
     };
     let account = match state.exam.store.account(session.subject_id).await {
         Ok(Some(a)) => a,
@@ -371,7 +421,7 @@ async fn marking_dashboard(
         if grader.is_ok() {
             return Redirect::to("/marking").into_response();
         }
-        return Redirect::to("/staff-login").into_response();
+        return staff_redirect(&who);
     };
     let account = match state.exam.store.account(session.subject_id).await {
         Ok(Some(a)) => a,
@@ -459,7 +509,7 @@ async fn office_analysis(
     Query(q): Query<MarkingQuery>,
 ) -> Response {
     let Ok(Office(session)) = who else {
-        return Redirect::to("/staff-login").into_response();
+        return staff_redirect(&who);
     };
     let account = match state.exam.store.account(session.subject_id).await {
         Ok(Some(a)) => a,
@@ -585,6 +635,23 @@ mod tests {
             "{landing}"
         );
         assert!(landing.contains("/static/kaowu.css?v=x"));
+        let password = TEMPLATE_SET
+            .render(
+                "password",
+                &json!({
+                    "title": "修改密码",
+                    "first": true,
+                    "username": "p1",
+                    "home": "/proctor",
+                    "staff": { "same": false, "name": "张三", "role": "监考老师" },
+                    "asset_version": "x",
+                }),
+            )
+            .unwrap();
+        assert!(
+            password.contains("首次登录") && password.contains("/static/password.js?v=x"),
+            "{password}"
+        );
         for page in ["login", "staff-login"] {
             TEMPLATE_SET
                 .render(page, &json!({ "title": "t", "asset_version": "x" }))

@@ -1,10 +1,12 @@
 //! The proctor's API: the room console and everything a proctor does to a room or a sitting.
 //! Each action needs a reason and is logged with who, when and why.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
@@ -12,23 +14,23 @@ use super::session::Proctor;
 use crate::sitting::{SittingState, Timer};
 use crate::store::{CandidateRow, ProctorEntry};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/proctor/events", get(events))
-        .route("/api/proctor/events/{event}/rooms/{room}", get(room))
-        .route("/api/proctor/events/{event}/rooms/{room}/open", post(open_room))
-        .route("/api/proctor/events/{event}/rooms/{room}/pause", post(pause_room))
-        .route("/api/proctor/events/{event}/rooms/{room}/resume", post(resume_room))
-        .route("/api/proctor/events/{event}/rooms/{room}/incidents", post(incident))
-        .route("/api/proctor/events/{event}/rooms/{room}/log", get(log))
-        .route("/api/proctor/candidates/{ticket}/pause", post(pause_candidate))
-        .route("/api/proctor/candidates/{ticket}/resume", post(resume_candidate))
-        .route("/api/proctor/candidates/{ticket}/extra-time", post(extra_time))
-        .route("/api/proctor/candidates/{ticket}/allow-move", post(allow_move))
-        .route("/api/proctor/candidates/{ticket}/unlock", post(unlock))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(events))
+        .routes(routes!(room))
+        .routes(routes!(open_room))
+        .routes(routes!(pause_room))
+        .routes(routes!(resume_room))
+        .routes(routes!(incident))
+        .routes(routes!(log))
+        .routes(routes!(pause_candidate))
+        .routes(routes!(resume_candidate))
+        .routes(routes!(extra_time))
+        .routes(routes!(allow_move))
+        .routes(routes!(unlock))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct EventRooms {
     id: i64,
     name: String,
@@ -36,13 +38,16 @@ struct EventRooms {
     rooms: Vec<RoomSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct RoomSummary {
     room: String,
     opened_ms: Option<i64>,
 }
 
 /// The events and rooms the caller may run: a proctor's assigned rooms, every room for the office.
+#[utoipa::path(
+    get, summary = "本人可监考的考试与考场（考务办公室：全部）", description = "本人可监考的考试与考场（考务办公室：全部）", path = "/api/proctor/events", tag = "proctor", security(("cookie" = [])),
+    responses((status = 200, description = "考试与考场", body = Vec<EventRooms>)))]
 async fn events(State(state): State<AppState>, p: Proctor) -> ApiResult<Json<Vec<EventRooms>>> {
     let assigned = match p.0.role.as_str() {
         "office" => None,
@@ -76,7 +81,7 @@ async fn events(State(state): State<AppState>, p: Proctor) -> ApiResult<Json<Vec
     Ok(Json(out))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Seat {
     ticket: String,
     name: String,
@@ -91,7 +96,7 @@ struct Seat {
     submitted_by: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct RoomView {
     event_id: i64,
     room: String,
@@ -100,6 +105,9 @@ struct RoomView {
     seats: Vec<Seat>,
 }
 
+#[utoipa::path(
+    get, summary = "考场座位与状态", description = "考场座位与状态", path = "/api/proctor/events/{event}/rooms/{room}", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    responses((status = 200, description = "考场", body = RoomView)))]
 async fn room(
     State(state): State<AppState>,
     p: Proctor,
@@ -165,25 +173,27 @@ async fn known_room(state: &AppState, event: i64, room: &str) -> ApiResult<Optio
         .ok_or_else(|| ApiError::NotFound(format!("考试 {event} 没有考场“{room}”")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Reason {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ExtraTime {
+    /// 1–180 分钟
+    #[schema(minimum = 1, maximum = 180)]
     pub minutes: i64,
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Incident {
     /// The candidate concerned, if any.
     pub ticket: Option<String>,
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Done {
     ok: bool,
     /// How many sittings the action changed.
@@ -205,6 +215,11 @@ fn actor(p: &Proctor) -> String {
     format!("{}#{}", p.0.role, p.0.subject_id)
 }
 
+#[utoipa::path(
+    post, summary = "开考", description = "开考", path = "/api/proctor/events/{event}/rooms/{room}/open", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    responses(
+        (status = 200, description = "已开考", body = Done),
+        (status = 409, description = "已经开考，或考试尚未发布", body = crate::web::openapi::ErrorBody)))]
 async fn open_room(
     State(state): State<AppState>,
     p: Proctor,
@@ -286,6 +301,9 @@ async fn change_room(
     Ok(Json(Done { ok: true, changed }))
 }
 
+#[utoipa::path(
+    post, summary = "暂停整个考场", description = "暂停整个考场", path = "/api/proctor/events/{event}/rooms/{room}/pause", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    request_body = Reason, responses((status = 200, description = "已暂停（changed：暂停的考生数）", body = Done)))]
 async fn pause_room(
     State(state): State<AppState>,
     p: Proctor,
@@ -295,6 +313,9 @@ async fn pause_room(
     change_room(&state, &p, event, &room, &r.reason, true).await
 }
 
+#[utoipa::path(
+    post, summary = "恢复整个考场", description = "恢复整个考场", path = "/api/proctor/events/{event}/rooms/{room}/resume", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    request_body = Reason, responses((status = 200, description = "已恢复（changed：恢复的考生数）", body = Done)))]
 async fn resume_room(
     State(state): State<AppState>,
     p: Proctor,
@@ -302,6 +323,32 @@ async fn resume_room(
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
     change_room(&state, &p, event, &room, &r.reason, false).await
+}
+
+/// A candidate the caller may act on: of a room the proctor is assigned to (or any, for the office).
+async fn candidate_in_my_room(state: &AppState, p: &Proctor, ticket: &str) -> ApiResult<CandidateRow> {
+    let c = candidate(state, ticket).await?;
+    may_act(state, p, c.event_id, &c.room).await?;
+    Ok(c)
+}
+
+/// A log entry about one candidate, in their room.
+fn candidate_entry<'a>(
+    c: &'a CandidateRow,
+    actor: &'a str,
+    action: &'a str,
+    reason: &'a str,
+    at_ms: i64,
+) -> ProctorEntry<'a> {
+    ProctorEntry {
+        event_id: c.event_id,
+        room: &c.room,
+        candidate_id: Some(c.id),
+        actor,
+        action,
+        reason,
+        at_ms,
+    }
 }
 
 async fn candidate(state: &AppState, ticket: &str) -> ApiResult<CandidateRow> {
@@ -313,6 +360,12 @@ async fn candidate(state: &AppState, ticket: &str) -> ApiResult<CandidateRow> {
         .ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))
 }
 
+#[utoipa::path(
+    post, summary = "暂停考生", description = "暂停考生", path = "/api/proctor/candidates/{ticket}/pause", tag = "proctor", security(("cookie" = [])), params(("ticket" = String, Path, description = "准考证号")),
+    request_body = Reason,
+    responses(
+        (status = 200, description = "已暂停", body = Done),
+        (status = 409, description = "考生不在答题中", body = crate::web::openapi::ErrorBody)))]
 async fn pause_candidate(
     State(state): State<AppState>,
     p: Proctor,
@@ -322,6 +375,12 @@ async fn pause_candidate(
     candidate_action(&state, &p, &ticket, &r.reason, "pause").await
 }
 
+#[utoipa::path(
+    post, summary = "恢复考生", description = "恢复考生", path = "/api/proctor/candidates/{ticket}/resume", tag = "proctor", security(("cookie" = [])), params(("ticket" = String, Path, description = "准考证号")),
+    request_body = Reason,
+    responses(
+        (status = 200, description = "已恢复", body = Done),
+        (status = 409, description = "考生不在暂停中", body = crate::web::openapi::ErrorBody)))]
 async fn resume_candidate(
     State(state): State<AppState>,
     p: Proctor,
@@ -339,20 +398,11 @@ async fn candidate_action(
     action: &str,
 ) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
-    let c = candidate(state, ticket).await?;
-    may_act(state, p, c.event_id, &c.room).await?;
+    let c = candidate_in_my_room(state, p, ticket).await?;
     let now = state.exam.now();
     let pause = action == "pause";
     let actor = actor(p);
-    let entry = ProctorEntry {
-        event_id: c.event_id,
-        room: &c.room,
-        candidate_id: Some(c.id),
-        actor: &actor,
-        action,
-        reason: why,
-        at_ms: now,
-    };
+    let entry = candidate_entry(&c, &actor, action, why, now);
     let (from, to, change) = pause_or_resume(pause, now);
     let changed = state
         .exam
@@ -369,6 +419,12 @@ async fn candidate_action(
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
+#[utoipa::path(
+    post, summary = "延长考生时间（监考老师每位考生共计不超过上限，默认 60 分钟；超出须考务办公室）", description = "延长考生时间（监考老师每位考生共计不超过上限，默认 60 分钟；超出须考务办公室）", path = "/api/proctor/candidates/{ticket}/extra-time", tag = "proctor", security(("cookie" = [])), params(("ticket" = String, Path, description = "准考证号")),
+    request_body = ExtraTime,
+    responses(
+        (status = 200, description = "已延长", body = Done),
+        (status = 409, description = "考生不在考试中", body = crate::web::openapi::ErrorBody)))]
 async fn extra_time(
     State(state): State<AppState>,
     p: Proctor,
@@ -382,8 +438,7 @@ async fn extra_time(
             r.minutes
         )));
     }
-    let c = candidate(&state, &ticket).await?;
-    may_act(&state, &p, c.event_id, &c.room).await?;
+    let c = candidate_in_my_room(&state, &p, &ticket).await?;
     let now = state.exam.now();
     let ms = r.minutes * 60_000;
     // Proctors grant up to a cap per sitting in all (a setting, default 60 minutes); beyond it
@@ -395,15 +450,7 @@ async fn extra_time(
     };
     let actor = actor(&p);
     let action = format!("extra_time:{}", r.minutes);
-    let entry = ProctorEntry {
-        event_id: c.event_id,
-        room: &c.room,
-        candidate_id: Some(c.id),
-        actor: &actor,
-        action: &action,
-        reason: why,
-        at_ms: now,
-    };
+    let entry = candidate_entry(&c, &actor, &action, why, now);
     let changed = state
         .exam
         .store
@@ -434,6 +481,12 @@ async fn extra_time(
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
+#[utoipa::path(
+    post, summary = "允许考生更换机位", description = "允许考生更换机位", path = "/api/proctor/candidates/{ticket}/allow-move", tag = "proctor", security(("cookie" = [])), params(("ticket" = String, Path, description = "准考证号")),
+    request_body = Reason,
+    responses(
+        (status = 200, description = "已允许", body = Done),
+        (status = 409, description = "考生已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn allow_move(
     State(state): State<AppState>,
     p: Proctor,
@@ -441,24 +494,18 @@ async fn allow_move(
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
-    let c = candidate(&state, &ticket).await?;
-    may_act(&state, &p, c.event_id, &c.room).await?;
+    let c = candidate_in_my_room(&state, &p, &ticket).await?;
     let actor = actor(&p);
-    let entry = ProctorEntry {
-        event_id: c.event_id,
-        room: &c.room,
-        candidate_id: Some(c.id),
-        actor: &actor,
-        action: "allow_move",
-        reason: why,
-        at_ms: state.exam.now(),
-    };
+    let entry = candidate_entry(&c, &actor, "allow_move", why, state.exam.now());
     if !state.exam.store.allow_move(c.id, &entry).await? {
         return Err(ApiError::Conflict(format!("考生 {ticket} 已交卷，无需更换机位")));
     }
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
+#[utoipa::path(
+    post, summary = "记录考场事件", description = "记录考场事件", path = "/api/proctor/events/{event}/rooms/{room}/incidents", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    request_body = Incident, responses((status = 200, description = "已记录", body = Done)))]
 async fn incident(
     State(state): State<AppState>,
     p: Proctor,
@@ -489,7 +536,7 @@ async fn incident(
     Ok(Json(Done { ok: true, changed: 0 }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct LogEntry {
     ticket: Option<String>,
     actor: String,
@@ -498,6 +545,9 @@ struct LogEntry {
     at_ms: i64,
 }
 
+#[utoipa::path(
+    get, summary = "考场记录", description = "考场记录", path = "/api/proctor/events/{event}/rooms/{room}/log", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    responses((status = 200, description = "考场记录（时间顺序）", body = Vec<LogEntry>)))]
 async fn log(
     State(state): State<AppState>,
     p: Proctor,
@@ -539,6 +589,9 @@ pub const PROCTOR_EXTRA_CAP_SETTING: &str = "proctor_extra_minutes_cap";
 
 /// Unlocks a candidate's login after too many wrong passwords (from any workstation): the
 /// proctor of the candidate's room, or the office. Logged in the room's record and the audit log.
+#[utoipa::path(
+    post, summary = "解除考生因多次输错密码而被锁定的登录（记入考场记录与审计记录）", description = "解除考生因多次输错密码而被锁定的登录（记入考场记录与审计记录）", path = "/api/proctor/candidates/{ticket}/unlock", tag = "proctor", security(("cookie" = [])), params(("ticket" = String, Path, description = "准考证号")),
+    request_body = Reason, responses((status = 200, description = "已解锁（changed：1 表示此前确有锁定）", body = Done)))]
 async fn unlock(
     State(state): State<AppState>,
     p: Proctor,
@@ -546,8 +599,7 @@ async fn unlock(
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
-    let c = candidate(&state, &ticket).await?;
-    may_act(&state, &p, c.event_id, &c.room).await?;
+    let c = candidate_in_my_room(&state, &p, &ticket).await?;
     let forgotten = state
         .exam
         .store
@@ -558,15 +610,7 @@ async fn unlock(
     state
         .exam
         .store
-        .log_proctor_action(&ProctorEntry {
-            event_id: c.event_id,
-            room: &c.room,
-            candidate_id: Some(c.id),
-            actor: &actor,
-            action: "unlock_login",
-            reason: why,
-            at_ms: now,
-        })
+        .log_proctor_action(&candidate_entry(&c, &actor, "unlock_login", why, now))
         .await?;
     state
         .exam

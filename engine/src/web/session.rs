@@ -71,7 +71,7 @@ static DUMMY_STAFF_HASH: std::sync::LazyLock<String> =
 #[derive(Clone, Default)]
 pub struct SessionCache(Arc<Mutex<HashMap<String, (Session, i64)>>>);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     /// 准考证号, for candidates.
     pub ticket: Option<String>,
@@ -80,10 +80,28 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub role: String,
     pub name: String,
+    /// A staff account's initial password must be changed (at `/password`) before anything else.
+    pub must_change_password: bool,
+}
+
+/// What every staff API answers while the account's initial password is unchanged.
+pub const MUST_CHANGE_PASSWORD: &str = "首次登录须先修改初始密码";
+
+/// Whether a role extractor refused because the initial password is still unchanged.
+pub fn owes_password_change(e: &ApiError) -> bool {
+    matches!(e, ApiError::Forbidden(m) if m == MUST_CHANGE_PASSWORD)
+}
+
+/// A staff session that may act: refused while the initial password is unchanged.
+fn password_changed(s: Session) -> ApiResult<Session> {
+    if s.must_change_password {
+        return Err(ApiError::Forbidden(MUST_CHANGE_PASSWORD.into()));
+    }
+    Ok(s)
 }
 
 fn cookie(token: &str, max_age_s: i64, secure: bool) -> HeaderValue {
@@ -151,7 +169,7 @@ async fn check_lockout(state: &AppState, keys: &FailureKeys, now: i64) -> ApiRes
             >= max
         {
             return Err(ApiError::TooManyRequests(
-                "登录失败次数过多，已暂停从本机登录该账户 15 分钟；如需帮助请联系监考老师".into(),
+                "登录失败次数过多，该账户已在本机暂时锁定 15 分钟；请稍后再试，或请监考老师解锁".into(),
             ));
         }
     }
@@ -188,6 +206,14 @@ async fn verify(password: String, hash: Option<String>, dummy: &'static std::syn
     .unwrap_or(false)
 }
 
+#[utoipa::path(
+    post, summary = "登录：考生用准考证号，工作人员用用户名（二选一）", description = "登录：考生用准考证号，工作人员用用户名（二选一）", path = "/api/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "已登录", body = LoginResponse,
+            headers(("set-cookie" = String, description = "会话 Cookie kaowu_session（HttpOnly; SameSite=Strict）"))),
+        (status = 401, description = "准考证号（用户名）或密码错误", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "考生的考试正在另一台机位上进行", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "登录失败次数过多，暂时锁定", body = crate::web::openapi::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -196,7 +222,7 @@ pub async fn login(
     let now = state.exam.now();
     let store = &state.exam.store;
     let password = login_field(&req.password, "密码", MAX_PASSWORD_CHARS)?;
-    let (role, subject_id, name, keys) = match (&req.ticket, &req.username) {
+    let (role, subject_id, name, keys, must_change_password) = match (&req.ticket, &req.username) {
         (Some(ticket), None) => {
             let ticket = login_field(ticket, "准考证号", MAX_TICKET_CHARS)?.trim();
             let keys = FailureKeys::new(&candidate_login_key(ticket), client.ip());
@@ -208,7 +234,7 @@ pub async fn login(
                 return Err(ApiError::Unauthorized("准考证号或密码错误".into()));
             }
             let c = candidate.expect("verified");
-            ("candidate".to_string(), c.id, c.name, keys)
+            ("candidate".to_string(), c.id, c.name, keys, false)
         }
         (None, Some(username)) => {
             let username = login_field(username, "用户名", MAX_USERNAME_CHARS)?.trim();
@@ -221,7 +247,7 @@ pub async fn login(
                 return Err(ApiError::Unauthorized("用户名或密码错误".into()));
             }
             let a = account.expect("verified");
-            (a.role, a.id, a.display_name, keys)
+            (a.role, a.id, a.display_name, keys, a.must_change_password)
         }
         _ => {
             return Err(ApiError::Unprocessable(
@@ -263,13 +289,22 @@ pub async fn login(
             .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
             .await?;
     }
-    let mut response = Json(LoginResponse { role, name }).into_response();
+    let mut response = Json(LoginResponse {
+        role,
+        name,
+        must_change_password,
+    })
+    .into_response();
     response
         .headers_mut()
         .insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000, state.secure_cookies));
     Ok(response)
 }
 
+#[utoipa::path(
+    post, summary = "退出登录", description = "退出登录", path = "/api/logout", tag = "auth",
+    responses((status = 200, description = "已退出（清除 Cookie）", body = crate::web::openapi::OkBody,
+        headers(("set-cookie" = String, description = "清除会话 Cookie")))))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = token_from(&headers) {
         let sid = session_id(&token);
@@ -310,9 +345,18 @@ impl SessionCache {
     pub fn forget(&self, sid: &str) {
         self.0.lock().expect("session cache").remove(sid);
     }
+
+    /// Forgets every cached session of a staff account (its password or duty to change it
+    /// changed), so this node looks them up again at their next request.
+    pub fn forget_account(&self, account_id: i64) {
+        self.0
+            .lock()
+            .expect("session cache")
+            .retain(|_, (s, _)| s.role == "candidate" || s.subject_id != account_id);
+    }
 }
 
-async fn session_of(parts: &Parts, state: &AppState) -> ApiResult<Session> {
+pub(super) async fn session_of(parts: &Parts, state: &AppState) -> ApiResult<Session> {
     let token = token_from(&parts.headers).ok_or_else(|| ApiError::Unauthorized("请先登录".into()))?;
     state
         .sessions
@@ -335,7 +379,7 @@ pub struct Chief(pub Session);
 impl FromRequestParts<AppState> for Grader {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = session_of(parts, state).await?;
+        let s = password_changed(session_of(parts, state).await?)?;
         if s.role != "grader" && s.role != "chief" {
             return Err(ApiError::Forbidden("此功能仅供阅卷人员使用".into()));
         }
@@ -346,7 +390,7 @@ impl FromRequestParts<AppState> for Grader {
 impl FromRequestParts<AppState> for Chief {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = session_of(parts, state).await?;
+        let s = password_changed(session_of(parts, state).await?)?;
         if s.role != "chief" {
             return Err(ApiError::Forbidden("此功能仅供阅卷组长使用".into()));
         }
@@ -368,7 +412,7 @@ impl FromRequestParts<AppState> for Candidate {
 impl FromRequestParts<AppState> for Proctor {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = session_of(parts, state).await?;
+        let s = password_changed(session_of(parts, state).await?)?;
         if s.role != "proctor" && s.role != "office" {
             return Err(ApiError::Forbidden("此功能仅供监考老师使用".into()));
         }
@@ -379,7 +423,7 @@ impl FromRequestParts<AppState> for Proctor {
 impl FromRequestParts<AppState> for Office {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = session_of(parts, state).await?;
+        let s = password_changed(session_of(parts, state).await?)?;
         if s.role != "office" {
             return Err(ApiError::Forbidden("此功能仅供考务办公室使用".into()));
         }
