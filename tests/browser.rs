@@ -955,6 +955,7 @@ fn saves_the_server_cannot_write_stay_in_the_browser_until_it_can() {
         cand.open_view(1).await;
         cand.pick(2, 'C').await;
         cand.wait_text("#net-text", "服务器暂时无法保存答案").await;
+        cand.wait_text("#save-text", "暂未保存 · 1 条待保存").await;
         assert!(cand.find("#net-banner").await.is_displayed().await.unwrap());
         let item_state = cand.text("#item .item-save").await;
         assert!(!item_state.contains("已保存"), "not acknowledged: {item_state}");

@@ -1241,6 +1241,41 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
         .unwrap();
     assert_eq!(rows, 3, "only the last failure's three keys are left");
 
+    // A staff account locked out at a workstation is unlocked by the office, on record.
+    let desk = [127, 0, 0, 12];
+    for _ in 0..5 {
+        login(
+            client_from(&app, desk),
+            json!({ "username": "proctor", "password": "wrong" }),
+        )
+        .await;
+    }
+    let proctor_login = json!({ "username": "proctor", "password": common::DEMO_PASSWORD });
+    assert_eq!(
+        login(client_from(&app, desk), proctor_login.clone()).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let office = app.staff("office").await;
+    let (status, body) = office
+        .post(
+            "/api/office/accounts/proctor/unlock",
+            json!({ "reason": "本人确认忘记密码" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["forgotten"].as_u64().unwrap() >= 5, "{body}");
+    assert_eq!(login(client_from(&app, desk), proctor_login).await.0, StatusCode::OK);
+    let (status, body) = office
+        .post("/api/office/accounts/nobody/unlock", json!({ "reason": "x" }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'unlock_login' AND subject = 'proctor'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1, "the unlock is in the audit log");
+
     // An unknown staff name costs as much as a wrong password for a real one.
     let mut known = Vec::new();
     let mut unknown = Vec::new();

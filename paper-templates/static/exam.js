@@ -141,6 +141,7 @@
   /** The server cannot be reached ('offline') or did not take the saves ('server'). */
   function goOffline(why) {
     S.net = 'offline';
+    S.netWhy = why || 'offline';
     $('net-text').textContent = NET_TEXT[why || 'offline'];
     $('net-banner').hidden = false;
     renderSaveState();
@@ -271,10 +272,10 @@
       label = '考试暂停中，' + S.queue.length + ' 条答案待恢复后保存';
     } else if (S.net === 'offline' && waiting) {
       state = 'offline';
-      label = '离线 · ' + waiting + ' 条待保存，将自动重试';
+      label = (S.netWhy === 'server' ? '暂未保存 · ' : '离线 · ') + waiting + ' 条待保存，将自动重试';
     } else if (S.net === 'offline') {
       state = 'offline';
-      label = '网络中断，正在重试';
+      label = S.netWhy === 'server' ? '服务器暂时无法保存，正在重试' : '网络中断，正在重试';
     } else if (S.inflight) {
       state = 'saving';
       label = '正在保存…';
