@@ -440,7 +440,15 @@ async fn sessions_and_login_failures() {
             .await
             .unwrap();
         assert_eq!(s.login_failures_since("candidate:X@ip", 0).await.unwrap(), 1);
-        assert_eq!(s.unlock_account("candidate:X").await.unwrap(), 1);
+        let record = kaowu::store::UnlockRecord {
+            event_id: 0,
+            actor: "office#1",
+            subject: "X",
+            reason: "忘记密码",
+            at_ms: START_MS + 20,
+            room_log: None,
+        };
+        assert_eq!(s.unlock_account("candidate:X", &record).await.unwrap(), 1);
         assert_eq!(s.login_failures_since("candidate:X@ip", 0).await.unwrap(), 0);
         assert_eq!(s.login_failures_since("candidate:Y", 0).await.unwrap(), 1);
         assert_eq!(s.setting_or_init("k", || "v1".into()).await.unwrap(), "v1");

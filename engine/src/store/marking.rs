@@ -654,7 +654,7 @@ impl Store {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn audit(
+pub(super) async fn audit(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     event_id: i64,
     actor: &str,

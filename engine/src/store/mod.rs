@@ -27,7 +27,7 @@ pub use rescoring::{CorrectionRecord, RescoredCandidate};
 pub use sittings::{
     AnswerRow, ProctorEntry, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome,
 };
-pub use staff::{AccountRow, CandidateRow, Session};
+pub use staff::{AccountRow, CandidateRow, Session, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

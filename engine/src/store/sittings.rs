@@ -1014,7 +1014,7 @@ pub struct ProctorEntry<'a> {
     pub at_ms: i64,
 }
 
-async fn insert_proctor_entry(tx: &mut Transaction<'static, Any>, e: &ProctorEntry<'_>) -> Result<()> {
+pub(super) async fn insert_proctor_entry(tx: &mut Transaction<'static, Any>, e: &ProctorEntry<'_>) -> Result<()> {
     sqlx::query("INSERT INTO proctor_log (event_id, room, candidate_id, actor, action, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(e.event_id)
         .bind(e.room)

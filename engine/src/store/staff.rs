@@ -296,14 +296,46 @@ impl Store {
     }
 
     /// Forgets every failed login against `account` (from any address): the account is
-    /// unlocked. Returns how many failures were forgotten.
-    pub async fn unlock_account(&self, account: &str) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
+    /// unlocked. The audit entry (and, for a candidate, the room's log entry) are written in the
+    /// same transaction. Returns how many failures were forgotten.
+    pub async fn unlock_account(&self, account: &str, record: &UnlockRecord<'_>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let forgotten = sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
             .bind(failure_key(account))
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+        super::marking::audit(
+            &mut tx,
+            record.event_id,
+            record.actor,
+            "unlock_login",
+            record.subject,
+            "",
+            "",
+            record.reason,
+            record.at_ms,
+        )
+        .await?;
+        if let Some(entry) = record.room_log {
+            super::sittings::insert_proctor_entry(&mut tx, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(forgotten)
     }
+}
+
+/// Who unlocked an account, why and when: the audit entry (event 0 for a staff account) and,
+/// for a candidate, the entry in the room's proctor log.
+#[derive(Debug, Clone)]
+pub struct UnlockRecord<'a> {
+    pub event_id: i64,
+    pub actor: &'a str,
+    /// The ticket or user name unlocked.
+    pub subject: &'a str,
+    pub reason: &'a str,
+    pub at_ms: i64,
+    pub room_log: Option<&'a super::ProctorEntry<'a>>,
 }
 
 /// What `login_failures.subject` holds for a key: its SHA-256 in hex.

@@ -794,24 +794,19 @@ async fn unlock_staff(
     if state.exam.store.account_by_username(&username).await?.is_none() {
         return Err(ApiError::NotFound(format!("用户“{username}”不存在")));
     }
+    let actor = format!("office#{}", o.0.subject_id);
+    let record = crate::store::UnlockRecord {
+        event_id: 0,
+        actor: &actor,
+        subject: &username,
+        reason,
+        at_ms: state.exam.now(),
+        room_log: None,
+    };
     let forgotten = state
         .exam
         .store
-        .unlock_account(&super::session::staff_login_key(&username))
-        .await?;
-    state
-        .exam
-        .store
-        .record_audit(
-            0,
-            &format!("office#{}", o.0.subject_id),
-            "unlock_login",
-            &username,
-            "",
-            "",
-            reason,
-            state.exam.now(),
-        )
+        .unlock_account(&super::session::staff_login_key(&username), &record)
         .await?;
     Ok(Json(Unlocked { ok: true, forgotten }))
 }

@@ -12,7 +12,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::Proctor;
 use crate::sitting::{SittingState, Timer};
-use crate::store::{CandidateRow, ProctorEntry};
+use crate::store::{CandidateRow, ProctorEntry, UnlockRecord};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -600,22 +600,21 @@ async fn unlock(
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
     let c = candidate_in_my_room(&state, &p, &ticket).await?;
+    let actor = actor(&p);
+    let now = state.exam.now();
+    let entry = candidate_entry(&c, &actor, "unlock_login", why, now);
+    let record = UnlockRecord {
+        event_id: c.event_id,
+        actor: &actor,
+        subject: &ticket,
+        reason: why,
+        at_ms: now,
+        room_log: Some(&entry),
+    };
     let forgotten = state
         .exam
         .store
-        .unlock_account(&super::session::candidate_login_key(&ticket))
-        .await?;
-    let actor = actor(&p);
-    let now = state.exam.now();
-    state
-        .exam
-        .store
-        .log_proctor_action(&candidate_entry(&c, &actor, "unlock_login", why, now))
-        .await?;
-    state
-        .exam
-        .store
-        .record_audit(c.event_id, &actor, "unlock_login", &ticket, "", "", why, now)
+        .unlock_account(&super::session::candidate_login_key(&ticket), &record)
         .await?;
     Ok(Json(Done {
         ok: true,
