@@ -40,11 +40,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use exam_rules::paper_shape::Slot;
+use exam_rules::scoring::MultiPolicy;
 use kaowu::auth::{Strength, hash_password};
 use kaowu::clock::Clock;
 use kaowu::exam::Exam;
 use kaowu::office::{EventSpec, candidate_seed, create_event};
-use kaowu::sitting::{MultiPolicy, Slot};
 use kaowu::store::{AnswerStatus, Backend, RosterRow, SaveOutcome, SaveRequest, Store, SubmitOutcome};
 use kaowu::web::{AppState, serve};
 use question_bank::{Blueprint, ItemKind};

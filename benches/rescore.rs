@@ -47,10 +47,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use exam_rules::paper_shape::Slot;
+use exam_rules::scoring::{KeyRule, MultiPolicy};
 use kaowu::clock::Clock;
 use kaowu::exam::{Exam, KeyCorrection, build_submission};
 use kaowu::office::{EventSpec, candidate_seed, create_event};
-use kaowu::sitting::{KeyRule, MultiPolicy, Slot};
 use kaowu::store::{AnswerRow, Backend, RosterRow, SaveRequest, Store, Submission};
 use question_bank::{Blueprint, ChoiceKind, ItemBody, ItemKind, Label, Paper, Points};
 use rand::{RngExt, SeedableRng};
@@ -771,7 +772,7 @@ async fn setup(
             let paper = paper_of(i)?;
             let a = ability(&mut rng);
             let sat = sit(&paper, &difficulty, a, &mut rng, now);
-            let sub: Submission = build_submission(&paper, &sat.answers, policy, answered, 2);
+            let sub: Submission = build_submission(&paper, &sat.answers, policy, answered);
             for a in &sat.answers {
                 answers.push(vec![
                     V::I(*cid),
@@ -1215,5 +1216,10 @@ async fn correct(exam: &Exam, ev: i64, item_id: &str, rule: KeyRule) -> anyhow::
 }
 
 async fn objective_sum(store: &Store, ev: i64) -> anyhow::Result<i64> {
-    Ok(store.event_candidates(ev).await?.iter().map(|c| c.5.unwrap_or(0)).sum())
+    Ok(store
+        .event_candidates(ev)
+        .await?
+        .iter()
+        .map(|c| c.objective_score.unwrap_or(0))
+        .sum())
 }

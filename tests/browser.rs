@@ -631,7 +631,7 @@ fn a_full_sitting_in_the_browser() {
         cand.wait_text("#done-by", "考生本人交卷").await;
         cand.shot("10-submitted").await;
         let s = sitting(&app, "DEMO0001").await;
-        assert_eq!(s.state, kaowu::sitting::SittingState::Submitted);
+        assert_eq!(s.state, exam_rules::sitting::SittingState::Submitted);
         assert_eq!(s.submitted_by.as_deref(), Some("candidate"));
 
         proctor.seat_state("DEMO0001", "已交卷").await;

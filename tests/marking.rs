@@ -434,7 +434,7 @@ async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
     let row = app.store.event(body["id"].as_i64().unwrap()).await.unwrap().unwrap();
     assert_eq!(
         row.pass_rule(),
-        kaowu::results::PassRule {
+        exam_rules::pass::PassRule {
             total: Points::whole(90),
             min_objective: Some(Points::whole(54)),
             min_open: Some(Points::whole(36)),
@@ -442,7 +442,7 @@ async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
     );
     assert_eq!(
         app.store.event(app.event_id).await.unwrap().unwrap().pass_rule(),
-        kaowu::results::PassRule::total(Points::whole(90)),
+        exam_rules::pass::PassRule::total(Points::whole(90)),
         "without minimums only the total counts"
     );
     app.finish().await;

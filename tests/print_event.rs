@@ -119,7 +119,7 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
     assert!(stdout.contains("MB") && stdout.contains("每秒"), "{stdout}");
     let files = pdfs(&dir);
     assert_eq!(files.len(), candidates.len(), "{files:?}");
-    for (_, ticket, ..) in &candidates {
+    for ticket in candidates.iter().map(|c| &c.ticket) {
         assert_pdf(&dir.join(format!("{ticket}-booklet.pdf")));
     }
     let (p1, p2) = (paper_of(&app, "DEMO0001").await, paper_of(&app, "DEMO0002").await);

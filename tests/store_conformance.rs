@@ -6,7 +6,8 @@ mod common;
 use std::collections::HashMap;
 
 use common::{Backend, MIN, START_MS, TestDb, backends};
-use kaowu::sitting::{SittingState, Slot};
+use exam_rules::paper_shape::Slot;
+use exam_rules::sitting::SittingState;
 use kaowu::store::{RosterRow, SaveOutcome, SaveRequest, Store, Submission, SubmitOutcome};
 
 struct Fixture {
@@ -66,7 +67,7 @@ async fn saves_respect_sequence_numbers_and_sitting_state() {
             .await
             .unwrap();
         assert!(
-            matches!(&out[0], SaveOutcome::Refused(m) if m.contains("尚未开始")),
+            matches!(&out[0], SaveOutcome::Refused(r) if r.code() == "not_started"),
             "{out:?}"
         );
         s.start_sitting(id, "w1", START_MS).await.unwrap();
@@ -94,11 +95,11 @@ async fn saves_respect_sequence_numbers_and_sitting_state() {
             ]
         );
         assert!(
-            matches!(&out[4], SaveOutcome::Refused(m) if m.contains("尚未选答")),
+            matches!(&out[4], SaveOutcome::Refused(r) if r.code() == "open_not_chosen"),
             "{out:?}"
         );
         assert!(
-            matches!(&out[5], SaveOutcome::Refused(m) if m.contains("其他机位")),
+            matches!(&out[5], SaveOutcome::Refused(r) if r.code() == "moved"),
             "another session is refused: {out:?}"
         );
         let answers: HashMap<String, String> = s
@@ -118,7 +119,7 @@ async fn saves_respect_sequence_numbers_and_sitting_state() {
             .await
             .unwrap();
         assert!(
-            matches!(&out[0], SaveOutcome::Refused(m) if m.contains("时间已到")),
+            matches!(&out[0], SaveOutcome::Refused(r) if r.code() == "time_up"),
             "{out:?}"
         );
         assert_eq!(s.expired_sittings(START_MS + 180 * MIN, 10).await.unwrap(), vec![id]);
@@ -251,7 +252,6 @@ fn scoring(answers: &[kaowu::store::AnswerRow]) -> Submission {
         objective_total: items.len() as i64 * 100,
         items,
         open: vec![(1, "O1".into(), "答".into())],
-        marks_per_answer: 2,
     }
 }
 

@@ -5,8 +5,8 @@ use question_bank::{Bank, Blueprint};
 
 use crate::auth::{Strength, hash_password};
 use crate::office::{EventSpec, create_event};
-use crate::sitting::MultiPolicy;
 use crate::store::{RosterRow, Store};
+use exam_rules::scoring::MultiPolicy;
 
 const FILES: [(&str, &str); 7] = [
     ("bank.toml", include_str!("../../question-bank/banks/demo/bank.toml")),

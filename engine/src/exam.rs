@@ -10,9 +10,10 @@ use question_bank::{Bank, Paper, assemble};
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::sitting::answers::parse_open_choice;
-use crate::sitting::{MultiPolicy, PaperShape, score_objective};
 use crate::store::{EventRow, SittingRow, Store, StoreError, Submission, SubmitOutcome};
+use exam_rules::paper_shape::PaperShape;
+use exam_rules::paper_shape::parse_open_choice;
+use exam_rules::scoring::{MultiPolicy, score_objective};
 
 /// An event with its frozen bank, loaded once per process.
 pub struct LoadedEvent {
@@ -38,8 +39,6 @@ pub struct Exam {
     pub clock: Clock,
     events: Arc<Mutex<HashMap<i64, Arc<LoadedEvent>>>>,
     shapes: Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>,
-    /// Marks needed per open answer (2: double blind marking, the default).
-    pub marks_per_answer: u32,
 }
 
 impl Exam {
@@ -49,7 +48,6 @@ impl Exam {
             clock,
             events: Default::default(),
             shapes: Default::default(),
-            marks_per_answer: 2,
         }
     }
 
@@ -140,13 +138,12 @@ impl Exam {
         let paper = self.paper(&sitting).await?;
         let policy = event.row.multi_policy;
         let answered = event.row.blueprint.open.answered as usize;
-        let marks = self.marks_per_answer;
         let now = self.now();
         let corrections = self.corrections_in_force(sitting.event_id).await?;
         Ok(self
             .store
             .submit_sitting(candidate_id, now, by, |answers| {
-                let mut submission = build_submission(&paper, answers, policy, answered, marks);
+                let mut submission = build_submission(&paper, answers, policy, answered);
                 apply_corrections(&mut submission, &paper, &corrections, policy);
                 submission
             })
@@ -174,7 +171,7 @@ impl Exam {
     /// they never see a stale "in progress" between sweeps).
     pub async fn submit_if_expired(&self, sitting: SittingRow) -> Result<SittingRow, ExamError> {
         if sitting.timer.is_some_and(|t| t.expired(self.now()))
-            && sitting.state != crate::sitting::SittingState::Submitted
+            && sitting.state != exam_rules::sitting::SittingState::Submitted
         {
             self.submit(sitting.candidate_id, "system").await?;
             return Ok(self.store.sitting(sitting.candidate_id).await?.unwrap_or(sitting));
@@ -192,12 +189,12 @@ impl Exam {
             .event_candidates(event_id)
             .await?
             .into_iter()
-            .map(|(id, ticket, name, room, state, _)| crate::results::CandidateFacts {
-                id,
-                ticket,
-                name,
-                room,
-                state,
+            .map(|c| crate::results::CandidateFacts {
+                id: c.id,
+                ticket: c.ticket,
+                name: c.name,
+                room: c.room,
+                state: c.state,
             })
             .collect();
         let item_results = self.store.event_item_results(event_id).await?;
@@ -216,7 +213,7 @@ impl Exam {
 #[derive(Debug, Clone)]
 pub struct KeyCorrection {
     pub item_id: String,
-    pub rule: crate::sitting::KeyRule,
+    pub rule: exam_rules::scoring::KeyRule,
     pub reason: String,
 }
 
@@ -258,7 +255,7 @@ impl Exam {
         c: &KeyCorrection,
         actor: &str,
     ) -> Result<RescoreReport, CorrectionError> {
-        use crate::sitting::{KeyRule, score_response};
+        use exam_rules::scoring::{KeyRule, score_response};
         let event = self.event(event_id).await?;
         let item = event
             .bank
@@ -349,7 +346,7 @@ impl Exam {
         let mut changed: Vec<RescoreChange> = rescored
             .iter()
             .filter_map(|r| {
-                let status = crate::results::ResultStatus::of(&r.state, r.open_pending == 0);
+                let status = exam_rules::pass::ResultStatus::of(r.state, r.open_pending == 0);
                 let points = question_bank::Points::from_hundredths;
                 let (old_objective, open) = (points(r.objective), points(r.open_marks));
                 let new_objective = points(r.objective + r.delta);
@@ -380,7 +377,7 @@ impl Exam {
     pub async fn corrections_in_force(
         &self,
         event_id: i64,
-    ) -> Result<HashMap<String, crate::sitting::KeyRule>, ExamError> {
+    ) -> Result<HashMap<String, exam_rules::scoring::KeyRule>, ExamError> {
         Ok(self
             .store
             .key_corrections(event_id)
@@ -388,9 +385,9 @@ impl Exam {
             .into_iter()
             .map(|(item_id, kind, accepted, ..)| {
                 let rule = if kind == "void" {
-                    crate::sitting::KeyRule::Void
+                    exam_rules::scoring::KeyRule::Void
                 } else {
-                    crate::sitting::KeyRule::Rekey {
+                    exam_rules::scoring::KeyRule::Rekey {
                         accepted: accepted.split('|').map(str::to_string).collect(),
                     }
                 };
@@ -405,7 +402,7 @@ impl Exam {
 pub fn apply_corrections(
     submission: &mut Submission,
     paper: &Paper,
-    rules: &HashMap<String, crate::sitting::KeyRule>,
+    rules: &HashMap<String, exam_rules::scoring::KeyRule>,
     policy: MultiPolicy,
 ) {
     if rules.is_empty() {
@@ -413,7 +410,8 @@ pub fn apply_corrections(
     }
     for ((_, item_id, _, bank_response, points), item) in submission.items.iter_mut().zip(&paper.objective) {
         if let Some(rule) = rules.get(item_id.as_str()) {
-            let new = crate::sitting::score_response(item.kind, bank_response, rule, item.points, policy).hundredths();
+            let new =
+                exam_rules::scoring::score_response(item.kind, bank_response, rule, item.points, policy).hundredths();
             submission.objective_total += new - *points;
             *points = new;
         }
@@ -426,7 +424,6 @@ pub fn build_submission(
     answers: &[crate::store::AnswerRow],
     policy: MultiPolicy,
     open_answered: usize,
-    marks: u32,
 ) -> Submission {
     let by_slot: HashMap<&str, &str> = answers.iter().map(|a| (a.slot.as_str(), a.value.as_str())).collect();
     let responses: BTreeMap<u32, String> = paper
@@ -470,7 +467,6 @@ pub fn build_submission(
             .collect(),
         objective_total: result.total.hundredths(),
         open,
-        marks_per_answer: marks,
     }
 }
 

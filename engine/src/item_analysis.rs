@@ -32,8 +32,8 @@ pub async fn analyse_event(
         .await
         .map_err(ExamError::from)?
         .into_iter()
-        .filter(|c| c.4 == "submitted")
-        .map(|c| c.0)
+        .filter(|c| c.state == exam_rules::sitting::SittingState::Submitted)
+        .map(|c| c.id)
         .collect();
 
     // Items that anyone answered, in bank order.
@@ -58,7 +58,7 @@ pub async fn analyse_event(
                 options.len(),
                 key.iter().copied().collect(),
             ),
-            ItemBody::Open { .. } => ItemSpec::open(i.id.clone(), crate::marking::MAX_MARK),
+            ItemBody::Open { .. } => ItemSpec::open(i.id.clone(), exam_rules::marking::MAX_MARK),
         })
         .collect();
     let column: HashMap<&str, usize> = items.iter().enumerate().map(|(c, i)| (i.id.as_str(), c)).collect();

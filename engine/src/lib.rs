@@ -4,11 +4,9 @@
 //! - [`cli`]: the `kaowu` command line (bank, paper, serve …), one file per command group.
 //! - [`print`]: printable PDFs (booklet, answer sheet, key) in Chinese, laid out by hand.
 //! - [`render`]: turning papers into text for the terminal.
-//! - [`sitting`]: the sitting's rules without IO: timer, what may be saved, objective scoring.
 //! - [`store`]: everything kept, behind use-case methods; SQLite or PostgreSQL.
 //! - [`clock`]: the server's time, replaceable in tests.
 //! - [`exam`]: papers per sitting (regenerated from seeds), submission, the expiry sweep.
-//! - [`marking`]: the open-answer marking rules without IO (double marking, third marker).
 //! - [`item_analysis`]: item analysis of an event's stored responses (report data, CSV).
 //! - [`results`]: results per candidate, exports (CSV, XLSX).
 //! - [`office`]: creating events, importing rosters, issuing passwords.
@@ -16,7 +14,9 @@
 //! - [`web`]: the HTTP server: JSON API, sessions, batched saves, the expiry sweeper.
 //! - [`demo`]: the built-in demo bank and `serve --demo`'s event and accounts.
 //!
-//! The pure exam domain (items, blueprint, assembly) lives in the `question-bank` crate.
+//! The pure exam domain lives in two crates without IO: `question-bank` (items, blueprint,
+//! assembly, item analysis) and `exam-rules` (the sitting's commands and refusals, timer, what may
+//! be saved, scoring, marking, the pass rule, the release gate).
 #![forbid(unsafe_code)]
 // The OpenAPI document is one `serde_json::json!` literal, deeper than the default limit.
 #![recursion_limit = "512"]
@@ -27,11 +27,9 @@ pub mod clock;
 pub mod demo;
 pub mod exam;
 pub mod item_analysis;
-pub mod marking;
 pub mod office;
 pub mod print;
 pub mod render;
 pub mod results;
-pub mod sitting;
 pub mod store;
 pub mod web;

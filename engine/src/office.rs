@@ -7,8 +7,8 @@ use question_bank::{Bank, Blueprint, assemble};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Strength, hash_password, issue_password};
-use crate::sitting::MultiPolicy;
 use crate::store::{NewEvent, RosterRow, Store, StoreError};
+use exam_rules::scoring::MultiPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OfficeError {

@@ -195,7 +195,7 @@
         persistQueue();
       }
       if (typeof res.body.remaining_ms === 'number') syncTimer(res.body.remaining_ms, at, S.timer.running);
-      if (refused.length) await refusedSaves(refused, res.body.error || refused[0].message);
+      if (refused.length) await refusedSaves(refused, res.body.code || refused[0].code, res.body.error || refused[0].message);
       if (S.queue.length === 0) S.singleMode = false;
       refreshAllSlots();
       renderSaveState();
@@ -224,12 +224,14 @@
     goOffline('server');
   }
 
-  async function refusedSaves(refused, message) {
+  // `code` is the server's stable reason (moved, paused, submitted, time_up, open_not_chosen…);
+  // `message` is only shown.
+  async function refusedSaves(refused, code, message) {
     const st = await syncStatus();
     if (!st) return; // offline or logged out: the entries stay queued
     if (st.state === 'paused') return; // kept; sent again on resume
     if (st.state === 'submitted') return; // finish() reports what was lost
-    if (/其他机位/.test(message || '')) {
+    if (code === 'moved') {
       S.blocked = 'moved';
       overlay('moved', '考试已转到其他机位', '监考老师已允许您在另一台机位继续考试，本机不能再保存答案。请按监考老师的指示操作。');
       return;

@@ -376,7 +376,7 @@ impl TestApp {
     pub async fn submitted_by_sweeper(&self, candidate_id: i64) -> kaowu::store::SittingRow {
         for _ in 0..100 {
             let s = self.store.sitting(candidate_id).await.unwrap().unwrap();
-            if s.state == kaowu::sitting::SittingState::Submitted {
+            if s.state == exam_rules::sitting::SittingState::Submitted {
                 return s;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -12,8 +12,8 @@ use super::DbArgs;
 use super::paper::load_blueprint;
 use crate::auth::{Strength, hash_password, issue_password};
 use crate::office::{EventSpec, create_event, import_roster, passwords_csv};
-use crate::sitting::MultiPolicy;
 use crate::store::Store;
+use exam_rules::scoring::MultiPolicy;
 
 // Parsed once per run: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]

@@ -239,7 +239,10 @@ async fn candidates(exam: &crate::exam::Exam, event: i64, ticket: Option<&str>) 
         .event_candidates(event)
         .await?
         .into_iter()
-        .map(|(id, ticket, ..)| Candidate { id, ticket })
+        .map(|c| Candidate {
+            id: c.id,
+            ticket: c.ticket,
+        })
         .collect();
     match ticket {
         None => Ok(all),

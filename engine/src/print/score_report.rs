@@ -10,7 +10,8 @@ use super::document::{
 use super::font::PrintFont;
 use super::table::{Align, Column, Table};
 use super::{PrintError, Printed, with_font};
-use crate::results::{CandidateResult, ResultStatus, verdict_zh};
+use crate::results::{CandidateResult, verdict_zh};
+use exam_rules::pass::ResultStatus;
 
 /// Who issues score reports, as printed under them.
 pub const ISSUER: &str = "中国质量协会　考务办公室";
@@ -184,8 +185,8 @@ fn set(font: &PrintFont, r: &CandidateResult, info: &ScoreReportInfo) -> super::
     })
 }
 
-fn pass_rule(r: &CandidateResult) -> crate::results::PassRule {
-    crate::results::PassRule {
+fn pass_rule(r: &CandidateResult) -> exam_rules::pass::PassRule {
+    exam_rules::pass::PassRule {
         total: r.pass_mark,
         min_objective: r.min_objective,
         min_open: r.min_open,

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Result, Store, StoreError};
-use crate::sitting::MultiPolicy;
+use exam_rules::scoring::MultiPolicy;
 
 /// What the exam office decides when it creates an event.
 #[derive(Debug, Clone)]
@@ -106,9 +106,9 @@ async fn freeze_items(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, i
 
 impl EventRow {
     /// The event's pass rule.
-    pub fn pass_rule(&self) -> crate::results::PassRule {
+    pub fn pass_rule(&self) -> exam_rules::pass::PassRule {
         use question_bank::Points;
-        crate::results::PassRule {
+        exam_rules::pass::PassRule {
             total: Points::from_hundredths(self.pass_mark),
             min_objective: self.min_objective.map(Points::from_hundredths),
             min_open: self.min_open.map(Points::from_hundredths),

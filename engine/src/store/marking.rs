@@ -9,7 +9,8 @@ use sqlx::Row;
 
 use super::rescoring::{POINTS_IN_FORCE, rescored_join};
 use super::{Backend, Result, Store};
-use crate::marking::{MarkingPolicy, Resolution, resolve};
+use exam_rules::marking::{MarkingPolicy, Resolution, resolve};
+use exam_rules::sitting::SittingState;
 
 /// The third marker's slot; 1 and 2 are the two independent markers, 4+ appeal re-marks.
 pub const THIRD_SLOT: i64 = 3;
@@ -112,14 +113,7 @@ impl Store {
     }
 
     pub async fn marking_policy(&self, event_id: i64) -> Result<MarkingPolicy> {
-        let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1")
-            .bind(event_id)
-            .fetch_one(&self.read)
-            .await?;
-        Ok(MarkingPolicy {
-            double: row.try_get::<i64, _>("double_marking")? != 0,
-            tolerance: Points::from_hundredths(row.try_get("tolerance")?),
-        })
+        marking_policy_in(&mut *self.read.acquire().await?, event_id).await
     }
 
     pub async fn set_marking_policy(&self, event_id: i64, policy: &MarkingPolicy) -> Result<()> {
@@ -324,16 +318,7 @@ impl Store {
             .bind(task_id)
             .execute(&mut *tx)
             .await?;
-        let policy = {
-            let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1")
-                .bind(event_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            MarkingPolicy {
-                double: row.try_get::<i64, _>("double_marking")? != 0,
-                tolerance: Points::from_hundredths(row.try_get("tolerance")?),
-            }
-        };
+        let policy = marking_policy_in(&mut tx, event_id).await?;
         let status = self.settle(&mut tx, open_answer_id, &item_id, &policy, now).await?;
         audit(
             &mut tx,
@@ -627,30 +612,40 @@ impl Store {
     }
 
     /// Every candidate of an event with their sitting's state and objective score.
-    pub async fn event_candidates(
-        &self,
-        event_id: i64,
-    ) -> Result<Vec<(i64, String, String, String, String, Option<i64>)>> {
-        let rows = sqlx::query(
+    pub async fn event_candidates(&self, event_id: i64) -> Result<Vec<EventCandidate>> {
+        Ok(sqlx::query_as(
             "SELECT c.id, c.ticket, c.name, c.room, s.state, s.objective_score FROM candidates c JOIN sittings s ON s.candidate_id = c.id \
              WHERE c.event_id = $1 ORDER BY c.ticket",
         )
         .bind(event_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("ticket")?,
-                    r.try_get("name")?,
-                    r.try_get("room")?,
-                    r.try_get("state")?,
-                    r.try_get("objective_score")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
+}
+
+/// A candidate of an event with their sitting's state and objective score (hundredths; `None`
+/// until handed in).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventCandidate {
+    pub id: i64,
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    #[sqlx(try_from = "String")]
+    pub state: SittingState,
+    pub objective_score: Option<i64>,
+}
+
+/// The event's marking policy as `conn` sees it (in a transaction: as it stands there).
+pub(super) async fn marking_policy_in(conn: &mut sqlx::AnyConnection, event_id: i64) -> Result<MarkingPolicy> {
+    let row = sqlx::query("SELECT double_marking, tolerance FROM events WHERE id = $1")
+        .bind(event_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(MarkingPolicy {
+        double: row.try_get::<i64, _>("double_marking")? != 0,
+        tolerance: Points::from_hundredths(row.try_get("tolerance")?),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

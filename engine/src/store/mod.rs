@@ -22,7 +22,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
-pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, MarkOutcome, MarkRecord, MarkingTask};
+pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask};
 pub use rescoring::{CorrectionRecord, RescoredCandidate};
 pub use sittings::{
     AnswerRow, ProctorEntry, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome,

@@ -37,7 +37,7 @@ pub struct RescoredCandidate {
     pub candidate_id: i64,
     pub ticket: String,
     pub name: String,
-    pub state: String,
+    pub state: exam_rules::sitting::SittingState,
     pub objective: i64,
     /// The sum of the final marks of their open answers so far.
     pub open_marks: i64,
@@ -155,7 +155,7 @@ impl Store {
                     candidate_id,
                     ticket: r.try_get("ticket")?,
                     name: r.try_get("name")?,
-                    state: r.try_get("state")?,
+                    state: super::sittings::stored_state(r.try_get("state")?)?,
                     objective: r.try_get("objective")?,
                     open_marks: r.try_get("open_marks")?,
                     open_pending: r.try_get("open_pending")?,

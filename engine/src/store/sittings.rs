@@ -7,8 +7,11 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Result, Store, StoreError};
-use crate::sitting::answers::{open_text_allowed, parse_open_choice};
-use crate::sitting::{SittingState, Slot, Timer};
+use exam_rules::Refusal;
+use exam_rules::paper_shape::{Slot, parse_open_choice};
+use exam_rules::sitting::SittingState;
+use exam_rules::sitting::save::{SaveFacts, may_save, may_write_open_text};
+use exam_rules::timer::Timer;
 
 #[derive(Debug, Clone)]
 pub struct SittingRow {
@@ -40,6 +43,11 @@ impl SittingRow {
 const SITTING_COLUMNS: &str = "candidate_id, event_id, paper_seed, form, state, started_ms, base_ms, extra_ms, paused_total_ms, \
      paused_since_ms, submitted_ms, submitted_by, session_id, move_allowed, objective_score";
 
+/// A sitting state as stored; anything else is a corrupt row.
+pub(super) fn stored_state(state: String) -> Result<SittingState> {
+    SittingState::try_from(state).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
     let state: String = r.try_get("state")?;
     let started: Option<i64> = r.try_get("started_ms")?;
@@ -49,7 +57,7 @@ fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
         event_id: r.try_get("event_id")?,
         paper_seed: r.try_get::<i64, _>("paper_seed")? as u64,
         form: r.try_get::<i64, _>("form")? as u32,
-        state: SittingState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("sitting state {state}")))?,
+        state: stored_state(state)?,
         base_ms,
         timer: match started {
             Some(started_ms) => Some(Timer {
@@ -96,7 +104,7 @@ pub enum SaveOutcome {
     /// Durable history, but a save with a higher sequence number already holds the slot.
     Stale,
     /// Not stored as an answer (the reason is shown to the candidate); still in the save log.
-    Refused(String),
+    Refused(Refusal),
 }
 
 /// What a batch of saves did.
@@ -125,8 +133,6 @@ pub struct Submission {
     pub objective_total: i64,
     /// (open question number, item id, answer text) for each chosen question.
     pub open: Vec<(u32, String, String)>,
-    /// Marks each open answer needs (2 for double marking).
-    pub marks_per_answer: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,20 +152,6 @@ pub struct SeatRow {
     pub sitting: SittingRow,
     pub logged_in: bool,
     pub last_save_ms: Option<i64>,
-}
-
-/// Why a sitting is not open for saving at `now`, in the candidate's words.
-fn refusal(state: SittingState, deadline: Option<i64>, bound: Option<&str>, session: &str, now: i64) -> Option<String> {
-    match state {
-        SittingState::NotStarted => Some("考试尚未开始，答案未保存".into()),
-        SittingState::Paused => Some("考试已暂停，请等待监考老师恢复后再作答".into()),
-        SittingState::Submitted => Some("已交卷，不能再修改答案".into()),
-        SittingState::InProgress if deadline.is_some_and(|d| now >= d) => Some("考试时间已到，答案未保存".into()),
-        SittingState::InProgress if bound != Some(session) => {
-            Some("本场考试已转到其他机位继续，本机不能再保存答案".into())
-        }
-        SittingState::InProgress => None,
-    }
 }
 
 /// Bind parameters one statement may carry: SQLite's limit (SQLITE_MAX_VARIABLE_NUMBER, 32,766
@@ -518,28 +510,29 @@ impl Store {
         // (candidate, slot) → the save that writes it: the last one saved, hence the highest seq.
         let mut winners: HashMap<(i64, String), &SaveRequest> = HashMap::new();
         for save in batch {
-            let reason = match sittings.get(&save.candidate_id) {
-                None => Some("找不到该考生的考试".to_string()),
-                Some(s) => refusal(
-                    s.state,
-                    s.timer.and_then(|t| t.deadline()),
-                    s.session_id.as_deref(),
+            let allowed = match sittings.get(&save.candidate_id) {
+                None => Err(Refusal::NoSitting),
+                Some(s) => may_save(
+                    SaveFacts {
+                        state: s.state,
+                        deadline: s.timer.and_then(|t| t.deadline()),
+                        bound_session: s.session_id.as_deref(),
+                    },
                     &save.session_id,
                     now,
                 ),
-            };
-            let allowed = match (reason, save.slot) {
-                (Some(reason), _) => Err(reason),
-                (None, Slot::OpenText(no)) => {
+            }
+            .and_then(|()| match save.slot {
+                Slot::OpenText(no) => {
                     let chosen = current
                         .get(&(save.candidate_id, open_key.clone()))
                         .and_then(|(_, v)| v.as_deref())
                         .unwrap_or("");
                     let chosen = parse_open_choice(chosen).unwrap_or_default();
-                    open_text_allowed(no, &save.value, &chosen).map_err(|e| e.to_string())
+                    may_write_open_text(no, &save.value, &chosen)
                 }
-                (None, _) => Ok(()),
-            };
+                _ => Ok(()),
+            });
             let outcome = match allowed {
                 Err(reason) => SaveOutcome::Refused(reason),
                 Ok(()) => {
@@ -734,9 +727,14 @@ impl Store {
                 tasks.push((*id, item_id.as_str()));
             }
         }
+        // How many marks each answer needs is fixed now, from the policy as it stands in this
+        // transaction: under single marking one task, under double marking two.
+        let marks = super::marking::marking_policy_in(&mut tx, s.event_id)
+            .await?
+            .marks_needed() as i64;
         let tasks: Vec<(i64, &str, i64)> = tasks
             .into_iter()
-            .flat_map(|(id, item_id)| (1..=sub.marks_per_answer as i64).map(move |slot| (id, item_id, slot)))
+            .flat_map(|(id, item_id)| (1..=marks).map(move |slot| (id, item_id, slot)))
             .collect();
         for chunk in tasks.chunks((MAX_BINDS - 1) / 3) {
             let sql = format!(

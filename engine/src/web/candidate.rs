@@ -16,8 +16,12 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use super::session::Candidate;
 use crate::exam::CandidatePaper;
-use crate::sitting::SittingState;
 use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
+use exam_rules::Refusal;
+use exam_rules::refusal::Attempt;
+use exam_rules::sitting::start::Start;
+use exam_rules::sitting::submit::Submit;
+use exam_rules::sitting::{self as rules, SittingState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -100,25 +104,25 @@ async fn status(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<S
         (status = 409, description = "考场尚未开考或已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     let sitting = own_sitting(&state, &c).await?;
-    match sitting.state {
-        SittingState::Submitted => return Err(ApiError::Conflict("您已交卷，不能再次开始考试".into())),
-        SittingState::InProgress | SittingState::Paused => return Ok(Json(status_of(&state, &c).await?)),
-        SittingState::NotStarted => {}
+    let room_open = match sitting.state {
+        SittingState::NotStarted => {
+            let cand = state
+                .exam
+                .store
+                .candidate(c.0.subject_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
+            state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_some()
+        }
+        _ => false,
+    };
+    if rules::start::start(sitting.state, room_open)? == Start::Begin {
+        state
+            .exam
+            .store
+            .start_sitting(c.0.subject_id, &c.0.id, state.exam.now())
+            .await?;
     }
-    let cand = state
-        .exam
-        .store
-        .candidate(c.0.subject_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
-    if state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_none() {
-        return Err(ApiError::Conflict("考场尚未开考，请等待监考老师宣布开始".into()));
-    }
-    state
-        .exam
-        .store
-        .start_sitting(c.0.subject_id, &c.0.id, state.exam.now())
-        .await?;
     Ok(Json(status_of(&state, &c).await?))
 }
 
@@ -190,6 +194,10 @@ pub struct SaveResult {
     #[schema(value_type = String, pattern = "^(saved|stale|refused)$")]
     pub status: &'static str,
     pub message: Option<String>,
+    /// 被拒绝时的稳定代码（如 moved、paused、time_up、open_not_chosen），程序据此判断
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,6 +205,10 @@ pub struct SavesResponse {
     /// 有答案被拒绝时（409）：第一条被拒绝的原因
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// 有答案被拒绝时：第一条被拒绝的原因的稳定代码
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
     pub results: Vec<SaveResult>,
     pub remaining_ms: i64,
 }
@@ -240,7 +252,9 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
                 s.seq
             )));
         }
-        let bad = |e: crate::sitting::SaveError| ApiError::Unprocessable(format!("序号 {} 的答案未保存：{e}", s.seq));
+        let bad = |e: exam_rules::paper_shape::SaveError| {
+            ApiError::Unprocessable(format!("序号 {} 的答案未保存：{e}", s.seq))
+        };
         let slot = shape.slot(&s.slot).map_err(bad)?;
         // The open-answer rule (text only for a chosen question) is checked in the store, against
         // the choice as it stands inside the saving transaction.
@@ -264,7 +278,7 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         sitting = Some(state.exam.submit_if_expired(s.clone()).await?);
     }
     let remaining_ms = sitting.as_ref().map_or(0, |s| s.remaining_ms(now));
-    let mut refusal = None;
+    let mut refusal: Option<Refusal> = None;
     let results = req
         .saves
         .iter()
@@ -274,19 +288,23 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
                 seq: s.seq,
                 status: "saved",
                 message: None,
+                code: None,
             },
             SaveOutcome::Stale => SaveResult {
                 seq: s.seq,
                 status: "stale",
                 message: Some("已有更新的答案，此条未覆盖".into()),
+                code: None,
             },
-            SaveOutcome::Refused(m) => {
-                refusal.get_or_insert_with(|| m.clone());
-                SaveResult {
+            SaveOutcome::Refused(r) => {
+                let result = SaveResult {
                     seq: s.seq,
                     status: "refused",
-                    message: Some(m),
-                }
+                    message: Some(r.message_zh()),
+                    code: Some(r.code()),
+                };
+                refusal.get_or_insert(r);
+                result
             }
         })
         .collect();
@@ -296,7 +314,8 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         StatusCode::OK
     };
     let body = SavesResponse {
-        error: refusal,
+        error: refusal.as_ref().map(Refusal::message_zh),
+        code: refusal.as_ref().map(Refusal::code),
         results,
         remaining_ms,
     };
@@ -310,13 +329,13 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         (status = 409, description = "考试尚未开始或已转到其他机位", body = crate::web::openapi::ErrorBody)))]
 async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     let sitting = own_sitting(&state, &c).await?;
-    if sitting.session_id.as_deref() != Some(c.0.id.as_str()) && sitting.state != SittingState::Submitted {
-        return Err(ApiError::Conflict("本场考试已转到其他机位继续，不能在本机交卷".into()));
+    if rules::submit::submit(sitting.state, sitting.session_id.as_deref(), &c.0.id)? == Submit::HandIn {
+        match state.exam.submit(c.0.subject_id, "candidate").await? {
+            SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted => {}
+            SubmitOutcome::NotStarted => return Err(Refusal::NotStarted(Attempt::Submit).into()),
+        }
     }
-    match state.exam.submit(c.0.subject_id, "candidate").await? {
-        SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted => Ok(Json(status_of(&state, &c).await?)),
-        SubmitOutcome::NotStarted => Err(ApiError::Conflict("考试尚未开始，不能交卷".into())),
-    }
+    Ok(Json(status_of(&state, &c).await?))
 }
 
 /// What a candidate sees of their result once the office has released it.

@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use exam_rules::{Refusal, RefusalKind};
+
 use crate::exam::ExamError;
 use crate::office::OfficeError;
 use crate::store::StoreError;
@@ -34,6 +36,10 @@ pub enum ApiError {
     /// nothing was changed and the client should try again.
     #[error("{0}")]
     Unavailable(String),
+    /// A rule of the exam refused the request: answered with the refusal's stable `code`
+    /// beside the message, so pages decide on the code, never on the text.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -53,6 +59,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Refused(r) => match r.kind() {
+                RefusalKind::Conflict => StatusCode::CONFLICT,
+                RefusalKind::NotPermitted => StatusCode::FORBIDDEN,
+                RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,7 +78,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (self.status(), Json(json!({ "error": message }))).into_response();
+        let body = match &self {
+            ApiError::Refused(r) => json!({ "error": message, "code": r.code() }),
+            _ => json!({ "error": message }),
+        };
+        let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::Unavailable(_) = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::{Chief, Grader};
-use crate::marking::check_mark;
 use crate::store::{AnswerStatus, MarkOutcome, MarkingTask};
+use exam_rules::marking::check_mark;
 
 /// How long a task stays with a grader before it returns to the queue.
 pub const LEASE_MS: i64 = 20 * 60 * 1000;
@@ -68,7 +68,7 @@ async fn task_view(state: &AppState, t: MarkingTask) -> ApiResult<TaskView> {
         round: round_name(t.marker_slot),
         question: item.stem.clone(),
         rubric,
-        max_mark: crate::marking::MAX_MARK,
+        max_mark: exam_rules::marking::MAX_MARK,
         answer: t.body,
         lease_expires_ms: t.lease_expires_ms,
     })

@@ -17,8 +17,9 @@ use super::error::{ApiError, ApiResult, Body, Path};
 use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
 use crate::office::{EventSpec, IssuedPassword, create_event, import_roster};
-use crate::results::{CandidateResult, ResultStatus};
-use crate::sitting::MultiPolicy;
+use crate::results::CandidateResult;
+use exam_rules::release::{Progress, may_release};
+use exam_rules::scoring::MultiPolicy;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -228,7 +229,7 @@ struct SittingSummary {
     name: String,
     room: String,
     seat: String,
-    state: crate::sitting::SittingState,
+    state: exam_rules::sitting::SittingState,
     objective_score: Option<question_bank::Points>,
     submitted_by: Option<String>,
 }
@@ -362,7 +363,7 @@ async fn marking_policy(
     Path(id): Path<i64>,
     Body(p): Body<PolicyRequest>,
 ) -> ApiResult<Json<OkBody>> {
-    if p.tolerance < Points::ZERO || p.tolerance > crate::marking::MAX_MARK || !p.tolerance.is_half_step() {
+    if p.tolerance < Points::ZERO || p.tolerance > exam_rules::marking::MAX_MARK || !p.tolerance.is_half_step() {
         return Err(ApiError::Unprocessable(format!(
             "误差阈值 {} 应为 0–20 分、以 0.5 分为单位",
             p.tolerance
@@ -374,7 +375,7 @@ async fn marking_policy(
         .store
         .set_marking_policy(
             id,
-            &crate::marking::MarkingPolicy {
+            &exam_rules::marking::MarkingPolicy {
                 double: p.double,
                 tolerance: p.tolerance,
             },
@@ -397,19 +398,14 @@ struct ResultsView {
 
 async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
     let results = state.exam.results(id).await?;
-    let count = |s: ResultStatus| results.iter().filter(|r| r.status == s).count();
-    let (complete, incomplete, absent) = (
-        count(ResultStatus::Complete),
-        count(ResultStatus::Incomplete),
-        count(ResultStatus::Absent),
-    );
+    let progress = Progress::of(results.iter().map(|r| r.status));
     let released_ms = state.exam.store.event(id).await?.and_then(|e| e.released_ms);
     Ok(ResultsView {
         candidates: results.len(),
-        complete,
-        incomplete,
-        absent,
-        releasable: incomplete == 0 && complete > 0,
+        complete: progress.complete,
+        incomplete: progress.incomplete,
+        absent: progress.absent,
+        releasable: may_release(progress).is_ok(),
         released_ms,
         results,
     })
@@ -444,15 +440,7 @@ struct Unlocked {
         (status = 409, description = "成绩尚未全部完成", body = ErrorBody)))]
 async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<Released>> {
     let view = results_view(&state, id).await?;
-    if view.incomplete > 0 {
-        return Err(ApiError::Conflict(format!(
-            "还有 {} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布",
-            view.incomplete
-        )));
-    }
-    if view.complete == 0 {
-        return Err(ApiError::Conflict("没有可发布的成绩".into()));
-    }
+    may_release(Progress::of(view.results.iter().map(|r| r.status)))?;
     let rows: Vec<(i64, String)> = view
         .results
         .iter()
@@ -615,8 +603,8 @@ async fn key_correction(
     Body(r): Body<KeyCorrectionRequest>,
 ) -> ApiResult<Json<crate::exam::RescoreReport>> {
     let rule = match (r.void, r.accept.is_empty()) {
-        (true, true) => crate::sitting::KeyRule::Void,
-        (false, false) => crate::sitting::KeyRule::Rekey {
+        (true, true) => exam_rules::scoring::KeyRule::Void,
+        (false, false) => exam_rules::scoring::KeyRule::Rekey {
             accepted: r.accept.iter().map(|a| a.trim().to_uppercase()).collect(),
         },
         _ => {

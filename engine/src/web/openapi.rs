@@ -50,6 +50,9 @@ impl OkBody {
 pub struct ErrorBody {
     /// 出错原因（中文），指明出错的字段或对象
     pub error: String,
+    /// 考试规则拒绝时的稳定代码（如 moved、time_up、room_not_open），程序据此判断，不依赖 error 的文字
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 struct CookieAuth;

@@ -25,8 +25,8 @@ use super::AppState;
 use super::account::LoggedIn;
 use super::error::{ApiError, Path, Query};
 use super::session::{Candidate, Chief, Grader, Office, Proctor, owes_password_change};
-use crate::sitting::MultiPolicy;
-use crate::sitting::answers::MAX_OPEN_CHARS;
+use exam_rules::paper_shape::MAX_OPEN_CHARS;
+use exam_rules::scoring::MultiPolicy;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -11,8 +11,11 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
 use super::session::Proctor;
-use crate::sitting::{SittingState, Timer};
 use crate::store::{CandidateRow, ProctorEntry, UnlockRecord};
+use exam_rules::Refusal;
+use exam_rules::sitting::hold::Hold;
+use exam_rules::sitting::{self as rules, SittingState};
+use exam_rules::timer::Timer;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -227,14 +230,8 @@ async fn open_room(
 ) -> ApiResult<Json<Done>> {
     let opened = known_room(&state, event, &room).await?;
     may_act(&state, &p, event, &room).await?;
-    if opened.is_some() {
-        return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
-    }
-    if !state.exam.event(event).await?.row.published {
-        return Err(ApiError::Conflict(
-            "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
-        ));
-    }
+    let published = state.exam.event(event).await?.row.published;
+    rules::open_room::open_room(&room, opened.is_some(), published)?;
     let actor = actor(&p);
     let entry = ProctorEntry {
         event_id: event,
@@ -246,27 +243,10 @@ async fn open_room(
         at_ms: state.exam.now(),
     };
     if !state.exam.store.open_room(&entry).await? {
-        return Err(ApiError::Conflict(format!("考场“{room}”已经开考")));
+        // Opened meanwhile (another proctor, another node).
+        return Err(Refusal::RoomAlreadyOpen { room }.into());
     }
     Ok(Json(Done { ok: true, changed: 1 }))
-}
-
-/// What a pause or a resume applies to, and leaves: (from states, to state, the change).
-fn pause_or_resume(pause: bool, now: i64) -> (&'static [SittingState], SittingState, impl Fn(&mut Timer) -> bool) {
-    let (from, to): (&'static [SittingState], SittingState) = if pause {
-        (&[SittingState::InProgress], SittingState::Paused)
-    } else {
-        (&[SittingState::Paused], SittingState::InProgress)
-    };
-    let change = move |t: &mut Timer| {
-        if pause {
-            t.pause(now)
-        } else {
-            t.resume(now)
-        }
-        true
-    };
-    (from, to, change)
 }
 
 async fn change_room(
@@ -275,7 +255,7 @@ async fn change_room(
     event: i64,
     room: &str,
     why: &str,
-    pause: bool,
+    hold: Hold,
 ) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     known_room(state, event, room).await?;
@@ -288,15 +268,18 @@ async fn change_room(
         room,
         candidate_id: None,
         actor: &actor,
-        action: if pause { "pause_room" } else { "resume_room" },
+        action: hold.action(true),
         reason: why,
         at_ms: now,
     };
-    let (from, to, change) = pause_or_resume(pause, now);
+    let change = |t: &mut Timer| {
+        hold.apply(t, now);
+        true
+    };
     let changed = state
         .exam
         .store
-        .change_timers_logged(&ids, now, from, Some(to), change, &entry, true)
+        .change_timers_logged(&ids, now, hold.from(), Some(hold.to()), change, &entry, true)
         .await?;
     Ok(Json(Done { ok: true, changed }))
 }
@@ -310,7 +293,7 @@ async fn pause_room(
     Path((event, room)): Path<(i64, String)>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    change_room(&state, &p, event, &room, &r.reason, true).await
+    change_room(&state, &p, event, &room, &r.reason, Hold::Pause).await
 }
 
 #[utoipa::path(
@@ -322,7 +305,7 @@ async fn resume_room(
     Path((event, room)): Path<(i64, String)>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    change_room(&state, &p, event, &room, &r.reason, false).await
+    change_room(&state, &p, event, &room, &r.reason, Hold::Resume).await
 }
 
 /// A candidate the caller may act on: of a room the proctor is assigned to (or any, for the office).
@@ -372,7 +355,7 @@ async fn pause_candidate(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    candidate_action(&state, &p, &ticket, &r.reason, "pause").await
+    candidate_action(&state, &p, &ticket, &r.reason, Hold::Pause).await
 }
 
 #[utoipa::path(
@@ -387,34 +370,26 @@ async fn resume_candidate(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    candidate_action(&state, &p, &ticket, &r.reason, "resume").await
+    candidate_action(&state, &p, &ticket, &r.reason, Hold::Resume).await
 }
 
-async fn candidate_action(
-    state: &AppState,
-    p: &Proctor,
-    ticket: &str,
-    why: &str,
-    action: &str,
-) -> ApiResult<Json<Done>> {
+async fn candidate_action(state: &AppState, p: &Proctor, ticket: &str, why: &str, hold: Hold) -> ApiResult<Json<Done>> {
     let why = reason(why)?;
     let c = candidate_in_my_room(state, p, ticket).await?;
     let now = state.exam.now();
-    let pause = action == "pause";
     let actor = actor(p);
-    let entry = candidate_entry(&c, &actor, action, why, now);
-    let (from, to, change) = pause_or_resume(pause, now);
+    let entry = candidate_entry(&c, &actor, hold.action(false), why, now);
+    let change = |t: &mut Timer| {
+        hold.apply(t, now);
+        true
+    };
     let changed = state
         .exam
         .store
-        .change_timers_logged(&[c.id], now, from, Some(to), change, &entry, false)
+        .change_timers_logged(&[c.id], now, hold.from(), Some(hold.to()), change, &entry, false)
         .await?;
     if changed == 0 {
-        let wanted = if pause { "答题中" } else { "已暂停" };
-        return Err(ApiError::Conflict(format!(
-            "考生 {ticket} 当前不是“{wanted}”状态，无法{}",
-            if pause { "暂停" } else { "恢复" }
-        )));
+        return Err(hold.refusal(ticket).into());
     }
     Ok(Json(Done { ok: true, changed: 1 }))
 }
@@ -432,22 +407,16 @@ async fn extra_time(
     Body(r): Body<ExtraTime>,
 ) -> ApiResult<Json<Done>> {
     let why = reason(&r.reason)?;
-    if !(1..=180).contains(&r.minutes) {
-        return Err(ApiError::Unprocessable(format!(
-            "延长时间应为 1–180 分钟（收到 {}）",
-            r.minutes
-        )));
-    }
-    let c = candidate_in_my_room(&state, &p, &ticket).await?;
-    let now = state.exam.now();
-    let ms = r.minutes * 60_000;
     // Proctors grant up to a cap per sitting in all (a setting, default 60 minutes); beyond it
     // only the exam office.
-    let cap_ms = if p.0.role == "office" {
-        i64::MAX
+    let cap_minutes = if p.0.role == "office" {
+        None
     } else {
-        proctor_extra_cap_minutes(&state).await? * 60_000
+        Some(proctor_extra_cap_minutes(&state).await?)
     };
+    let grant = rules::extra_time::extra_time(r.minutes, cap_minutes)?;
+    let c = candidate_in_my_room(&state, &p, &ticket).await?;
+    let now = state.exam.now();
     let actor = actor(&p);
     let action = format!("extra_time:{}", r.minutes);
     let entry = candidate_entry(&c, &actor, &action, why, now);
@@ -457,9 +426,9 @@ async fn extra_time(
         .change_timers_logged(
             &[c.id],
             now,
-            &[SittingState::InProgress, SittingState::Paused],
+            rules::extra_time::FROM,
             None,
-            |t| t.grant_extra_within(ms, cap_ms),
+            |t| grant.apply(t),
             &entry,
             false,
         )
@@ -467,16 +436,7 @@ async fn extra_time(
     if changed == 0 {
         let sitting = state.exam.store.sitting(c.id).await?;
         let granted = sitting.and_then(|s| s.timer).map_or(0, |t| t.extra_ms);
-        if granted + ms > cap_ms {
-            return Err(ApiError::Forbidden(format!(
-                "监考老师为每位考生延长的时间共计不超过 {} 分钟（已延长 {} 分钟）；如需更多，请联系考务办公室",
-                cap_ms / 60_000,
-                granted / 60_000
-            )));
-        }
-        return Err(ApiError::Conflict(format!(
-            "考生 {ticket} 不在考试中（未开始、已交卷或时间已到），无法延长时间"
-        )));
+        return Err(grant.refusal(&ticket, granted).into());
     }
     Ok(Json(Done { ok: true, changed: 1 }))
 }
@@ -498,7 +458,8 @@ async fn allow_move(
     let actor = actor(&p);
     let entry = candidate_entry(&c, &actor, "allow_move", why, state.exam.now());
     if !state.exam.store.allow_move(c.id, &entry).await? {
-        return Err(ApiError::Conflict(format!("考生 {ticket} 已交卷，无需更换机位")));
+        // The store moves any sitting not handed in; this one was.
+        return Err(Refusal::MoveAfterSubmit { ticket }.into());
     }
     Ok(Json(Done { ok: true, changed: 1 }))
 }

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use crate::auth::{new_session_token, session_id, verify_password};
-use crate::sitting::SittingState;
 use crate::store::Session;
+use exam_rules::sitting::SittingState;
 
 pub const COOKIE_NAME: &str = "kaowu_session";
 /// A login lasts a working day; the cookie outlives a browser crash.

@@ -2,47 +2,6 @@
 //! how long it may last, extra time granted, time spent paused — from which the remaining time
 //! and the deadline follow. The browser only displays what the server says.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SittingState {
-    NotStarted,
-    InProgress,
-    Paused,
-    Submitted,
-}
-
-impl SittingState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SittingState::NotStarted => "not_started",
-            SittingState::InProgress => "in_progress",
-            SittingState::Paused => "paused",
-            SittingState::Submitted => "submitted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SittingState> {
-        match s {
-            "not_started" => Some(SittingState::NotStarted),
-            "in_progress" => Some(SittingState::InProgress),
-            "paused" => Some(SittingState::Paused),
-            "submitted" => Some(SittingState::Submitted),
-            _ => None,
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            SittingState::NotStarted => "未开始",
-            SittingState::InProgress => "答题中",
-            SittingState::Paused => "已暂停",
-            SittingState::Submitted => "已交卷",
-        }
-    }
-}
-
 /// All times in epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timer {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use question_bank::{ChoiceKind, Paper, Points};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MultiPolicy {
     #[default]
@@ -59,24 +60,7 @@ pub fn score_objective(paper: &Paper, responses: &BTreeMap<u32, String>, policy:
         .map(|item| {
             let response = responses.get(&item.no).cloned().unwrap_or_default();
             let key: String = item.key.iter().map(|l| l.as_char()).collect();
-            let points = if response.is_empty() {
-                Points::ZERO
-            } else if response == key {
-                item.points
-            } else {
-                match (item.kind, policy) {
-                    (ChoiceKind::Single, _) | (ChoiceKind::Multi, MultiPolicy::Exact) => Points::ZERO,
-                    (ChoiceKind::Multi, MultiPolicy::Partial) => {
-                        if response.chars().all(|c| key.contains(c)) {
-                            PARTIAL_PER_OPTION
-                                .times(response.chars().count() as i64)
-                                .min(item.points)
-                        } else {
-                            Points::ZERO
-                        }
-                    }
-                }
-            };
+            let points = score_against(item.kind, &response, std::slice::from_ref(&key), item.points, policy);
             ItemScore {
                 no: item.no,
                 item_id: item.item_id.to_string(),
@@ -189,23 +173,28 @@ pub enum KeyRule {
 pub fn score_response(kind: ChoiceKind, response: &str, rule: &KeyRule, points: Points, policy: MultiPolicy) -> Points {
     match rule {
         KeyRule::Void => points,
-        KeyRule::Rekey { accepted } => {
-            if response.is_empty() {
-                Points::ZERO
-            } else if accepted.iter().any(|a| a == response) {
-                points
-            } else {
-                match (kind, policy) {
-                    (ChoiceKind::Multi, MultiPolicy::Partial) => accepted
-                        .iter()
-                        .filter(|key| response.chars().all(|c| key.contains(c)))
-                        .map(|_| PARTIAL_PER_OPTION.times(response.chars().count() as i64).min(points))
-                        .max()
-                        .unwrap_or(Points::ZERO),
-                    _ => Points::ZERO,
-                }
-            }
-        }
+        KeyRule::Rekey { accepted } => score_against(kind, response, accepted, points, policy),
+    }
+}
+
+/// The one scoring rule: full points for an accepted answer; under the partial policy a multiple
+/// choice with no wrong option gets [`PARTIAL_PER_OPTION`] per option chosen (capped at the
+/// item's points; against several accepted keys, the best); anything else 0.
+fn score_against(kind: ChoiceKind, response: &str, accepted: &[String], points: Points, policy: MultiPolicy) -> Points {
+    if response.is_empty() {
+        return Points::ZERO;
+    }
+    if accepted.iter().any(|a| a == response) {
+        return points;
+    }
+    match (kind, policy) {
+        (ChoiceKind::Multi, MultiPolicy::Partial) => accepted
+            .iter()
+            .filter(|key| response.chars().all(|c| key.contains(c)))
+            .map(|_| PARTIAL_PER_OPTION.times(response.chars().count() as i64).min(points))
+            .max()
+            .unwrap_or(Points::ZERO),
+        _ => Points::ZERO,
     }
 }
 

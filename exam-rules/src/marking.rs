@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The highest mark for an open answer.
 pub const MAX_MARK: Points = Points::whole(20);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkingPolicy {
     /// Two independent marks per answer (true) or one.
     pub double: bool,
@@ -22,6 +23,15 @@ impl Default for MarkingPolicy {
             double: true,
             tolerance: Points::whole(3),
         }
+    }
+}
+
+impl MarkingPolicy {
+    /// Independent marks an answer needs before it can be final: two under double blind marking,
+    /// one under single marking (a third marker is added only for a dispute). Fixed for an answer
+    /// when it is queued for marking.
+    pub fn marks_needed(&self) -> u32 {
+        if self.double { 2 } else { 1 }
     }
 }
 
@@ -65,7 +75,7 @@ pub fn check_mark(mark: Points) -> Result<Points, MarkError> {
 pub fn resolve(policy: &MarkingPolicy, marks: &[Points]) -> Resolution {
     match (policy.double, marks) {
         (_, []) => Resolution::Pending {
-            needed: if policy.double { 2 } else { 1 },
+            needed: policy.marks_needed(),
         },
         (false, [m, ..]) => Resolution::Final(*m),
         (true, [_]) => Resolution::Pending { needed: 2 },
@@ -152,6 +162,8 @@ mod tests {
             ..MarkingPolicy::default()
         };
         assert_eq!(resolve(&single, &[p("8.5")]), Resolution::Final(p("8.5")));
+        assert_eq!(single.marks_needed(), 1);
+        assert_eq!(MarkingPolicy::default().marks_needed(), 2);
     }
 
     #[test]

@@ -51,7 +51,8 @@ impl Slot {
     }
 }
 
-/// Why a save is refused. The messages are shown to the candidate.
+/// Why a save's slot or value does not fit the paper (malformed input, not a rule of the
+/// sitting: those are [`Refusal`](crate::Refusal)s). The messages are shown to the candidate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaveError {
     #[error("“{0}”不是有效的答题位置（应为题号 1–{1}、open 或 open-N）")]
@@ -64,8 +65,6 @@ pub enum SaveError {
     TooManyOpen { max: u32, count: usize },
     #[error("开放题没有第 {no} 题（共 {offered} 题）")]
     NoSuchOpen { no: u32, offered: u32 },
-    #[error("开放题第 {0} 题尚未选答，请先选择该题再作答")]
-    OpenNotChosen(u32),
     #[error("答案过长：{chars} 字，上限为 {max} 字")]
     TooLong { chars: usize, max: usize },
     #[error("选项“{0}”重复")]
@@ -106,7 +105,8 @@ impl PaperShape {
     }
 
     /// Checks and normalises a value for a slot: labels sorted, open choices sorted. Whether an
-    /// open answer's question is chosen depends on the saved choice: see [`open_text_allowed`].
+    /// open answer's question is chosen depends on the saved choice: see
+    /// [`may_write_open_text`](crate::sitting::save::may_write_open_text).
     pub fn normalise(&self, slot: Slot, value: &str) -> Result<String, SaveError> {
         match slot {
             Slot::Objective(no) => {
@@ -180,16 +180,6 @@ impl PaperShape {
     }
 }
 
-/// Text may be written only for a chosen open question (so a fourth can never be answered);
-/// clearing is always allowed.
-pub fn open_text_allowed(no: u32, value: &str, chosen: &[u32]) -> Result<(), SaveError> {
-    if value.is_empty() || chosen.contains(&no) {
-        Ok(())
-    } else {
-        Err(SaveError::OpenNotChosen(no))
-    }
-}
-
 /// `"1,3,5"` → `[1, 3, 5]`; `""` → `[]`.
 pub fn parse_open_choice(value: &str) -> Result<Vec<u32>, std::num::ParseIntError> {
     value
@@ -256,19 +246,12 @@ mod tests {
     }
 
     #[test]
-    fn at_most_three_open_questions_and_text_only_for_chosen_ones() {
+    fn at_most_three_open_questions_and_open_text_checked() {
         let s = shape();
         assert_eq!(s.normalise(Slot::OpenChoice, "5,1,3").unwrap(), "1,3,5");
         assert_eq!(
             s.normalise(Slot::OpenChoice, "1,2,3,4"),
             Err(SaveError::TooManyOpen { max: 3, count: 4 })
-        );
-        assert_eq!(open_text_allowed(2, "答", &[1, 3]), Err(SaveError::OpenNotChosen(2)));
-        assert_eq!(open_text_allowed(3, "答", &[1, 3]), Ok(()));
-        assert_eq!(
-            open_text_allowed(2, "", &[1, 3]),
-            Ok(()),
-            "clearing an unchosen answer is fine"
         );
         assert_eq!(s.normalise(Slot::OpenText(3), "答").unwrap(), "答");
         let long: String = "质".repeat(MAX_OPEN_CHARS + 1);
