@@ -45,7 +45,7 @@ use exam_rules::scoring::MultiPolicy;
 use kaowu::auth::{Strength, hash_password};
 use kaowu::clock::Clock;
 use kaowu::exam::Exam;
-use kaowu::office::{EventSpec, candidate_seed, create_event};
+use kaowu::exam::office::{EventSpec, candidate_seed};
 use kaowu::store::{AnswerStatus, Backend, RosterRow, SaveOutcome, SaveRequest, Store, SubmitOutcome};
 use kaowu::web::{AppState, serve};
 use question_bank::{Blueprint, ItemKind};
@@ -239,7 +239,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     let clock = Clock::System;
     let exam = Exam::new(store.clone(), clock.clone());
     let now = clock.now_ms();
-    let bank = kaowu::demo::bank();
+    let bank = kaowu::exam::demo::bank();
     let blueprint = Blueprint::cmq_2010();
     let spec = EventSpec {
         name: "质量经理职业资格考试（阅卷基准）".into(),
@@ -253,7 +253,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
         min_open: None,
         draft: false,
     };
-    let ev = create_event(&store, &bank, &blueprint, &spec, now).await?;
+    let ev = exam.create_event(&bank, &blueprint, &spec).await?;
 
     // Roster and sittings.
     let t = Instant::now();

@@ -29,7 +29,7 @@ fn arg(name: &str, default: usize) -> usize {
 fn main() {
     let papers = arg("--papers", 1000);
     let threads = arg("--threads", 2);
-    let bank = kaowu::demo::bank();
+    let bank = kaowu::exam::demo::bank();
     let blueprint = Blueprint::cmq_2010();
 
     let t = Instant::now();

@@ -9,7 +9,7 @@
 //! Setup (timed, reported separately, never part of the measured figure):
 //! 1. a fresh database (a temporary SQLite file, or a new PostgreSQL database
 //!    `kaowu_bench_<timestamp>_<pid>` that is dropped at the end);
-//! 2. an event on the demo bank through `office::create_event`, by default with ONE fixed form
+//! 2. an event on the demo bank through `Exam::create_event`, by default with ONE fixed form
 //!    (`--forms 1`), so every sitting has every item and the corrected item has a response in
 //!    all N sittings: the worst case for a key correction (`--forms 0`: per-candidate papers);
 //! 3. N candidates through `Store::import_roster` (in transactions of 10,000), all with one
@@ -50,8 +50,8 @@ use clap::Parser;
 use exam_rules::paper_shape::Slot;
 use exam_rules::scoring::{KeyRule, MultiPolicy};
 use kaowu::clock::Clock;
+use kaowu::exam::office::{EventSpec, candidate_seed};
 use kaowu::exam::{Exam, KeyCorrection, build_submission};
-use kaowu::office::{EventSpec, candidate_seed, create_event};
 use kaowu::store::{AnswerRow, Backend, RosterRow, SaveRequest, Store, Submission};
 use question_bank::{Blueprint, ChoiceKind, ItemBody, ItemKind, Label, Paper, Points};
 use rand::{RngExt, SeedableRng};
@@ -563,7 +563,7 @@ async fn setup(
     r.line("\n## Setup (not part of the measured figures)\n");
     r.line("| step | time (s) | notes |\n|---|---:|---|");
     let now = clock.now_ms();
-    let bank = kaowu::demo::bank();
+    let bank = kaowu::exam::demo::bank();
     let blueprint = Blueprint::cmq_2010();
     let spec = EventSpec {
         name: "质量经理职业资格考试（重评基准）".into(),
@@ -577,7 +577,7 @@ async fn setup(
         min_open: None,
         draft: false,
     };
-    let event_id = create_event(store, &bank, &blueprint, &spec, now).await?;
+    let event_id = exam.create_event(&bank, &blueprint, &spec).await?;
 
     // Roster, through the store, with one hash for everyone.
     let t = Instant::now();

@@ -96,3 +96,13 @@ mod tests {
         assert_ne!(a, issue_password());
     }
 }
+
+/// The key failed logins against a candidate's ticket are counted under (for unlocking).
+pub fn candidate_login_key(ticket: &str) -> String {
+    format!("candidate:{ticket}")
+}
+
+/// The key failed logins against a staff account are counted under.
+pub fn staff_login_key(username: &str) -> String {
+    format!("staff:{username}")
+}

@@ -6,13 +6,11 @@
 //! - [`render`]: turning papers into text for the terminal.
 //! - [`store`]: everything kept, behind use-case methods; SQLite or PostgreSQL.
 //! - [`clock`]: the server's time, replaceable in tests.
-//! - [`exam`]: papers per sitting (regenerated from seeds), submission, the expiry sweep.
-//! - [`item_analysis`]: item analysis of an event's stored responses (report data, CSV).
+//! - [`exam`]: the services, the only door to the store: events, papers, sittings, proctoring,
+//!   marking, results and release, key corrections, item analysis, the office's work, the demo.
 //! - [`results`]: results per candidate, exports (CSV, XLSX).
-//! - [`office`]: creating events, importing rosters, issuing passwords.
 //! - [`auth`]: password hashing (Argon2id) and session tokens.
 //! - [`web`]: the HTTP server: JSON API, sessions, batched saves, the expiry sweeper.
-//! - [`demo`]: the built-in demo bank and `serve --demo`'s event and accounts.
 //!
 //! The pure exam domain lives in two crates without IO: `question-bank` (items, blueprint,
 //! assembly, item analysis) and `exam-rules` (the sitting's commands and refusals, timer, what may
@@ -24,10 +22,7 @@
 pub mod auth;
 pub mod cli;
 pub mod clock;
-pub mod demo;
 pub mod exam;
-pub mod item_analysis;
-pub mod office;
 pub mod print;
 pub mod render;
 pub mod results;

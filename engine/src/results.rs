@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn results_apply_the_events_pass_rule() {
-        let items = crate::demo::bank().items;
+        let items = crate::exam::demo::bank().items;
         let singles: Vec<&Item> = items.iter().filter(|i| i.kind() == ItemKind::Single).take(60).collect();
         let open_item = items.iter().find(|i| i.kind() == ItemKind::Open).unwrap();
         let facts = |id: i64| CandidateFacts {

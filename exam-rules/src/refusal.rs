@@ -7,6 +7,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
     Start,
+    ReadPaper,
     Save,
     Submit,
 }
@@ -34,6 +35,9 @@ pub enum Refusal {
     Moved(Attempt),
     /// Text for an open question the candidate has not chosen (so a fourth is never answered).
     OpenNotChosen(u32),
+    /// A candidate logs in while their sitting is under way on another workstation that the
+    /// proctor has not let them leave.
+    SittingElsewhere,
     /// The candidate's room has not been opened by its proctor.
     RoomNotOpen,
     RoomAlreadyOpen {
@@ -65,6 +69,10 @@ pub enum Refusal {
     MoveAfterSubmit {
         ticket: String,
     },
+    /// A grader marks a task that is already marked.
+    AlreadyMarked,
+    /// A grader marks a task no longer leased to them (it timed out and went to another).
+    TaskNotYours,
     /// Results are released only when every candidate's result is complete or absent.
     ResultsIncomplete {
         incomplete: usize,
@@ -83,6 +91,7 @@ impl Refusal {
             Refusal::TimeUp => "time_up",
             Refusal::Moved(_) => "moved",
             Refusal::OpenNotChosen(_) => "open_not_chosen",
+            Refusal::SittingElsewhere => "sitting_elsewhere",
             Refusal::RoomNotOpen => "room_not_open",
             Refusal::RoomAlreadyOpen { .. } => "room_already_open",
             Refusal::EventDraft => "event_draft",
@@ -92,6 +101,8 @@ impl Refusal {
             Refusal::ExtraTimeOverCap { .. } => "extra_time_over_cap",
             Refusal::NotSitting { .. } => "not_sitting",
             Refusal::MoveAfterSubmit { .. } => "move_after_submit",
+            Refusal::AlreadyMarked => "already_marked",
+            Refusal::TaskNotYours => "task_not_yours",
             Refusal::ResultsIncomplete { .. } => "results_incomplete",
             Refusal::NothingToRelease => "nothing_to_release",
         }
@@ -110,6 +121,7 @@ impl Refusal {
         match self {
             Refusal::NoSitting => "找不到该考生的考试".into(),
             Refusal::NotStarted(Attempt::Submit) => "考试尚未开始，不能交卷".into(),
+            Refusal::NotStarted(Attempt::ReadPaper) => "考试尚未开始，开考后才能查看试卷".into(),
             Refusal::NotStarted(_) => "考试尚未开始，答案未保存".into(),
             Refusal::Paused => "考试已暂停，请等待监考老师恢复后再作答".into(),
             Refusal::Submitted(Attempt::Start) => "您已交卷，不能再次开始考试".into(),
@@ -118,6 +130,7 @@ impl Refusal {
             Refusal::Moved(Attempt::Submit) => "本场考试已转到其他机位继续，不能在本机交卷".into(),
             Refusal::Moved(_) => "本场考试已转到其他机位继续，本机不能再保存答案".into(),
             Refusal::OpenNotChosen(no) => format!("开放题第 {no} 题尚未选答，请先选择该题再作答"),
+            Refusal::SittingElsewhere => "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
             Refusal::RoomNotOpen => "考场尚未开考，请等待监考老师宣布开始".into(),
             Refusal::RoomAlreadyOpen { room } => format!("考场“{room}”已经开考"),
             Refusal::EventDraft => "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
@@ -139,6 +152,8 @@ impl Refusal {
                 format!("考生 {ticket} 不在考试中（未开始、已交卷或时间已到），无法延长时间")
             }
             Refusal::MoveAfterSubmit { ticket } => format!("考生 {ticket} 已交卷，无需更换机位"),
+            Refusal::AlreadyMarked => "该答卷已评分".into(),
+            Refusal::TaskNotYours => "该任务不在您名下（可能已超时并分配给其他阅卷人），请领取下一份".into(),
             Refusal::ResultsIncomplete { incomplete } => {
                 format!("还有 {incomplete} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布")
             }
@@ -169,6 +184,7 @@ mod tests {
             Refusal::TimeUp,
             Refusal::Moved(Attempt::Save),
             Refusal::OpenNotChosen(2),
+            Refusal::SittingElsewhere,
             Refusal::RoomNotOpen,
             Refusal::RoomAlreadyOpen { room: "一".into() },
             Refusal::EventDraft,
@@ -181,6 +197,8 @@ mod tests {
             },
             Refusal::NotSitting { ticket: "T".into() },
             Refusal::MoveAfterSubmit { ticket: "T".into() },
+            Refusal::AlreadyMarked,
+            Refusal::TaskNotYours,
             Refusal::ResultsIncomplete { incomplete: 3 },
             Refusal::NothingToRelease,
         ];

@@ -10,9 +10,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::DbArgs;
 use super::paper::load_blueprint;
-use crate::auth::{Strength, hash_password, issue_password};
-use crate::office::{EventSpec, create_event, import_roster, passwords_csv};
-use crate::store::Store;
+use crate::exam::Exam;
+use crate::exam::office::{EventSpec, passwords_csv};
 use exam_rules::scoring::MultiPolicy;
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -146,8 +145,8 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
             let multi_policy = MultiPolicy::parse(&multi_policy)
                 .with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
-            let bank = crate::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
-            let store = Store::open(&db.database).await?;
+            let bank = crate::exam::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
+            let exam = Exam::open(&db.database).await?;
             let spec = EventSpec {
                 name,
                 starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -160,7 +159,7 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 min_open,
                 draft,
             };
-            let id = create_event(&store, &bank, &blueprint, &spec, now_ms()).await?;
+            let id = exam.create_event(&bank, &blueprint, &spec).await?;
             if draft {
                 println!(
                     "已创建考试草稿 {id}：{}（题库 {}）。发布后题目才冻结、方可开考：kaowu event publish --event {id} --bank …",
@@ -176,21 +175,21 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             }
         }
         EventCommand::Publish { db, event, bank } => {
-            let bank = crate::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
-            let store = Store::open(&db.database).await?;
-            let frozen = crate::office::publish_event(&store, event, &bank, "cli", now_ms()).await?;
+            let bank = crate::exam::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
+            let frozen = Exam::open(&db.database)
+                .await?
+                .publish_event(event, &bank, "cli")
+                .await?;
             println!("已发布考试 {event}：{frozen} 道有效题目已冻结（题库 {}）。", bank.id);
         }
         EventCommand::List { db } => {
-            let store = Store::open(&db.database).await?;
-            for e in store.events().await? {
+            for (e, candidates) in Exam::open(&db.database).await?.event_list().await? {
                 println!(
-                    "{}\t{}\t{}\t题库 {}\t考生 {} 人",
+                    "{}\t{}\t{}\t题库 {}\t考生 {candidates} 人",
                     e.id,
                     e.name,
                     if e.published { "已发布" } else { "草稿" },
                     e.bank_id,
-                    store.roster_size(e.id).await?
                 );
             }
         }
@@ -210,8 +209,9 @@ pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
     if passwords_out.exists() {
         anyhow::bail!("{} 已存在，不会覆盖（密码清单只生成一次）", passwords_out.display());
     }
-    let store = Store::open(&db.database).await?;
-    let issued = import_roster(&store, event, &text)
+    let issued = Exam::open(&db.database)
+        .await?
+        .import_roster(event, &text)
         .await
         .with_context(|| format!("{} 未导入", csv.display()))?;
     std::fs::write(&passwords_out, passwords_csv(&issued))
@@ -239,19 +239,10 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
             rooms,
         } => return assign_proctor(db, &username, event, &rooms).await,
     };
-    if !["office", "proctor", "grader", "chief"].contains(&role.as_str()) {
-        anyhow::bail!("角色“{role}”无效，应为 office、proctor、grader 或 chief");
-    }
-    let store = Store::open(&db.database).await?;
-    if store.account_by_username(&username).await?.is_some() {
-        anyhow::bail!("用户名“{username}”已存在");
-    }
-    let password = issue_password();
-    let p = password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&p, Strength::Staff)).await?;
-    let id = store.create_account(&username, &name, &role, &hash, now_ms()).await?;
-    // An initial password: the account must change it at first login (before anything else).
-    store.require_password_change(id, true).await?;
+    let password = Exam::open(&db.database)
+        .await?
+        .add_staff(&username, &name, &role)
+        .await?;
     // The password ends the output (scripts take what follows the last "：").
     println!("已创建账号 {username}（{role}），首次登录须修改初始密码");
     println!("初始密码：{password}");
@@ -259,40 +250,10 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
 }
 
 async fn assign_proctor(db: DbArgs, username: &str, event: i64, rooms: &[String]) -> anyhow::Result<()> {
-    let store = Store::open(&db.database).await?;
-    let account = store
-        .account_by_username(username)
+    Exam::open(&db.database)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("用户“{username}”不存在"))?;
-    if account.role != "proctor" {
-        anyhow::bail!("用户“{username}”不是监考老师（角色 {}）", account.role);
-    }
-    let known: Vec<String> = store.event_rooms(event).await?.into_iter().map(|(r, _)| r).collect();
-    if known.is_empty() {
-        anyhow::bail!("考试 {event} 不存在或没有考场");
-    }
-    if let Some(unknown) = rooms.iter().find(|r| !known.contains(r)) {
-        anyhow::bail!("考试 {event} 没有考场“{unknown}”（共有：{}）", known.join("、"));
-    }
-    for room in rooms {
-        store.assign_proctor(account.id, event, room).await?;
-    }
-    store
-        .record_audit(
-            event,
-            "cli",
-            "assign_proctor",
-            username,
-            "",
-            &rooms.join(","),
-            "",
-            now_ms(),
-        )
+        .assign_proctor(event, username, rooms, "cli")
         .await?;
     println!("已指派 {username} 监考考试 {event} 的考场：{}", rooms.join("、"));
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    crate::clock::Clock::System.now_ms()
 }

@@ -221,12 +221,11 @@ async fn open_event(
     db: &super::DbArgs,
     event: i64,
 ) -> anyhow::Result<(crate::exam::Exam, std::sync::Arc<crate::exam::LoadedEvent>)> {
-    let store = crate::store::Store::open(&db.database)
+    let exam = crate::exam::Exam::open(&db.database)
         .await
         .with_context(|| format!("无法打开数据库 {}", db.database))?;
-    let exam = crate::exam::Exam::new(store, crate::clock::Clock::System);
     let loaded = match exam.event(event).await {
-        Err(crate::exam::ExamError::NoEvent(_)) => anyhow::bail!("考试 {event} 不存在"),
+        Err(crate::exam::ServiceError::NotFound(_)) => anyhow::bail!("考试 {event} 不存在"),
         other => other?,
     };
     Ok((exam, loaded))
@@ -235,7 +234,6 @@ async fn open_event(
 /// The event's candidates in ticket order, or just `ticket` (an error if not in the event).
 async fn candidates(exam: &crate::exam::Exam, event: i64, ticket: Option<&str>) -> anyhow::Result<Vec<Candidate>> {
     let all: Vec<Candidate> = exam
-        .store
         .event_candidates(event)
         .await?
         .into_iter()
@@ -323,12 +321,11 @@ fn event(args: &EventArgs) -> anyhow::Result<()> {
         let (exam, loaded) = open_event(&args.db, args.event).await?;
         let mut papers = Vec::new();
         for c in candidates(&exam, args.event, args.ticket.as_deref()).await? {
-            let sitting = exam
-                .store
-                .sitting(c.id)
-                .await?
+            let paper = exam
+                .paper_of(c.id)
+                .await
                 .with_context(|| format!("考生 {} 没有考试记录", c.ticket))?;
-            papers.push((c.ticket, exam.paper(&sitting).await?));
+            papers.push((c.ticket, paper));
         }
         anyhow::Ok((loaded, papers))
     })?;
@@ -375,14 +372,16 @@ fn score_reports(args: &ScoreReportArgs) -> anyhow::Result<()> {
         }
         let mut results = Vec::new();
         for c in candidates(&exam, args.event, args.ticket.as_deref()).await? {
-            let Some(json) = exam.store.released_result(c.id).await? else {
+            let Some(r) = exam
+                .released_result(c.id)
+                .await
+                .with_context(|| format!("考生 {} 的已发布成绩无法读取", c.ticket))?
+            else {
                 if args.all {
                     continue;
                 }
                 anyhow::bail!("考生 {} 的成绩尚未发布，不能打印成绩单。", c.ticket);
             };
-            let r: crate::results::CandidateResult =
-                serde_json::from_str(&json).with_context(|| format!("考生 {} 的已发布成绩无法读取", c.ticket))?;
             results.push(r);
         }
         anyhow::Ok((loaded, results))
@@ -431,7 +430,7 @@ fn analysis(args: &AnalysisArgs) -> anyhow::Result<()> {
     let (loaded, analysis) = rt.block_on(async {
         let (exam, loaded) = open_event(&args.db, args.event).await?;
         let settings = question_bank::analysis::AnalysisSettings::default();
-        let analysis = crate::item_analysis::analyse_event(&exam, args.event, &settings).await?;
+        let analysis = exam.analyse_event(args.event, &settings).await?;
         anyhow::Ok((loaded, analysis))
     })?;
     drop(rt);

@@ -6,9 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use tokio::net::TcpListener;
 
-use crate::clock::Clock;
 use crate::exam::Exam;
-use crate::store::Store;
 use crate::web::{AppState, serve};
 
 /// The port `kaowu serve` listens on unless told otherwise.
@@ -30,20 +28,19 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Store::open(&args.db.database)
+    let exam = Exam::open(&args.db.database)
         .await
         .with_context(|| format!("无法打开数据库 {}", args.db.database))?;
-    let exam = Exam::new(store.clone(), Clock::System);
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("无法监听 {}", args.listen))?;
     let addr = listener.local_addr()?;
     if args.demo {
-        let logins = crate::demo::ensure_demo(&store, exam.now()).await?;
+        let logins = crate::exam::demo::ensure_demo(&exam).await?;
         println!(
             "演示考试已就绪（考试编号 {}，考场：{}）。",
             logins.event_id,
-            crate::demo::DEMO_ROOM
+            crate::exam::demo::DEMO_ROOM
         );
         println!("  考生（准考证号 / 密码）：");
         for (ticket, password) in &logins.candidates {

@@ -5,7 +5,7 @@
 //!
 //! SQLite (the embedded default) has one writer at a time, so all writes go through a pool of
 //! exactly one connection: transactions queue in the pool instead of failing with SQLITE_BUSY,
-//! and saves are batched (see `web::saver`) so one commit acknowledges many. PostgreSQL uses an
+//! and saves are batched (see `exam::saver`) so one commit acknowledges many. PostgreSQL uses an
 //! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
 
 mod events;
@@ -25,7 +25,8 @@ pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask};
 pub use rescoring::{CorrectionRecord, RescoredCandidate};
 pub use sittings::{
-    AnswerRow, ProctorEntry, SaveBatch, SaveOutcome, SaveRequest, SeatRow, SittingRow, Submission, SubmitOutcome,
+    AnswerRow, LogLine, ProctorEntry, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest, SeatRow, SittingRow,
+    Submission, SubmitOutcome,
 };
 pub use staff::{AccountRow, CandidateRow, Session, UnlockRecord};
 

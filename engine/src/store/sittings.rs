@@ -625,24 +625,13 @@ impl Store {
 
     /// The save history of a sitting, oldest first: (seq, slot, value, received_ms, outcome).
     /// On SQLite a scan of the log (it has no per-candidate index: migration 8); for appeals.
-    pub async fn save_log(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64, String)>> {
-        let rows = sqlx::query(
+    pub async fn save_log(&self, candidate_id: i64) -> Result<Vec<SaveLogLine>> {
+        Ok(sqlx::query_as(
             "SELECT seq, slot, value, received_ms, outcome FROM save_log WHERE candidate_id = $1 ORDER BY id",
         )
         .bind(candidate_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("seq")?,
-                    r.try_get("slot")?,
-                    r.try_get("value")?,
-                    r.try_get("received_ms")?,
-                    r.try_get("outcome")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// Submits a sitting: marks it submitted, scores it with `score` over the answers read in
@@ -810,28 +799,16 @@ impl Store {
         Ok(())
     }
 
-    /// The proctor log of a room, oldest first: (candidate_id, actor, action, reason, at_ms).
-    pub async fn proctor_log(
-        &self,
-        event_id: i64,
-        room: &str,
-    ) -> Result<Vec<(Option<i64>, String, String, String, i64)>> {
-        let rows = sqlx::query("SELECT candidate_id, actor, action, reason, at_ms FROM proctor_log WHERE event_id = $1 AND room = $2 ORDER BY id")
-            .bind(event_id)
-            .bind(room)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("candidate_id")?,
-                    r.try_get("actor")?,
-                    r.try_get("action")?,
-                    r.try_get("reason")?,
-                    r.try_get("at_ms")?,
-                ))
-            })
-            .collect()
+    /// The proctor log of a room, oldest first.
+    pub async fn proctor_log(&self, event_id: i64, room: &str) -> Result<Vec<LogLine>> {
+        Ok(sqlx::query_as(
+            "SELECT c.ticket, l.actor, l.action, l.reason, l.at_ms FROM proctor_log l LEFT JOIN candidates c ON c.id = l.candidate_id \
+             WHERE l.event_id = $1 AND l.room = $2 ORDER BY l.id",
+        )
+        .bind(event_id)
+        .bind(room)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     /// Opens a room (if it is not open yet) and logs it, in one transaction.
@@ -998,6 +975,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// One save as the server received it: applied ("saved"), "stale" or "refused: why".
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SaveLogLine {
+    pub seq: i64,
+    pub slot: String,
+    pub value: String,
+    pub received_ms: i64,
+    pub outcome: String,
+}
+
+/// One line of a room's log: who did what to whom (the candidate's ticket, if about one), when, why.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogLine {
+    pub ticket: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub reason: String,
+    pub at_ms: i64,
 }
 
 /// One entry of a room's proctor log: who did what, to whom, why and when.

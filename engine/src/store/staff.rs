@@ -37,6 +37,13 @@ pub struct Session {
     pub must_change_password: bool,
 }
 
+impl Session {
+    /// How the logs and the audit name whoever holds this session: "proctor#3".
+    pub fn actor(&self) -> String {
+        format!("{}#{}", self.role, self.subject_id)
+    }
+}
+
 impl Store {
     pub async fn create_account(
         &self,

@@ -13,15 +13,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiResult, Body};
 use super::session::Candidate;
 use crate::exam::CandidatePaper;
-use crate::store::{SaveOutcome, SaveRequest, SittingRow, SubmitOutcome};
+use crate::exam::NotFound;
+use crate::exam::SaveOutcome;
+use crate::exam::sitting::STALE;
 use exam_rules::Refusal;
-use exam_rules::refusal::Attempt;
-use exam_rules::sitting::start::Start;
-use exam_rules::sitting::submit::Submit;
-use exam_rules::sitting::{self as rules, SittingState};
+use exam_rules::sitting::SittingState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -54,39 +53,21 @@ pub struct Status {
     pub submitted_by: Option<String>,
 }
 
-async fn own_sitting(state: &AppState, c: &Candidate) -> ApiResult<SittingRow> {
-    let s = state
-        .exam
-        .store
-        .sitting(c.0.subject_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("找不到您的考试安排".into()))?;
-    Ok(state.exam.submit_if_expired(s).await?)
-}
-
 async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
-    let sitting = own_sitting(state, c).await?;
-    let cand = state
-        .exam
-        .store
-        .candidate(c.0.subject_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
-    let event = state.exam.event(cand.event_id).await?;
-    let now = state.exam.now();
+    let st = state.exam.sitting_status(c.0.subject_id).await?;
     Ok(Status {
-        room_open: state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_some(),
-        ticket: cand.ticket,
-        name: cand.name,
-        room: cand.room,
-        seat: cand.seat,
-        exam_name: event.row.name.clone(),
-        duration_minutes: event.row.duration_ms / 60_000,
-        state: sitting.state,
-        state_name: sitting.state.name_zh(),
-        remaining_ms: sitting.remaining_ms(now),
-        server_now_ms: now,
-        submitted_by: sitting.submitted_by,
+        room_open: st.room_open,
+        ticket: st.candidate.ticket,
+        name: st.candidate.name,
+        room: st.candidate.room,
+        seat: st.candidate.seat,
+        exam_name: st.event.row.name.clone(),
+        duration_minutes: st.event.row.duration_ms / 60_000,
+        state: st.sitting.state,
+        state_name: st.sitting.state.name_zh(),
+        remaining_ms: st.sitting.remaining_ms(st.now),
+        server_now_ms: st.now,
+        submitted_by: st.sitting.submitted_by,
     })
 }
 
@@ -103,26 +84,7 @@ async fn status(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<S
         (status = 200, description = "已开始（或早已开始）", body = Status),
         (status = 409, description = "考场尚未开考或已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
-    let sitting = own_sitting(&state, &c).await?;
-    let room_open = match sitting.state {
-        SittingState::NotStarted => {
-            let cand = state
-                .exam
-                .store
-                .candidate(c.0.subject_id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("找不到考生".into()))?;
-            state.exam.store.room_opened(cand.event_id, &cand.room).await?.is_some()
-        }
-        _ => false,
-    };
-    if rules::start::start(sitting.state, room_open)? == Start::Begin {
-        state
-            .exam
-            .store
-            .start_sitting(c.0.subject_id, &c.0.id, state.exam.now())
-            .await?;
-    }
+    state.exam.start(c.0.subject_id, &c.0.id).await?;
     Ok(Json(status_of(&state, &c).await?))
 }
 
@@ -132,13 +94,7 @@ async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<St
         (status = 200, description = "试卷", body = CandidatePaper),
         (status = 409, description = "考试尚未开始", body = crate::web::openapi::ErrorBody)))]
 async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<CandidatePaper>> {
-    let sitting = own_sitting(&state, &c).await?;
-    if sitting.state == SittingState::NotStarted {
-        return Err(ApiError::Conflict("考试尚未开始，开考后才能查看试卷".into()));
-    }
-    let event = state.exam.event(sitting.event_id).await?;
-    let paper = state.exam.paper(&sitting).await?;
-    state.exam.keep_shape(sitting.candidate_id, &paper, &event);
+    let (paper, event) = state.exam.own_paper(c.0.subject_id).await?;
     Ok(Json(CandidatePaper::of(&paper, &event.row)))
 }
 
@@ -156,8 +112,7 @@ pub struct Answers {
     get, summary = "已保存的全部答案与最大序号", description = "已保存的全部答案与最大序号", path = "/api/candidate/answers", tag = "candidate", security(("cookie" = [])),
     responses((status = 200, description = "服务器上保存的答案", body = Answers)))]
 async fn answers(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Answers>> {
-    let sitting = own_sitting(&state, &c).await?;
-    let rows = state.exam.store.answers(c.0.subject_id).await?;
+    let (rows, sitting) = state.exam.saved_answers(c.0.subject_id).await?;
     Ok(Json(Answers {
         max_seq: rows.iter().map(|r| r.seq).max().unwrap_or(0),
         answers: rows.into_iter().map(|r| (r.slot, r.value)).collect(),
@@ -213,13 +168,6 @@ pub struct SavesResponse {
     pub remaining_ms: i64,
 }
 
-/// The largest sequence number: the largest integer a browser's JavaScript counts exactly
-/// (2^53 − 1). A larger one would freeze its slot: the page's next number could not exceed it.
-pub const MAX_SEQ: i64 = (1 << 53) - 1;
-
-/// The most saves one request may carry (a browser's offline queue sends them together).
-const MAX_SAVES_PER_REQUEST: usize = 500;
-
 /// Saves answer changes. Answered only after the saves are durable. A refused save (sitting
 /// paused, submitted, out of time, moved, or an open answer for an unchosen question) gives 409
 /// with the reason and every save's result, so the client knows exactly what was kept.
@@ -230,53 +178,20 @@ const MAX_SAVES_PER_REQUEST: usize = 500;
         (status = 200, description = "每条答案的结果（saved 已保存，stale 已有更新的答案）", body = SavesResponse),
         (status = 409, description = "有答案被拒绝（暂停、已交卷、时间已到、已转到其他机位或未选答该题）；error 说明原因，results 为每条的结果", body = SavesResponse)))]
 async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<SavesRequest>) -> ApiResult<Response> {
-    if req.saves.is_empty() || req.saves.len() > MAX_SAVES_PER_REQUEST {
-        return Err(ApiError::Unprocessable(format!(
-            "每次须提交 1–{MAX_SAVES_PER_REQUEST} 条答案，本次为 {} 条",
-            req.saves.len()
-        )));
-    }
+    let saves: Vec<(i64, &str, &str)> = req
+        .saves
+        .iter()
+        .map(|s| (s.seq, s.slot.as_str(), s.value.as_str()))
+        .collect();
     let candidate_id = c.0.subject_id;
-    // The shape never changes, so after the first save no read precedes the saver's own
-    // (the sitting's state, time and workstation are checked inside the saving transaction).
-    let shape = match state.exam.cached_shape(candidate_id) {
-        Some(shape) => shape,
-        None => state.exam.shape(&own_sitting(&state, &c).await?).await?,
-    };
-    // Check everything before saving anything: a request with a bad save stores nothing.
-    let mut batch = Vec::with_capacity(req.saves.len());
-    for s in &req.saves {
-        if !(1..=MAX_SEQ).contains(&s.seq) {
-            return Err(ApiError::Unprocessable(format!(
-                "序号 seq 须为 1–{MAX_SEQ} 之间的整数（收到 {}）",
-                s.seq
-            )));
-        }
-        let bad = |e: exam_rules::paper_shape::SaveError| {
-            ApiError::Unprocessable(format!("序号 {} 的答案未保存：{e}", s.seq))
-        };
-        let slot = shape.slot(&s.slot).map_err(bad)?;
-        // The open-answer rule (text only for a chosen question) is checked in the store, against
-        // the choice as it stands inside the saving transaction.
-        let value = shape.normalise(slot, &s.value).map_err(bad)?;
-        batch.push(SaveRequest {
-            candidate_id,
-            session_id: c.0.id.clone(),
-            seq: s.seq,
-            slot,
-            value,
-        });
-    }
+    let batch = state.exam.prepare_saves(candidate_id, &c.0.id, &saves).await?;
     let saved = state.saver.save(batch).await?;
     let now = state.exam.now();
-    let mut sitting = saved.sittings.get(&candidate_id).cloned();
-    // Refused because time ran out: hand the paper in now rather than at the next sweep.
-    if let Some(s) = &sitting
-        && s.state != SittingState::Submitted
-        && s.timer.is_some_and(|t| t.expired(now))
-    {
-        sitting = Some(state.exam.submit_if_expired(s.clone()).await?);
-    }
+    // Refused because time ran out: handed in now rather than at the next sweep.
+    let sitting = match saved.sittings.get(&candidate_id) {
+        Some(s) => Some(state.exam.submit_if_expired(s.clone()).await?),
+        None => None,
+    };
     let remaining_ms = sitting.as_ref().map_or(0, |s| s.remaining_ms(now));
     let mut refusal: Option<Refusal> = None;
     let results = req
@@ -293,7 +208,7 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
             SaveOutcome::Stale => SaveResult {
                 seq: s.seq,
                 status: "stale",
-                message: Some("已有更新的答案，此条未覆盖".into()),
+                message: Some(STALE.into()),
                 code: None,
             },
             SaveOutcome::Refused(r) => {
@@ -328,13 +243,7 @@ async fn saves(State(state): State<AppState>, c: Candidate, Body(req): Body<Save
         (status = 200, description = "已交卷", body = Status),
         (status = 409, description = "考试尚未开始或已转到其他机位", body = crate::web::openapi::ErrorBody)))]
 async fn submit(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
-    let sitting = own_sitting(&state, &c).await?;
-    if rules::submit::submit(sitting.state, sitting.session_id.as_deref(), &c.0.id)? == Submit::HandIn {
-        match state.exam.submit(c.0.subject_id, "candidate").await? {
-            SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted => {}
-            SubmitOutcome::NotStarted => return Err(Refusal::NotStarted(Attempt::Submit).into()),
-        }
-    }
+    state.exam.hand_in(c.0.subject_id, &c.0.id).await?;
     Ok(Json(status_of(&state, &c).await?))
 }
 
@@ -360,14 +269,11 @@ pub struct ResultView {
         (status = 200, description = "成绩", body = ResultView),
         (status = 404, description = "成绩尚未发布", body = crate::web::openapi::ErrorBody)))]
 async fn result(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<ResultView>> {
-    let json = state
+    let r = state
         .exam
-        .store
         .released_result(c.0.subject_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound("成绩尚未发布，请在考试结束约 60 天后查询".into()))?;
-    let r: crate::results::CandidateResult =
-        serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        .ok_or(NotFound::ResultNotReleased)?;
     Ok(Json(ResultView {
         verdict: crate::results::verdict_zh(&r),
         total: r.total,

@@ -9,10 +9,9 @@ use serde_json::json;
 
 use exam_rules::{Refusal, RefusalKind};
 
-use crate::exam::ExamError;
-use crate::office::OfficeError;
+use crate::exam::ServiceError;
+use crate::exam::saver::SaverError;
 use crate::store::StoreError;
-use crate::web::saver::SaverError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -104,13 +103,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<ExamError> for ApiError {
-    fn from(e: ExamError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            ExamError::Store(e) => e.into(),
-            ExamError::NoEvent(id) => ApiError::NotFound(format!("找不到考试（编号 {id}）")),
-            other => ApiError::Internal(other.to_string()),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Refused(r) => ApiError::Refused(r),
+            ServiceError::NotFound(n) => ApiError::NotFound(n.to_string()),
+            ServiceError::Forbidden(f) => ApiError::Forbidden(f.to_string()),
+            ServiceError::Invalid(m) => ApiError::Unprocessable(m),
+            ServiceError::Unauthorized(m) => ApiError::Unauthorized(m),
+            ServiceError::TooManyAttempts(m) => ApiError::TooManyRequests(m),
+            other @ ServiceError::Assembly(..) => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<crate::exam::NotFound> for ApiError {
+    fn from(n: crate::exam::NotFound) -> Self {
+        ApiError::NotFound(n.to_string())
     }
 }
 
@@ -123,15 +133,6 @@ impl From<SaverError> for ApiError {
             )
         } else {
             ApiError::Internal(e.detail)
-        }
-    }
-}
-
-impl From<OfficeError> for ApiError {
-    fn from(e: OfficeError) -> Self {
-        match e {
-            OfficeError::Store(e) => e.into(),
-            other => ApiError::Unprocessable(other.to_string()),
         }
     }
 }

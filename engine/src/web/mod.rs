@@ -10,7 +10,6 @@ pub mod office;
 pub mod openapi;
 pub mod pages;
 pub mod proctor;
-pub mod saver;
 pub mod session;
 
 use std::future::Future;
@@ -24,8 +23,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::exam::Exam;
-use crate::store::Backend;
-use saver::Saver;
+use crate::exam::saver::Saver;
 use session::SessionCache;
 
 #[derive(Clone)]
@@ -40,14 +38,7 @@ pub struct AppState {
 impl AppState {
     /// Starts the save writers for the store's backend.
     pub fn new(exam: Exam) -> AppState {
-        // PostgreSQL: two writers overlap one batch's commit with the next one's statements;
-        // more make smaller batches, hence more statements per save (smoke runs: 2 writers did
-        // at least as well as 4).
-        let writers = match exam.store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 2,
-        };
-        let saver = Saver::start(exam.store.clone(), exam.clock.clone(), writers);
+        let saver = exam.start_saver();
         AppState {
             exam,
             saver,

@@ -4,10 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use question_bank::{Bank, Blueprint, Points};
+use question_bank::Points;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -16,10 +14,9 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
 use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
-use crate::office::{EventSpec, IssuedPassword, create_event, import_roster};
+use crate::exam::office::{IssuedPassword, NewEventRequest};
 use crate::results::CandidateResult;
 use exam_rules::release::{Progress, may_release};
-use exam_rules::scoring::MultiPolicy;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -44,30 +41,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct NewEventRequest {
-    pub name: String,
-    /// RFC 3339, e.g. "2026-12-06T09:00:00+08:00".
-    pub starts_at: String,
-    pub rooms: Vec<String>,
-    /// A bank folder on the server, or "demo" for the built-in demo bank.
-    pub bank: String,
-    /// Number of fixed forms; absent: every candidate their own paper.
-    pub forms: Option<u32>,
-    pub seed: Option<u64>,
-    #[serde(default)]
-    pub multi_policy: Option<String>,
-    /// Whole points of 150; default 90.
-    pub pass_mark: Option<i64>,
-    /// Optional minimum of the objective part (whole points of 90) to pass.
-    pub min_objective: Option<i64>,
-    /// Optional minimum of the open part (whole points of 60) to pass.
-    pub min_open: Option<i64>,
-    /// Create as a draft: the items are frozen when it is published (`/publish`).
-    #[serde(default)]
-    pub draft: bool,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// The draft's bank: a bank folder on the server, or "demo".
@@ -89,11 +62,7 @@ async fn publish(
     Path(id): Path<i64>,
     Body(req): Body<PublishRequest>,
 ) -> ApiResult<Json<Published>> {
-    let bank = tokio::task::spawn_blocking(move || load_bank(&req.bank))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let actor = format!("office#{}", o.0.subject_id);
-    let frozen = crate::office::publish_event(&state.exam.store, id, &bank, &actor, state.exam.now()).await?;
+    let frozen = state.exam.publish_with_bank(id, &req.bank, &o.0.actor()).await?;
     Ok(Json(Published {
         id,
         frozen_items: frozen,
@@ -105,10 +74,6 @@ struct Created {
     id: i64,
 }
 
-pub fn load_bank(spec: &str) -> Result<Bank, ApiError> {
-    crate::demo::bank_or_folder(spec).map_err(|e| ApiError::Unprocessable(format!("题库 {spec} 无法使用：{e}")))
-}
-
 #[utoipa::path(
     post, summary = "创建考试（发布时冻结题库中的题目；draft 为草稿）", description = "创建考试（发布时冻结题库中的题目；draft 为草稿）", path = "/api/office/events", tag = "office", security(("cookie" = [])), request_body = NewEventRequest,
     responses((status = 200, description = "已创建", body = Created)))]
@@ -117,44 +82,7 @@ async fn new_event(
     _o: Office,
     Body(req): Body<NewEventRequest>,
 ) -> ApiResult<Json<Created>> {
-    let starts = OffsetDateTime::parse(&req.starts_at, &Rfc3339).map_err(|e| {
-        ApiError::Unprocessable(format!(
-            "开考时间 starts_at“{}”格式有误（应如 2026-12-06T09:00:00+08:00）：{e}",
-            req.starts_at
-        ))
-    })?;
-    let multi_policy = match req.multi_policy.as_deref() {
-        None => MultiPolicy::Exact,
-        Some(p) => MultiPolicy::parse(p)
-            .ok_or_else(|| ApiError::Unprocessable(format!("多选题计分规则“{p}”无效，应为 exact 或 partial")))?,
-    };
-    if req.rooms.is_empty() || req.rooms.iter().any(|r| r.trim().is_empty()) {
-        return Err(ApiError::Unprocessable("请至少填写一个考场，考场名称不能为空".into()));
-    }
-    let bank_spec = req.bank.clone();
-    let bank = tokio::task::spawn_blocking(move || load_bank(&bank_spec))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let spec = EventSpec {
-        name: req.name,
-        starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
-        rooms: req.rooms.iter().map(|r| r.trim().to_string()).collect(),
-        forms: req.forms,
-        seed: req.seed.unwrap_or_else(crate::auth::random_seed),
-        multi_policy,
-        pass_mark: req.pass_mark.unwrap_or(90),
-        min_objective: req.min_objective,
-        min_open: req.min_open,
-        draft: req.draft,
-    };
-    let id = create_event(
-        &state.exam.store,
-        &bank,
-        &Blueprint::cmq_2010(),
-        &spec,
-        state.exam.now(),
-    )
-    .await?;
+    let id = state.exam.create_event_from(req).await?;
     Ok(Json(Created { id }))
 }
 
@@ -175,10 +103,13 @@ struct EventSummary {
     get, summary = "考试列表", description = "考试列表", path = "/api/office/events", tag = "office", security(("cookie" = [])),
     responses((status = 200, description = "全部考试", body = Vec<EventSummary>)))]
 async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<EventSummary>>> {
-    let mut out = Vec::new();
-    for e in state.exam.store.events().await? {
-        out.push(EventSummary {
-            candidates: state.exam.store.roster_size(e.id).await?,
+    let out = state
+        .exam
+        .event_list()
+        .await?
+        .into_iter()
+        .map(|(e, candidates)| EventSummary {
+            candidates,
             id: e.id,
             name: e.name,
             starts_at_ms: e.starts_at_ms,
@@ -187,8 +118,8 @@ async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Jso
             forms: e.forms,
             multi_policy: e.multi_policy.as_str(),
             published: e.published,
-        });
-    }
+        })
+        .collect();
     Ok(Json(out))
 }
 
@@ -210,13 +141,7 @@ async fn roster(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Imported>> {
-    let body = std::str::from_utf8(&body).map_err(|e| {
-        ApiError::Unprocessable(format!(
-            "名单不是 UTF-8 编码（第 {} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入",
-            e.valid_up_to() + 1
-        ))
-    })?;
-    let passwords = import_roster(&state.exam.store, id, body).await?;
+    let passwords = state.exam.import_roster_upload(id, &body).await?;
     Ok(Json(Imported {
         imported: passwords.len(),
         passwords,
@@ -242,23 +167,21 @@ async fn sittings(
     _o: Office,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<SittingSummary>>> {
-    state.exam.event(id).await?;
-    let store = &state.exam.store;
-    let now = state.exam.now();
-    let mut out = Vec::new();
-    for (room, _) in store.event_rooms(id).await? {
-        for seat in store.room_seats(id, &room, now).await? {
-            out.push(SittingSummary {
-                ticket: seat.ticket,
-                name: seat.name,
-                room: room.clone(),
-                seat: seat.seat,
-                state: seat.sitting.state,
-                objective_score: seat.sitting.objective_score.map(question_bank::Points::from_hundredths),
-                submitted_by: seat.sitting.submitted_by,
-            });
-        }
-    }
+    let out = state
+        .exam
+        .event_sittings(id)
+        .await?
+        .into_iter()
+        .map(|(room, seat)| SittingSummary {
+            ticket: seat.ticket,
+            name: seat.name,
+            room,
+            seat: seat.seat,
+            state: seat.sitting.state,
+            objective_score: seat.sitting.objective_score.map(question_bank::Points::from_hundredths),
+            submitted_by: seat.sitting.submitted_by,
+        })
+        .collect();
     Ok(Json(out))
 }
 
@@ -281,21 +204,15 @@ async fn save_log(
     _o: Office,
     Path(ticket): Path<String>,
 ) -> ApiResult<Json<Vec<LoggedSave>>> {
-    let c = state
-        .exam
-        .store
-        .candidate_by_ticket(&ticket)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))?;
-    let log = state.exam.store.save_log(c.id).await?;
+    let log = state.exam.save_history(&ticket).await?;
     Ok(Json(
         log.into_iter()
-            .map(|(seq, slot, value, received_ms, outcome)| LoggedSave {
-                seq,
-                slot,
-                value,
-                received_ms,
-                outcome,
+            .map(|l| LoggedSave {
+                seq: l.seq,
+                slot: l.slot,
+                value: l.value,
+                received_ms: l.received_ms,
+                outcome: l.outcome,
             })
             .collect(),
     ))
@@ -318,31 +235,7 @@ async fn assign(
     Path(id): Path<i64>,
     Body(a): Body<Assignment>,
 ) -> ApiResult<Json<OkBody>> {
-    let account = state
-        .exam
-        .store
-        .account_by_username(&a.username)
-        .await?
-        .ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
-    if account.role != "grader" && account.role != "chief" {
-        return Err(ApiError::Unprocessable(format!(
-            "用户“{}”不是阅卷人员（角色 {}）",
-            a.username, account.role
-        )));
-    }
-    let event = state.exam.event(id).await?;
-    let is_open = event
-        .bank
-        .items
-        .iter()
-        .any(|i| i.id.as_str() == a.item_id && i.kind() == question_bank::ItemKind::Open);
-    if !is_open {
-        return Err(ApiError::Unprocessable(format!(
-            "考试 {id} 中没有开放题“{}”",
-            a.item_id
-        )));
-    }
-    state.exam.store.assign_grader(id, &a.item_id, account.id).await?;
+    state.exam.assign_grader(id, &a.username, &a.item_id).await?;
     Ok(Json(OkBody::YES))
 }
 
@@ -363,24 +256,7 @@ async fn marking_policy(
     Path(id): Path<i64>,
     Body(p): Body<PolicyRequest>,
 ) -> ApiResult<Json<OkBody>> {
-    if p.tolerance < Points::ZERO || p.tolerance > exam_rules::marking::MAX_MARK || !p.tolerance.is_half_step() {
-        return Err(ApiError::Unprocessable(format!(
-            "误差阈值 {} 应为 0–20 分、以 0.5 分为单位",
-            p.tolerance
-        )));
-    }
-    state.exam.event(id).await?;
-    state
-        .exam
-        .store
-        .set_marking_policy(
-            id,
-            &exam_rules::marking::MarkingPolicy {
-                double: p.double,
-                tolerance: p.tolerance,
-            },
-        )
-        .await?;
+    state.exam.set_marking_policy(id, p.double, p.tolerance).await?;
     Ok(Json(OkBody::YES))
 }
 
@@ -399,14 +275,13 @@ struct ResultsView {
 async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
     let results = state.exam.results(id).await?;
     let progress = Progress::of(results.iter().map(|r| r.status));
-    let released_ms = state.exam.store.event(id).await?.and_then(|e| e.released_ms);
     Ok(ResultsView {
         candidates: results.len(),
         complete: progress.complete,
         incomplete: progress.incomplete,
         absent: progress.absent,
         releasable: may_release(progress).is_ok(),
-        released_ms,
+        released_ms: state.exam.released_at(id).await?,
         results,
     })
 }
@@ -439,40 +314,12 @@ struct Unlocked {
         (status = 200, description = "已发布", body = Released),
         (status = 409, description = "成绩尚未全部完成", body = ErrorBody)))]
 async fn release(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<Released>> {
-    let view = results_view(&state, id).await?;
-    may_release(Progress::of(view.results.iter().map(|r| r.status)))?;
-    let rows: Vec<(i64, String)> = view
-        .results
-        .iter()
-        .map(|r| (r.candidate_id, serde_json::to_string(r).expect("result serialises")))
-        .collect();
-    state
-        .exam
-        .store
-        .release_results(id, &rows, &format!("office#{}", o.0.subject_id), state.exam.now())
-        .await?;
-    Ok(Json(Released {
-        ok: true,
-        released: rows.len(),
-    }))
+    let released = state.exam.release(id, &o.0.actor()).await?;
+    Ok(Json(Released { ok: true, released }))
 }
 
 async fn export_audit(state: &AppState, o: &Office, id: i64, format: &str, rows: usize) -> ApiResult<()> {
-    state
-        .exam
-        .store
-        .record_audit(
-            id,
-            &format!("office#{}", o.0.subject_id),
-            "export",
-            &format!("event#{id}"),
-            "",
-            &format!("{format}，{rows} 行"),
-            "",
-            state.exam.now(),
-        )
-        .await?;
-    Ok(())
+    Ok(state.exam.audit_export(id, &o.0.actor(), format, rows).await?)
 }
 
 #[utoipa::path(
@@ -535,46 +382,22 @@ async fn appeal(
     Path(id): Path<i64>,
     Body(a): Body<AppealRequest>,
 ) -> ApiResult<Json<OkBody>> {
-    if a.reason.trim().is_empty() {
-        return Err(ApiError::Unprocessable("请填写申诉复评的原因".into()));
-    }
-    state.exam.event(id).await?;
-    let c = state
-        .exam
-        .store
-        .candidate_by_ticket(&a.ticket)
-        .await?
-        .filter(|c| c.event_id == id)
-        .ok_or_else(|| ApiError::NotFound(format!("本场考试没有准考证号“{}”", a.ticket)))?;
-    let answer = state
-        .exam
-        .store
-        .open_answer_id(c.id, a.open_no)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("考生 {} 没有作答开放题第 {} 题", a.ticket, a.open_no)))?;
     state
         .exam
-        .store
-        .appeal(
-            answer,
-            &format!("office#{}", o.0.subject_id),
-            a.reason.trim(),
-            state.exam.now(),
-        )
+        .appeal(id, &a.ticket, a.open_no, &a.reason, &o.0.actor())
         .await?;
     Ok(Json(OkBody::YES))
 }
 
 #[utoipa::path(
     get, summary = "审计记录（只读）", description = "审计记录（只读）", path = "/api/office/events/{id}/audit", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
-    responses((status = 200, description = "审计记录（时间顺序）", body = Vec<crate::store::AuditEntry>)))]
+    responses((status = 200, description = "审计记录（时间顺序）", body = Vec<crate::exam::AuditEntry>)))]
 async fn audit(
     State(state): State<AppState>,
     _o: Office,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
-    state.exam.event(id).await?;
-    Ok(Json(state.exam.store.audit_log(id).await?))
+) -> ApiResult<Json<Vec<crate::exam::AuditEntry>>> {
+    Ok(Json(state.exam.audit_log(id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -602,40 +425,12 @@ async fn key_correction(
     Path(id): Path<i64>,
     Body(r): Body<KeyCorrectionRequest>,
 ) -> ApiResult<Json<crate::exam::RescoreReport>> {
-    let rule = match (r.void, r.accept.is_empty()) {
-        (true, true) => exam_rules::scoring::KeyRule::Void,
-        (false, false) => exam_rules::scoring::KeyRule::Rekey {
-            accepted: r.accept.iter().map(|a| a.trim().to_uppercase()).collect(),
-        },
-        _ => {
-            return Err(ApiError::Unprocessable(
-                "请二选一：给出更正后的答案（accept），或作废该题（void）".into(),
-            ));
-        }
-    };
-    let correction = crate::exam::KeyCorrection {
-        item_id: r.item_id,
-        rule,
-        reason: r.reason,
-    };
-    match state
-        .exam
-        .correct_key(id, &correction, &format!("office#{}", o.0.subject_id))
-        .await
-    {
-        Ok(report) => Ok(Json(report)),
-        Err(crate::exam::CorrectionError::Invalid(m)) => Err(ApiError::Unprocessable(m)),
-        Err(crate::exam::CorrectionError::Exam(e)) => Err(e.into()),
-    }
+    let correction = crate::exam::KeyCorrection::of(r.item_id, &r.accept, r.void, r.reason)?;
+    Ok(Json(state.exam.correct_key(id, &correction, &o.0.actor()).await?))
 }
 
 async fn run_analysis(state: &AppState, id: i64) -> ApiResult<question_bank::analysis::Analysis> {
-    crate::item_analysis::analyse_event(&state.exam, id, &Default::default())
-        .await
-        .map_err(|e| match e {
-            crate::item_analysis::AnalysisFailure::Exam(e) => e.into(),
-            other => ApiError::Unprocessable(other.to_string()),
-        })
+    Ok(state.exam.analyse_event(id, &Default::default()).await?)
 }
 
 /// Item analysis of the event (facility, discrimination, distractors, α, flags) as JSON.
@@ -660,7 +455,7 @@ async fn analysis_csv(State(state): State<AppState>, _o: Office, Path(id): Path<
             (CONTENT_TYPE, "text/csv; charset=utf-8"),
             (CONTENT_DISPOSITION, "attachment; filename=\"item-analysis.csv\""),
         ],
-        crate::item_analysis::to_csv(&a),
+        crate::exam::analysis::to_csv(&a),
     )
         .into_response())
 }
@@ -686,15 +481,17 @@ struct ProctorRoom {
     get, summary = "考试的监考安排", description = "考试的监考安排", path = "/api/office/events/{id}/proctors", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
     responses((status = 200, description = "监考老师与考场", body = Vec<ProctorRoom>)))]
 async fn proctors(State(state): State<AppState>, _o: Office, Path(id): Path<i64>) -> ApiResult<Json<Vec<ProctorRoom>>> {
-    state.exam.event(id).await?;
     Ok(Json(
         state
             .exam
-            .store
             .event_proctors(id)
             .await?
             .into_iter()
-            .map(|(username, name, room)| ProctorRoom { username, name, room })
+            .map(|p| ProctorRoom {
+                username: p.username,
+                name: p.name,
+                room: p.room,
+            })
             .collect(),
     ))
 }
@@ -709,52 +506,9 @@ async fn assign_proctor(
     Path(id): Path<i64>,
     Body(a): Body<ProctorAssignment>,
 ) -> ApiResult<Json<Vec<ProctorRoom>>> {
-    state.exam.event(id).await?;
-    let account = state
-        .exam
-        .store
-        .account_by_username(&a.username)
-        .await?
-        .ok_or_else(|| ApiError::Unprocessable(format!("用户“{}”不存在", a.username)))?;
-    if account.role != "proctor" {
-        return Err(ApiError::Unprocessable(format!(
-            "用户“{}”不是监考老师（角色 {}）",
-            a.username, account.role
-        )));
-    }
-    if a.rooms.is_empty() {
-        return Err(ApiError::Unprocessable("请至少指定一个考场（rooms）".into()));
-    }
-    let rooms: Vec<String> = state
-        .exam
-        .store
-        .event_rooms(id)
-        .await?
-        .into_iter()
-        .map(|(r, _)| r)
-        .collect();
-    if let Some(unknown) = a.rooms.iter().find(|r| !rooms.contains(r)) {
-        return Err(ApiError::Unprocessable(format!(
-            "考试 {id} 没有考场“{unknown}”（共有：{}）",
-            rooms.join("、")
-        )));
-    }
-    for room in &a.rooms {
-        state.exam.store.assign_proctor(account.id, id, room).await?;
-    }
     state
         .exam
-        .store
-        .record_audit(
-            id,
-            &format!("office#{}", o.0.subject_id),
-            "assign_proctor",
-            &a.username,
-            "",
-            &a.rooms.join(","),
-            "",
-            state.exam.now(),
-        )
+        .assign_proctor(id, &a.username, &a.rooms, &o.0.actor())
         .await?;
     proctors(State(state), o, Path(id)).await
 }
@@ -775,26 +529,6 @@ async fn unlock_staff(
     Path(username): Path<String>,
     Body(r): Body<UnlockRequest>,
 ) -> ApiResult<Json<Unlocked>> {
-    let reason = r.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::Unprocessable("请填写解锁原因（最多 500 字）".into()));
-    }
-    if state.exam.store.account_by_username(&username).await?.is_none() {
-        return Err(ApiError::NotFound(format!("用户“{username}”不存在")));
-    }
-    let actor = format!("office#{}", o.0.subject_id);
-    let record = crate::store::UnlockRecord {
-        event_id: 0,
-        actor: &actor,
-        subject: &username,
-        reason,
-        at_ms: state.exam.now(),
-        room_log: None,
-    };
-    let forgotten = state
-        .exam
-        .store
-        .unlock_account(&super::session::staff_login_key(&username), &record)
-        .await?;
+    let forgotten = state.exam.unlock_staff(&username, &r.reason, &o.0.actor()).await?;
     Ok(Json(Unlocked { ok: true, forgotten }))
 }

@@ -203,7 +203,7 @@ fn failure(e: impl Into<ApiError>) -> Response {
 }
 
 async fn landing(State(state): State<AppState>) -> Response {
-    let events = match state.exam.store.events().await {
+    let events = match state.exam.events().await {
         Ok(events) => events,
         Err(e) => return failure(e),
     };
@@ -237,7 +237,7 @@ async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>
     if session.role == "candidate" {
         return Redirect::to("/staff-login").into_response();
     }
-    let account = match state.exam.store.account(session.subject_id).await {
+    let account = match state.exam.account(session.subject_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to("/staff-login").into_response(),
         Err(e) => return failure(e),
@@ -285,7 +285,7 @@ async fn exam(State(state): State<AppState>, who: Result<Candidate, ApiError>) -
     let Ok(Candidate(session)) = who else {
         return Redirect::to("/login").into_response();
     };
-    let candidate = match state.exam.store.candidate(session.subject_id).await {
+    let candidate = match state.exam.candidate(session.subject_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return failure(e),
@@ -344,7 +344,7 @@ async fn proctor(
         }
         return staff_redirect(&who);
     };
-    let account = match state.exam.store.account(session.subject_id).await {
+    let account = match state.exam.account(session.subject_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to("/staff-login").into_response(),
         Err(e) => return failure(e),
@@ -379,12 +379,12 @@ async fn marking(
     let Ok(Grader(session)) = who else {
         return staff_redirect(&who);
     };
-    let account = match state.exam.store.account(session.subject_id).await {
+    let account = match state.exam.account(session.subject_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to("/staff-login").into_response(),
         Err(e) => return failure(e),
     };
-    let events = match state.exam.store.events().await {
+    let events = match state.exam.events().await {
         Ok(events) => events,
         Err(e) => return failure(e),
     };
@@ -423,12 +423,12 @@ async fn marking_dashboard(
         }
         return staff_redirect(&who);
     };
-    let account = match state.exam.store.account(session.subject_id).await {
+    let account = match state.exam.account(session.subject_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to("/staff-login").into_response(),
         Err(e) => return failure(e),
     };
-    let events = match state.exam.store.events().await {
+    let events = match state.exam.events().await {
         Ok(events) => events,
         Err(e) => return failure(e),
     };
@@ -511,12 +511,12 @@ async fn office_analysis(
     let Ok(Office(session)) = who else {
         return staff_redirect(&who);
     };
-    let account = match state.exam.store.account(session.subject_id).await {
+    let account = match state.exam.account(session.subject_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Redirect::to("/staff-login").into_response(),
         Err(e) => return failure(e),
     };
-    let events = match state.exam.store.events().await {
+    let events = match state.exam.events().await {
         Ok(events) => events,
         Err(e) => return failure(e),
     };
@@ -533,15 +533,15 @@ async fn office_analysis(
         );
     };
     let event_json = json!({ "id": event.id, "name": event.name });
-    let a = match crate::item_analysis::analyse_event(&state.exam, event.id, &Default::default()).await {
+    let a = match state.exam.analyse_event(event.id, &Default::default()).await {
         Ok(a) => a,
-        Err(crate::item_analysis::AnalysisFailure::Exam(e)) => return failure(e),
-        Err(e) => {
+        Err(e @ crate::exam::ServiceError::Invalid(_)) => {
             return render(
                 "analysis",
                 json!({ "title": "题目分析", "event": event_json, "problem": e.to_string(), "staff": staff }),
             );
         }
+        Err(e) => return failure(e),
     };
     let t = &a.test;
     let test = json!({

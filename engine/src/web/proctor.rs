@@ -9,13 +9,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body, Path};
+use super::error::{ApiResult, Body, Path};
 use super::session::Proctor;
-use crate::store::{CandidateRow, ProctorEntry, UnlockRecord};
-use exam_rules::Refusal;
+use exam_rules::sitting::SittingState;
 use exam_rules::sitting::hold::Hold;
-use exam_rules::sitting::{self as rules, SittingState};
-use exam_rules::timer::Timer;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -52,35 +49,22 @@ struct RoomSummary {
     get, summary = "本人可监考的考试与考场（考务办公室：全部）", description = "本人可监考的考试与考场（考务办公室：全部）", path = "/api/proctor/events", tag = "proctor", security(("cookie" = [])),
     responses((status = 200, description = "考试与考场", body = Vec<EventRooms>)))]
 async fn events(State(state): State<AppState>, p: Proctor) -> ApiResult<Json<Vec<EventRooms>>> {
-    let assigned = match p.0.role.as_str() {
-        "office" => None,
-        _ => Some(state.exam.store.proctor_rooms(p.0.subject_id).await?),
-    };
-    let mut out = Vec::new();
-    for e in state.exam.store.events().await? {
-        let rooms: Vec<RoomSummary> = state
-            .exam
-            .store
-            .event_rooms(e.id)
-            .await?
-            .into_iter()
-            .filter(|(room, _)| {
-                assigned
-                    .as_ref()
-                    .is_none_or(|a| a.iter().any(|(ev, r)| *ev == e.id && r == room))
-            })
-            .map(|(room, opened_ms)| RoomSummary { room, opened_ms })
-            .collect();
-        if rooms.is_empty() {
-            continue;
-        }
-        out.push(EventRooms {
-            id: e.id,
-            name: e.name,
-            starts_at_ms: e.starts_at_ms,
-            rooms,
-        });
-    }
+    let out = state
+        .exam
+        .rooms_for(&p.0)
+        .await?
+        .into_iter()
+        .map(|e| EventRooms {
+            id: e.event.id,
+            name: e.event.name,
+            starts_at_ms: e.event.starts_at_ms,
+            rooms: e
+                .rooms
+                .into_iter()
+                .map(|(room, opened_ms)| RoomSummary { room, opened_ms })
+                .collect(),
+        })
+        .collect();
     Ok(Json(out))
 }
 
@@ -116,22 +100,16 @@ async fn room(
     p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<RoomView>> {
-    let now = state.exam.now();
-    let opened_ms = known_room(&state, event, &room).await?;
-    may_act(&state, &p, event, &room).await?;
-    let seats = state
-        .exam
-        .store
-        .room_seats(event, &room, now)
-        .await?
+    let view = state.exam.room_seats(&p.0, event, &room).await?;
+    let now = view.now;
+    let seats = view
+        .seats
         .into_iter()
         .map(|s| {
             let (code, name) = match s.sitting.state {
                 SittingState::NotStarted if !s.logged_in => ("not_logged_in", "未登录"),
                 SittingState::NotStarted => ("waiting", "等待开考"),
-                SittingState::InProgress => ("in_progress", "答题中"),
-                SittingState::Paused => ("paused", "已暂停"),
-                SittingState::Submitted => ("submitted", "已交卷"),
+                other => (other.as_str(), other.name_zh()),
             };
             Seat {
                 remaining_ms: s.sitting.remaining_ms(now),
@@ -150,30 +128,10 @@ async fn room(
     Ok(Json(RoomView {
         event_id: event,
         room,
-        opened_ms,
+        opened_ms: view.opened_ms,
         server_now_ms: now,
         seats,
     }))
-}
-
-/// Refuses a proctor who is not assigned to the room (the office may act in every room).
-async fn may_act(state: &AppState, p: &Proctor, event: i64, room: &str) -> ApiResult<()> {
-    if p.0.role == "office" || state.exam.store.proctors_room(p.0.subject_id, event, room).await? {
-        return Ok(());
-    }
-    Err(ApiError::Forbidden(format!(
-        "您未被分配监考考试 {event} 的考场“{room}”，不能查看或操作该考场；如有需要请联系考务办公室"
-    )))
-}
-
-/// The room's opening time; 404 if the event has no such room.
-async fn known_room(state: &AppState, event: i64, room: &str) -> ApiResult<Option<i64>> {
-    let rooms = state.exam.store.event_rooms(event).await?;
-    rooms
-        .into_iter()
-        .find(|(r, _)| r == room)
-        .map(|(_, opened)| opened)
-        .ok_or_else(|| ApiError::NotFound(format!("考试 {event} 没有考场“{room}”")))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -203,21 +161,6 @@ struct Done {
     changed: usize,
 }
 
-fn reason(text: &str) -> ApiResult<&str> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(ApiError::Unprocessable("请填写原因（将记入考场记录）".into()));
-    }
-    if t.chars().count() > 500 {
-        return Err(ApiError::Unprocessable("原因过长（最多 500 字）".into()));
-    }
-    Ok(t)
-}
-
-fn actor(p: &Proctor) -> String {
-    format!("{}#{}", p.0.role, p.0.subject_id)
-}
-
 #[utoipa::path(
     post, summary = "开考", description = "开考", path = "/api/proctor/events/{event}/rooms/{room}/open", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
     responses(
@@ -228,60 +171,8 @@ async fn open_room(
     p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<Done>> {
-    let opened = known_room(&state, event, &room).await?;
-    may_act(&state, &p, event, &room).await?;
-    let published = state.exam.event(event).await?.row.published;
-    rules::open_room::open_room(&room, opened.is_some(), published)?;
-    let actor = actor(&p);
-    let entry = ProctorEntry {
-        event_id: event,
-        room: &room,
-        candidate_id: None,
-        actor: &actor,
-        action: "open_room",
-        reason: "开考",
-        at_ms: state.exam.now(),
-    };
-    if !state.exam.store.open_room(&entry).await? {
-        // Opened meanwhile (another proctor, another node).
-        return Err(Refusal::RoomAlreadyOpen { room }.into());
-    }
+    state.exam.open_room(&p.0, event, &room).await?;
     Ok(Json(Done { ok: true, changed: 1 }))
-}
-
-async fn change_room(
-    state: &AppState,
-    p: &Proctor,
-    event: i64,
-    room: &str,
-    why: &str,
-    hold: Hold,
-) -> ApiResult<Json<Done>> {
-    let why = reason(why)?;
-    known_room(state, event, room).await?;
-    may_act(state, p, event, room).await?;
-    let now = state.exam.now();
-    let ids = state.exam.store.room_candidates(event, room).await?;
-    let actor = actor(p);
-    let entry = ProctorEntry {
-        event_id: event,
-        room,
-        candidate_id: None,
-        actor: &actor,
-        action: hold.action(true),
-        reason: why,
-        at_ms: now,
-    };
-    let change = |t: &mut Timer| {
-        hold.apply(t, now);
-        true
-    };
-    let changed = state
-        .exam
-        .store
-        .change_timers_logged(&ids, now, hold.from(), Some(hold.to()), change, &entry, true)
-        .await?;
-    Ok(Json(Done { ok: true, changed }))
 }
 
 #[utoipa::path(
@@ -293,7 +184,8 @@ async fn pause_room(
     Path((event, room)): Path<(i64, String)>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    change_room(&state, &p, event, &room, &r.reason, Hold::Pause).await
+    let changed = state.exam.hold_room(&p.0, event, &room, Hold::Pause, &r.reason).await?;
+    Ok(Json(Done { ok: true, changed }))
 }
 
 #[utoipa::path(
@@ -305,42 +197,11 @@ async fn resume_room(
     Path((event, room)): Path<(i64, String)>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    change_room(&state, &p, event, &room, &r.reason, Hold::Resume).await
-}
-
-/// A candidate the caller may act on: of a room the proctor is assigned to (or any, for the office).
-async fn candidate_in_my_room(state: &AppState, p: &Proctor, ticket: &str) -> ApiResult<CandidateRow> {
-    let c = candidate(state, ticket).await?;
-    may_act(state, p, c.event_id, &c.room).await?;
-    Ok(c)
-}
-
-/// A log entry about one candidate, in their room.
-fn candidate_entry<'a>(
-    c: &'a CandidateRow,
-    actor: &'a str,
-    action: &'a str,
-    reason: &'a str,
-    at_ms: i64,
-) -> ProctorEntry<'a> {
-    ProctorEntry {
-        event_id: c.event_id,
-        room: &c.room,
-        candidate_id: Some(c.id),
-        actor,
-        action,
-        reason,
-        at_ms,
-    }
-}
-
-async fn candidate(state: &AppState, ticket: &str) -> ApiResult<CandidateRow> {
-    state
+    let changed = state
         .exam
-        .store
-        .candidate_by_ticket(ticket)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("准考证号“{ticket}”不存在")))
+        .hold_room(&p.0, event, &room, Hold::Resume, &r.reason)
+        .await?;
+    Ok(Json(Done { ok: true, changed }))
 }
 
 #[utoipa::path(
@@ -355,7 +216,8 @@ async fn pause_candidate(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    candidate_action(&state, &p, &ticket, &r.reason, Hold::Pause).await
+    state.exam.hold_candidate(&p.0, &ticket, Hold::Pause, &r.reason).await?;
+    Ok(Json(Done { ok: true, changed: 1 }))
 }
 
 #[utoipa::path(
@@ -370,27 +232,10 @@ async fn resume_candidate(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    candidate_action(&state, &p, &ticket, &r.reason, Hold::Resume).await
-}
-
-async fn candidate_action(state: &AppState, p: &Proctor, ticket: &str, why: &str, hold: Hold) -> ApiResult<Json<Done>> {
-    let why = reason(why)?;
-    let c = candidate_in_my_room(state, p, ticket).await?;
-    let now = state.exam.now();
-    let actor = actor(p);
-    let entry = candidate_entry(&c, &actor, hold.action(false), why, now);
-    let change = |t: &mut Timer| {
-        hold.apply(t, now);
-        true
-    };
-    let changed = state
+    state
         .exam
-        .store
-        .change_timers_logged(&[c.id], now, hold.from(), Some(hold.to()), change, &entry, false)
+        .hold_candidate(&p.0, &ticket, Hold::Resume, &r.reason)
         .await?;
-    if changed == 0 {
-        return Err(hold.refusal(ticket).into());
-    }
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -406,38 +251,7 @@ async fn extra_time(
     Path(ticket): Path<String>,
     Body(r): Body<ExtraTime>,
 ) -> ApiResult<Json<Done>> {
-    let why = reason(&r.reason)?;
-    // Proctors grant up to a cap per sitting in all (a setting, default 60 minutes); beyond it
-    // only the exam office.
-    let cap_minutes = if p.0.role == "office" {
-        None
-    } else {
-        Some(proctor_extra_cap_minutes(&state).await?)
-    };
-    let grant = rules::extra_time::extra_time(r.minutes, cap_minutes)?;
-    let c = candidate_in_my_room(&state, &p, &ticket).await?;
-    let now = state.exam.now();
-    let actor = actor(&p);
-    let action = format!("extra_time:{}", r.minutes);
-    let entry = candidate_entry(&c, &actor, &action, why, now);
-    let changed = state
-        .exam
-        .store
-        .change_timers_logged(
-            &[c.id],
-            now,
-            rules::extra_time::FROM,
-            None,
-            |t| grant.apply(t),
-            &entry,
-            false,
-        )
-        .await?;
-    if changed == 0 {
-        let sitting = state.exam.store.sitting(c.id).await?;
-        let granted = sitting.and_then(|s| s.timer).map_or(0, |t| t.extra_ms);
-        return Err(grant.refusal(&ticket, granted).into());
-    }
+    state.exam.grant_extra_time(&p.0, &ticket, r.minutes, &r.reason).await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -453,14 +267,7 @@ async fn allow_move(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    let why = reason(&r.reason)?;
-    let c = candidate_in_my_room(&state, &p, &ticket).await?;
-    let actor = actor(&p);
-    let entry = candidate_entry(&c, &actor, "allow_move", why, state.exam.now());
-    if !state.exam.store.allow_move(c.id, &entry).await? {
-        // The store moves any sitting not handed in; this one was.
-        return Err(Refusal::MoveAfterSubmit { ticket }.into());
-    }
+    state.exam.allow_move(&p.0, &ticket, &r.reason).await?;
     Ok(Json(Done { ok: true, changed: 1 }))
 }
 
@@ -473,26 +280,9 @@ async fn incident(
     Path((event, room)): Path<(i64, String)>,
     Body(r): Body<Incident>,
 ) -> ApiResult<Json<Done>> {
-    let why = reason(&r.reason)?;
-    known_room(&state, event, &room).await?;
-    may_act(&state, &p, event, &room).await?;
-    let candidate_id = match &r.ticket {
-        Some(t) if !t.trim().is_empty() => Some(candidate(&state, t.trim()).await?.id),
-        _ => None,
-    };
-    let actor = actor(&p);
     state
         .exam
-        .store
-        .log_proctor_action(&ProctorEntry {
-            event_id: event,
-            room: &room,
-            candidate_id,
-            actor: &actor,
-            action: "incident",
-            reason: why,
-            at_ms: state.exam.now(),
-        })
+        .record_incident(&p.0, event, &room, r.ticket.as_deref(), &r.reason)
         .await?;
     Ok(Json(Done { ok: true, changed: 0 }))
 }
@@ -514,39 +304,21 @@ async fn log(
     p: Proctor,
     Path((event, room)): Path<(i64, String)>,
 ) -> ApiResult<Json<Vec<LogEntry>>> {
-    known_room(&state, event, &room).await?;
-    may_act(&state, &p, event, &room).await?;
-    let mut out = Vec::new();
-    for (cid, actor, action, reason, at_ms) in state.exam.store.proctor_log(event, &room).await? {
-        let ticket = match cid {
-            Some(id) => state.exam.store.candidate(id).await?.map(|c| c.ticket),
-            None => None,
-        };
-        out.push(LogEntry {
-            ticket,
-            actor,
-            action,
-            reason,
-            at_ms,
-        });
-    }
+    let out = state
+        .exam
+        .room_log(&p.0, event, &room)
+        .await?
+        .into_iter()
+        .map(|l| LogEntry {
+            ticket: l.ticket,
+            actor: l.actor,
+            action: l.action,
+            reason: l.reason,
+            at_ms: l.at_ms,
+        })
+        .collect();
     Ok(Json(out))
 }
-
-/// The setting `proctor_extra_minutes_cap`: how much extra time a proctor may grant one sitting
-/// in all (default 60 minutes).
-async fn proctor_extra_cap_minutes(state: &AppState) -> ApiResult<i64> {
-    let value = state
-        .exam
-        .store
-        .setting_or_init(PROCTOR_EXTRA_CAP_SETTING, || "60".into())
-        .await?;
-    value
-        .parse()
-        .map_err(|_| ApiError::Internal(format!("setting {PROCTOR_EXTRA_CAP_SETTING} is not a number: {value}")))
-}
-
-pub const PROCTOR_EXTRA_CAP_SETTING: &str = "proctor_extra_minutes_cap";
 
 /// Unlocks a candidate's login after too many wrong passwords (from any workstation): the
 /// proctor of the candidate's room, or the office. Logged in the room's record and the audit log.
@@ -559,26 +331,9 @@ async fn unlock(
     Path(ticket): Path<String>,
     Body(r): Body<Reason>,
 ) -> ApiResult<Json<Done>> {
-    let why = reason(&r.reason)?;
-    let c = candidate_in_my_room(&state, &p, &ticket).await?;
-    let actor = actor(&p);
-    let now = state.exam.now();
-    let entry = candidate_entry(&c, &actor, "unlock_login", why, now);
-    let record = UnlockRecord {
-        event_id: c.event_id,
-        actor: &actor,
-        subject: &ticket,
-        reason: why,
-        at_ms: now,
-        room_log: Some(&entry),
-    };
-    let forgotten = state
-        .exam
-        .store
-        .unlock_account(&super::session::candidate_login_key(&ticket), &record)
-        .await?;
+    let lifted = state.exam.unlock_candidate(&p.0, &ticket, &r.reason).await?;
     Ok(Json(Done {
         ok: true,
-        changed: usize::from(forgotten > 0),
+        changed: usize::from(lifted),
     }))
 }

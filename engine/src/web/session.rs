@@ -17,28 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
-use crate::auth::{new_session_token, session_id, verify_password};
-use crate::store::Session;
-use exam_rules::sitting::SittingState;
+use crate::auth::session_id;
+use crate::exam::Session;
+use crate::exam::accounts::{Credentials, SESSION_MS};
 
 pub const COOKIE_NAME: &str = "kaowu_session";
-/// A login lasts a working day; the cookie outlives a browser crash.
-const SESSION_MS: i64 = 12 * 3600 * 1000;
-/// Failed logins allowed within the window, per account from one client address, before that
-/// address may not try that account again for the window. Counted per address, so wrong
-/// passwords typed elsewhere never lock a candidate out of their own workstation.
-const MAX_FAILURES: i64 = 5;
-/// Failed logins allowed from one client address within the window, whatever accounts they
-/// name (tickets are printed and sequential: trying many once each is throttled here).
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-/// Failed logins allowed per account from all addresses together (guessing spread over many
-/// machines).
-const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
-const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// The longest ticket, user name and password a login accepts (characters).
-const MAX_TICKET_CHARS: usize = 32;
-const MAX_USERNAME_CHARS: usize = 64;
-const MAX_PASSWORD_CHARS: usize = 128;
 /// How long a node trusts a session it has looked up: longer than a candidate's pause between
 /// saves, so a save needs no session read. The node that revokes a session (logout, a move to
 /// another workstation) forgets it at once; other nodes sharing the database notice within this
@@ -59,14 +42,6 @@ fn trusted_for_ms(sid: &str) -> i64 {
     let half = SESSION_CACHE_MS / 2;
     half + (hash % half as u64) as i64
 }
-
-/// Hashes computed once, one per cost, so an unknown ticket or user name costs as much time as a
-/// wrong password for an existing one (no finding staff user names by timing).
-static DUMMY_CANDIDATE_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    crate::auth::hash_password("no such account", crate::auth::Strength::IssuedToCandidate)
-});
-static DUMMY_STAFF_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::auth::hash_password("no such account", crate::auth::Strength::Staff));
 
 #[derive(Clone, Default)]
 pub struct SessionCache(Arc<Mutex<HashMap<String, (Session, i64)>>>);
@@ -124,88 +99,6 @@ fn token_from(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// Where failed logins are counted: the account from this address, the address, the account.
-struct FailureKeys {
-    pair: String,
-    address: String,
-    account: String,
-}
-
-/// The key failed logins against a candidate's ticket are counted under (for unlocking).
-pub fn candidate_login_key(ticket: &str) -> String {
-    format!("candidate:{ticket}")
-}
-
-/// The key failed logins against a staff account are counted under.
-pub fn staff_login_key(username: &str) -> String {
-    format!("staff:{username}")
-}
-
-impl FailureKeys {
-    fn new(account: &str, address: std::net::IpAddr) -> FailureKeys {
-        FailureKeys {
-            pair: format!("{account}@{address}"),
-            address: format!("address:{address}"),
-            account: account.to_string(),
-        }
-    }
-
-    fn all(&self) -> [(&str, i64); 3] {
-        [
-            (&self.pair, MAX_FAILURES),
-            (&self.address, MAX_FAILURES_PER_ADDRESS),
-            (&self.account, MAX_FAILURES_PER_ACCOUNT),
-        ]
-    }
-}
-
-async fn check_lockout(state: &AppState, keys: &FailureKeys, now: i64) -> ApiResult<()> {
-    for (key, max) in keys.all() {
-        if state
-            .exam
-            .store
-            .login_failures_since(key, now - FAILURE_WINDOW_MS)
-            .await?
-            >= max
-        {
-            return Err(ApiError::TooManyRequests(
-                "登录失败次数过多，该账户已在本机暂时锁定 15 分钟；请稍后再试，或请监考老师解锁".into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-async fn record_failure(state: &AppState, keys: &FailureKeys, now: i64) -> ApiResult<()> {
-    let all = keys.all().map(|(k, _)| k);
-    state
-        .exam
-        .store
-        .record_login_failure(&keys.account, &all, now, now - FAILURE_WINDOW_MS)
-        .await?;
-    Ok(())
-}
-
-/// Checks a login field: present where required, not too long, no control characters.
-fn login_field<'a>(value: &'a str, field: &str, max: usize) -> ApiResult<&'a str> {
-    if value.chars().count() > max {
-        return Err(ApiError::Unprocessable(format!("{field}过长：最多 {max} 个字符")));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::Unprocessable(format!("{field}含有不可见的控制字符")));
-    }
-    Ok(value)
-}
-
-async fn verify(password: String, hash: Option<String>, dummy: &'static std::sync::LazyLock<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let ok = verify_password(&password, hash.as_deref().unwrap_or(dummy));
-        ok && hash.is_some()
-    })
-    .await
-    .unwrap_or(false)
-}
-
 #[utoipa::path(
     post, summary = "登录：考生用准考证号，工作人员用用户名（二选一）", description = "登录：考生用准考证号，工作人员用用户名（二选一）", path = "/api/login", tag = "auth", request_body = LoginRequest,
     responses(
@@ -219,76 +112,17 @@ pub async fn login(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<Response> {
-    let now = state.exam.now();
-    let store = &state.exam.store;
-    let password = login_field(&req.password, "密码", MAX_PASSWORD_CHARS)?;
-    let (role, subject_id, name, keys, must_change_password) = match (&req.ticket, &req.username) {
-        (Some(ticket), None) => {
-            let ticket = login_field(ticket, "准考证号", MAX_TICKET_CHARS)?.trim();
-            let keys = FailureKeys::new(&candidate_login_key(ticket), client.ip());
-            check_lockout(&state, &keys, now).await?;
-            let candidate = store.candidate_by_ticket(ticket).await?;
-            let hash = candidate.as_ref().map(|c| c.password_hash.clone());
-            if !verify(password.to_string(), hash, &DUMMY_CANDIDATE_HASH).await {
-                record_failure(&state, &keys, now).await?;
-                return Err(ApiError::Unauthorized("准考证号或密码错误".into()));
-            }
-            let c = candidate.expect("verified");
-            ("candidate".to_string(), c.id, c.name, keys, false)
-        }
-        (None, Some(username)) => {
-            let username = login_field(username, "用户名", MAX_USERNAME_CHARS)?.trim();
-            let keys = FailureKeys::new(&staff_login_key(username), client.ip());
-            check_lockout(&state, &keys, now).await?;
-            let account = store.account_by_username(username).await?;
-            let hash = account.as_ref().map(|a| a.password_hash.clone());
-            if !verify(password.to_string(), hash, &DUMMY_STAFF_HASH).await {
-                record_failure(&state, &keys, now).await?;
-                return Err(ApiError::Unauthorized("用户名或密码错误".into()));
-            }
-            let a = account.expect("verified");
-            (a.role, a.id, a.display_name, keys, a.must_change_password)
-        }
-        _ => {
-            return Err(ApiError::Unprocessable(
-                "请填写准考证号（考生）或用户名（工作人员）之一，以及密码".into(),
-            ));
-        }
-    };
-    store.clear_login_failures(&[&keys.pair, &keys.account]).await?;
-    let (token, sid) = new_session_token();
-    if role == "candidate" {
-        // One workstation at a time: a sitting under way stays with its session unless the
-        // proctor has allowed the candidate to continue elsewhere (or that session has ended).
-        let sitting = store
-            .sitting(subject_id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("candidate {subject_id} has no sitting")))?;
-        let sitting = state.exam.submit_if_expired(sitting).await?;
-        let under_way = matches!(sitting.state, SittingState::InProgress | SittingState::Paused);
-        if under_way
-            && let Some(old) = &sitting.session_id
-            && store.session(old, now).await?.is_some()
-        {
-            if !sitting.move_allowed {
-                return Err(ApiError::Conflict(
-                    "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
-                ));
-            }
-            store.revoke_session(old).await?;
-            state.sessions.forget(old);
-        }
-        store
-            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
-            .await?;
-        if under_way {
-            store.bind_session(subject_id, &sid).await?;
-        }
-    } else {
-        store
-            .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
-            .await?;
+    let who = Credentials::of(req.ticket.as_deref(), req.username.as_deref(), &req.password)?;
+    let logged_in = state.exam.login(who, client.ip()).await?;
+    if let Some(old) = &logged_in.ended {
+        state.sessions.forget(old);
     }
+    let (role, name, must_change_password, token) = (
+        logged_in.role,
+        logged_in.name,
+        logged_in.must_change_password,
+        logged_in.token,
+    );
     let mut response = Json(LoginResponse {
         role,
         name,
@@ -307,8 +141,7 @@ pub async fn login(
         headers(("set-cookie" = String, description = "清除会话 Cookie")))))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = token_from(&headers) {
-        let sid = session_id(&token);
-        state.exam.store.revoke_session(&sid).await?;
+        let sid = state.exam.logout(&token).await?;
         state.sessions.forget(&sid);
     }
     let mut response = Json(serde_json::json!({ "ok": true })).into_response();
@@ -326,7 +159,7 @@ impl SessionCache {
         {
             return Ok(Some(s.clone()));
         }
-        let s = state.exam.store.session(sid, now).await?;
+        let s = state.exam.session(sid).await?;
         let mut cache = self.0.lock().expect("session cache");
         match &s {
             Some(s) => {

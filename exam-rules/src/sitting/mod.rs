@@ -6,6 +6,7 @@
 //!
 //! - [`open_room`]: a proctor opens a room of a published event.
 //! - [`start`]: a candidate starts once the room is open.
+//! - [`read_paper`]: the paper is shown once the sitting has started.
 //! - [`save`]: whether a save may be written now, and the open-answer rule.
 //! - [`submit`]: a candidate hands the paper in from the bound workstation.
 //! - [`hold`]: a proctor pauses or resumes a sitting (or a whole room).
@@ -14,6 +15,7 @@
 pub mod extra_time;
 pub mod hold;
 pub mod open_room;
+pub mod read_paper;
 pub mod save;
 pub mod start;
 pub mod submit;

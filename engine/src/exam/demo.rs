@@ -3,36 +3,37 @@
 
 use question_bank::{Bank, Blueprint};
 
+use super::Exam;
+use super::office::{EventSpec, candidate_seed};
 use crate::auth::{Strength, hash_password};
-use crate::office::{EventSpec, create_event};
-use crate::store::{RosterRow, Store};
+use crate::store::RosterRow;
 use exam_rules::scoring::MultiPolicy;
 
 const FILES: [(&str, &str); 7] = [
-    ("bank.toml", include_str!("../../question-bank/banks/demo/bank.toml")),
+    ("bank.toml", include_str!("../../../question-bank/banks/demo/bank.toml")),
     (
         "items/m1-quality.toml",
-        include_str!("../../question-bank/banks/demo/items/m1-quality.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m1-quality.toml"),
     ),
     (
         "items/m2-drivers.toml",
-        include_str!("../../question-bank/banks/demo/items/m2-drivers.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m2-drivers.toml"),
     ),
     (
         "items/m3-excellence.toml",
-        include_str!("../../question-bank/banks/demo/items/m3-excellence.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m3-excellence.toml"),
     ),
     (
         "items/m4-qms.toml",
-        include_str!("../../question-bank/banks/demo/items/m4-qms.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m4-qms.toml"),
     ),
     (
         "items/m5-methods.toml",
-        include_str!("../../question-bank/banks/demo/items/m5-methods.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m5-methods.toml"),
     ),
     (
         "items/m6-tools.toml",
-        include_str!("../../question-bank/banks/demo/items/m6-tools.toml"),
+        include_str!("../../../question-bank/banks/demo/items/m6-tools.toml"),
     ),
 ];
 
@@ -62,7 +63,8 @@ pub struct DemoLogins {
 
 /// Creates the demo event (starting now, one room, five candidates) and staff accounts, once.
 /// Demo passwords are fixed and printed: this is a demo, not an exam.
-pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> {
+pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
+    let (store, now) = (&exam.store, exam.now());
     let candidates: Vec<(String, String)> = ["张伟", "王芳", "李娜", "刘洋", "陈静"]
         .iter()
         .enumerate()
@@ -88,7 +90,7 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                 min_open: None,
                 draft: false,
             };
-            let id = create_event(store, &bank(), &Blueprint::cmq_2010(), &spec, now).await?;
+            let id = exam.create_event(&bank(), &Blueprint::cmq_2010(), &spec).await?;
             let hash =
                 tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD, Strength::IssuedToCandidate)).await?;
             let rows: Vec<RosterRow> = candidates
@@ -102,7 +104,7 @@ pub async fn ensure_demo(store: &Store, now: i64) -> anyhow::Result<DemoLogins> 
                     room: DEMO_ROOM.into(),
                     seat: format!("{:02}", i + 1),
                     password_hash: hash.clone(),
-                    paper_seed: crate::office::candidate_seed(2026, ticket),
+                    paper_seed: candidate_seed(2026, ticket),
                     form: 1,
                 })
                 .collect();

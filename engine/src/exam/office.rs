@@ -1,0 +1,672 @@
+//! The exam office's service, shared by the CLI and the JSON API: events (create, publish, list),
+//! rosters (all or nothing, every bad row reported with its line), staff accounts, proctor
+//! assignments, unlocking a staff login, the audit log and a candidate's save history.
+
+use std::collections::HashMap;
+
+use question_bank::{Bank, Blueprint, assemble};
+use sha2::{Digest, Sha256};
+
+use super::Exam;
+use super::error::{NotFound, ServiceError, ServiceResult};
+use crate::auth::{Strength, hash_password, issue_password};
+use crate::store::{AuditEntry, EventRow, NewEvent, RosterRow, SaveLogLine, SeatRow, UnlockRecord};
+use exam_rules::scoring::MultiPolicy;
+
+/// A bank that cannot fill the blueprint for this event.
+fn unusable_bank(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Invalid(format!("题库不能用于本场考试：{e}"))
+}
+
+/// Every problem of a roster, which is then not imported at all.
+fn roster_problems(problems: Vec<String>) -> ServiceError {
+    ServiceError::Invalid(format!(
+        "考生名单有 {} 处问题，未导入任何考生：\n{}",
+        problems.len(),
+        problems.join("\n")
+    ))
+}
+
+/// The office's choices for a new event.
+#[derive(Debug, Clone)]
+pub struct EventSpec {
+    pub name: String,
+    pub starts_at_ms: i64,
+    pub rooms: Vec<String>,
+    /// `None`: every candidate their own paper; `Some(k)`: k fixed forms.
+    pub forms: Option<u32>,
+    pub seed: u64,
+    pub multi_policy: MultiPolicy,
+    /// Pass mark in whole points (default 90 of 150).
+    pub pass_mark: i64,
+    /// Optional per-section minimums of the pass rule, in whole points.
+    pub min_objective: Option<i64>,
+    pub min_open: Option<i64>,
+    /// Create as a draft: the items are frozen only when it is published.
+    pub draft: bool,
+}
+
+/// Creates an event drawing from `bank`: checks that a paper can be drawn, then freezes the
+/// bank's active items into the event.
+impl Exam {
+    pub async fn create_event(&self, bank: &Bank, blueprint: &Blueprint, spec: &EventSpec) -> ServiceResult<i64> {
+        let (store, now) = (&self.store, self.now());
+        if spec.name.trim().is_empty() {
+            return Err(ServiceError::Invalid("考试名称不能为空".into()));
+        }
+        if spec.forms == Some(0) {
+            return Err(ServiceError::Invalid("试卷套数必须至少为 1".into()));
+        }
+        if !(0..=blueprint.total_points).contains(&spec.pass_mark) {
+            return Err(ServiceError::Invalid(format!(
+                "合格分数线 {} 不在 0–{} 之内",
+                spec.pass_mark, blueprint.total_points
+            )));
+        }
+        let open_points = blueprint.open.points * blueprint.open.answered as i64;
+        for (min, part, max) in [
+            (spec.min_objective, "客观题", blueprint.objective_points),
+            (spec.min_open, "开放题", open_points),
+        ] {
+            if let Some(m) = min
+                && !(0..=max).contains(&m)
+            {
+                return Err(ServiceError::Invalid(format!("{part}最低分 {m} 不在 0–{max} 之内")));
+            }
+        }
+        // Drawing once proves every cell can be filled (the error names the short cells).
+        assemble(bank, blueprint, spec.seed, spec.forms.unwrap_or(1)).map_err(unusable_bank)?;
+        let items: Vec<_> = if spec.draft {
+            Vec::new()
+        } else {
+            bank.active().cloned().collect()
+        };
+        let event = NewEvent {
+            name: spec.name.trim().to_string(),
+            starts_at_ms: spec.starts_at_ms,
+            duration_ms: blueprint.duration_minutes as i64 * 60_000,
+            rooms: spec.rooms.clone(),
+            bank_id: bank.id.clone(),
+            bank_hash: bank.content_hash(),
+            blueprint: blueprint.clone(),
+            forms: spec.forms,
+            seed: spec.seed,
+            multi_policy: spec.multi_policy,
+            pass_mark: spec.pass_mark * 100,
+            min_objective: spec.min_objective.map(|m| m * 100),
+            min_open: spec.min_open.map(|m| m * 100),
+            draft: spec.draft,
+        };
+        Ok(store.create_event(&event, &items, now).await?)
+    }
+
+    /// Publishes a draft event: checks that `bank` is the draft's bank and can still fill the
+    /// blueprint, then freezes its active items as they are now. Returns how many were frozen.
+    pub async fn publish_event(&self, event_id: i64, bank: &Bank, actor: &str) -> ServiceResult<usize> {
+        let (store, now) = (&self.store, self.now());
+        let row = store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
+        // Checked before the work, and again by the store (another office may publish meanwhile).
+        let already = || ServiceError::Invalid(format!("考试 {event_id} 已发布，题目已冻结，不能再次发布"));
+        if row.published {
+            return Err(already());
+        }
+        if bank.id != row.bank_id {
+            return Err(ServiceError::Invalid(format!(
+                "题库不符：考试 {event_id} 使用题库“{}”，给出的是“{}”",
+                row.bank_id, bank.id
+            )));
+        }
+        assemble(bank, &row.blueprint, row.seed, row.forms.unwrap_or(1)).map_err(unusable_bank)?;
+        let items: Vec<_> = bank.active().cloned().collect();
+        if !store
+            .publish_event(event_id, &bank.content_hash(), &items, actor, now)
+            .await?
+        {
+            return Err(already());
+        }
+        Ok(items.len())
+    }
+}
+
+/// A candidate as read from the roster CSV, before passwords are issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub line: u64,
+    pub ticket: String,
+    pub name: String,
+    pub pinyin: String,
+    pub id_number: String,
+    pub room: String,
+    pub seat: String,
+}
+
+/// An issued password, for the printed list handed to candidates.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct IssuedPassword {
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub seat: String,
+    pub password: String,
+}
+
+/// The CSV columns, by their Chinese or English header.
+const COLUMNS: [(&str, &str, &str); 6] = [
+    ("name", "姓名", "name"),
+    ("pinyin", "姓名拼音", "pinyin"),
+    ("id_number", "身份证号", "id_number"),
+    ("ticket", "准考证号", "ticket"),
+    ("room", "考场", "room"),
+    ("seat", "座位", "seat"),
+];
+
+/// Parses and checks a roster CSV; every bad row is reported with its line number and reason.
+/// Every problem is collected, each naming its line as Excel shows it.
+pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, Vec<String>> {
+    let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![format!("第 1 行（表头）：无法读取：{e}")])?
+        .clone();
+    let mut index = HashMap::new();
+    let mut problems = Vec::new();
+    for (key, zh, en) in COLUMNS {
+        match headers
+            .iter()
+            .position(|h| h == zh || h.eq_ignore_ascii_case(en) || (key == "pinyin" && h == "拼音"))
+        {
+            Some(i) => {
+                index.insert(key, i);
+            }
+            None => problems.push(format!("第 1 行（表头）：缺少“{zh}”列（也可写作 {en}）")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut entries = Vec::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(format!("第 {line} 行：无法解析：{e}"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let field = |key: &str| record.get(index[key]).unwrap_or("").to_string();
+        let entry = RosterEntry {
+            line,
+            ticket: field("ticket"),
+            name: field("name"),
+            pinyin: field("pinyin"),
+            id_number: field("id_number").to_uppercase(),
+            room: field("room"),
+            seat: field("seat"),
+        };
+        let mut bad = |what: &str, why: String| problems.push(format!("第 {line} 行 {what}：{why}"));
+        for (key, zh, _) in COLUMNS {
+            if field(key).is_empty() {
+                bad(zh, "不能为空".into());
+            }
+        }
+        if !entry.ticket.is_empty()
+            && (entry.ticket.len() > 32 || !entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            bad(
+                "准考证号",
+                format!("“{}”只能由字母、数字和 - 组成，最长 32 位", entry.ticket),
+            );
+        }
+        if !entry.pinyin.is_empty()
+            && !entry
+                .pinyin
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
+        {
+            bad("姓名拼音", format!("“{}”只能包含拉丁字母、空格和 -", entry.pinyin));
+        }
+        if !entry.id_number.is_empty()
+            && let Err(why) = check_id_number(&entry.id_number)
+        {
+            bad("身份证号", why);
+        }
+        if !entry.ticket.is_empty() {
+            if let Some(first) = first_line.get(&entry.ticket) {
+                bad("准考证号", format!("“{}”与第 {first} 行重复", entry.ticket));
+            } else {
+                first_line.insert(entry.ticket.clone(), line);
+            }
+        }
+        entries.push(entry);
+    }
+    if entries.is_empty() && problems.is_empty() {
+        problems.push("名单中没有考生".into());
+    }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A mainland resident ID number (GB 11643): 17 digits and a check character (0–9 or X).
+pub fn check_id_number(id: &str) -> Result<(), String> {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let bytes = id.as_bytes();
+    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
+        return Err(format!("“{id}”应为 18 位（前 17 位为数字）"));
+    }
+    let sum: u32 = bytes[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
+    let expected = CHECK[(sum % 11) as usize];
+    if bytes[17] != expected {
+        return Err(format!("“{id}”校验位错误（应为 {}），请核对", expected as char));
+    }
+    Ok(())
+}
+
+impl Exam {
+    /// Imports a roster into an event: checks every row (and that no ticket is already registered),
+    /// issues and hashes a password per candidate, and writes all of it in one transaction.
+    /// Returns the issued passwords, which exist nowhere else afterwards.
+    pub async fn import_roster(&self, event_id: i64, csv_text: &str) -> ServiceResult<Vec<IssuedPassword>> {
+        let store = &self.store;
+        let event = store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
+        let entries = parse_roster(csv_text).map_err(roster_problems)?;
+        let tickets: Vec<String> = entries.iter().map(|e| e.ticket.clone()).collect();
+        let taken = store.existing_tickets(&tickets).await?;
+        if !taken.is_empty() {
+            let problems = entries
+                .iter()
+                .filter(|e| taken.contains(&e.ticket))
+                .map(|e| format!("第 {} 行 准考证号：“{}”已被登记", e.line, e.ticket))
+                .collect();
+            return Err(roster_problems(problems));
+        }
+        let issued: Vec<(RosterEntry, String)> = entries.into_iter().map(|e| (e, issue_password())).collect();
+        let forms = event.forms;
+        let seed = event.seed;
+        let (rows, passwords) = tokio::task::spawn_blocking(move || {
+            let mut rows = Vec::with_capacity(issued.len());
+            let mut passwords = Vec::with_capacity(issued.len());
+            for (i, (e, password)) in issued.into_iter().enumerate() {
+                let (paper_seed, form) = match forms {
+                    Some(k) => (seed, (i as u32 % k) + 1),
+                    None => (candidate_seed(seed, &e.ticket), 1),
+                };
+                rows.push(RosterRow {
+                    ticket: e.ticket.clone(),
+                    name: e.name.clone(),
+                    pinyin: e.pinyin,
+                    id_number: e.id_number,
+                    room: e.room.clone(),
+                    seat: e.seat.clone(),
+                    password_hash: hash_password(&password, Strength::IssuedToCandidate),
+                    paper_seed,
+                    form,
+                });
+                passwords.push(IssuedPassword {
+                    ticket: e.ticket,
+                    name: e.name,
+                    room: e.room,
+                    seat: e.seat,
+                    password,
+                });
+            }
+            (rows, passwords)
+        })
+        .await
+        .map_err(|e| ServiceError::Invalid(format!("internal error while hashing passwords: {e}")))?;
+        store.import_roster(event_id, &rows, event.duration_ms).await?;
+        Ok(passwords)
+    }
+}
+
+/// Each candidate's own paper seed: derived from the event seed and the ticket, so it is
+/// reproducible by anyone who knows both.
+pub fn candidate_seed(event_seed: u64, ticket: &str) -> u64 {
+    let digest = Sha256::digest(format!("{event_seed}:{ticket}").as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")) >> 1
+}
+
+/// The printable password list (CSV with a BOM so spreadsheet programs read the Chinese).
+pub fn passwords_csv(list: &[IssuedPassword]) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["准考证号", "姓名", "考场", "座位", "初始密码"])
+        .expect("in-memory CSV");
+    for p in list {
+        w.write_record([&p.ticket, &p.name, &p.room, &p.seat, &p.password])
+            .expect("in-memory CSV");
+    }
+    format!(
+        "\u{feff}{}",
+        String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8 CSV")
+    )
+}
+
+/// An event as the office fills it in (the API's request body), before it is checked.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewEventRequest {
+    pub name: String,
+    /// RFC 3339, e.g. "2026-12-06T09:00:00+08:00".
+    pub starts_at: String,
+    pub rooms: Vec<String>,
+    /// A bank folder on the server, or "demo" for the built-in demo bank.
+    pub bank: String,
+    /// Number of fixed forms; absent: every candidate their own paper.
+    pub forms: Option<u32>,
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub multi_policy: Option<String>,
+    /// Whole points of 150; default 90.
+    pub pass_mark: Option<i64>,
+    /// Optional minimum of the objective part (whole points of 90) to pass.
+    pub min_objective: Option<i64>,
+    /// Optional minimum of the open part (whole points of 60) to pass.
+    pub min_open: Option<i64>,
+    /// Create as a draft: the items are frozen when it is published (`/publish`).
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// A bank named by the office: a folder on the server, or "demo" for the built-in demo bank.
+pub fn load_bank(spec: &str) -> ServiceResult<Bank> {
+    super::demo::bank_or_folder(spec).map_err(|e| ServiceError::Invalid(format!("题库 {spec} 无法使用：{e}")))
+}
+
+/// Loads a bank off the async runtime (reading and checking a large folder takes a while).
+async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
+    let spec = spec.to_string();
+    tokio::task::spawn_blocking(move || load_bank(&spec))
+        .await
+        .map_err(|e| ServiceError::Invalid(format!("internal error while loading a bank: {e}")))?
+}
+
+/// A proctor of an event and one room they run.
+pub struct ProctorRoom {
+    pub username: String,
+    pub name: String,
+    pub room: String,
+}
+
+/// The roles a staff account can have.
+pub const STAFF_ROLES: [&str; 4] = ["office", "proctor", "grader", "chief"];
+
+impl Exam {
+    /// Creates an event as the office filled it in: checks the start time, the multiple-choice
+    /// policy and the rooms, loads the bank and creates the event on the CMQ blueprint.
+    pub async fn create_event_from(&self, req: NewEventRequest) -> ServiceResult<i64> {
+        let starts = time::OffsetDateTime::parse(&req.starts_at, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| {
+                ServiceError::Invalid(format!(
+                    "开考时间 starts_at“{}”格式有误（应如 2026-12-06T09:00:00+08:00）：{e}",
+                    req.starts_at
+                ))
+            })?;
+        let multi_policy = match req.multi_policy.as_deref() {
+            None => MultiPolicy::Exact,
+            Some(p) => MultiPolicy::parse(p)
+                .ok_or_else(|| ServiceError::Invalid(format!("多选题计分规则“{p}”无效，应为 exact 或 partial")))?,
+        };
+        if req.rooms.is_empty() || req.rooms.iter().any(|r| r.trim().is_empty()) {
+            return Err(ServiceError::Invalid("请至少填写一个考场，考场名称不能为空".into()));
+        }
+        let bank = load_bank_blocking(&req.bank).await?;
+        let spec = EventSpec {
+            name: req.name,
+            starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
+            rooms: req.rooms.iter().map(|r| r.trim().to_string()).collect(),
+            forms: req.forms,
+            seed: req.seed.unwrap_or_else(crate::auth::random_seed),
+            multi_policy,
+            pass_mark: req.pass_mark.unwrap_or(90),
+            min_objective: req.min_objective,
+            min_open: req.min_open,
+            draft: req.draft,
+        };
+        self.create_event(&bank, &Blueprint::cmq_2010(), &spec).await
+    }
+
+    /// Publishes a draft with the bank the office names (see [`load_bank`]).
+    pub async fn publish_with_bank(&self, event_id: i64, bank: &str, actor: &str) -> ServiceResult<usize> {
+        let bank = load_bank_blocking(bank).await?;
+        self.publish_event(event_id, &bank, actor).await
+    }
+
+    /// Imports a roster uploaded as a file: it must be UTF-8 (Excel's "CSV UTF-8").
+    pub async fn import_roster_upload(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<Vec<IssuedPassword>> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            ServiceError::Invalid(format!(
+                "名单不是 UTF-8 编码（第 {} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入",
+                e.valid_up_to() + 1
+            ))
+        })?;
+        self.import_roster(event_id, text).await
+    }
+
+    /// Every event with the size of its roster.
+    pub async fn event_list(&self) -> ServiceResult<Vec<(EventRow, i64)>> {
+        let mut out = Vec::new();
+        for e in self.store.events().await? {
+            let size = self.store.roster_size(e.id).await?;
+            out.push((e, size));
+        }
+        Ok(out)
+    }
+
+    /// Every sitting of the event, room by room, seat by seat.
+    pub async fn event_sittings(&self, event_id: i64) -> ServiceResult<Vec<(String, SeatRow)>> {
+        self.event(event_id).await?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for (room, _) in self.store.event_rooms(event_id).await? {
+            for seat in self.store.room_seats(event_id, &room, now).await? {
+                out.push((room.clone(), seat));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every save a candidate's browser sent, in order, with server time (for appeals).
+    pub async fn save_history(&self, ticket: &str) -> ServiceResult<Vec<SaveLogLine>> {
+        let c = self
+            .store
+            .candidate_by_ticket(ticket)
+            .await?
+            .ok_or_else(|| NotFound::Ticket(ticket.to_string()))?;
+        Ok(self.store.save_log(c.id).await?)
+    }
+
+    pub async fn event_proctors(&self, event_id: i64) -> ServiceResult<Vec<ProctorRoom>> {
+        self.event(event_id).await?;
+        Ok(self
+            .store
+            .event_proctors(event_id)
+            .await?
+            .into_iter()
+            .map(|(username, name, room)| ProctorRoom { username, name, room })
+            .collect())
+    }
+
+    /// Assigns a proctor to rooms of an event (audited): a proctor sees and acts in those rooms
+    /// only.
+    pub async fn assign_proctor(
+        &self,
+        event_id: i64,
+        username: &str,
+        rooms: &[String],
+        actor: &str,
+    ) -> ServiceResult<()> {
+        self.event(event_id).await?;
+        let account = self
+            .store
+            .account_by_username(username)
+            .await?
+            .ok_or_else(|| ServiceError::Invalid(format!("用户“{username}”不存在")))?;
+        if account.role != "proctor" {
+            return Err(ServiceError::Invalid(format!(
+                "用户“{username}”不是监考老师（角色 {}）",
+                account.role
+            )));
+        }
+        if rooms.is_empty() {
+            return Err(ServiceError::Invalid("请至少指定一个考场（rooms）".into()));
+        }
+        let known: Vec<String> = self
+            .store
+            .event_rooms(event_id)
+            .await?
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        if let Some(unknown) = rooms.iter().find(|r| !known.contains(r)) {
+            return Err(ServiceError::Invalid(format!(
+                "考试 {event_id} 没有考场“{unknown}”（共有：{}）",
+                known.join("、")
+            )));
+        }
+        for room in rooms {
+            self.store.assign_proctor(account.id, event_id, room).await?;
+        }
+        self.store
+            .record_audit(
+                event_id,
+                actor,
+                "assign_proctor",
+                username,
+                "",
+                &rooms.join(","),
+                "",
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Unlocks a staff account after too many wrong passwords (audited under event 0: no event).
+    /// Returns how many failed logins were forgotten.
+    pub async fn unlock_staff(&self, username: &str, reason: &str, actor: &str) -> ServiceResult<u64> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ServiceError::Invalid("请填写解锁原因（最多 500 字）".into()));
+        }
+        if self.store.account_by_username(username).await?.is_none() {
+            return Err(NotFound::Account(username.to_string()).into());
+        }
+        let record = UnlockRecord {
+            event_id: 0,
+            actor,
+            subject: username,
+            reason,
+            at_ms: self.now(),
+            room_log: None,
+        };
+        Ok(self
+            .store
+            .unlock_account(&crate::auth::staff_login_key(username), &record)
+            .await?)
+    }
+
+    /// The event's audit log, oldest first.
+    pub async fn audit_log(&self, event_id: i64) -> ServiceResult<Vec<AuditEntry>> {
+        self.event(event_id).await?;
+        Ok(self.store.audit_log(event_id).await?)
+    }
+
+    /// Records an export of the event's results in the audit log.
+    pub async fn audit_export(&self, event_id: i64, actor: &str, format: &str, rows: usize) -> ServiceResult<()> {
+        self.store
+            .record_audit(
+                event_id,
+                actor,
+                "export",
+                &format!("event#{event_id}"),
+                "",
+                &format!("{format}，{rows} 行"),
+                "",
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Creates a staff account with a new initial password, which must be changed at first login.
+    /// Returns the password (it exists nowhere else afterwards).
+    pub async fn add_staff(&self, username: &str, name: &str, role: &str) -> ServiceResult<String> {
+        if !STAFF_ROLES.contains(&role) {
+            return Err(ServiceError::Invalid(format!(
+                "角色“{role}”无效，应为 office、proctor、grader 或 chief"
+            )));
+        }
+        if username.trim().is_empty() {
+            return Err(ServiceError::Invalid("用户名不能为空".into()));
+        }
+        if self.store.account_by_username(username).await?.is_some() {
+            return Err(ServiceError::Invalid(format!("用户名“{username}”已存在")));
+        }
+        let password = issue_password();
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
+                .await
+                .map_err(|e| ServiceError::Invalid(format!("internal error while hashing a password: {e}")))?
+        };
+        let id = self
+            .store
+            .create_account(username, name, role, &hash, self.now())
+            .await?;
+        self.store.require_password_change(id, true).await?;
+        Ok(password)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers_are_checked() {
+        assert!(check_id_number("11010519491231002X").is_ok());
+        assert!(check_id_number("110105194912310021").unwrap_err().contains("校验位"));
+        assert!(check_id_number("1101051949").unwrap_err().contains("18 位"));
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line() {
+        let csv = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n\
+                   张三,Zhang San,11010519491231002X,T001,A101,01\n\
+                   李四,Li Si,110105194912310021,T002,A101,02\n\
+                   王五,Wang Wu,11010519491231002X,T001,A101,03\n\
+                   ,Zhao Liu,11010519491231002X,T004,A101,04\n";
+        let problems = parse_roster(csv).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("第 3 行 身份证号"), "{problems:?}");
+        assert!(
+            problems[1].starts_with("第 4 行 准考证号") && problems[1].contains("第 2 行重复"),
+            "{problems:?}"
+        );
+        assert!(problems[2].starts_with("第 5 行 姓名"), "{problems:?}");
+    }
+
+    #[test]
+    fn english_headers_and_bom_are_accepted() {
+        let csv = "\u{feff}ticket,name,pinyin,id_number,room,seat\nT1,张三,Zhang San,11010519491231002X,A,1\n";
+        let rows = parse_roster(csv).unwrap();
+        assert_eq!(rows[0].ticket, "T1");
+        assert_eq!(rows[0].line, 2);
+    }
+}
