@@ -18,7 +18,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
@@ -101,93 +101,12 @@ pub struct Store {
     postgres: Option<AnyConnectOptions>,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "sittings", include_str!("../../migrations/sqlite/0001_sittings.sql")),
-    (2, "marking", include_str!("../../migrations/sqlite/0002_marking.sql")),
-    (
-        3,
-        "key_corrections",
-        include_str!("../../migrations/sqlite/0003_key_corrections.sql"),
-    ),
-    (
-        4,
-        "rescored_items",
-        include_str!("../../migrations/sqlite/0004_rescored_items.sql"),
-    ),
-    (
-        5,
-        "pass_minimums",
-        include_str!("../../migrations/sqlite/0005_pass_minimums.sql"),
-    ),
-    (
-        6,
-        "answers_clustered",
-        include_str!("../../migrations/sqlite/0006_answers_clustered.sql"),
-    ),
-    (
-        7,
-        "marking_indexes",
-        include_str!("../../migrations/sqlite/0007_marking_indexes.sql"),
-    ),
-    (
-        8,
-        "save_log_unindexed",
-        include_str!("../../migrations/sqlite/0008_save_log_unindexed.sql"),
-    ),
-    (
-        9,
-        "proctor_rooms",
-        include_str!("../../migrations/sqlite/0009_proctor_rooms.sql"),
-    ),
-    (
-        10,
-        "password_change",
-        include_str!("../../migrations/sqlite/0010_password_change.sql"),
-    ),
-];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "sittings",
-        include_str!("../../migrations/postgres/0001_sittings.sql"),
-    ),
-    (2, "marking", include_str!("../../migrations/postgres/0002_marking.sql")),
-    (
-        3,
-        "key_corrections",
-        include_str!("../../migrations/postgres/0003_key_corrections.sql"),
-    ),
-    (
-        4,
-        "rescored_items",
-        include_str!("../../migrations/postgres/0004_rescored_items.sql"),
-    ),
-    (
-        5,
-        "pass_minimums",
-        include_str!("../../migrations/postgres/0005_pass_minimums.sql"),
-    ),
-    (
-        6,
-        "answers_clustered",
-        include_str!("../../migrations/postgres/0006_answers_clustered.sql"),
-    ),
-    (
-        7,
-        "marking_indexes",
-        include_str!("../../migrations/postgres/0007_marking_indexes.sql"),
-    ),
-    (
-        8,
-        "proctor_rooms",
-        include_str!("../../migrations/postgres/0008_proctor_rooms.sql"),
-    ),
-    (
-        9,
-        "password_change",
-        include_str!("../../migrations/postgres/0009_password_change.sql"),
-    ),
-];
+/// Each backend's migrations, embedded from `engine/migrations/{sqlite,postgres}` at build time
+/// (`build.rs` rebuilds when a file is added). Applied migrations are never edited: a change is a
+/// new file. The versions and checksums are those the hand-kept lists of earlier versions
+/// recorded, so existing databases carry on.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
@@ -271,24 +190,12 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let list = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS,
-            Backend::Postgres => POSTGRES_MIGRATIONS,
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        let migrations = list
-            .iter()
-            .map(|&(version, name, sql)| {
-                Migration::new(
-                    version,
-                    name.into(),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)),
-                    false,
-                )
-            })
-            .collect();
         // PostgreSQL nodes starting together take an advisory lock, so only one migrates.
-        Migrator::with_migrations(migrations).run(&self.write).await?;
+        migrator.run(&self.write).await?;
         Ok(())
     }
 
