@@ -1,7 +1,7 @@
 //! The store's conformance suite: the same behaviour, checked directly against the store, on
 //! SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

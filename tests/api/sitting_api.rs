@@ -2,7 +2,7 @@
 //! (with TEST_DATABASE_URL) PostgreSQL: login, start, paper, saves, timer, proctor actions,
 //! submission and scoring, bad input, and what a candidate may ever receive.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

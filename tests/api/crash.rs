@@ -2,7 +2,7 @@
 //! as fast as they can, then restarted on the same database. Every acknowledged save must still
 //! be there, and every timer must still be right.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

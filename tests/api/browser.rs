@@ -8,7 +8,7 @@
 //! The candidate pages are opened with `?sync=1`: the page re-reads its status every second
 //! instead of every 15, so a pause or the end of time shows within a test's patience.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::future::Future;

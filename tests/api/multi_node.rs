@@ -3,7 +3,7 @@
 //! balancer); what one node does, the other must respect at once: saves and their sequence
 //! numbers, a proctor's pause, submission, and the expiry sweep that both nodes run.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Client, DEMO_PASSWORD, MIN, START_MS, TestApp, TestDb, backends};
 use kaowu::clock::Clock;

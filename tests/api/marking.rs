@@ -2,7 +2,7 @@
 //! blind leased tasks, double marking with a third marker, appeals, release gating, exports,
 //! the audit trail, and concurrent pulls.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

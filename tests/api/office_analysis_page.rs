@@ -1,7 +1,7 @@
 //! The exam office's item-analysis page: server-rendered statistics, a score histogram and
 //! per-item figures for an event with submitted candidates; closed to everyone else.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use reqwest::StatusCode;

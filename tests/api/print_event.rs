@@ -5,7 +5,7 @@
 //! Text checks use `pdftotext` (poppler-utils); without it they are skipped with a loud message,
 //! unless `KAOWU_REQUIRE_ALL_TESTS=1`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! Key challenges after an event: correcting a key or voiding an item rescores every affected
 //! sitting, reports who changed, is audited, and reaches candidates only with a new release.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, backends};
 use question_bank::ItemBody;

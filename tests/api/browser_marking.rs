@@ -3,7 +3,7 @@
 //! answer with a comment, sees the next one load, and an out-of-range mark shows the API's
 //! message. Without /usr/bin/chromium and /usr/bin/chromedriver the test prints a loud SKIP.
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener as StdListener, TcpStream};
 use std::path::{Path, PathBuf};
