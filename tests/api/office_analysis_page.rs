@@ -1,115 +1,64 @@
 //! The exam office's item-analysis page: server-rendered statistics, a score histogram and
 //! per-item figures for an event with submitted candidates; closed to everyone else.
 
-use crate::common;
-
-use common::{Backend, TestApp};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+
+use crate::common::{Backend, Page, TestApp};
 
 #[tokio::test]
 async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    // Candidates 1–3 answer items 1 and 2 correctly, 4–5 with the first wrong option.
+    let (ev, paper, candidate) = app.analysed_event(2).await;
     let office = app.staff("office").await;
-    let (_, body) = office
-        .post(
-            "/api/office/events",
-            json!({ "name": "分析", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["C1"], "bank": "demo", "forms": 1, "seed": 8 }),
-        )
-        .await;
-    let ev = body["id"].as_i64().unwrap();
-    let mut csv = String::from("姓名,姓名拼音,身份证号,准考证号,考场,座位\n");
-    for i in 1..=5 {
-        csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,A{i:03},C1,{i}\n"));
-    }
-    let (_, body) = office
-        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", csv)
-        .await;
-    let passwords: Value = serde_json::from_str(&body).unwrap();
-    app.assign_proctor(ev, "C1").await;
     let proctor = app.staff("proctor").await;
-    proctor
-        .post(&format!("/api/proctor/events/{ev}/rooms/C1/open"), Value::Null)
-        .await;
-    let mut paper = None;
-    let mut candidate = None;
-    for (i, p) in passwords["passwords"].as_array().unwrap().iter().enumerate() {
-        let c = app.client();
-        c.post(
-            "/api/login",
-            json!({ "ticket": p["ticket"], "password": p["password"] }),
-        )
-        .await;
-        c.post("/api/candidate/start", Value::Null).await;
-        if paper.is_none() {
-            let id = app
-                .store
-                .candidate_by_ticket(p["ticket"].as_str().unwrap())
-                .await
-                .unwrap()
-                .unwrap()
-                .id;
-            paper = Some(
-                app.exam
-                    .paper(&app.store.sitting(id).await.unwrap().unwrap())
-                    .await
-                    .unwrap(),
-            );
-        }
-        let paper = paper.as_ref().unwrap();
-        // Candidates 1–3 answer items 1 and 2 correctly, 4–5 with the first wrong option.
-        for seq in 0..2 {
-            let item = &paper.objective[seq];
-            let value: String = if i < 3 {
-                item.key.iter().map(|l| l.as_char()).collect()
-            } else {
-                item.options
-                    .iter()
-                    .find(|o| !item.key.contains(&o.label))
-                    .unwrap()
-                    .label
-                    .as_char()
-                    .to_string()
-            };
-            let n = seq as i64 + 1;
-            c.save(n, &n.to_string(), &value).await;
-        }
-        c.post("/api/candidate/submit", Value::Null).await;
-        candidate = Some(c);
-    }
-    let first = paper.unwrap().objective[0].item_id.to_string();
+    let first = paper.objective[0].item_id.to_string();
 
-    let (status, page) = office.get_text(&format!("/office/analysis?event={ev}")).await;
-    assert_eq!(status, StatusCode::OK, "{page:.500}");
-    for want in [
-        "题目分析",
-        "<svg",
-        first.as_str(),
-        "考生人数",
-        "平均分",
-        "标准差",
-        "测量标准误",
-        "题-余相关",
-        "删除后α",
-        "hist-bar",
-        "opt-key",
-        &format!("/api/office/events/{ev}/analysis.csv"),
-    ] {
-        assert!(page.contains(want), "page lacks {want}: {page}");
+    let (status, html) = office.get_text(&format!("/office/analysis?event={ev}")).await;
+    assert_eq!(status, StatusCode::OK, "{html:.500}");
+    let page = Page::parse(&html);
+    assert_eq!(page.text(".brand-text strong"), "题目分析", "{page}");
+    assert_eq!(page.count("svg.histogram"), 1, "{page}");
+    assert!(page.count("svg.histogram rect.hist-bar") > 0, "{page}");
+    assert!(page.count("svg.option-bars rect.opt-bar.opt-key") > 0, "{page}");
+    let labels = page.texts(".analysis-summary .stat > span:last-child");
+    for want in ["考生人数", "平均分", "标准差", "测量标准误"] {
+        assert!(labels.iter().any(|l| l == want), "no figure {want}: {labels:?}");
     }
-    // Five candidates, and figures to three decimals.
-    assert!(page.contains(">5</span><span>考生人数"), "{page}");
-    assert!(page.contains("0.600"), "facility 0.6 to 3 decimals: {page}");
+    let headers = page.texts("table.analysis-items thead th");
+    for want in ["题-余相关", "删除后α"] {
+        assert!(headers.iter().any(|h| h == want), "no column {want}: {headers:?}");
+    }
+    let csv = format!("/api/office/events/{ev}/analysis.csv");
+    assert_eq!(page.count(&format!("a[href='{csv}'][download]")), 1, "no link to {csv}");
+    // Five candidates, and figures to three decimals: the first item's row shows facility 0.6.
+    assert_eq!(page.text(".stat-total .stat-n"), "5", "{page}");
+    assert_eq!(page.text(".stat-total > span:last-child"), "考生人数");
+    let row = page
+        .all("table.analysis-items tbody tr")
+        .into_iter()
+        .find(|tr| {
+            tr.select(&scraper::Selector::parse("th").unwrap())
+                .map(Page::text_of)
+                .any(|t| t == first)
+        })
+        .unwrap_or_else(|| panic!("no row for {first}: {page}"));
+    let cells: Vec<String> = row
+        .select(&scraper::Selector::parse("td").unwrap())
+        .map(Page::text_of)
+        .collect();
+    assert_eq!(cells[1], "5", "taken by five: {cells:?}");
+    assert_eq!(cells[2], "0.600", "facility 0.6 to 3 decimals: {cells:?}");
     if let Ok(dir) = std::env::var("KAOWU_ANALYSIS_HTML") {
-        std::fs::write(dir, &page).unwrap();
+        std::fs::write(dir, &html).unwrap();
     }
 
     // A candidate (and someone not logged in) is sent to the staff login, never shown the page.
-    for client in [candidate.unwrap(), app.client()] {
+    for client in [candidate, app.client()] {
         let (status, text) = client.get_text(&format!("/office/analysis?event={ev}")).await;
         assert_eq!(status, StatusCode::OK, "the redirect ends on the staff login");
         assert!(!text.contains("题目分析") && !text.contains(&first), "{text:.500}");
-        assert!(text.contains("工作人员登录"), "{text:.500}");
+        assert_eq!(Page::parse(&text).text("main h1"), "工作人员登录", "{text:.500}");
         let raw = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -1,13 +1,12 @@
 //! The store's conformance suite: the same behaviour, checked directly against the store, on
 //! SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
 
-use crate::common;
-
 use std::collections::HashMap;
 
-use common::{Backend, MIN, START_MS, TestDb, backends};
 use kaowu::sitting::{SittingState, Slot};
 use kaowu::store::{RosterRow, SaveOutcome, SaveRequest, Store, Submission, SubmitOutcome};
+
+use crate::common::{Backend, MIN, START_MS, TestDb, each_backend};
 
 struct Fixture {
     store: Store,
@@ -43,16 +42,20 @@ fn save(candidate_id: i64, session: &str, seq: i64, slot: Slot, value: &str) -> 
     }
 }
 
+/// Runs `f` on a fresh fixture on every backend; `f` hands back the database to drop.
 async fn each<F, Fut>(f: F)
 where
     F: Fn(Fixture) -> Fut,
     Fut: std::future::Future<Output = TestDb>,
 {
-    for b in backends() {
-        eprintln!("--- backend {b:?}");
-        let db = f(fixture(b).await).await;
-        db.drop_db().await;
-    }
+    each_backend(|b| {
+        let f = &f;
+        async move {
+            let db = f(fixture(b).await).await;
+            db.drop_db().await;
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
