@@ -25,7 +25,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
     }
     std::fs::write(&roster, csv).unwrap();
-    kaowu(&[
+    kaowu([
         "event",
         "create",
         "--database",
@@ -42,7 +42,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "3",
     ]);
     let passwords_file = dir.join("passwords.csv");
-    kaowu(&[
+    kaowu([
         "roster",
         "import",
         "--database",
@@ -53,7 +53,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "--passwords-out",
         passwords_file.to_str().unwrap(),
     ]);
-    let out = kaowu(&[
+    let out = kaowu([
         "account",
         "add",
         "--database",
@@ -66,7 +66,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "proctor",
     ]);
     let proctor_password = out.trim().rsplit('：').next().unwrap().to_string();
-    kaowu(&[
+    kaowu([
         "account",
         "assign-proctor",
         "--database",

@@ -656,23 +656,16 @@ async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
     )
     .unwrap();
     // Another bank is refused by name.
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": "demo" }))
-        .await;
+    let (status, body) = office.try_publish(ev, "demo").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(error_of(&body).contains("题库不符"), "{body}");
     assert!(app.store.event_items(ev).await.unwrap().is_empty(), "nothing frozen");
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["frozen_items"].as_u64().unwrap() >= 150, "{body}");
+    let published = office.publish(ev, bank).await;
+    assert!(published.frozen_items >= 150, "{published:?}");
     let frozen = app.store.event_items(ev).await.unwrap();
-    assert_eq!(frozen.len() as u64, body["frozen_items"].as_u64().unwrap());
+    assert_eq!(frozen.len(), published.frozen_items);
     assert_eq!(frozen.iter().filter(|i| i.stem.starts_with("（审校后）")).count(), 1);
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
-        .await;
+    let (status, body) = office.try_publish(ev, bank).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(error_of(&body).contains("已发布"), "{body}");
     proctor.open_room(ev, "B201").await;
@@ -1062,14 +1055,13 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
         StatusCode::TOO_MANY_REQUESTS
     );
     let office = app.staff("office").await;
-    let (status, body) = office
-        .post(
+    let unlocked: common::Unlocked = office
+        .post_ok(
             "/api/office/accounts/proctor/unlock",
             json!({ "reason": "本人确认忘记密码" }),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["forgotten"].as_u64().unwrap() >= 5, "{body}");
+    assert!(unlocked.forgotten >= 5, "{unlocked:?}");
     assert_eq!(login(app.client_from(desk), proctor_login).await.0, StatusCode::OK);
     let (status, body) = office
         .post("/api/office/accounts/nobody/unlock", json!({ "reason": "x" }))
@@ -1221,8 +1213,8 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     app.assign_proctor(ev, "A1").await;
-    let (_, listed) = office.get(&format!("/api/office/events/{ev}/proctors")).await;
-    assert_eq!(listed[0]["room"], "A1", "{listed}");
+    let listed: Vec<common::ProctorAssignment> = office.get_ok(&format!("/api/office/events/{ev}/proctors")).await;
+    assert_eq!(listed[0].room, "A1", "{listed:?}");
     let events = proctor.proctor_events().await;
     let mine = events
         .iter()
@@ -1347,7 +1339,7 @@ async fn staff_change_an_initial_password_before_anything_else() {
 
         // At once: the same login may act; the other one is logged out.
         p.proctor_events().await;
-        assert_eq!(p.get("/api/me").await.1["must_change_password"], false);
+        assert!(!p.me().await.must_change_password);
         assert_eq!(other.get("/api/proctor/events").await.0, StatusCode::UNAUTHORIZED);
         let (status, _) = app.client().try_login(login(initial)).await;
         assert_eq!(

@@ -550,6 +550,31 @@ pub struct EventSummary {
     pub published: bool,
 }
 
+/// `POST /api/office/events/{id}/publish`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Published {
+    pub frozen_items: usize,
+}
+
+/// An entry of `GET /api/office/events/{id}/proctors`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProctorAssignment {
+    pub room: String,
+}
+
+/// `POST /api/office/accounts/{username}/unlock`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Unlocked {
+    /// How many recorded login failures were forgotten.
+    pub forgotten: u64,
+}
+
+/// `GET /api/me`: the staff member logged in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    pub must_change_password: bool,
+}
+
 /// What creating something answers.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Created {
@@ -770,6 +795,10 @@ impl Client {
         self.post("/api/login", who).await
     }
 
+    pub async fn me(&self) -> Me {
+        self.get_ok("/api/me").await
+    }
+
     // -- the candidate --
 
     pub async fn status(&self) -> Status {
@@ -886,6 +915,16 @@ impl Client {
 
     pub async fn try_import_roster(&self, event: i64, csv: &str) -> (StatusCode, String) {
         self.post_raw(&format!("/api/office/events/{event}/roster"), "text/csv", csv.into())
+            .await
+    }
+
+    pub async fn publish(&self, event: i64, bank: &str) -> Published {
+        self.post_ok(&format!("/api/office/events/{event}/publish"), json!({ "bank": bank }))
+            .await
+    }
+
+    pub async fn try_publish(&self, event: i64, bank: &str) -> (StatusCode, Value) {
+        self.post(&format!("/api/office/events/{event}/publish"), json!({ "bank": bank }))
             .await
     }
 
