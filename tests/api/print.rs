@@ -11,34 +11,18 @@ use std::sync::OnceLock;
 
 use question_bank::{Bank, Blueprint, Paper, assemble};
 
+use crate::common::cli::{assert_ok, demo_bank, kaowu, pdftotext, poppler, squeeze};
+
 const SEED: u64 = 2026;
 
 /// Punctuation that Chinese typesetting never puts at the start of a line.
 const NO_LINE_START: &str = "，。、；：？！）」』”’》";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("engine/ is inside the workspace")
-        .to_path_buf()
-}
-
-fn demo() -> PathBuf {
-    workspace().join("question-bank/banks/demo")
-}
-
-fn kaowu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaowu"))
-        .args(args)
-        .output()
-        .expect("kaowu runs")
-}
-
 /// Runs `kaowu print WHAT` for the demo paper into a temporary folder.
 fn print(what: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Output) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(format!("{what}.pdf"));
-    let bank = demo();
+    let bank = demo_bank();
     let seed = SEED.to_string();
     let mut args = vec![
         "print",
@@ -55,55 +39,16 @@ fn print(what: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Output) {
     (dir, out, output)
 }
 
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "kaowu failed\n--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The paper the CLI prints, drawn the same way.
 fn demo_paper() -> &'static Paper {
     static PAPER: OnceLock<Paper> = OnceLock::new();
     PAPER.get_or_init(|| {
-        let bank = Bank::load(&demo()).unwrap();
+        let bank = Bank::load(&demo_bank()).unwrap();
         assemble(&bank, &Blueprint::cmq_2010(), SEED, 1)
             .unwrap()
             .papers
             .remove(0)
     })
-}
-
-/// Whether an external tool is here; if not, says so loudly and fails when all tests are
-/// required.
-fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("-v").output().is_ok();
-    if !found {
-        let msg =
-            format!("SKIP ******** `{name}` (poppler-utils) is not installed: PDF text/font checks skipped ********");
-        eprintln!("\n{msg}\n");
-        assert!(
-            std::env::var("KAOWU_REQUIRE_ALL_TESTS").as_deref() != Ok("1"),
-            "{msg} — and KAOWU_REQUIRE_ALL_TESTS=1 forbids skipping"
-        );
-    }
-    found
-}
-
-fn pdftotext(pdf: &Path) -> Option<String> {
-    if !tool("pdftotext") {
-        return None;
-    }
-    let out = Command::new("pdftotext").arg(pdf).arg("-").output().unwrap();
-    assert!(
-        out.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).expect("pdftotext prints UTF-8"))
 }
 
 /// Page count from the CLI's report ("…，15 页，…").
@@ -119,10 +64,6 @@ fn pages(out: &Output) -> usize {
         .expect("a page count")
 }
 
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 #[track_caller]
 fn assert_pdf(path: &Path, min_pages: usize, out: &Output) -> Vec<u8> {
     assert_ok(out);
@@ -130,7 +71,7 @@ fn assert_pdf(path: &Path, min_pages: usize, out: &Output) -> Vec<u8> {
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
     let n = pages(out);
     assert!(n >= min_pages, "{n} pages, expected at least {min_pages}");
-    if tool("pdfinfo") {
+    if poppler("pdfinfo") {
         let info = Command::new("pdfinfo").arg(path).output().unwrap();
         let info = String::from_utf8_lossy(&info.stdout);
         let listed = info
@@ -154,7 +95,7 @@ fn assert_no_line_starts_with_closing_punctuation(text: &str) {
 
 #[track_caller]
 fn assert_font_embedded_as_subset(pdf: &Path) {
-    if !tool("pdffonts") {
+    if !poppler("pdffonts") {
         return;
     }
     let out = Command::new("pdffonts").arg(pdf).output().unwrap();
@@ -296,7 +237,7 @@ fn key_lists_every_answer_and_the_rubric_points_with_shares() {
 fn a_later_form_prints_that_forms_paper() {
     let (_dir, path, out) = print("booklet", &["--forms", "2", "--form", "2"]);
     assert_pdf(&path, 8, &out);
-    let bank = Bank::load(&demo()).unwrap();
+    let bank = Bank::load(&demo_bank()).unwrap();
     let second = &assemble(&bank, &Blueprint::cmq_2010(), SEED, 2).unwrap().papers[1];
     assert!(String::from_utf8_lossy(&out.stdout).contains(&second.paper_id));
     if let Some(text) = pdftotext(&path) {

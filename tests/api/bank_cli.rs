@@ -1,55 +1,12 @@
 //! The real `kaowu` binary on banks and papers: `bank check`, `bank synth` and `paper assemble`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use question_bank::{Bank, Blueprint, ChoiceKind, Module, assemble};
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("engine/ is inside the workspace")
-        .to_path_buf()
-}
-
-fn demo() -> PathBuf {
-    workspace().join("question-bank/banks/demo")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    workspace().join("question-bank/tests/fixtures").join(name)
-}
-
-fn kaowu<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_kaowu"))
-        .args(args)
-        .output()
-        .expect("kaowu runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit status\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(out),
-        stderr(out)
-    );
-}
+use crate::common::cli::{assert_exit, demo_bank as demo, fixture, kaowu, stderr, stdout};
 
 fn assemble_demo(extra: &[&str]) -> Output {
     let bank = demo();

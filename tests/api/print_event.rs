@@ -5,33 +5,12 @@
 //! Text checks use `pdftotext` (poppler-utils); without it they are skipped with a loud message,
 //! unless `KAOWU_REQUIRE_ALL_TESTS=1`.
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use common::{Backend, TestApp};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-fn kaowu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaowu"))
-        .args(args)
-        .output()
-        .expect("kaowu runs")
-}
+use crate::common::cli::{assert_ok, kaowu, pdfs, pdftotext, squeeze};
+use crate::common::{Backend, TestApp};
 
 #[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "kaowu failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn assert_pdf(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(bytes.starts_with(b"%PDF-"), "{} is not a PDF", path.display());
@@ -40,52 +19,13 @@ fn assert_pdf(path: &Path) {
 /// The PDF's text without any whitespace (line breaks and justification spaces vary), or
 /// `None` when poppler-utils is missing.
 fn text(path: &Path) -> Option<String> {
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Some(squash(&String::from_utf8_lossy(&o.stdout))),
-        _ => {
-            common::skip("poppler-utils", "pdftotext is needed to read the printed text back");
-            None
-        }
-    }
+    pdftotext(path).map(|t| squeeze(&t))
 }
 
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn pdfs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .collect();
-    v.sort();
-    v
-}
-
-/// `ticket` sits, answers item 1 and submits, choosing no open question (so the result is
-/// complete without any marking).
+/// `ticket` sits, answers items 1 and 2 and submits, choosing no open question (so the result
+/// is complete without any marking).
 async fn sit(app: &TestApp, ticket: &str) {
-    let (c, _) = app.started_candidate(ticket).await;
-    let (status, body) = c
-        .post(
-            "/api/candidate/saves",
-            json!({ "saves": [ { "seq": 1, "slot": "1", "value": "A" }, { "seq": 2, "slot": "2", "value": "B" } ] }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(c.post("/api/candidate/submit", Value::Null).await.0, StatusCode::OK);
-}
-
-async fn paper_of(app: &TestApp, ticket: &str) -> question_bank::Paper {
-    let id = app.candidate_id(ticket).await;
-    let sitting = app.store.sitting(id).await.unwrap().expect("a sitting");
-    app.exam.paper(&sitting).await.unwrap()
+    app.sat(ticket, &[(1, "1", "A"), (2, "2", "B")]).await;
 }
 
 #[tokio::test]
@@ -96,19 +36,16 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
     let db = app.db.url.clone();
     let ev = app.event_id.to_string();
     let tmp = tempfile::tempdir().unwrap();
+    // `kaowu print WHAT --database DB --event EV MORE…`
+    let print = |what: &str, more: &[&str]| {
+        let mut args = vec!["print", what, "--database", &db, "--event", &ev];
+        args.extend_from_slice(more);
+        kaowu(&args)
+    };
 
     // 1. Every candidate's own booklet.
     let dir = tmp.path().join("booklets");
-    let out = kaowu(&[
-        "print",
-        "event",
-        "--database",
-        &db,
-        "--event",
-        &ev,
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = print("event", &["--out", dir.to_str().unwrap()]);
     assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let candidates = app.store.event_candidates(app.event_id).await.unwrap();
@@ -122,10 +59,10 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
     for ticket in candidates.iter().map(|c| &c.ticket) {
         assert_pdf(&dir.join(format!("{ticket}-booklet.pdf")));
     }
-    let (p1, p2) = (paper_of(&app, "DEMO0001").await, paper_of(&app, "DEMO0002").await);
+    let (p1, p2) = (app.office_paper("DEMO0001").await, app.office_paper("DEMO0002").await);
     assert_ne!(p1.paper_id, p2.paper_id, "per-candidate papers differ");
     if let Some(t1) = text(&dir.join("DEMO0001-booklet.pdf")) {
-        let stem: String = squash(&p1.objective[0].stem).chars().take(12).collect();
+        let stem: String = squeeze(&p1.objective[0].stem).chars().take(12).collect();
         assert!(t1.contains(&stem), "DEMO0001's booklet lacks its first stem {stem}");
         assert!(t1.contains(&p1.paper_id), "DEMO0001's booklet lacks its paper id");
         let t2 = text(&dir.join("DEMO0002-booklet.pdf")).unwrap();
@@ -134,74 +71,40 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
 
     // One candidate's answer sheet only.
     let one = tmp.path().join("one");
-    let out = kaowu(&[
-        "print",
+    let out = print(
         "event",
-        "--database",
-        &db,
-        "--event",
-        &ev,
-        "--out",
-        one.to_str().unwrap(),
-        "--what",
-        "answer-sheet",
-        "--ticket",
-        "DEMO0002",
-    ]);
+        &[
+            "--out",
+            one.to_str().unwrap(),
+            "--what",
+            "answer-sheet",
+            "--ticket",
+            "DEMO0002",
+        ],
+    );
     assert_ok(&out);
     assert_eq!(pdfs(&one), vec![one.join("DEMO0002-answer-sheet.pdf")]);
     assert_pdf(&one.join("DEMO0002-answer-sheet.pdf"));
-    let out = kaowu(&[
-        "print",
-        "event",
-        "--database",
-        &db,
-        "--event",
-        &ev,
-        "--out",
-        one.to_str().unwrap(),
-        "--ticket",
-        "NOPE",
-    ]);
+    let out = print("event", &["--out", one.to_str().unwrap(), "--ticket", "NOPE"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("没有准考证号为 NOPE"));
 
     // 2. Score reports are refused before release …
     let report = tmp.path().join("DEMO0001-成绩单.pdf");
-    let score_args = |out: &str| -> Vec<String> {
-        [
-            "print",
-            "score-report",
-            "--database",
-            &db,
-            "--event",
-            &ev,
-            "--ticket",
-            "DEMO0001",
-            "--out",
-            out,
-        ]
-        .map(String::from)
-        .to_vec()
-    };
-    let out = Command::new(env!("CARGO_BIN_EXE_kaowu"))
-        .args(score_args(report.to_str().unwrap()))
-        .output()
-        .unwrap();
+    let out = print(
+        "score-report",
+        &["--ticket", "DEMO0001", "--out", report.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("成绩尚未发布"), "{out:?}");
     assert!(!report.exists());
 
     // … and printed after it.
-    let office = app.staff("office").await;
-    let (status, body) = office
-        .post(&format!("/api/office/events/{}/release", app.event_id), Value::Null)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let out = Command::new(env!("CARGO_BIN_EXE_kaowu"))
-        .args(score_args(report.to_str().unwrap()))
-        .output()
-        .unwrap();
+    app.staff("office").await.release(app.event_id).await;
+    let out = print(
+        "score-report",
+        &["--ticket", "DEMO0001", "--out", report.to_str().unwrap()],
+    );
     assert_ok(&out);
     assert_pdf(&report);
     let results = app.exam.results(app.event_id).await.unwrap();
@@ -220,33 +123,14 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
         assert!(t.contains(kaowu::results::verdict_zh(me)), "{t}");
     }
     let all = tmp.path().join("reports");
-    let out = kaowu(&[
-        "print",
-        "score-report",
-        "--database",
-        &db,
-        "--event",
-        &ev,
-        "--all",
-        "--out",
-        all.to_str().unwrap(),
-    ]);
+    let out = print("score-report", &["--all", "--out", all.to_str().unwrap()]);
     assert_ok(&out);
     assert_eq!(pdfs(&all).len(), candidates.len());
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("已打印 {} 份成绩单", candidates.len())));
 
     // 3. The item analysis.
     let analysis = tmp.path().join("analysis.pdf");
-    let out = kaowu(&[
-        "print",
-        "analysis",
-        "--database",
-        &db,
-        "--event",
-        &ev,
-        "--out",
-        analysis.to_str().unwrap(),
-    ]);
+    let out = print("analysis", &["--out", analysis.to_str().unwrap()]);
     assert_ok(&out);
     assert_pdf(&analysis);
     if let Some(t) = text(&analysis) {

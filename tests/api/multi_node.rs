@@ -3,20 +3,17 @@
 //! balancer); what one node does, the other must respect at once: saves and their sequence
 //! numbers, a proctor's pause, submission, and the expiry sweep that both nodes run.
 
-mod common;
-
-use common::{Backend, Client, DEMO_PASSWORD, MIN, START_MS, TestApp, TestDb, backends};
 use kaowu::clock::Clock;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 use sqlx::Connection;
+
+use crate::common::{
+    Backend, Client, DEMO_PASSWORD, MIN, ROOM, START_MS, TestApp, TestDb, backends, error_of, ticket_login,
+};
 
 /// The same browser (same cookie jar) talking to another node.
 fn via(c: &Client, node: &TestApp) -> Client {
-    Client {
-        http: c.http.clone(),
-        base: format!("http://{}", node.addr),
-    }
+    c.via(&format!("http://{}", node.addr))
 }
 
 async fn count(url: &str, sql: &str, candidate_id: i64) -> i64 {
@@ -41,66 +38,45 @@ async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
 
     // The proctor works on node B, the candidate logs in and starts on node A.
     let proctor = b.staff("proctor").await;
-    let (status, body) = proctor.post(&b.room_path("/open"), Value::Null).await;
-    assert!(status.is_success(), "open room on B: {body}");
+    proctor.open_room(b.event_id, ROOM).await;
     let on_a = a.candidate("DEMO0001").await;
     let on_b = via(&on_a, &b);
-    let (status, body) = on_a.post("/api/candidate/start", Value::Null).await;
-    assert_eq!(status, StatusCode::OK, "start on A: {body}");
-    let (status, paper) = on_b.get("/api/candidate/paper").await;
-    assert_eq!(status, StatusCode::OK, "the paper from B: {paper}");
+    on_a.start().await;
+    on_b.paper().await;
 
     // Saves alternate between the nodes; each sees the other's at once.
-    assert_eq!(on_a.save(1, "1", "A").await.0, StatusCode::OK);
-    assert_eq!(on_b.save(2, "2", "B").await.0, StatusCode::OK);
-    assert_eq!(on_b.save(3, "1", "C").await.0, StatusCode::OK);
-    let (status, reply) = on_a.save(2, "1", "D").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        reply["results"][0]["status"], "stale",
-        "a lower seq on the other node: {reply}"
-    );
+    on_a.save(1, "1", "A").await;
+    on_b.save(2, "2", "B").await;
+    on_b.save(3, "1", "C").await;
+    let reply = on_a.save(2, "1", "D").await;
+    assert_eq!(reply.first(), "stale", "a lower seq on the other node: {reply:?}");
     for c in [&on_a, &on_b] {
         let answers = c.answers().await;
-        assert_eq!((answers["1"].as_str(), answers["2"].as_str()), (Some("C"), Some("B")));
+        assert_eq!((answers.get("1"), answers.get("2")), (Some("C"), Some("B")));
     }
 
     // A pause on B stops saves on A at once (no node trusts a cached sitting state).
-    let (status, body) = proctor
-        .post(
-            "/api/proctor/candidates/DEMO0001/pause",
-            json!({ "reason": "更换机位前暂停" }),
-        )
-        .await;
-    assert!(status.is_success(), "pause on B: {body}");
-    let (status, body) = on_a.save(4, "3", "A").await;
+    proctor.act("DEMO0001", "pause", "更换机位前暂停").await;
+    let (status, body) = on_a.try_save(4, "3", "A").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("暂停"), "{body}");
-    let (status, body) = proctor
-        .post("/api/proctor/candidates/DEMO0001/resume", json!({ "reason": "继续" }))
-        .await;
-    assert!(status.is_success(), "resume on B: {body}");
-    assert_eq!(on_a.save(5, "3", "A").await.0, StatusCode::OK);
+    assert!(error_of(&body).contains("暂停"), "{body}");
+    proctor.act("DEMO0001", "resume", "继续").await;
+    on_a.save(5, "3", "A").await;
 
     // Submitted on B: A refuses the next save and reports the sitting submitted.
-    let (status, body) = on_b.post("/api/candidate/submit", Value::Null).await;
-    assert_eq!(status, StatusCode::OK, "submit on B: {body}");
-    let (status, body) = on_a.save(6, "4", "A").await;
+    on_b.submit().await;
+    let (status, body) = on_a.try_save(6, "4", "A").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("已交卷"), "{body}");
-    let (_, s) = on_a.get("/api/candidate/status").await;
-    assert_eq!(s["state"], "submitted", "{s}");
+    assert!(error_of(&body).contains("已交卷"), "{body}");
+    assert_eq!(on_a.status().await.state, "submitted");
 
     // A second candidate starts, then time runs out: both nodes' sweepers race to hand the paper
     // in, and it is handed in once (one set of item results, one open answer per chosen question).
     let second = b.client();
-    let (status, body) = second
-        .post("/api/login", json!({ "ticket": "DEMO0002", "password": DEMO_PASSWORD }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(second.post("/api/candidate/start", Value::Null).await.0, StatusCode::OK);
-    assert_eq!(second.save(1, "open", "1,2,3").await.0, StatusCode::OK);
-    assert_eq!(via(&second, &a).save(2, "open-2", "作答内容").await.0, StatusCode::OK);
+    second.login(ticket_login("DEMO0002", DEMO_PASSWORD)).await;
+    second.start().await;
+    second.save(1, "open", "1,2,3").await;
+    via(&second, &a).save(2, "open-2", "作答内容").await;
     a.clock.advance_ms(181 * MIN);
     b.clock.advance_ms(181 * MIN);
     let id = b.candidate_id("DEMO0002").await;

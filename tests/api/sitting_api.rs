@@ -2,62 +2,44 @@
 //! (with TEST_DATABASE_URL) PostgreSQL: login, start, paper, saves, timer, proctor actions,
 //! submission and scoring, bad input, and what a candidate may ever receive.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Backend, MIN, TestApp, backends};
 use question_bank::ChoiceKind;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn each_backend<F, Fut>(scenario: F)
-where
-    F: Fn(Backend) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for backend in backends() {
-        eprintln!("--- backend {backend:?}");
-        scenario(backend).await;
-    }
-}
-
-async fn candidate_id(app: &TestApp, ticket: &str) -> i64 {
-    app.store.candidate_by_ticket(ticket).await.unwrap().unwrap().id
-}
+use crate::common::{
+    self, Backend, Client, DEMO_PASSWORD, MIN, ROOM, START_MS, TestApp, chinese_error, each_backend, error_of,
+    staff_login, ticket_login,
+};
 
 #[tokio::test]
 async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let c = app.candidate("DEMO0001").await;
-        let (status, body) = c.get("/api/candidate/status").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!((body["state"].as_str(), body["room_open"].as_bool()), (Some("not_started"), Some(false)));
-        assert_eq!(body["remaining_ms"], 180 * MIN);
+        let status = c.status().await;
+        assert_eq!((status.state.as_str(), status.room_open), ("not_started", false));
+        assert_eq!(status.remaining_ms, 180 * MIN);
 
         // Not before the proctor opens the room.
-        let (status, body) = c.post("/api/candidate/start", Value::Null).await;
+        let (status, body) = c.try_start().await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(body["error"].as_str().unwrap().contains("尚未开考"));
+        assert!(error_of(&body).contains("尚未开考"), "{body}");
         let (status, _) = c.get("/api/candidate/paper").await;
         assert_eq!(status, StatusCode::CONFLICT, "no paper before the start");
 
         let proctor = app.staff("proctor").await;
-        let (status, body) = proctor.post(&app.room_path("/open"), Value::Null).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, body) = c.post("/api/candidate/start", Value::Null).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["state"], "in_progress");
+        proctor.open_room(app.event_id, ROOM).await;
+        assert_eq!(c.start().await.state, "in_progress");
 
-        let (_, paper) = c.get("/api/candidate/paper").await;
-        assert_eq!(paper["objective"].as_array().unwrap().len(), 70);
-        assert_eq!(paper["open"].as_array().unwrap().len(), 5);
+        let paper = c.paper().await;
+        assert_eq!(paper.objective.len(), 70);
+        assert_eq!(paper.open.len(), 5);
 
         // Answer with the office's key for odd items and a wrong option for even ones.
-        let id = candidate_id(&app, "DEMO0001").await;
-        let sitting = app.store.sitting(id).await.unwrap().unwrap();
-        let office_paper = app.exam.paper(&sitting).await.unwrap();
+        let id = app.candidate_id("DEMO0001").await;
+        let office_paper = app.office_paper("DEMO0001").await;
         let mut saves = Vec::new();
         let mut expected = question_bank::Points::ZERO;
         for item in &office_paper.objective {
@@ -75,13 +57,11 @@ async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
         for (i, no) in [1, 3, 5].iter().enumerate() {
             saves.push(json!({ "seq": 101 + i, "slot": format!("open-{no}"), "value": format!("第 {no} 题的作答：质量是一组固有特性满足要求的程度。") }));
         }
-        let (status, body) = c.post("/api/candidate/saves", json!({ "saves": saves })).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert!(body["results"].as_array().unwrap().iter().all(|r| r["status"] == "saved"), "{body}");
+        let reply: common::Saves = c.post_ok("/api/candidate/saves", json!({ "saves": saves })).await;
+        assert!(reply.results.iter().all(|r| r.status == "saved"), "{reply:?}");
 
-        let (status, body) = c.post("/api/candidate/submit", Value::Null).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!((body["state"].as_str(), body["submitted_by"].as_str()), (Some("submitted"), Some("candidate")));
+        let status = c.submit().await;
+        assert_eq!((status.state.as_str(), status.submitted_by.as_deref()), ("submitted", Some("candidate")));
 
         let sitting = app.store.sitting(id).await.unwrap().unwrap();
         assert_eq!(sitting.objective_score, Some(expected.hundredths()), "objective score is the sum of the keyed items");
@@ -93,11 +73,10 @@ async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
         assert!(tasks.iter().all(|(_, _, body)| body.contains("的作答")));
 
         // After submission nothing more is accepted, and submitting again changes nothing.
-        let (status, body) = c.save(200, "1", "A").await;
+        let (status, body) = c.try_save(200, "1", "A").await;
         assert_eq!(status, StatusCode::CONFLICT);
-        assert!(body["error"].as_str().unwrap().contains("已交卷"), "{body}");
-        let (status, _) = c.post("/api/candidate/submit", Value::Null).await;
-        assert_eq!(status, StatusCode::OK);
+        assert!(error_of(&body).contains("已交卷"), "{body}");
+        c.submit().await;
         assert_eq!(app.store.queued_marking_tasks(app.event_id).await.unwrap().len(), 6);
         app.finish().await;
     })
@@ -109,31 +88,25 @@ async fn a_stale_repeated_or_reordered_save_never_overwrites_a_newer_answer() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (c, _) = app.started_candidate("DEMO0002").await;
-        let (status, _) = c.save(5, "1", "A").await;
-        assert_eq!(status, StatusCode::OK);
+        c.save(5, "1", "A").await;
         // An older save arriving late (reordered by the network) is kept in the log only.
-        let (status, body) = c.save(3, "1", "B").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["results"][0]["status"], "stale");
+        assert_eq!(c.save(3, "1", "B").await.first(), "stale");
         // A repeat of the same save is harmless.
-        let (_, body) = c.save(5, "1", "A").await;
-        assert_eq!(body["results"][0]["status"], "stale");
+        assert_eq!(c.save(5, "1", "A").await.first(), "stale");
         // A lower sequence number for another slot is fine: it is that slot's newest.
-        let (_, body) = c.save(4, "2", "C").await;
-        assert_eq!(body["results"][0]["status"], "saved");
+        assert_eq!(c.save(4, "2", "C").await.first(), "saved");
         let answers = c.answers().await;
-        assert_eq!((answers["1"].as_str(), answers["2"].as_str()), (Some("A"), Some("C")));
-        let (_, body) = c.get("/api/candidate/answers").await;
+        assert_eq!((answers.get("1"), answers.get("2")), (Some("A"), Some("C")));
         assert_eq!(
-            body["max_seq"], 5,
+            answers.max_seq, 5,
             "a reloaded page continues above the highest sequence number"
         );
 
         // Every save is in the history, with its outcome and server time.
-        let log = app.store.save_log(candidate_id(&app, "DEMO0002").await).await.unwrap();
-        let outcomes: Vec<(i64, &str)> = log.iter().map(|(seq, _, _, _, o)| (*seq, o.as_str())).collect();
+        let log = app.store.save_log(app.candidate_id("DEMO0002").await).await.unwrap();
+        let outcomes: Vec<(i64, &str)> = log.iter().map(|l| (l.seq, l.outcome.as_str())).collect();
         assert_eq!(outcomes, vec![(5, "saved"), (3, "stale"), (5, "stale"), (4, "saved")]);
-        assert!(log.iter().all(|(_, _, _, at, _)| *at == common::START_MS));
+        assert!(log.iter().all(|l| l.received_ms == START_MS));
         app.finish().await;
     })
     .await;
@@ -144,30 +117,17 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (c, _) = app.started_candidate("DEMO0003").await;
-        let id = candidate_id(&app, "DEMO0003").await;
-        let office_paper = app
-            .exam
-            .paper(&app.store.sitting(id).await.unwrap().unwrap())
-            .await
-            .unwrap();
+        let office_paper = app.office_paper("DEMO0003").await;
         let single = office_paper
             .objective
             .iter()
             .find(|i| i.kind == ChoiceKind::Single)
             .unwrap()
             .no;
-        let (status, _) = c
-            .post(
-                "/api/candidate/saves",
-                json!({ "saves": [
-            { "seq": 1, "slot": single.to_string(), "value": "A" },
-            { "seq": 2, "slot": "open", "value": "2,4" },
-            { "seq": 3, "slot": "open-2", "value": "原有作答" },
-        ] }),
-            )
+        let single_slot = single.to_string();
+        c.saves(&[(1, &single_slot, "A"), (2, "open", "2,4"), (3, "open-2", "原有作答")])
             .await;
-        assert_eq!(status, StatusCode::OK);
-        let before = c.answers().await;
+        let before = c.answers().await.answers;
 
         let cases: Vec<(Value, StatusCode, &str)> = vec![
             (
@@ -255,12 +215,9 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
             ),
         ];
         for (body, want, says) in cases {
-            let (status, reply) = c.post("/api/candidate/saves", body.clone()).await;
+            let (status, reply) = c.try_saves(body.clone()).await;
             assert_eq!(status, want, "{body} → {reply}");
-            assert!(
-                reply["error"].as_str().unwrap_or_default().contains(says),
-                "{body} → {reply} should say {says}"
-            );
+            assert!(error_of(&reply).contains(says), "{body} → {reply} should say {says}");
         }
         let (status, reply) = c
             .post_raw("/api/candidate/saves", "application/json", "{\"saves\": [".into())
@@ -269,31 +226,20 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
         assert!(reply.contains("不是有效的 JSON"), "{reply}");
         // One bad save in a request stores none of it.
         let (status, _) = c
-            .post(
-                "/api/candidate/saves",
-                json!({ "saves": [
-            { "seq": 20, "slot": single.to_string(), "value": "B" },
-            { "seq": 21, "slot": single.to_string(), "value": "Q" },
-        ] }),
-            )
+            .try_saves(common::saves_body(&[(20, &single_slot, "B"), (21, &single_slot, "Q")]))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(c.answers().await, before, "nothing already saved was lost or changed");
+        assert_eq!(
+            c.answers().await.answers,
+            before,
+            "nothing already saved was lost or changed"
+        );
         // The largest sequence number a browser counts exactly is taken, and the slot is not
         // frozen: the page carries on from the max_seq it reads back.
         let top = (1i64 << 53) - 1;
-        let (status, body) = c.save(top - 1, &single.to_string(), "C").await;
-        assert_eq!(
-            (status, body["results"][0]["status"].as_str()),
-            (StatusCode::OK, Some("saved"))
-        );
-        let (_, body) = c.get("/api/candidate/answers").await;
-        assert_eq!(body["max_seq"], top - 1);
-        let (status, body) = c.save(top, &single.to_string(), "D").await;
-        assert_eq!(
-            (status, body["results"][0]["status"].as_str()),
-            (StatusCode::OK, Some("saved"))
-        );
+        assert_eq!(c.save(top - 1, &single_slot, "C").await.first(), "saved");
+        assert_eq!(c.answers().await.max_seq, top - 1);
+        assert_eq!(c.save(top, &single_slot, "D").await.first(), "saved");
         app.finish().await;
     })
     .await;
@@ -304,68 +250,37 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (c, proctor) = app.started_candidate("DEMO0004").await;
-        let remaining = |v: &Value| v["remaining_ms"].as_i64().unwrap();
+        let ev = app.event_id;
 
         app.clock.advance_ms(30 * MIN);
-        let (_, s) = c.get("/api/candidate/status").await;
-        assert_eq!(remaining(&s), 150 * MIN);
+        assert_eq!(c.status().await.remaining_ms, 150 * MIN);
 
-        let (status, body) = proctor
-            .post(
-                "/api/proctor/candidates/DEMO0004/pause",
-                json!({ "reason": "考生身体不适" }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        proctor.act("DEMO0004", "pause", "考生身体不适").await;
         app.clock.advance_ms(20 * MIN);
-        let (_, s) = c.get("/api/candidate/status").await;
+        let s = c.status().await;
         assert_eq!(
-            (s["state"].as_str(), remaining(&s)),
-            (Some("paused"), 150 * MIN),
+            (s.state.as_str(), s.remaining_ms),
+            ("paused", 150 * MIN),
             "paused time is not charged"
         );
-        let (status, body) = c.save(1, "1", "A").await;
+        let (status, body) = c.try_save(1, "1", "A").await;
         assert_eq!(status, StatusCode::CONFLICT);
-        assert!(body["error"].as_str().unwrap().contains("暂停"));
-        let (status, _) = proctor
-            .post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "" }))
-            .await;
+        assert!(error_of(&body).contains("暂停"), "{body}");
+        let (status, _) = proctor.try_act("DEMO0004", "resume", json!({ "reason": "" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-        let (status, _) = proctor
-            .post("/api/proctor/candidates/DEMO0004/resume", json!({ "reason": "已恢复" }))
-            .await;
-        assert_eq!(status, StatusCode::OK);
-        let (status, _) = proctor
-            .post(
-                "/api/proctor/candidates/DEMO0004/extra-time",
-                json!({ "minutes": 10, "reason": "机器故障耽误" }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
-        let (_, s) = c.get("/api/candidate/status").await;
-        assert_eq!(remaining(&s), 160 * MIN);
+        proctor.act("DEMO0004", "resume", "已恢复").await;
+        proctor.extra_time("DEMO0004", 10, "机器故障耽误").await;
+        assert_eq!(c.status().await.remaining_ms, 160 * MIN);
 
         // Room-wide pause and resume.
-        let (_, body) = proctor
-            .post(&app.room_path("/pause"), json!({ "reason": "火警演习" }))
-            .await;
-        assert_eq!(body["changed"], 1, "{body}");
+        assert_eq!(proctor.pause_room(ev, ROOM, "火警演习").await.changed, 1);
         app.clock.advance_ms(5 * MIN);
-        let (_, body) = proctor
-            .post(&app.room_path("/resume"), json!({ "reason": "演习结束" }))
-            .await;
-        assert_eq!(body["changed"], 1);
-        let (_, s) = c.get("/api/candidate/status").await;
-        assert_eq!(remaining(&s), 160 * MIN);
+        assert_eq!(proctor.resume_room(ev, ROOM, "演习结束").await.changed, 1);
+        assert_eq!(c.status().await.remaining_ms, 160 * MIN);
 
         // The proctor log has who, when and why.
-        let (_, log) = proctor.get(&app.room_path("/log")).await;
-        let actions: Vec<&str> = log
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["action"].as_str().unwrap())
-            .collect();
+        let log = proctor.room_log(ev, ROOM).await;
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
             [
@@ -377,40 +292,34 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
                 "resume_room"
             ]
         );
-        assert_eq!(log[1]["reason"], "考生身体不适");
-        assert_eq!(log[1]["ticket"], "DEMO0004");
-        assert_eq!(log[1]["at_ms"], common::START_MS + 30 * MIN);
+        assert_eq!(log[1].reason, "考生身体不适");
+        assert_eq!(log[1].ticket.as_deref(), Some("DEMO0004"));
+        assert_eq!(log[1].at_ms, START_MS + 30 * MIN);
 
         // The proctor sees when the seat last saved an answer (the save refused while paused
         // does not count).
-        let last_save = |room: &Value| {
-            let seats = room["seats"].as_array().expect("seats").clone();
-            let seat = seats.into_iter().find(|s| s["ticket"] == "DEMO0004").expect("seat");
-            seat["last_save_ms"].clone()
-        };
-        let (_, room) = proctor.get(&app.room_path("")).await;
-        assert_eq!(last_save(&room), Value::Null, "{room}");
+        let room = proctor.room(ev, ROOM).await;
+        assert_eq!(room.seat("DEMO0004").last_save_ms, None, "{room:?}");
         let saved_at = app.clock.now_ms();
 
         // Time runs out with no browser asking: the server submits by itself.
-        let (status, _) = c.save(2, "1", "B").await;
-        assert_eq!(status, StatusCode::OK);
-        let (_, room) = proctor.get(&app.room_path("")).await;
-        assert_eq!(last_save(&room), json!(saved_at), "{room}");
+        c.save(2, "1", "B").await;
+        let room = proctor.room(ev, ROOM).await;
+        assert_eq!(room.seat("DEMO0004").last_save_ms, Some(saved_at), "{room:?}");
         app.clock.advance_ms(160 * MIN);
-        let id = candidate_id(&app, "DEMO0004").await;
+        let id = app.candidate_id("DEMO0004").await;
         let s = app.submitted_by_sweeper(id).await;
         assert_eq!(s.submitted_by.as_deref(), Some("system"));
         // 180 minutes + 10 extra + 20 + 5 paused.
-        assert_eq!(
-            s.submitted_ms,
-            Some(common::START_MS + 215 * MIN),
-            "handed in at the deadline"
-        );
-        let (status, body) = c.save(3, "1", "C").await;
+        assert_eq!(s.submitted_ms, Some(START_MS + 215 * MIN), "handed in at the deadline");
+        let (status, body) = c.try_save(3, "1", "C").await;
         assert_eq!(status, StatusCode::CONFLICT);
-        assert!(body["error"].as_str().unwrap().contains("已交卷"), "{body}");
-        assert_eq!(c.answers().await["1"], "B", "the last save before the deadline counts");
+        assert!(error_of(&body).contains("已交卷"), "{body}");
+        assert_eq!(
+            c.answers().await.get("1"),
+            Some("B"),
+            "the last save before the deadline counts"
+        );
         app.finish().await;
     })
     .await;
@@ -421,22 +330,16 @@ async fn a_save_after_the_deadline_is_refused_even_before_the_sweep() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (c, _) = app.started_candidate("DEMO0005").await;
     app.clock.advance_ms(180 * MIN);
-    let (status, body) = c.save(1, "1", "A").await;
+    let (status, body) = c.try_save(1, "1", "A").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
-        ["考试时间已到", "已交卷"]
-            .iter()
-            .any(|m| body["error"].as_str().unwrap().contains(m)),
+        ["考试时间已到", "已交卷"].iter().any(|m| error_of(&body).contains(m)),
         "{body}"
     );
-    let (_, s) = c.get("/api/candidate/status").await;
+    let s = c.status().await;
     assert_eq!(
-        (
-            s["state"].as_str(),
-            s["submitted_by"].as_str(),
-            s["remaining_ms"].as_i64()
-        ),
-        (Some("submitted"), Some("system"), Some(0))
+        (s.state.as_str(), s.submitted_by.as_deref(), s.remaining_ms),
+        ("submitted", Some("system"), 0)
     );
     app.finish().await;
 }
@@ -446,31 +349,32 @@ async fn resume_after_a_reload_and_a_workstation_switch_only_when_the_proctor_al
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (first, proctor) = app.started_candidate("DEMO0001").await;
-        let (status, _) = first.post("/api/candidate/saves", json!({ "saves": [
-            { "seq": 1, "slot": "1", "value": "A" }, { "seq": 2, "slot": "open", "value": "2" }, { "seq": 3, "slot": "open-2", "value": "草稿" }
-        ] })).await;
-        assert_eq!(status, StatusCode::OK);
+        first
+            .saves(&[(1, "1", "A"), (2, "open", "2"), (3, "open-2", "草稿")])
+            .await;
         app.clock.advance_ms(40 * MIN);
 
         // Another workstation cannot take over a sitting under way.
         let second = app.client();
-        let (status, body) = second.post("/api/login", json!({ "ticket": "DEMO0001", "password": common::DEMO_PASSWORD })).await;
+        let (status, body) = second.try_login(ticket_login("DEMO0001", DEMO_PASSWORD)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(body["error"].as_str().unwrap().contains("监考老师"));
+        assert!(error_of(&body).contains("监考老师"), "{body}");
 
-        let (status, _) = proctor.post("/api/proctor/candidates/DEMO0001/allow-move", json!({ "reason": "原机位死机" })).await;
-        assert_eq!(status, StatusCode::OK);
-        let (status, body) = second.post("/api/login", json!({ "ticket": "DEMO0001", "password": common::DEMO_PASSWORD })).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let (_, s) = second.get("/api/candidate/status").await;
-        assert_eq!(s["remaining_ms"], 140 * MIN, "the clock went on, nothing reset");
+        proctor.act("DEMO0001", "allow-move", "原机位死机").await;
+        second.login(ticket_login("DEMO0001", DEMO_PASSWORD)).await;
+        assert_eq!(
+            second.status().await.remaining_ms,
+            140 * MIN,
+            "the clock went on, nothing reset"
+        );
         let answers = second.answers().await;
-        assert_eq!((answers["1"].as_str(), answers["open"].as_str(), answers["open-2"].as_str()), (Some("A"), Some("2"), Some("草稿")));
+        assert_eq!(
+            (answers.get("1"), answers.get("open"), answers.get("open-2")),
+            (Some("A"), Some("2"), Some("草稿"))
+        );
         // The old workstation is out.
-        let (status, _) = first.save(4, "1", "B").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, _) = second.save(4, "1", "B").await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(first.try_save(4, "1", "B").await.0, StatusCode::UNAUTHORIZED);
+        second.save(4, "1", "B").await;
         app.finish().await;
     })
     .await;
@@ -492,43 +396,27 @@ async fn roles_are_checked_and_failed_logins_are_rate_limited() {
     assert_eq!(proctor.get("/api/office/events").await.0, StatusCode::FORBIDDEN);
     assert_eq!(proctor.get("/api/candidate/status").await.0, StatusCode::FORBIDDEN);
 
-    let (status, body) = app
-        .client()
-        .post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" }))
-        .await;
+    let wrong = ticket_login("DEMO0003", "wrong");
+    let (status, body) = app.client().try_login(wrong.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "准考证号或密码错误");
     for _ in 0..4 {
-        app.client()
-            .post("/api/login", json!({ "ticket": "DEMO0003", "password": "wrong" }))
-            .await;
+        app.client().try_login(wrong.clone()).await;
     }
-    let (status, body) = app
-        .client()
-        .post(
-            "/api/login",
-            json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD }),
-        )
-        .await;
+    let (status, body) = app.client().try_login(ticket_login("DEMO0003", DEMO_PASSWORD)).await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
         "locked even with the right password: {body}"
     );
     app.clock.advance_ms(16 * MIN);
-    let (status, _) = app
-        .client()
-        .post(
-            "/api/login",
-            json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD }),
-        )
-        .await;
+    let (status, _) = app.client().try_login(ticket_login("DEMO0003", DEMO_PASSWORD)).await;
     assert_eq!(status, StatusCode::OK, "the lock lifts after 15 minutes");
 
     // The cookie is HttpOnly and SameSite.
     let r = reqwest::Client::new()
         .post(app.url("/api/login"))
-        .json(&json!({ "ticket": "DEMO0004", "password": common::DEMO_PASSWORD }))
+        .json(&ticket_login("DEMO0004", DEMO_PASSWORD))
         .send()
         .await
         .unwrap();
@@ -553,9 +441,7 @@ async fn secrets(app: &TestApp, me: &str) -> Vec<String> {
     }
     // The paper's seed and the bank's hash (the paper id the office sees names both): from them
     // the event's seed, and so every other candidate's paper, could be worked out.
-    let me_id = app.store.candidate_by_ticket(me).await.unwrap().unwrap().id;
-    let sitting = app.store.sitting(me_id).await.unwrap().unwrap();
-    let paper = app.exam.paper(&sitting).await.unwrap();
+    let paper = app.office_paper(me).await;
     secrets.push(paper.paper_id.clone());
     secrets.push(paper.seed.to_string());
     let bank_hash = paper.paper_id.split('-').nth(2).unwrap().to_string();
@@ -584,11 +470,7 @@ async fn a_candidate_never_receives_keys_rubrics_or_anyone_elses_data() {
         let (other, _) = app.started_candidate("DEMO0002").await;
         other.save(1, "1", "A").await;
         let (c, _) = app.started_candidate("DEMO0001").await;
-        c.post(
-            "/api/candidate/saves",
-            json!({ "saves": [{ "seq": 1, "slot": "2", "value": "B" }, { "seq": 2, "slot": "open", "value": "1" }] }),
-        )
-        .await;
+        c.saves(&[(1, "2", "B"), (2, "open", "1")]).await;
         let secrets = secrets(&app, "DEMO0001").await;
         let mut bodies = Vec::new();
         for path in [
@@ -645,8 +527,8 @@ async fn a_candidate_never_receives_keys_rubrics_or_anyone_elses_data() {
             }
         }
         // The paper's stems are there (the scan would catch an empty response otherwise).
-        let paper: Value = serde_json::from_str(&bodies[1]).unwrap();
-        assert_eq!(paper["objective"].as_array().unwrap().len(), 70);
+        let paper: common::CandidatePaper = serde_json::from_str(&bodies[1]).unwrap();
+        assert_eq!(paper.objective.len(), 70);
         app.finish().await;
     })
     .await;
@@ -657,48 +539,53 @@ async fn the_office_imports_a_roster_all_or_nothing_with_line_numbers() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let office = app.staff("office").await;
-        let bad = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n赵六,Zhao Liu,11010519491231002X,T100,A101,01\n钱七,Qian Qi,110105194912310021,T101,A101,02\n孙八,Sun Ba,11010519491231002X,DEMO0001,A101,03\n";
-        let (status, body) = office.post_raw(&format!("/api/office/events/{}/roster", app.event_id), "text/csv", bad.into()).await;
+        let ev = app.event_id;
+        let bad = format!("{}赵六,Zhao Liu,11010519491231002X,T100,A101,01\n钱七,Qian Qi,110105194912310021,T101,A101,02\n孙八,Sun Ba,11010519491231002X,DEMO0001,A101,03\n", common::ROSTER_HEADER);
+        let (status, body) = office.try_import_roster(ev, &bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body.contains("第 3 行 身份证号") && body.contains("校验位"), "{body}");
-        let before = app.store.roster_size(app.event_id).await.unwrap();
+        let before = app.store.roster_size(ev).await.unwrap();
         let good = bad.replace("110105194912310021", "11010519491231002X").replace("DEMO0001", "T102");
-        let (status, body) = office.post_raw(&format!("/api/office/events/{}/roster", app.event_id), "text/csv", good.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let reply: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(reply["imported"], 3);
-        assert_eq!(app.store.roster_size(app.event_id).await.unwrap(), before + 3);
-        let password = reply["passwords"][0]["password"].as_str().unwrap().to_string();
-        let (status, _) = app.client().post("/api/login", json!({ "ticket": "T100", "password": password })).await;
+        let reply = office.import_roster(ev, &good).await;
+        assert_eq!(reply.imported, 3);
+        assert_eq!(app.store.roster_size(ev).await.unwrap(), before + 3);
+        let issued = &reply.passwords[0];
+        assert_eq!(issued.ticket, "T100");
+        let (status, _) = app.client().try_login(ticket_login("T100", &issued.password)).await;
         assert_eq!(status, StatusCode::OK, "an issued password works");
         // A ticket already registered: the whole file is refused.
-        let (status, body) = office.post_raw(&format!("/api/office/events/{}/roster", app.event_id), "text/csv", good).await;
+        let (status, body) = office.try_import_roster(ev, &good).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("已被登记"), "{body}");
-        assert_eq!(app.store.roster_size(app.event_id).await.unwrap(), before + 3);
+        assert_eq!(app.store.roster_size(ev).await.unwrap(), before + 3);
         app.finish().await;
     })
     .await;
+}
+
+/// A copy of the demo bank in `dir`/bank, to edit.
+fn copy_of_the_demo_bank(dir: &std::path::Path) -> std::path::PathBuf {
+    let bank_dir = dir.join("bank");
+    std::fs::create_dir_all(bank_dir.join("items")).unwrap();
+    let src = common::cli::demo_bank();
+    std::fs::copy(src.join("bank.toml"), bank_dir.join("bank.toml")).unwrap();
+    for f in std::fs::read_dir(src.join("items")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), bank_dir.join("items").join(f.file_name())).unwrap();
+    }
+    bank_dir
 }
 
 #[tokio::test]
 async fn an_events_items_are_frozen_when_it_is_created() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let bank_dir = dir.path().join("bank");
-    std::fs::create_dir_all(bank_dir.join("items")).unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../question-bank/banks/demo");
-    std::fs::copy(src.join("bank.toml"), bank_dir.join("bank.toml")).unwrap();
-    for f in std::fs::read_dir(src.join("items")).unwrap() {
-        let f = f.unwrap();
-        std::fs::copy(f.path(), bank_dir.join("items").join(f.file_name())).unwrap();
-    }
+    let bank_dir = copy_of_the_demo_bank(dir.path());
     let office = app.staff("office").await;
-    let (status, body) = office
-        .post("/api/office/events", json!({ "name": "2026 年冬季考试", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A101"], "bank": bank_dir.to_str().unwrap(), "forms": 2, "seed": 11 }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let event_id = body["id"].as_i64().unwrap();
+    let event_id = office
+        .create_event(json!({ "name": "2026 年冬季考试", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A101"], "bank": bank_dir.to_str().unwrap(), "forms": 2, "seed": 11 }))
+        .await
+        .id;
     let frozen = app.exam.event(event_id).await.unwrap();
     let forms_before = frozen.forms.clone().unwrap();
     // The bank is edited afterwards: the event does not change.
@@ -722,7 +609,7 @@ async fn an_events_items_are_frozen_when_it_is_created() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"].as_str().unwrap().contains("starts_at"), "{body}");
+    assert!(error_of(&body).contains("starts_at"), "{body}");
     app.finish().await;
 }
 
@@ -730,14 +617,7 @@ async fn an_events_items_are_frozen_when_it_is_created() {
 async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let bank_dir = dir.path().join("bank");
-    std::fs::create_dir_all(bank_dir.join("items")).unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../question-bank/banks/demo");
-    std::fs::copy(src.join("bank.toml"), bank_dir.join("bank.toml")).unwrap();
-    for f in std::fs::read_dir(src.join("items")).unwrap() {
-        let f = f.unwrap();
-        std::fs::copy(f.path(), bank_dir.join("items").join(f.file_name())).unwrap();
-    }
+    let bank_dir = copy_of_the_demo_bank(dir.path());
     let toml = std::fs::read_to_string(bank_dir.join("bank.toml")).unwrap();
     std::fs::write(
         bank_dir.join("bank.toml"),
@@ -746,37 +626,25 @@ async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
     .unwrap();
     let bank = bank_dir.to_str().unwrap();
     let office = app.staff("office").await;
-    let (status, body) = office
-        .post("/api/office/events", json!({ "name": "2027 年春季考试", "starts_at": "2027-05-15T09:00:00+08:00", "rooms": ["B201"], "bank": bank, "seed": 5, "draft": true }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let ev = body["id"].as_i64().unwrap();
+    let ev = office
+        .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-05-15T09:00:00+08:00", "rooms": ["B201"], "bank": bank, "seed": 5, "draft": true }))
+        .await
+        .id;
     assert!(
         app.store.event_items(ev).await.unwrap().is_empty(),
         "a draft freezes nothing"
     );
-    let (_, events) = office.get("/api/office/events").await;
-    let listed = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == ev)
-        .unwrap()
-        .clone();
-    assert_eq!(listed["published"], false, "{listed}");
+    let events = office.events().await;
+    let listed = events.iter().find(|e| e.id == ev).expect("the draft is listed");
+    assert!(!listed.published, "{listed:?}");
     // The roster can be imported into a draft; its rooms cannot open.
-    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n李雷,Li Lei,11010519491231002X,S001,B201,01\n";
-    let (status, body) = office
-        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let roster = format!("{}李雷,Li Lei,11010519491231002X,S001,B201,01\n", common::ROSTER_HEADER);
+    office.import_roster(ev, &roster).await;
     app.assign_proctor(ev, "B201").await;
     let proctor = app.staff("proctor").await;
-    let (status, body) = proctor
-        .post(&format!("/api/proctor/events/{ev}/rooms/B201/open"), Value::Null)
-        .await;
+    let (status, body) = proctor.post(&common::room_path(ev, "B201", "/open"), Value::Null).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("尚未发布"), "{body}");
+    assert!(error_of(&body).contains("尚未发布"), "{body}");
 
     // The bank is edited while the event is a draft: publishing freezes the edited items.
     let path = bank_dir.join("items/m1-quality.toml");
@@ -788,34 +656,21 @@ async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
     )
     .unwrap();
     // Another bank is refused by name.
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": "demo" }))
-        .await;
+    let (status, body) = office.try_publish(ev, "demo").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("题库不符"), "{body}");
+    assert!(error_of(&body).contains("题库不符"), "{body}");
     assert!(app.store.event_items(ev).await.unwrap().is_empty(), "nothing frozen");
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["frozen_items"].as_u64().unwrap() >= 150, "{body}");
+    let published = office.publish(ev, bank).await;
+    assert!(published.frozen_items >= 150, "{published:?}");
     let frozen = app.store.event_items(ev).await.unwrap();
-    assert_eq!(frozen.len() as u64, body["frozen_items"].as_u64().unwrap());
+    assert_eq!(frozen.len(), published.frozen_items);
     assert_eq!(frozen.iter().filter(|i| i.stem.starts_with("（审校后）")).count(), 1);
-    let (status, body) = office
-        .post(&format!("/api/office/events/{ev}/publish"), json!({ "bank": bank }))
-        .await;
+    let (status, body) = office.try_publish(ev, bank).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("已发布"), "{body}");
-    let (status, body) = proctor
-        .post(&format!("/api/proctor/events/{ev}/rooms/B201/open"), Value::Null)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
-    assert!(
-        audit.as_array().unwrap().iter().any(|a| a["action"] == "publish"),
-        "{audit}"
-    );
+    assert!(error_of(&body).contains("已发布"), "{body}");
+    proctor.open_room(ev, "B201").await;
+    let audit = office.audit(ev).await;
+    assert!(audit.iter().any(|a| a.action == "publish"), "{audit:?}");
     app.finish().await;
 }
 
@@ -858,33 +713,19 @@ async fn every_documented_operation_is_routed() {
 async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let office = app.staff("office").await;
-    let (_, body) = office
-        .post("/api/office/events", json!({ "name": "部分得分", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["B1"], "bank": "demo", "multi_policy": "partial", "seed": 5 }))
-        .await;
-    let event_id = body["id"].as_i64().unwrap();
-    let csv = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n周九,Zhou Jiu,11010519491231002X,P001,B1,01\n";
-    let (_, body) = office
-        .post_raw(&format!("/api/office/events/{event_id}/roster"), "text/csv", csv.into())
-        .await;
-    let password = serde_json::from_str::<Value>(&body).unwrap()["passwords"][0]["password"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.assign_proctor(event_id, "B1").await;
-    let proctor = app.staff("proctor").await;
-    proctor
-        .post(&format!("/api/proctor/events/{event_id}/rooms/B1/open"), Value::Null)
-        .await;
-    let c = app.client();
-    c.post("/api/login", json!({ "ticket": "P001", "password": password }))
-        .await;
-    c.post("/api/candidate/start", Value::Null).await;
-    let id = candidate_id(&app, "P001").await;
-    let paper = app
-        .exam
-        .paper(&app.store.sitting(id).await.unwrap().unwrap())
+    let event_id = office
+        .create_event(json!({ "name": "部分得分", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["B1"], "bank": "demo", "multi_policy": "partial", "seed": 5 }))
         .await
-        .unwrap();
+        .id;
+    let csv = format!("{}周九,Zhou Jiu,11010519491231002X,P001,B1,01\n", common::ROSTER_HEADER);
+    let password = office.import_roster(event_id, &csv).await.passwords[0].password.clone();
+    app.assign_proctor(event_id, "B1").await;
+    app.staff("proctor").await.open_room(event_id, "B1").await;
+    let c = app.client();
+    c.login(ticket_login("P001", &password)).await;
+    c.start().await;
+    let id = app.candidate_id("P001").await;
+    let paper = app.office_paper("P001").await;
     let multis: Vec<_> = paper.objective.iter().filter(|i| i.kind == ChoiceKind::Multi).collect();
     // First multi: one correct option only (0.5); second: one correct plus one wrong (0).
     let one_right = multis[0].key[0].as_char().to_string();
@@ -897,15 +738,10 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
         .as_char();
     let mut mixed: Vec<char> = vec![multis[1].key[0].as_char(), wrong];
     mixed.sort();
-    c.post(
-        "/api/candidate/saves",
-        json!({ "saves": [
-        { "seq": 1, "slot": multis[0].no.to_string(), "value": one_right },
-        { "seq": 2, "slot": multis[1].no.to_string(), "value": mixed.iter().collect::<String>() },
-    ] }),
-    )
-    .await;
-    c.post("/api/candidate/submit", Value::Null).await;
+    let (slot0, slot1) = (multis[0].no.to_string(), multis[1].no.to_string());
+    let mixed: String = mixed.iter().collect();
+    c.saves(&[(1, &slot0, &one_right), (2, &slot1, &mixed)]).await;
+    c.submit().await;
     let results: BTreeMap<i64, i64> = app
         .store
         .item_results(id)
@@ -924,24 +760,13 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
     app.finish().await;
 }
 
-/// Whether an error body is `{"error": "…"}` in Chinese (at least one CJK character).
-fn chinese_error(body: &Value) -> bool {
-    body["error"]
-        .as_str()
-        .is_some_and(|e| e.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
-}
-
 #[tokio::test]
 async fn hostile_requests_get_a_clear_chinese_4xx_and_change_nothing() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (c, proctor) = app.started_candidate("DEMO0001").await;
         let office = app.staff("office").await;
-        let hash = kaowu::auth::hash_password(common::DEMO_PASSWORD, kaowu::auth::Strength::IssuedToCandidate);
-        app.store
-            .create_account("chief1", "阅卷组长", "chief", &hash, common::START_MS)
-            .await
-            .unwrap();
+        app.add_staff("chief1", "阅卷组长", "chief").await;
 
         // Bodies over a route's limit: 413 in Chinese, not axum's English 400.
         let huge = format!(
@@ -1010,36 +835,26 @@ async fn hostile_requests_get_a_clear_chinese_4xx_and_change_nothing() {
         }
 
         // NUL and other control characters: refused at the edge, nothing half-done.
-        let (status, body) = app
-            .client()
-            .post("/api/login", json!({ "ticket": "DEMO\u{0}0002", "password": "x" }))
-            .await;
+        let (status, body) = app.client().try_login(ticket_login("DEMO\u{0}0002", "x")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(chinese_error(&body), "{body}");
-        let (status, body) = app
-            .client()
-            .post(
-                "/api/login",
-                json!({ "username": "proctor", "password": "kaowu\u{0}2026" }),
-            )
-            .await;
+        let (status, body) = app.client().try_login(staff_login("proctor", "kaowu\u{0}2026")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let (status, body) = proctor
             .post(&app.room_path("/pause"), json!({ "reason": "停电\u{0}" }))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(body["error"].as_str().unwrap().contains("reason"), "{body}");
-        let (_, status_now) = c.get("/api/candidate/status").await;
-        assert_eq!(status_now["state"], "in_progress", "a refused pause paused nobody");
-        let (_, log) = proctor.get(&app.room_path("/log")).await;
+        assert!(error_of(&body).contains("reason"), "{body}");
+        assert_eq!(c.status().await.state, "in_progress", "a refused pause paused nobody");
+        let log = proctor.room_log(app.event_id, ROOM).await;
         assert!(
-            log.as_array().unwrap().iter().all(|e| e["action"] != "pause_room"),
-            "a refused pause wrote no log entry: {log}"
+            log.iter().all(|e| e.action != "pause_room"),
+            "a refused pause wrote no log entry: {log:?}"
         );
         let (status, body) = proctor.get("/api/proctor/candidates/DEMO%000001/log").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         let (status, body) = proctor
-            .post("/api/proctor/candidates/DEMO%000001/pause", json!({ "reason": "检查" }))
+            .try_act("DEMO%000001", "pause", json!({ "reason": "检查" }))
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         assert!(chinese_error(&body), "{body}");
@@ -1064,8 +879,11 @@ async fn writes_from_another_site_are_refused() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (c, _) = app.started_candidate("DEMO0001").await;
     let office = app.staff("office").await;
-    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n赵六,Zhao Liu,11010519491231002X,X0001,第一考场,09\n";
-    let evil = |client: &common::Client, path: &str| {
+    let roster = format!(
+        "{}赵六,Zhao Liu,11010519491231002X,X0001,第一考场,09\n",
+        common::ROSTER_HEADER
+    );
+    let evil = |client: &Client, path: &str| {
         client
             .http
             .post(app.url(path))
@@ -1076,7 +894,7 @@ async fn writes_from_another_site_are_refused() {
     let cross_site = [
         evil(&office, &roster_path)
             .header("content-type", "text/csv")
-            .body(roster),
+            .body(roster.clone()),
         evil(&office, &format!("/api/office/events/{}/release", app.event_id)),
         evil(&c, "/api/candidate/submit"),
         evil(&c, "/api/candidate/saves")
@@ -1119,8 +937,7 @@ async fn writes_from_another_site_are_refused() {
         app.store.candidate_by_ticket("X0001").await.unwrap().is_none(),
         "no candidate imported"
     );
-    let (_, status) = c.get("/api/candidate/status").await;
-    assert_eq!(status["state"], "in_progress", "not submitted");
+    assert_eq!(c.status().await.state, "in_progress", "not submitted");
     assert!(c.answers().await.get("1").is_none(), "nothing saved");
 
     // The pages' own requests (same origin) go through.
@@ -1147,38 +964,22 @@ async fn writes_from_another_site_are_refused() {
     app.finish().await;
 }
 
-/// A browser on another workstation: requests come from `ip` (an address of the loopback range).
-fn client_from(app: &TestApp, ip: [u8; 4]) -> common::Client {
-    common::Client {
-        http: reqwest::Client::builder()
-            .cookie_store(true)
-            .local_address(std::net::IpAddr::from(ip))
-            .build()
-            .unwrap(),
-        base: format!("http://{}", app.addr),
-    }
-}
-
 #[tokio::test]
 async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_names() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let login = |client: common::Client, who: Value| async move { client.post("/api/login", who).await };
+    let login = |client: Client, who: Value| async move { client.try_login(who).await };
     // Five wrong passwords from one workstation lock that workstation out of the ticket …
     let attacker = [127, 0, 0, 7];
     for _ in 0..5 {
-        let (status, _) = login(
-            client_from(&app, attacker),
-            json!({ "ticket": "DEMO0003", "password": "wrong" }),
-        )
-        .await;
+        let (status, _) = login(app.client_from(attacker), ticket_login("DEMO0003", "wrong")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let right = json!({ "ticket": "DEMO0003", "password": common::DEMO_PASSWORD });
-    let (status, body) = login(client_from(&app, attacker), right.clone()).await;
+    let right = ticket_login("DEMO0003", DEMO_PASSWORD);
+    let (status, body) = login(app.client_from(attacker), right.clone()).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(chinese_error(&body), "{body}");
     // … but not the candidate at their own.
-    let (status, body) = login(client_from(&app, [127, 0, 0, 8]), right).await;
+    let (status, body) = login(app.client_from([127, 0, 0, 8]), right).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -1190,7 +991,7 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
     let mut refused_at = None;
     for i in 0..40 {
         let (status, _) = login(
-            client_from(&app, sweeper),
+            app.client_from(sweeper),
             json!({ "ticket": format!("T{i:04}"), "password": "x" }),
         )
         .await;
@@ -1208,21 +1009,19 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
     // Each failure is stored under a fixed-size key, and old ones are forgotten.
     let long = "名".repeat(64);
     let (status, _) = login(
-        client_from(&app, [127, 0, 0, 10]),
+        app.client_from([127, 0, 0, 10]),
         json!({ "username": long, "password": "x" }),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = login(
-        client_from(&app, [127, 0, 0, 10]),
+        app.client_from([127, 0, 0, 10]),
         json!({ "username": "名".repeat(65), "password": "x" }),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("用户名过长"), "{body}");
-    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-        .await
-        .unwrap();
+    assert!(error_of(&body).contains("用户名过长"), "{body}");
+    let mut db = app.db_connection().await;
     let longest: i64 = sqlx::query_scalar("SELECT MAX(LENGTH(subject)) FROM login_failures")
         .fetch_one(&mut db)
         .await
@@ -1230,7 +1029,7 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
     assert_eq!(longest, 64, "a SHA-256 in hex, whatever was typed");
     app.clock.advance_ms(16 * MIN);
     let (status, _) = login(
-        client_from(&app, [127, 0, 0, 11]),
+        app.client_from([127, 0, 0, 11]),
         json!({ "ticket": "T9999", "password": "x" }),
     )
     .await;
@@ -1245,26 +1044,25 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
     let desk = [127, 0, 0, 12];
     for _ in 0..5 {
         login(
-            client_from(&app, desk),
+            app.client_from(desk),
             json!({ "username": "proctor", "password": "wrong" }),
         )
         .await;
     }
-    let proctor_login = json!({ "username": "proctor", "password": common::DEMO_PASSWORD });
+    let proctor_login = staff_login("proctor", DEMO_PASSWORD);
     assert_eq!(
-        login(client_from(&app, desk), proctor_login.clone()).await.0,
+        login(app.client_from(desk), proctor_login.clone()).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     let office = app.staff("office").await;
-    let (status, body) = office
-        .post(
+    let unlocked: common::Unlocked = office
+        .post_ok(
             "/api/office/accounts/proctor/unlock",
             json!({ "reason": "本人确认忘记密码" }),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["forgotten"].as_u64().unwrap() >= 5, "{body}");
-    assert_eq!(login(client_from(&app, desk), proctor_login).await.0, StatusCode::OK);
+    assert!(unlocked.forgotten >= 5, "{unlocked:?}");
+    assert_eq!(login(app.client_from(desk), proctor_login).await.0, StatusCode::OK);
     let (status, body) = office
         .post("/api/office/accounts/nobody/unlock", json!({ "reason": "x" }))
         .await;
@@ -1282,14 +1080,14 @@ async fn failed_logins_are_throttled_by_address_and_cost_the_same_for_unknown_na
     for i in 0..6u8 {
         let t = std::time::Instant::now();
         login(
-            client_from(&app, [127, 0, 1, i]),
+            app.client_from([127, 0, 1, i]),
             json!({ "username": "proctor", "password": "wrong" }),
         )
         .await;
         known.push(t.elapsed());
         let t = std::time::Instant::now();
         login(
-            client_from(&app, [127, 0, 2, i]),
+            app.client_from([127, 0, 2, i]),
             json!({ "username": "nobody", "password": "wrong" }),
         )
         .await;
@@ -1310,12 +1108,10 @@ async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_neve
     // SQLite only: one writer at a time for the whole file (PostgreSQL locks rows).
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (c, _) = app.started_candidate("DEMO0001").await;
-    assert_eq!(c.save(1, "1", "A").await.0, StatusCode::OK);
+    c.save(1, "1", "A").await;
     // The office's CLI on the live database: a write transaction that takes a moment, then
     // commits.
-    let mut cli = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-        .await
-        .unwrap();
+    let mut cli = app.db_connection().await;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
     sqlx::query("INSERT INTO settings (name, value) VALUES ('cli-test', 'x')")
         .execute(&mut cli)
@@ -1323,18 +1119,18 @@ async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_neve
         .unwrap();
     let saving = tokio::spawn({
         let c = c.clone();
-        async move { c.save(2, "2", "B").await }
+        async move { c.try_save(2, "2", "B").await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     sqlx::query("COMMIT").execute(&mut cli).await.unwrap();
     let (status, body) = saving.await.unwrap();
     assert_eq!(status, StatusCode::OK, "the save waited for the lock: {body}");
-    assert_eq!(body["results"][0]["status"], "saved");
+    assert_eq!(body["results"][0]["status"], "saved", "{body}");
 
     // A lock held beyond the busy timeout (10 s): a clear 503, the save kept by the page.
     sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
     let t = std::time::Instant::now();
-    let (status, body) = c.save(3, "3", "C").await;
+    let (status, body) = c.try_save(3, "3", "C").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(chinese_error(&body), "{body}");
     assert!(
@@ -1343,11 +1139,10 @@ async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_neve
         t.elapsed()
     );
     sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
-    let (status, body) = c.save(3, "3", "C").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    c.save(3, "3", "C").await;
     let answers = c.answers().await;
     assert_eq!(
-        (answers["1"].as_str(), answers["2"].as_str(), answers["3"].as_str()),
+        (answers.get("1"), answers.get("2"), answers.get("3")),
         (Some("A"), Some("B"), Some("C"))
     );
     app.finish().await;
@@ -1357,35 +1152,17 @@ async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_neve
 async fn a_proctor_grants_extra_time_up_to_the_cap_and_the_office_beyond_it() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (c, proctor) = app.started_candidate("DEMO0001").await;
-    let grant = |who: &common::Client, minutes: i64| {
-        let who = who.clone();
-        async move {
-            who.post(
-                "/api/proctor/candidates/DEMO0001/extra-time",
-                json!({ "minutes": minutes, "reason": "设备故障" }),
-            )
-            .await
-        }
-    };
-    assert_eq!(grant(&proctor, 40).await.0, StatusCode::OK);
-    let (status, body) = grant(&proctor, 30).await;
+    proctor.extra_time("DEMO0001", 40, "设备故障").await;
+    let (status, body) = proctor
+        .try_act("DEMO0001", "extra-time", json!({ "minutes": 30, "reason": "设备故障" }))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("不超过 60 分钟（已延长 40 分钟）"),
-        "{body}"
-    );
-    assert_eq!(grant(&proctor, 20).await.0, StatusCode::OK, "up to the cap exactly");
+    assert!(error_of(&body).contains("不超过 60 分钟（已延长 40 分钟）"), "{body}");
+    // Up to the cap exactly; the office may grant beyond it.
+    proctor.extra_time("DEMO0001", 20, "设备故障").await;
     let office = app.staff("office").await;
-    assert_eq!(
-        grant(&office, 30).await.0,
-        StatusCode::OK,
-        "the office may grant beyond it"
-    );
-    let (_, status) = c.get("/api/candidate/status").await;
-    assert_eq!(status["remaining_ms"], (180 + 90) * MIN);
+    office.extra_time("DEMO0001", 30, "设备故障").await;
+    assert_eq!(c.status().await.remaining_ms, (180 + 90) * MIN);
     app.finish().await;
 }
 
@@ -1394,53 +1171,38 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
     let app = TestApp::spawn(Backend::Sqlite).await;
     let office = app.staff("office").await;
     // A second event with two rooms, a candidate in each.
-    let (status, body) = office
-        .post(
-            "/api/office/events",
-            json!({ "name": "第二场", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A1", "A2"], "bank": "demo" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let ev = body["id"].as_i64().unwrap();
+    let ev = office
+        .create_event(json!({ "name": "第二场", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A1", "A2"], "bank": "demo" }))
+        .await
+        .id;
     // An event's seed (given by none) comes from the operating system, not the clock.
     let seed = app.store.event(ev).await.unwrap().unwrap().seed;
     assert!(
-        seed.abs_diff(common::START_MS as u64) > 1 << 40,
+        seed.abs_diff(START_MS as u64) > 1 << 40,
         "seed {seed} is not the creation time"
     );
-    let roster = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n甲,Jia,11010519491231002X,Q001,A1,01\n乙,Yi,11010519491231002X,Q002,A2,01\n";
-    let (status, body) = office
-        .post_raw(&format!("/api/office/events/{ev}/roster"), "text/csv", roster.into())
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let roster = format!(
+        "{}甲,Jia,11010519491231002X,Q001,A1,01\n乙,Yi,11010519491231002X,Q002,A2,01\n",
+        common::ROSTER_HEADER
+    );
+    office.import_roster(ev, &roster).await;
     let proctor = app.staff("proctor").await;
+    let a1 = |action: &str| common::room_path(ev, "A1", action);
 
     // Not assigned: the event is not listed, and nothing in it can be seen or done.
-    let (_, events) = proctor.get("/api/proctor/events").await;
-    assert!(events.as_array().unwrap().iter().all(|e| e["id"] != ev), "{events}");
+    let events = proctor.proctor_events().await;
+    assert!(events.iter().all(|e| e.id != ev), "{events:?}");
     for (status, body) in [
-        proctor.get(&format!("/api/proctor/events/{ev}/rooms/A1")).await,
+        proctor.get(&a1("")).await,
+        proctor.post(&a1("/open"), Value::Null).await,
+        proctor.post(&a1("/pause"), json!({ "reason": "检查" })).await,
         proctor
-            .post(&format!("/api/proctor/events/{ev}/rooms/A1/open"), Value::Null)
+            .try_act("Q001", "extra-time", json!({ "minutes": 5, "reason": "检查" }))
             .await,
-        proctor
-            .post(
-                &format!("/api/proctor/events/{ev}/rooms/A1/pause"),
-                json!({ "reason": "检查" }),
-            )
-            .await,
-        proctor
-            .post(
-                "/api/proctor/candidates/Q001/extra-time",
-                json!({ "minutes": 5, "reason": "检查" }),
-            )
-            .await,
-        proctor
-            .post("/api/proctor/candidates/Q001/unlock", json!({ "reason": "检查" }))
-            .await,
+        proctor.try_act("Q001", "unlock", json!({ "reason": "检查" })).await,
     ] {
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        assert!(body["error"].as_str().unwrap().contains("未被分配"), "{body}");
+        assert!(error_of(&body).contains("未被分配"), "{body}");
     }
     // The office assigns room A1: that room only.
     let (status, body) = office
@@ -1451,28 +1213,22 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     app.assign_proctor(ev, "A1").await;
-    let (_, listed) = office.get(&format!("/api/office/events/{ev}/proctors")).await;
-    assert_eq!(listed[0]["room"], "A1", "{listed}");
-    let (_, events) = proctor.get("/api/proctor/events").await;
-    let mine = events.as_array().unwrap().iter().find(|e| e["id"] == ev).unwrap();
-    assert_eq!(mine["rooms"].as_array().unwrap().len(), 1, "{mine}");
+    let listed: Vec<common::ProctorAssignment> = office.get_ok(&format!("/api/office/events/{ev}/proctors")).await;
+    assert_eq!(listed[0].room, "A1", "{listed:?}");
+    let events = proctor.proctor_events().await;
+    let mine = events
+        .iter()
+        .find(|e| e.id == ev)
+        .expect("the assigned event is listed");
+    assert_eq!(mine.rooms.len(), 1, "{mine:?}");
+    proctor.open_room(ev, "A1").await;
     assert_eq!(
-        proctor
-            .post(&format!("/api/proctor/events/{ev}/rooms/A1/open"), Value::Null)
-            .await
-            .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        proctor
-            .post(&format!("/api/proctor/events/{ev}/rooms/A2/open"), Value::Null)
-            .await
-            .0,
+        proctor.post(&common::room_path(ev, "A2", "/open"), Value::Null).await.0,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         proctor
-            .post("/api/proctor/candidates/Q002/unlock", json!({ "reason": "忘记密码" }))
+            .try_act("Q002", "unlock", json!({ "reason": "忘记密码" }))
             .await
             .0,
         StatusCode::FORBIDDEN
@@ -1482,26 +1238,15 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
     // the proctor of A1, and it is on record.
     for ip in [[127, 0, 3, 1], [127, 0, 3, 2]] {
         for _ in 0..25 {
-            client_from(&app, ip)
-                .post("/api/login", json!({ "ticket": "Q001", "password": "wrong" }))
-                .await;
+            app.client_from(ip).try_login(ticket_login("Q001", "wrong")).await;
         }
     }
-    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-        .await
-        .unwrap();
+    let mut db = app.db_connection().await;
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
         .fetch_one(&mut db)
         .await
         .unwrap();
-    let (status, body) = proctor
-        .post(
-            "/api/proctor/candidates/Q001/unlock",
-            json!({ "reason": "考生忘记密码" }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["changed"], 1);
+    assert_eq!(proctor.act("Q001", "unlock", "考生忘记密码").await.changed, 1);
     let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
         .fetch_one(&mut db)
         .await
@@ -1510,13 +1255,10 @@ async fn a_proctor_acts_only_in_the_rooms_the_office_assigned_and_unlocks_a_cand
         before > 0 && after == 0,
         "failures against Q001 forgotten: {before} → {after}"
     );
-    let (_, log) = proctor.get(&format!("/api/proctor/events/{ev}/rooms/A1/log")).await;
-    assert!(
-        log.as_array().unwrap().iter().any(|e| e["action"] == "unlock_login"),
-        "{log}"
-    );
-    let (_, audit) = office.get(&format!("/api/office/events/{ev}/audit")).await;
-    assert!(audit.to_string().contains("unlock_login"), "{audit}");
+    let log = proctor.room_log(ev, "A1").await;
+    assert!(log.iter().any(|e| e.action == "unlock_login"), "{log:?}");
+    let audit = office.audit(ev).await;
+    assert!(audit.iter().any(|a| a.action == "unlock_login"), "{audit:?}");
     app.finish().await;
 }
 
@@ -1533,19 +1275,18 @@ async fn staff_change_an_initial_password_before_anything_else() {
         let hash = kaowu::auth::hash_password(initial, kaowu::auth::Strength::Staff);
         let id = app
             .store
-            .create_account("p9", "新监考", "proctor", &hash, common::START_MS)
+            .create_account("p9", "新监考", "proctor", &hash, START_MS)
             .await
             .unwrap();
         app.store.require_password_change(id, true).await.unwrap();
-        let login = |password: &str| json!({ "username": "p9", "password": password });
+        let login = |password: &str| staff_login("p9", password);
 
         let p = app.client();
-        let (status, body) = p.post("/api/login", login(initial)).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["must_change_password"], true, "{body}");
+        let reply = p.login(login(initial)).await;
+        assert!(reply.must_change_password, "{reply:?}");
         // Someone else logged in with the initial password too.
         let other = app.client();
-        assert_eq!(other.post("/api/login", login(initial)).await.0, StatusCode::OK);
+        other.login(login(initial)).await;
 
         for (status, body) in [
             p.get("/api/proctor/events").await,
@@ -1565,10 +1306,11 @@ async fn staff_change_an_initial_password_before_anything_else() {
         for page in ["/proctor", "/marking", "/office/analysis"] {
             let r = p.http.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.url().path(), "/password", "{page} leads to the password change");
-            let html = r.text().await.unwrap();
+            let page = common::Page::parse(&r.text().await.unwrap());
+            assert_eq!(page.text("main h1"), "修改密码", "{page}");
             assert!(
-                html.contains("修改密码") && html.contains("首次登录须先修改初始密码"),
-                "{html}"
+                page.text("#first-login").starts_with("首次登录须先修改初始密码"),
+                "{page}"
             );
         }
 
@@ -1577,10 +1319,7 @@ async fn staff_change_an_initial_password_before_anything_else() {
         let (status, body) = p
             .post("/api/password", change("wrong-password", "质量第一 quality"))
             .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::UNAUTHORIZED, Some("原密码错误"))
-        );
+        assert_eq!((status, error_of(&body)), (StatusCode::UNAUTHORIZED, "原密码错误"));
         for (new, says) in [
             ("short", "太短"),
             ("12345678901234", "全是数字"),
@@ -1589,33 +1328,28 @@ async fn staff_change_an_initial_password_before_anything_else() {
         ] {
             let (status, body) = p.post("/api/password", change(initial, new)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{new:?}: {body}");
-            assert!(body["error"].as_str().unwrap().contains(says), "{new:?}: {body}");
+            assert!(error_of(&body).contains(says), "{new:?}: {body}");
         }
         let (status, body) = p
             .post_raw("/api/password", "application/json", "{\"old_password\": 1}".into())
             .await;
         assert!(status.is_client_error(), "{status} {body}");
         let new = "质量第一 quality 2026";
-        let (status, body) = p.post("/api/password", change(initial, new)).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let _: Value = p.post_ok("/api/password", change(initial, new)).await;
 
         // At once: the same login may act; the other one is logged out.
-        let (status, body) = p.get("/api/proctor/events").await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(p.get("/api/me").await.1["must_change_password"], false);
+        p.proctor_events().await;
+        assert!(!p.me().await.must_change_password);
         assert_eq!(other.get("/api/proctor/events").await.0, StatusCode::UNAUTHORIZED);
-        let (status, _) = app.client().post("/api/login", login(initial)).await;
+        let (status, _) = app.client().try_login(login(initial)).await;
         assert_eq!(
             status,
             StatusCode::UNAUTHORIZED,
             "the initial password no longer logs in"
         );
         let again = app.client();
-        let (status, body) = again.post("/api/login", login(new)).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["must_change_password"], false, "{body}");
-        let (status, body) = again.get("/api/proctor/events").await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(!again.login(login(new)).await.must_change_password);
+        again.proctor_events().await;
         let r = again.http.get(app.url("/proctor")).send().await.unwrap();
         assert_eq!(r.url().path(), "/proctor");
         // A later change is no first one, and the old password is the new one now.
@@ -1631,18 +1365,10 @@ async fn staff_change_an_initial_password_before_anything_else() {
         );
 
         // Demo accounts owe no change; a candidate cannot change an issued password.
-        let (_, body) = app
-            .client()
-            .post(
-                "/api/login",
-                json!({ "username": "office", "password": common::DEMO_PASSWORD }),
-            )
-            .await;
-        assert_eq!(body["must_change_password"], false, "{body}");
+        let reply = app.client().login(staff_login("office", DEMO_PASSWORD)).await;
+        assert!(!reply.must_change_password, "{reply:?}");
         let c = app.candidate("DEMO0001").await;
-        let (status, body) = c
-            .post("/api/password", change(common::DEMO_PASSWORD, "质量第一 quality"))
-            .await;
+        let (status, body) = c.post("/api/password", change(DEMO_PASSWORD, "质量第一 quality")).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert!(chinese_error(&body), "{body}");
         assert_eq!(c.get("/api/me").await.0, StatusCode::FORBIDDEN);
@@ -1688,11 +1414,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document_for_a
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
         let (_, _) = app.started_candidate("DEMO0002").await;
-        let hash = kaowu::auth::hash_password(common::DEMO_PASSWORD, kaowu::auth::Strength::IssuedToCandidate);
-        app.store.create_account("chief1", "阅卷组长", "chief", &hash, common::START_MS).await.unwrap();
-        let staff = |u: &str| json!({ "username": u, "password": common::DEMO_PASSWORD });
+        app.add_staff("chief1", "阅卷组长", "chief").await;
+        let staff = |u: &str| staff_login(u, DEMO_PASSWORD);
         let roles = [
-            ("candidate", json!({ "ticket": "DEMO0001", "password": common::DEMO_PASSWORD })),
+            ("candidate", ticket_login("DEMO0001", DEMO_PASSWORD)),
             ("proctor", staff("proctor")),
             ("office", staff("office")),
             ("chief", staff("chief1")),

@@ -2,67 +2,18 @@
 //! as fast as they can, then restarted on the same database. Every acknowledged save must still
 //! be there, and every timer must still be right.
 
-mod common;
-
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Backend, Client, TestDb, backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const KAOWU: &str = env!("CARGO_BIN_EXE_kaowu");
+use crate::common::cli::{kaowu_ok as kaowu, start_server};
+use crate::common::{self, Backend, Client, TestDb, each_backend, staff_login, ticket_login};
+
 const CANDIDATES: usize = 30;
-
-fn kaowu(args: &[&str]) -> String {
-    let out = Command::new(KAOWU).args(args).output().expect("run kaowu");
-    assert!(
-        out.status.success(),
-        "kaowu {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
-/// Starts `kaowu serve` on a free port and returns it with its base URL.
-fn start_server(db: &str) -> (Child, String) {
-    start_server_with(db, &[])
-}
-
-/// [`start_server`] with more `serve` options.
-fn start_server_with(db: &str, options: &[&str]) -> (Child, String) {
-    let mut child = Command::new(KAOWU)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", db])
-        .args(options)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn kaowu serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .expect("read stdout");
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            break addr.to_string();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, format!("http://{addr}"))
-}
-
-fn client(base: &str) -> Client {
-    Client {
-        http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
-        base: base.to_string(),
-    }
-}
 
 /// The event 断电演练 (room R1, the demo bank) with `candidates` candidates K0001… and a
 /// proctor p1, made with the CLI; returns the candidates' (ticket, password) and the proctor's
@@ -74,7 +25,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
     }
     std::fs::write(&roster, csv).unwrap();
-    kaowu(&[
+    kaowu([
         "event",
         "create",
         "--database",
@@ -91,7 +42,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "3",
     ]);
     let passwords_file = dir.join("passwords.csv");
-    kaowu(&[
+    kaowu([
         "roster",
         "import",
         "--database",
@@ -102,7 +53,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "--passwords-out",
         passwords_file.to_str().unwrap(),
     ]);
-    let out = kaowu(&[
+    let out = kaowu([
         "account",
         "add",
         "--database",
@@ -115,7 +66,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "proctor",
     ]);
     let proctor_password = out.trim().rsplit('：').next().unwrap().to_string();
-    kaowu(&[
+    kaowu([
         "account",
         "assign-proctor",
         "--database",
@@ -151,31 +102,21 @@ async fn open_room_and_start(
     passwords: &[(String, String)],
     proctor_password: &str,
 ) -> Vec<(String, Client)> {
-    let proctor = client(base);
-    let (status, body) = proctor
-        .post("/api/login", json!({ "username": "p1", "password": proctor_password }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let proctor = Client::new(base);
+    proctor.login(staff_login("p1", proctor_password)).await;
     // The CLI issued an initial password: the proctor changes it first.
-    let (status, body) = proctor
-        .post(
+    let _: Value = proctor
+        .post_ok(
             "/api/password",
             json!({ "old_password": proctor_password, "new_password": changed_password(proctor_password) }),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        proctor.post("/api/proctor/events/1/rooms/R1/open", Value::Null).await.0,
-        StatusCode::OK
-    );
+    proctor.open_room(1, "R1").await;
     let mut clients = Vec::new();
     for (ticket, password) in passwords {
-        let c = client(base);
-        let (status, body) = c
-            .post("/api/login", json!({ "ticket": ticket, "password": password }))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(c.post("/api/candidate/start", Value::Null).await.0, StatusCode::OK);
+        let c = Client::new(base);
+        c.login(ticket_login(ticket, password)).await;
+        c.start().await;
         clients.push((ticket.clone(), c));
     }
     clients
@@ -184,19 +125,26 @@ async fn open_room_and_start(
 /// (slot → (seq, value)) of every save the server acknowledged as saved, per candidate.
 type Acked = Arc<Mutex<HashMap<String, HashMap<String, (i64, String)>>>>;
 
+/// Notes a save the server acknowledged as saved.
+fn acknowledged(acked: &Acked, ticket: &str, slot: String, seq: i64, value: &str) {
+    acked
+        .lock()
+        .unwrap()
+        .entry(ticket.to_string())
+        .or_default()
+        .insert(slot, (seq, value.to_string()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_saving_loses_no_acknowledged_save_and_keeps_every_timer() {
-    for backend in backends() {
-        eprintln!("--- backend {backend:?}");
-        crash_and_recover(backend).await;
-    }
+    each_backend(crash_and_recover).await;
 }
 
 async fn crash_and_recover(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let (passwords, proctor_password) = event_with_roster(&db.url, dir.path(), CANDIDATES);
-    let (mut server, base) = start_server(&db.url);
+    let (mut server, base) = start_server(&db.url, &[]);
     let clients = open_room_and_start(&base, &passwords, &proctor_password).await;
 
     // Everyone saves as fast as acknowledgements come back.
@@ -222,12 +170,7 @@ async fn crash_and_recover(backend: Backend) {
                 }
                 let Ok(body) = r.json::<Value>().await else { return seq };
                 if body["results"][0]["status"] == "saved" {
-                    acked
-                        .lock()
-                        .unwrap()
-                        .entry(ticket.clone())
-                        .or_default()
-                        .insert(slot, (seq, value.to_string()));
+                    acknowledged(&acked, &ticket, slot, seq, value);
                 }
             }
         }));
@@ -236,14 +179,9 @@ async fn crash_and_recover(backend: Backend) {
     // Each candidate's own remaining time (they started at slightly different moments).
     let mut before = HashMap::new();
     for (ticket, c) in &clients {
-        let (_, status) = c.get("/api/candidate/status").await;
-        before.insert(
-            ticket.clone(),
-            (status["remaining_ms"].as_i64().unwrap(), Instant::now()),
-        );
+        before.insert(ticket.clone(), (c.status().await.remaining_ms, Instant::now()));
     }
-    server.kill().expect("SIGKILL the server");
-    server.wait().unwrap();
+    server.kill();
     let mut sent = 0;
     for t in tasks {
         sent += t.await.unwrap();
@@ -256,17 +194,14 @@ async fn crash_and_recover(backend: Backend) {
         "the crash must happen mid-saving ({acked_count} acknowledged)"
     );
 
-    let (mut server, base) = start_server(&db.url);
+    let (mut server, base) = start_server(&db.url, &[]);
     for (ticket, c) in &clients {
         // The same browser (cookie) carries on after the restart.
-        let c = Client {
-            http: c.http.clone(),
-            base: base.clone(),
-        };
+        let c = c.via(&base);
         assert_acknowledged_saves_kept(ticket, &c, &acked).await;
-        let (_, status) = c.get("/api/candidate/status").await;
-        assert_eq!(status["state"], "in_progress");
-        let remaining = status["remaining_ms"].as_i64().unwrap();
+        let status = c.status().await;
+        assert_eq!(status.state, "in_progress");
+        let remaining = status.remaining_ms;
         let (remaining_before, at) = before[ticket];
         let elapsed = at.elapsed().as_millis() as i64;
         assert!(
@@ -274,8 +209,7 @@ async fn crash_and_recover(backend: Backend) {
             "{ticket}: {remaining} ms left after the restart; {remaining_before} before, {elapsed} ms elapsed"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     db.drop_db().await;
 }
 
@@ -286,12 +220,11 @@ async fn assert_acknowledged_saves_kept(
     c: &Client,
     acked: &HashMap<String, HashMap<String, (i64, String)>>,
 ) {
-    let (status, body) = c.get("/api/candidate/answers").await;
-    assert_eq!(status, StatusCode::OK, "{ticket}: {body}");
-    let max_seq = body["max_seq"].as_i64().unwrap();
+    let answers = c.answers().await;
+    let max_seq = answers.max_seq;
     for (slot, (seq, value)) in acked.get(ticket).into_iter().flatten() {
-        let stored = body["answers"][slot.as_str()]
-            .as_str()
+        let stored = answers
+            .get(slot)
             .unwrap_or_else(|| panic!("{ticket} slot {slot}: acknowledged save (seq {seq}) lost"));
         assert!(
             max_seq >= *seq,
@@ -301,17 +234,6 @@ async fn assert_acknowledged_saves_kept(
             stored == value || max_seq > *seq,
             "{ticket} slot {slot}: stored {stored}, acknowledged {value} (seq {seq})"
         );
-    }
-}
-
-/// A server process killed when the test ends, even by a failed assertion (its inherited stderr
-/// would otherwise keep the test's output open).
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -382,8 +304,7 @@ async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
     let db = format!("sqlite:{}", disk.path().join("kaowu.db").display());
     let dir = tempfile::tempdir().unwrap();
     let (passwords, proctor_password) = event_with_roster(&db, dir.path(), 20);
-    let (server, base) = start_server(&db);
-    let mut server = KillOnDrop(server);
+    let (mut server, base) = start_server(&db, &[]);
     let clients = open_room_and_start(&base, &passwords, &proctor_password).await;
 
     let acked: Acked = Arc::default();
@@ -413,12 +334,7 @@ async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
                         StatusCode::OK => {
                             seen.ok += 1;
                             if body["results"][0]["status"] == "saved" {
-                                acked
-                                    .lock()
-                                    .unwrap()
-                                    .entry(ticket.clone())
-                                    .or_default()
-                                    .insert(slot, (seq, value));
+                                acknowledged(&acked, &ticket, slot, seq, &value);
                             }
                             false
                         }
@@ -515,35 +431,23 @@ async fn full_disk_answers_503_and_loses_no_acknowledged_save() {
             );
         }
     }
-    let proctor = client(&base);
-    let (status, body) = proctor
-        .post(
-            "/api/login",
-            json!({ "username": "p1", "password": changed_password(&proctor_password) }),
-        )
+    // A new login after the full disk, and the room console.
+    let proctor = Client::new(&base);
+    proctor
+        .login(staff_login("p1", &changed_password(&proctor_password)))
         .await;
-    assert_eq!(status, StatusCode::OK, "a new login after the full disk: {body}");
-    let (status, room) = proctor.get("/api/proctor/events/1/rooms/R1").await;
-    assert_eq!(status, StatusCode::OK, "{room}");
-    server.0.kill().expect("SIGKILL the server");
-    server.0.wait().unwrap();
-    let (server, base) = start_server(&db);
-    let _server = KillOnDrop(server);
+    proctor.room(1, "R1").await;
+    server.kill();
+    let (_server, base) = start_server(&db, &[]);
     for (ticket, c) in &clients {
-        let c = Client {
-            http: c.http.clone(),
-            base: base.clone(),
-        };
+        let c = c.via(&base);
         assert_acknowledged_saves_kept(ticket, &c, &acked).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restart_serves_at_once_and_hands_in_expired_sittings_in_the_background() {
-    for backend in backends() {
-        eprintln!("--- backend {backend:?}");
-        restart_with_expired_sittings(backend).await;
-    }
+    each_backend(restart_with_expired_sittings).await;
 }
 
 async fn restart_with_expired_sittings(backend: Backend) {
@@ -567,8 +471,7 @@ async fn restart_with_expired_sittings(backend: Backend) {
         .await
         .unwrap();
 
-    let (server, base) = start_server(&db.url);
-    let _server = KillOnDrop(server);
+    let (_server, base) = start_server(&db.url, &[]);
     // Serving before the sweep is done: a page loads while sittings are still being handed in.
     let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -580,13 +483,10 @@ async fn restart_with_expired_sittings(backend: Backend) {
     );
     // A candidate who shows up meanwhile finds their paper handed in at its deadline.
     let (ticket, password) = &passwords[EXPIRED as usize - 1];
-    let c = client(&base);
-    let (status, body) = c
-        .post("/api/login", json!({ "ticket": ticket, "password": password }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, status) = c.get("/api/candidate/status").await;
-    assert_eq!(status["state"], "submitted", "{status}");
+    let c = Client::new(&base);
+    c.login(ticket_login(ticket, password)).await;
+    let status = c.status().await;
+    assert_eq!(status.state, "submitted", "{status:?}");
     // And the sweeper hands in every one of them.
     let t0 = Instant::now();
     while submitted(&mut conn).await < EXPIRED {
@@ -617,13 +517,12 @@ async fn submitted(conn: &mut sqlx::AnyConnection) -> i64 {
 fn behind_an_https_proxy_the_login_cookie_is_secure() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("kaowu.db").display());
-    let (server, base) = start_server_with(&db, &["--demo", "--secure-cookies"]);
-    let _server = KillOnDrop(server);
+    let (_server, base) = start_server(&db, &["--demo", "--secure-cookies"]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cookie = runtime.block_on(async {
         let r = reqwest::Client::new()
             .post(format!("{base}/api/login"))
-            .json(&json!({ "username": "proctor", "password": "kaowu2026" }))
+            .json(&staff_login("proctor", "kaowu2026"))
             .send()
             .await
             .unwrap();

@@ -1,14 +1,13 @@
 //! The store's conformance suite: the same behaviour, checked directly against the store, on
 //! SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{Backend, MIN, START_MS, TestDb, backends};
 use exam_rules::paper_shape::Slot;
 use exam_rules::sitting::SittingState;
 use kaowu::store::{RosterRow, SaveOutcome, SaveRequest, Store, Submission, SubmitOutcome};
+
+use crate::common::{Backend, MIN, START_MS, TestDb, each_backend};
 
 struct Fixture {
     store: Store,
@@ -21,7 +20,8 @@ struct Fixture {
 async fn fixture(b: Backend) -> Fixture {
     let db = TestDb::new(b).await;
     let store = Store::open(&db.url).await.expect("open");
-    let demo = kaowu::demo::ensure_demo(&store, START_MS).await.expect("demo");
+    let exam = kaowu::exam::Exam::new(store.clone(), kaowu::clock::Clock::manual(START_MS));
+    let demo = kaowu::exam::demo::ensure_demo(&exam).await.expect("demo");
     let mut ids = Vec::new();
     for (ticket, _) in &demo.candidates {
         ids.push(store.candidate_by_ticket(ticket).await.unwrap().unwrap().id);
@@ -44,16 +44,20 @@ fn save(candidate_id: i64, session: &str, seq: i64, slot: Slot, value: &str) -> 
     }
 }
 
+/// Runs `f` on a fresh fixture on every backend; `f` hands back the database to drop.
 async fn each<F, Fut>(f: F)
 where
     F: Fn(Fixture) -> Fut,
     Fut: std::future::Future<Output = TestDb>,
 {
-    for b in backends() {
-        eprintln!("--- backend {b:?}");
-        let db = f(fixture(b).await).await;
-        db.drop_db().await;
-    }
+    each_backend(|b| {
+        let f = &f;
+        async move {
+            let db = f(fixture(b).await).await;
+            db.drop_db().await;
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -159,8 +163,11 @@ async fn open_text_is_stored_exactly_as_sent() {
         assert_eq!(stored.value, text, "the answer comes back byte for byte");
         let log = s.save_log(id).await.unwrap();
         assert_eq!(log.len(), 2);
-        assert_eq!((log[1].0, log[1].1.as_str(), log[1].2.as_str()), (2, "open-1", text));
-        assert_eq!(log[1].4, "saved");
+        assert_eq!(
+            (log[1].seq, log[1].slot.as_str(), log[1].value.as_str()),
+            (2, "open-1", text)
+        );
+        assert_eq!(log[1].outcome, "saved");
         fx.db
     })
     .await;
@@ -549,7 +556,7 @@ async fn one_batch_of_several_candidates_is_judged_save_by_save_in_order() {
             .await
             .unwrap()
             .into_iter()
-            .map(|(seq, slot, _, _, outcome)| (seq, slot, outcome))
+            .map(|l| (l.seq, l.slot, l.outcome))
             .collect();
         let want = |seq: i64, slot: &str, outcome: &str| (seq, slot.to_string(), outcome.to_string());
         assert_eq!(
@@ -566,7 +573,7 @@ async fn one_batch_of_several_candidates_is_judged_save_by_save_in_order() {
         let log_b = s.save_log(b).await.unwrap();
         assert_eq!(log_b.len(), 5);
         assert!(
-            log_b[3].4.starts_with("refused: ") && log_b[3].4.contains("尚未选答"),
+            log_b[3].outcome.starts_with("refused: ") && log_b[3].outcome.contains("尚未选答"),
             "{log_b:?}"
         );
         assert_eq!(s.save_log(c).await.unwrap().len(), 2);

@@ -8,302 +8,18 @@
 //! The candidate pages are opened with `?sync=1`: the page re-reads its status every second
 //! instead of every 15, so a pause or the end of time shows within a test's patience.
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{MIN, ROOM, TestApp};
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::wd::Capabilities;
-use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const PASSWORD: &str = common::DEMO_PASSWORD;
-/// How long a page may take to show what a test waits for.
-const PATIENCE: Duration = Duration::from_secs(15);
+use crate::common::browser::{Browser, Driver, browser_test};
+use crate::common::{self, DEMO_PASSWORD as PASSWORD, MIN, ROOM, TestApp};
 
-/// Browsers are heavy on two cores: the tests take turns.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// Runs a browser scenario, or skips loudly when the machine has no Chromium.
-fn browser_test<F, Fut>(scenario: F)
-where
-    F: FnOnce(Driver) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for needed in [CHROMIUM, CHROMEDRIVER] {
-        if !Path::new(needed).exists() {
-            common::skip(
-                "browser",
-                &format!("{needed} is missing (Debian: apt-get install -y chromium chromium-driver fonts-noto-cjk)"),
-            );
-            return;
-        }
-    }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let driver = Driver::start();
-        scenario(driver).await;
-    });
-}
-
-// ---- chromedriver and browser sessions ----------------------------------------------------------
-
-/// A chromedriver process, killed when dropped (also when a test fails).
-struct Driver {
-    child: Child,
-    url: String,
-    profiles: Mutex<Vec<tempfile::TempDir>>,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = StdListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            profiles: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// A new browser with its own profile (own cookies and localStorage): one workstation.
-    async fn browser(&self) -> Browser {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let caps: Capabilities = serde_json::from_value(json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--no-default-browser-check",
-                    "--disable-features=Translate,MediaRouter,OptimizationHints",
-                    "--lang=zh-CN", "--window-size=1280,800", "--hide-scrollbars",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-            "goog:loggingPrefs": { "browser": "ALL" },
-        }))
-        .expect("capabilities");
-        self.profiles.lock().expect("profiles").push(profile);
-        let wd = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("browser session");
-        let browser = Browser {
-            wd,
-            driver: self.url.clone(),
-        };
-        // Exactly the 1280×800 a test-centre screen has (a headless window's size includes
-        // room for browser bars that are not drawn).
-        browser
-            .cdp(
-                "Emulation.setDeviceMetricsOverride",
-                json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
-            )
-            .await;
-        browser
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One browser window, with the few things the tests do in it.
-struct Browser {
-    wd: Client,
-    /// chromedriver's address, for the commands fantoccini has no method for.
-    driver: String,
-}
-
+/// The candidate's pages and the proctor's console, step by step.
 impl Browser {
-    async fn goto(&self, url: &str) {
-        self.wd.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
-    }
-
-    async fn find(&self, css: &str) -> Element {
-        self.wd
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-    }
-
-    /// Waits until `css` exists and is displayed.
-    async fn visible(&self, css: &str) -> Element {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Ok(e) = self.wd.find(Locator::Css(css)).await
-                && e.is_displayed().await.unwrap_or(false)
-            {
-                return e;
-            }
-            if Instant::now() > deadline {
-                self.shot("failed-wait").await;
-                panic!("{css} did not appear");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        self.visible(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let e = self.visible(css).await;
-        e.clear().await.expect("clear");
-        e.send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("text")
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.wd
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// Waits until the text of `css` contains `wanted`; returns the text.
-    async fn wait_text(&self, css: &str, wanted: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        let mut last = String::new();
-        loop {
-            if let Ok(e) = self.wd.find(Locator::Css(css)).await
-                && let Ok(t) = e.text().await
-            {
-                if t.contains(wanted) {
-                    return t;
-                }
-                last = t;
-            }
-            if Instant::now() > deadline {
-                self.shot("failed-wait").await;
-                panic!("{css} never said “{wanted}” (last: “{last}”)");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until a script returns true.
-    async fn wait_js(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if self.js(script).await == Value::Bool(true) {
-                return;
-            }
-            if Instant::now() > deadline {
-                self.shot("failed-wait").await;
-                panic!("gave up waiting for {what}: {script}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn attr(&self, css: &str, name: &str) -> Option<String> {
-        self.find(css).await.attr(name).await.expect("attribute")
-    }
-
-    async fn prop(&self, css: &str, name: &str) -> Option<String> {
-        self.find(css).await.prop(name).await.expect("property")
-    }
-
-    async fn checked(&self, css: &str) -> bool {
-        self.prop(css, "checked").await.as_deref() == Some("true")
-    }
-
-    /// Saves a PNG of the window to target/screenshots/NAME.png.
-    async fn shot(&self, name: &str) {
-        let dir = screenshot_dir();
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
-        match self.wd.screenshot().await {
-            Ok(png) => std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot"),
-            Err(e) => eprintln!("screenshot {name} failed: {e}"),
-        }
-    }
-
-    /// A Chrome DevTools command through chromedriver (e.g. blocking some URLs).
-    async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        let session = self.wd.session_id().await.expect("session id").expect("a session");
-        let r = reqwest::Client::new()
-            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver))
-            .json(&json!({ "cmd": cmd, "params": params }))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
-        assert!(r.status().is_success(), "CDP {cmd}: {}", r.status());
-        r.json().await.expect("CDP answer")
-    }
-
-    /// Script errors and policy violations the page logged. Failed requests (source "network")
-    /// are expected — wrong passwords, a stopped server — and are left out.
-    async fn page_errors(&self) -> Vec<String> {
-        let session = self.wd.session_id().await.expect("session id").expect("a session");
-        let r = reqwest::Client::new()
-            .post(format!("{}/session/{session}/se/log", self.driver))
-            .json(&json!({ "type": "browser" }))
-            .send()
-            .await
-            .expect("browser log");
-        let body: Value = r.json().await.expect("browser log answer");
-        body["value"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
-            .filter_map(|e| e["message"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// Closes the window after checking that the page logged no script error.
-    async fn close(self) {
-        let errors = self.page_errors().await;
-        let _ = self.wd.close().await;
-        assert!(errors.is_empty(), "the page logged errors: {errors:#?}");
-    }
-
     // -- the candidate's pages --
 
     async fn candidate_login(&self, app: &TestApp, ticket: &str) {
@@ -363,12 +79,7 @@ impl Browser {
     // -- the proctor's console --
 
     async fn proctor_login(&self, app: &TestApp) {
-        self.goto(&app.url("/staff-login")).await;
-        self.fill("#username", "proctor").await;
-        self.fill("#password", PASSWORD).await;
-        self.click("#login-submit").await;
-        self.wait_js("the console", "return location.pathname === '/proctor'")
-            .await;
+        self.staff_login_at(app, "proctor", "/proctor").await;
         self.visible("#seat-DEMO0001").await;
     }
 
@@ -394,33 +105,15 @@ impl Browser {
     }
 }
 
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("screenshots")
-}
-
-async fn answers(app: &TestApp, ticket: &str) -> BTreeMap<String, String> {
-    let id = app.candidate_id(ticket).await;
-    app.store
-        .answers(id)
-        .await
-        .expect("answers")
-        .into_iter()
-        .map(|a| (a.slot, a.value))
-        .collect()
-}
-
-async fn sitting(app: &TestApp, ticket: &str) -> kaowu::store::SittingRow {
-    let id = app.candidate_id(ticket).await;
-    app.store.sitting(id).await.expect("sitting").expect("has a sitting")
-}
-
-async fn open_room_by_api(app: &TestApp) {
-    let proctor = app.staff("proctor").await;
-    let (status, body) = proctor.post(&app.room_path("/open"), Value::Null).await;
-    assert!(status.is_success(), "open room: {body}");
+/// The room opened through the API, and a candidate's browser started with item 1 answered
+/// `label` and saved.
+async fn sitting_in_browser(app: &TestApp, driver: &Driver, ticket: &str, label: char) -> Browser {
+    app.staff("proctor").await.open_room(app.event_id, ROOM).await;
+    let cand = driver.browser().await;
+    cand.candidate_started(app, ticket).await;
+    cand.pick(1, label).await;
+    cand.all_saved().await;
+    cand
 }
 
 /// Views in paper order: 50 single, 20 multiple choice, then the 5 open questions.
@@ -548,7 +241,7 @@ fn a_full_sitting_in_the_browser() {
         cand.all_saved().await;
         cand.shot("07-exam-open-question").await;
 
-        let saved = answers(&app, "DEMO0001").await;
+        let saved = app.stored_answers("DEMO0001").await;
         assert_eq!(saved.get("1").map(String::as_str), Some("B"));
         assert_eq!(saved.get("2").map(String::as_str), Some("B"));
         assert_eq!(saved.get(&multi_no.to_string()).map(String::as_str), Some("ACD"));
@@ -630,7 +323,7 @@ fn a_full_sitting_in_the_browser() {
         cand.wait_text("#done-title", "交卷成功").await;
         cand.wait_text("#done-by", "考生本人交卷").await;
         cand.shot("10-submitted").await;
-        let s = sitting(&app, "DEMO0001").await;
+        let s = app.sitting("DEMO0001").await;
         assert_eq!(s.state, exam_rules::sitting::SittingState::Submitted);
         assert_eq!(s.submitted_by.as_deref(), Some("candidate"));
 
@@ -657,11 +350,7 @@ fn a_full_sitting_in_the_browser() {
 fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
     browser_test(|driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
-        open_room_by_api(&app).await;
-        let cand = driver.browser().await;
-        cand.candidate_started(&app, "DEMO0002").await;
-        cand.pick(1, 'B').await;
-        cand.all_saved().await;
+        let cand = sitting_in_browser(&app, &driver, "DEMO0002", 'B').await;
 
         // The server goes away (as when a cable is pulled): changes queue in the browser.
         let (addr, clock): (SocketAddr, _) = (app.addr, app.clock.clone());
@@ -728,7 +417,7 @@ fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
             !cand.find("#net-banner").await.is_displayed().await.unwrap(),
             "back online"
         );
-        let saved = answers(&app, "DEMO0002").await;
+        let saved = app.stored_answers("DEMO0002").await;
         for (slot, value) in [
             ("1", "B"),
             ("2", "D"),
@@ -740,7 +429,7 @@ fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
         }
         let id = app.candidate_id("DEMO0002").await;
         let log = app.store.save_log(id).await.expect("save log");
-        let seqs: Vec<i64> = log.iter().map(|r| r.0).collect();
+        let seqs: Vec<i64> = log.iter().map(|r| r.seq).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sent in order: {seqs:?}");
 
         // Saves blocked while the page is reloaded: the queue survives the reload and is sent after.
@@ -761,11 +450,15 @@ fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
         );
         let state = cand.text("#item .item-save").await;
         assert!(!state.contains("已保存"), "still not acknowledged: {state}");
-        assert_eq!(answers(&app, "DEMO0002").await.get("6"), None, "not on the server yet");
+        assert_eq!(
+            app.stored_answers("DEMO0002").await.get("6"),
+            None,
+            "not on the server yet"
+        );
         cand.shot("13-reloaded-with-queue").await;
         cand.cdp("Network.setBlockedURLs", json!({ "urls": [] })).await;
         cand.all_saved().await;
-        let saved = answers(&app, "DEMO0002").await;
+        let saved = app.stored_answers("DEMO0002").await;
         assert_eq!(saved.get("5").map(String::as_str), Some("A"));
         assert_eq!(saved.get("6").map(String::as_str), Some("B"));
 
@@ -778,11 +471,7 @@ fn saves_made_while_the_network_is_down_arrive_when_it_returns() {
 fn time_runs_out_with_the_page_open() {
     browser_test(|driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
-        open_room_by_api(&app).await;
-        let cand = driver.browser().await;
-        cand.candidate_started(&app, "DEMO0003").await;
-        cand.pick(1, 'A').await;
-        cand.all_saved().await;
+        let cand = sitting_in_browser(&app, &driver, "DEMO0003", 'A').await;
 
         // 29 minutes left: the 30-minute warning, and the countdown turns amber.
         app.clock.advance_ms(151 * MIN);
@@ -801,9 +490,12 @@ fn time_runs_out_with_the_page_open() {
         assert!(t0.elapsed() < Duration::from_secs(5), "took {:?}", t0.elapsed());
         cand.wait_text("#done-by", "系统自动交卷").await;
         cand.shot("15-time-up").await;
-        let s = sitting(&app, "DEMO0003").await;
+        let s = app.sitting("DEMO0003").await;
         assert_eq!(s.submitted_by.as_deref(), Some("system"));
-        assert_eq!(answers(&app, "DEMO0003").await.get("1").map(String::as_str), Some("A"));
+        assert_eq!(
+            app.stored_answers("DEMO0003").await.get("1").map(String::as_str),
+            Some("A")
+        );
 
         cand.close().await;
         app.finish().await;
@@ -940,17 +632,11 @@ fn login_explains_why_it_refuses() {
 fn saves_the_server_cannot_write_stay_in_the_browser_until_it_can() {
     browser_test(|driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
-        open_room_by_api(&app).await;
-        let cand = driver.browser().await;
-        cand.candidate_started(&app, "DEMO0003").await;
-        cand.pick(1, 'A').await;
-        cand.all_saved().await;
+        let cand = sitting_in_browser(&app, &driver, "DEMO0003", 'A').await;
 
         // Another process holds the database's write lock (as a full disk, it makes every save
         // fail): the server answers 503 after its busy timeout and the page keeps the answer.
-        let mut cli = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.db.url)
-            .await
-            .unwrap();
+        let mut cli = app.db_connection().await;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
         cand.open_view(1).await;
         cand.pick(2, 'C').await;
@@ -970,7 +656,10 @@ fn saves_the_server_cannot_write_stay_in_the_browser_until_it_can() {
             !cand.find("#net-banner").await.is_displayed().await.unwrap(),
             "the banner goes"
         );
-        assert_eq!(answers(&app, "DEMO0003").await.get("2").map(String::as_str), Some("C"));
+        assert_eq!(
+            app.stored_answers("DEMO0003").await.get("2").map(String::as_str),
+            Some("C")
+        );
         cand.close().await;
         app.finish().await;
     });

@@ -11,7 +11,7 @@
 //! rewrite the golden file with:
 //!
 //! ```text
-//! UPDATE_GOLDEN=1 cargo test -p question-bank --test golden
+//! UPDATE_GOLDEN=1 cargo test -p question-bank --test bank golden
 //! ```
 //!
 //! and commit the new JSON together with the change that caused it.
@@ -68,7 +68,7 @@ fn the_golden_paper_is_regenerated_byte_for_byte() {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read the golden paper {} ({e}); create it with UPDATE_GOLDEN=1 cargo test -p question-bank --test golden",
+            "cannot read the golden paper {} ({e}); create it with UPDATE_GOLDEN=1 cargo test -p question-bank --test bank golden",
             path.display()
         )
     });

@@ -1,0 +1,20 @@
+//! Kaowu's integration tests, in one binary as zero2prod keeps them: each former test file is a
+//! module here, and the shared harness is `tests/common/` (`app`: the real server on an ephemeral
+//! port with a fresh database per test and typed API calls; `browser`: headless Chromium through
+//! chromedriver; `cli`: the real `kaowu` binary). One binary links once, which is what CI waits for.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bank_cli;
+mod browser;
+mod browser_marking;
+mod crash;
+mod key_corrections;
+mod marking;
+mod multi_node;
+mod office_analysis_page;
+mod print;
+mod print_event;
+mod sitting_api;
+mod store_conformance;

@@ -1,0 +1,317 @@
+//! Marking the open answers, results and release, through the real server on both backends:
+//! blind leased tasks, double marking with a third marker, appeals, release gating, exports,
+//! the audit trail, and concurrent pulls.
+
+use std::collections::HashSet;
+
+use question_bank::Points;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{Backend, Client, MIN, TestApp, each_backend, error_of};
+
+/// Candidate `ticket` sits and submits with open questions 1, 2 and 3 answered.
+async fn sit(app: &TestApp, ticket: &str) -> Client {
+    let first = format!("第一题作答（{}）：应建立质量目标并逐层分解。", ticket.len());
+    app.sat(
+        ticket,
+        &[
+            (1, "1", "A"),
+            (2, "open", "1,2,3"),
+            (3, "open-1", &first),
+            (4, "open-2", "第二题作答：运用排列图找出主要问题。"),
+            (5, "open-3", "第三题作答：按 PDCA 循环持续改进。"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn double_blind_marking_third_marker_release_appeal_and_audit() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("g3", "grader"), ("chief", "chief")])
+            .await;
+        let candidate = sit(&app, "DEMO0001").await;
+        let office = app.staff("office").await;
+        let ev = app.event_id;
+
+        // Not released yet: the candidate sees nothing, and the office cannot release.
+        let (status, body) = candidate.get("/api/candidate/result").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = office.try_release(ev).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(error_of(&body).contains("未完成"), "{body}");
+
+        let (g1, g2, g3, chief) = (
+            app.staff("g1").await,
+            app.staff("g2").await,
+            app.staff("g3").await,
+            app.staff("chief").await,
+        );
+        let mut seen_by_g1 = HashSet::new();
+        let mut blind_bodies = Vec::new();
+        // g1 marks all three answers (first marks); g2 the second marks: 12 & 14 (→ 13),
+        // 10 & 13.5 (disputed → chief gives 13 → mean of 13.5 and 13 = 13.25), 15 & 15 (→ 15).
+        let plan = [("12", "14"), ("10", "13.5"), ("15", "15")];
+        let mut first_tasks = Vec::new();
+        for (m1, _) in plan {
+            let t = g1.next_task(ev).await.expect("a task for g1");
+            blind_bodies.push(t.wire.clone());
+            assert!(
+                seen_by_g1.insert(t.answer.clone()),
+                "g1 never gets the same answer twice"
+            );
+            // Asking again while holding a lease returns the same task.
+            assert_eq!(g1.next_task(ev).await.unwrap().task_id, t.task_id);
+            g1.mark(t.task_id, m1).await;
+            first_tasks.push(t);
+        }
+        assert!(
+            g1.next_task(ev).await.is_none(),
+            "no grader marks the same answer twice"
+        );
+        for _ in 0..3 {
+            let t = g2.next_task(ev).await.expect("a task for g2");
+            blind_bodies.push(t.wire.clone());
+            let i = first_tasks.iter().position(|f| f.answer == t.answer).unwrap();
+            let marked = g2.mark(t.task_id, plan[i].1).await;
+            assert_eq!(marked.status, if i == 1 { "disputed" } else { "final" }, "{marked:?}");
+        }
+        // The disputed answer goes to the chief only.
+        assert!(g3.next_task(ev).await.is_none(), "graders do not get third markings");
+        let third = chief.next_task(ev).await.expect("the chief gets the disputed answer");
+        blind_bodies.push(third.wire.clone());
+        assert_eq!(third.round, "第三评（仲裁）");
+        assert_eq!(third.answer, first_tasks[1].answer);
+        // Bad marks are refused with the reason.
+        let (status, body) = chief.try_mark(third.task_id, "20.5").await;
+        assert_eq!(
+            (status, error_of(&body).contains("0–20")),
+            (StatusCode::UNPROCESSABLE_ENTITY, true),
+            "{body}"
+        );
+        let (status, body) = chief.try_mark(third.task_id, "12.25").await;
+        assert_eq!(
+            (status, error_of(&body).contains("0.5")),
+            (StatusCode::UNPROCESSABLE_ENTITY, true),
+            "{body}"
+        );
+        chief.mark(third.task_id, "13").await;
+
+        // Blind: nothing a grader received names the candidate.
+        for body in &blind_bodies {
+            for secret in ["DEMO0001", "张伟", "第一考场", "candidate", "ticket", "room", "seat"] {
+                assert!(!body.contains(secret), "a grader received “{secret}”: {body}");
+            }
+        }
+
+        // The chief's dashboard.
+        let dash = chief.dashboard(ev).await;
+        let finals: u64 = dash.questions.iter().map(|q| q.final_).sum();
+        assert_eq!(finals, 3);
+        let g1_stats = dash.graders.iter().find(|g| g.name == "阅卷人g1").unwrap();
+        assert_eq!(g1_stats.count, 3);
+        assert!((g1_stats.agreement.unwrap() - 2.0 / 3.0).abs() < 1e-9, "{g1_stats:?}");
+        assert!(
+            g1_stats.mean_difference.unwrap() < 0.0,
+            "g1 is the harsher marker: {g1_stats:?}"
+        );
+        assert_eq!(
+            g1.get(&format!("/api/marking/events/{ev}/dashboard")).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Everyone else in the room was absent; the result is complete: release.
+        let results = office.results(ev).await;
+        let me = results.of("DEMO0001");
+        let open_total: f64 = 13.0 + 13.25 + 15.0;
+        assert_eq!(me.open_total, open_total, "{me:?}");
+        assert_eq!(me.total, me.objective + open_total);
+        assert_eq!(results.absent, 4);
+        office.release(ev).await;
+        let mine = candidate.result().await;
+        assert_eq!(mine.total, me.total);
+        assert_eq!(mine.verdict, "不合格", "{mine:?}");
+        let text = candidate.get_text("/api/candidate/result").await.1;
+        for secret in ["王芳", "DEMO0002", "\"key\"", "explanation", "rubric"] {
+            assert!(!text.contains(secret), "result carries {secret}");
+        }
+
+        // Exports.
+        let (status, csv) = office.get_text(&format!("/api/office/events/{ev}/results.csv")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            csv.starts_with('\u{feff}')
+                && csv.contains("准考证号,姓名")
+                && csv.contains("DEMO0001,张伟")
+                && csv.contains("缺考"),
+            "{csv}"
+        );
+        let r = office
+            .http
+            .get(format!("{}/api/office/events/{ev}/results.xlsx", office.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX is a zip");
+
+        // Appeal on open question 1: re-marked by a grader who has not marked it (g3).
+        let (status, body) = office
+            .post(
+                &format!("/api/office/events/{ev}/appeals"),
+                json!({ "ticket": "DEMO0001", "open_no": 1, "reason": "考生申请复核" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            g1.next_task(ev).await.is_none() && g2.next_task(ev).await.is_none(),
+            "its markers may not re-mark it"
+        );
+        let t = g3.next_task(ev).await.expect("g3 re-marks");
+        assert_eq!(t.round, "复评（申诉）");
+        g3.mark(t.task_id, "16").await;
+        let results = office.results(ev).await;
+        let q1 = results.of("DEMO0001").open.iter().find(|o| o.no == 1).unwrap().mark;
+        assert_eq!(q1, Some(16.0), "the appeal re-mark is final");
+        // Released results change only with a new release.
+        assert_eq!(candidate.result().await.total, mine.total);
+        office.release(ev).await;
+        assert_ne!(candidate.result().await.total, mine.total);
+
+        // Old and new marks are kept; the audit trail has every step.
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        let appealed = answers.iter().find(|a| a.open_no == 1).unwrap();
+        assert_eq!(appealed.marks.len(), 3, "both original marks and the re-mark are kept");
+        let audit = office.audit(ev).await;
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        for needed in ["mark", "release", "export", "appeal"] {
+            assert!(actions.contains(&needed), "{needed} missing from {actions:?}");
+        }
+        let appeal = audit.iter().find(|a| a.action == "appeal").unwrap();
+        assert_eq!(
+            (appeal.old_value.as_str(), appeal.reason.as_str()),
+            ("13", "考生申请复核")
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_abandoned_lease_returns_to_the_queue_and_the_chief_can_reopen_a_mark() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("g3", "grader"), ("chief", "chief")])
+            .await;
+        sit(&app, "DEMO0002").await;
+        let ev = app.event_id;
+        let (g1, g2, chief) = (app.staff("g1").await, app.staff("g2").await, app.staff("chief").await);
+        let t = g1.next_task(ev).await.unwrap();
+        app.clock.advance_ms(21 * MIN);
+        // g2 pulls everything; the lapsed task is among them.
+        let mut got = Vec::new();
+        while let Some(t2) = g2.next_task(ev).await {
+            got.push(t2.task_id);
+            g2.mark(t2.task_id, "10").await;
+        }
+        assert!(got.contains(&t.task_id), "the abandoned task returned to the queue");
+        let (status, body) = g1.try_mark(t.task_id, "11").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+        // Re-open one of g2's marks: kept, superseded, and back in the queue for another grader.
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        let mark_id = answers[0].marks[0].id;
+        let _: serde_json::Value = chief
+            .post_ok(
+                &format!("/api/marking/marks/{mark_id}/reopen"),
+                json!({ "reason": "给分偏离评分要点" }),
+            )
+            .await;
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert!(answers[0].marks[0].superseded);
+        assert_eq!(answers[0].status, kaowu::store::AnswerStatus::Marking);
+        let t3 = app
+            .staff("g3")
+            .await
+            .next_task(ev)
+            .await
+            .expect("re-opened task for a grader who has not marked it");
+        assert_eq!(
+            t3.answer, t.answer,
+            "the re-opened answer is the first one, whose task g1 had abandoned"
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_pulls_never_hand_out_the_same_task() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let names: Vec<(String, &str)> = (1..=8).map(|i| (format!("p{i}"), "grader")).collect();
+        let refs: Vec<(&str, &str)> = names.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+        app.graders(&refs).await;
+        for t in ["DEMO0001", "DEMO0002", "DEMO0003", "DEMO0004", "DEMO0005"] {
+            sit(&app, t).await;
+        }
+        let mut clients = Vec::new();
+        for (n, _) in &names {
+            clients.push(app.staff(n).await);
+        }
+        let ev = app.event_id;
+        let handles: Vec<_> = clients
+            .into_iter()
+            .map(|c| tokio::spawn(async move { c.next_task(ev).await.map(|t| t.task_id) }))
+            .collect();
+        let mut ids = Vec::new();
+        for h in handles {
+            ids.extend(h.await.unwrap());
+        }
+        assert_eq!(ids.len(), 8, "30 tasks, 8 graders: each gets one");
+        let unique: HashSet<i64> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "two graders got the same task: {ids:?}");
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let event = |extra: serde_json::Value| {
+        let mut body = json!({ "name": "分部合格线", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["C1"], "bank": "demo", "forms": 1, "seed": 8 });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (extra, says) in [
+        (json!({ "min_objective": 95 }), "客观题最低分 95 不在 0–90 之内"),
+        (json!({ "min_open": 61 }), "开放题最低分 61 不在 0–60 之内"),
+        (json!({ "min_open": -1 }), "开放题最低分 -1"),
+    ] {
+        let (status, body) = office.post("/api/office/events", event(extra.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra} → {body}");
+        assert!(error_of(&body).contains(says), "{extra} → {body}");
+    }
+    let created = office
+        .create_event(event(json!({ "pass_mark": 90, "min_objective": 54, "min_open": 36 })))
+        .await;
+    let row = app.store.event(created.id).await.unwrap().unwrap();
+    assert_eq!(
+        row.pass_rule(),
+        exam_rules::pass::PassRule {
+            total: Points::whole(90),
+            min_objective: Some(Points::whole(54)),
+            min_open: Some(Points::whole(36)),
+        }
+    );
+    assert_eq!(
+        app.store.event(app.event_id).await.unwrap().unwrap().pass_rule(),
+        exam_rules::pass::PassRule::total(Points::whole(90)),
+        "without minimums only the total counts"
+    );
+    app.finish().await;
+}

@@ -1,0 +1,77 @@
+//! The exam office's item-analysis page: server-rendered statistics, a score histogram and
+//! per-item figures for an event with submitted candidates; closed to everyone else.
+
+use reqwest::StatusCode;
+
+use crate::common::{Backend, Page, TestApp};
+
+#[tokio::test]
+async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Candidates 1–3 answer items 1 and 2 correctly, 4–5 with the first wrong option.
+    let (ev, paper, candidate) = app.analysed_event(2).await;
+    let office = app.staff("office").await;
+    let proctor = app.staff("proctor").await;
+    let first = paper.objective[0].item_id.to_string();
+
+    let (status, html) = office.get_text(&format!("/office/analysis?event={ev}")).await;
+    assert_eq!(status, StatusCode::OK, "{html:.500}");
+    let page = Page::parse(&html);
+    assert_eq!(page.text(".brand-text strong"), "题目分析", "{page}");
+    assert_eq!(page.count("svg.histogram"), 1, "{page}");
+    assert!(page.count("svg.histogram rect.hist-bar") > 0, "{page}");
+    assert!(page.count("svg.option-bars rect.opt-bar.opt-key") > 0, "{page}");
+    let labels = page.texts(".analysis-summary .stat > span:last-child");
+    for want in ["考生人数", "平均分", "标准差", "测量标准误"] {
+        assert!(labels.iter().any(|l| l == want), "no figure {want}: {labels:?}");
+    }
+    let headers = page.texts("table.analysis-items thead th");
+    for want in ["题-余相关", "删除后α"] {
+        assert!(headers.iter().any(|h| h == want), "no column {want}: {headers:?}");
+    }
+    let csv = format!("/api/office/events/{ev}/analysis.csv");
+    assert_eq!(page.count(&format!("a[href='{csv}'][download]")), 1, "no link to {csv}");
+    // Five candidates, and figures to three decimals: the first item's row shows facility 0.6.
+    assert_eq!(page.text(".stat-total .stat-n"), "5", "{page}");
+    assert_eq!(page.text(".stat-total > span:last-child"), "考生人数");
+    let row = page
+        .all("table.analysis-items tbody tr")
+        .into_iter()
+        .find(|tr| {
+            tr.select(&scraper::Selector::parse("th").unwrap())
+                .map(Page::text_of)
+                .any(|t| t == first)
+        })
+        .unwrap_or_else(|| panic!("no row for {first}: {page}"));
+    let cells: Vec<String> = row
+        .select(&scraper::Selector::parse("td").unwrap())
+        .map(Page::text_of)
+        .collect();
+    assert_eq!(cells[1], "5", "taken by five: {cells:?}");
+    assert_eq!(cells[2], "0.600", "facility 0.6 to 3 decimals: {cells:?}");
+    if let Ok(dir) = std::env::var("KAOWU_ANALYSIS_HTML") {
+        std::fs::write(dir, &html).unwrap();
+    }
+
+    // A candidate (and someone not logged in) is sent to the staff login, never shown the page.
+    for client in [candidate, app.client()] {
+        let (status, text) = client.get_text(&format!("/office/analysis?event={ev}")).await;
+        assert_eq!(status, StatusCode::OK, "the redirect ends on the staff login");
+        assert!(!text.contains("题目分析") && !text.contains(&first), "{text:.500}");
+        assert_eq!(Page::parse(&text).text("main h1"), "工作人员登录", "{text:.500}");
+        let raw = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(app.url(&format!("/office/analysis?event={ev}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(raw.status().is_redirection(), "{}", raw.status());
+        assert_eq!(raw.headers()["location"], "/staff-login");
+    }
+    // A proctor is not the exam office either.
+    let (_, text) = proctor.get_text(&format!("/office/analysis?event={ev}")).await;
+    assert!(!text.contains(&first), "{text:.500}");
+    app.finish().await;
+}
