@@ -74,6 +74,16 @@ pub fn session_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The key failed logins against a candidate's ticket are counted under (for unlocking).
+pub fn candidate_login_key(ticket: &str) -> String {
+    format!("candidate:{ticket}")
+}
+
+/// The key failed logins against a staff account are counted under.
+pub fn staff_login_key(username: &str) -> String {
+    format!("staff:{username}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,14 +105,4 @@ mod tests {
         assert!(a.bytes().all(|b| PASSWORD_ALPHABET.contains(&b)), "{a}");
         assert_ne!(a, issue_password());
     }
-}
-
-/// The key failed logins against a candidate's ticket are counted under (for unlocking).
-pub fn candidate_login_key(ticket: &str) -> String {
-    format!("candidate:{ticket}")
-}
-
-/// The key failed logins against a staff account are counted under.
-pub fn staff_login_key(username: &str) -> String {
-    format!("staff:{username}")
 }

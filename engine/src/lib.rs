@@ -3,7 +3,6 @@
 //! # Layout
 //! - [`cli`]: the `kaowu` command line (bank, paper, serve …), one file per command group.
 //! - [`print`]: printable PDFs (booklet, answer sheet, key) in Chinese, laid out by hand.
-//! - [`render`]: turning papers into text for the terminal.
 //! - [`store`]: everything kept, behind use-case methods; SQLite or PostgreSQL.
 //! - [`clock`]: the server's time, replaceable in tests.
 //! - [`exam`]: the services, the only door to the store: events, papers, sittings, proctoring,
@@ -24,7 +23,6 @@ pub mod cli;
 pub mod clock;
 pub mod exam;
 pub mod print;
-pub mod render;
 pub mod results;
 pub mod store;
 pub mod web;

@@ -11,7 +11,10 @@
 mod events;
 mod marking;
 mod rescoring;
+mod rooms;
+mod saves;
 mod sittings;
+mod sql;
 mod staff;
 
 use std::str::FromStr;
@@ -24,10 +27,9 @@ use sqlx::{AnyPool, Connection, Executor};
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask};
 pub use rescoring::{CorrectionRecord, RescoredCandidate};
-pub use sittings::{
-    AnswerRow, LogLine, ProctorEntry, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest, SeatRow, SittingRow,
-    Submission, SubmitOutcome,
-};
+pub use rooms::{LogLine, ProctorEntry, SeatRow};
+pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
+pub use sittings::{SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, Session, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -325,7 +325,7 @@ impl Store {
         )
         .await?;
         if let Some(entry) = record.room_log {
-            super::sittings::insert_proctor_entry(&mut tx, entry).await?;
+            super::rooms::insert_proctor_entry(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(forgotten)
