@@ -17,4 +17,5 @@ mod office_analysis_page;
 mod print;
 mod print_event;
 mod sitting_api;
+mod static_js;
 mod store_conformance;

@@ -1,7 +1,7 @@
 //! The font papers are set in: a 宋体-style serif shipped with the project, so a fresh machine
 //! prints Chinese without any font installed.
 //!
-//! `paper-templates/fonts/NotoSerifSC-Subset.otf` is Noto Serif CJK SC cut down to GB 2312,
+//! `assets/fonts/NotoSerifSC-Subset.otf` is Noto Serif CJK SC cut down to GB 2312,
 //! punctuation, symbols and every character of the demo bank (SIL OFL, licence beside it;
 //! `make-subset.py` there rebuilds it). A bank may still use a rarer character: then a full
 //! system CJK font is used for that document instead, and if there is none the caller gets
@@ -15,7 +15,7 @@ use printpdf::ParsedFont;
 use super::PrintError;
 
 /// The shipped subset (about 5 MB; printpdf embeds only the glyphs a document uses).
-const EMBEDDED: &[u8] = include_bytes!("../../../paper-templates/fonts/NotoSerifSC-Subset.otf");
+const EMBEDDED: &[u8] = include_bytes!("../../../assets/fonts/NotoSerifSC-Subset.otf");
 
 /// Full CJK fonts tried, in order, when the shipped subset lacks a character: Debian's
 /// fonts-noto-cjk (serif first: it is the same design as the subset), then other common ones.

@@ -44,7 +44,7 @@ pub enum PrintError {
     #[error(
         "以下字符不在内置字体中，也没有找到包含它们的系统字体：{chars}\n\
          请安装含这些字的中文字体（如 Debian 的 fonts-noto-cjk），或设置环境变量 {env}=字体文件路径，\
-         或用 paper-templates/fonts/make-subset.py 重新生成内置字体子集。"
+         或用 assets/fonts/make-subset.py 重新生成内置字体子集。"
     )]
     MissingGlyphs { chars: String, env: &'static str },
 }

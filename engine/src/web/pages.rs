@@ -1,7 +1,8 @@
 //! The pages people see on exam day: the landing page, the candidate's login and exam screen,
 //! the staff login, the proctor's room console and the grader's marking page. Each page is a handlebars template from
-//! `paper-templates/pages/` around a shared layout, with a little plain JavaScript from
-//! `paper-templates/static/` that talks to the JSON API. Templates and assets are compiled into
+//! `assets/pages/` around a shared layout, with a little plain JavaScript from
+//! `assets/static/` that talks to the JSON API (the exam screen's as native ES modules in
+//! `assets/static/exam/`). Templates and assets are compiled into
 //! the binary, so a test centre needs nothing but `kaowu` — no build step, nothing from the
 //! internet.
 //!
@@ -43,83 +44,77 @@ pub fn router() -> Router<AppState> {
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
         )
-        .route("/static/{file}", get(asset))
+        .route("/static/{*file}", get(asset))
+}
+
+/// A page template from `assets/pages/`, by name.
+macro_rules! template {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../../assets/pages/", $name, ".hbs")))
+    };
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
 const TEMPLATES: [(&str, &str); 10] = [
-    ("layout", include_str!("../../../paper-templates/pages/layout.hbs")),
-    ("landing", include_str!("../../../paper-templates/pages/landing.hbs")),
-    ("login", include_str!("../../../paper-templates/pages/login.hbs")),
-    (
-        "staff-login",
-        include_str!("../../../paper-templates/pages/staff-login.hbs"),
-    ),
-    ("exam", include_str!("../../../paper-templates/pages/exam.hbs")),
-    ("proctor", include_str!("../../../paper-templates/pages/proctor.hbs")),
-    ("marking", include_str!("../../../paper-templates/pages/marking.hbs")),
-    (
-        "dashboard",
-        include_str!("../../../paper-templates/pages/dashboard.hbs"),
-    ),
-    ("analysis", include_str!("../../../paper-templates/pages/analysis.hbs")),
-    ("password", include_str!("../../../paper-templates/pages/password.hbs")),
+    template!("layout"),
+    template!("landing"),
+    template!("login"),
+    template!("staff-login"),
+    template!("exam"),
+    template!("proctor"),
+    template!("marking"),
+    template!("dashboard"),
+    template!("analysis"),
+    template!("password"),
 ];
 
-/// Static assets: name, content type, bytes.
-const ASSETS: [(&str, &str, &[u8]); 9] = [
-    (
-        "kaowu.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/kaowu.css"),
-    ),
-    (
-        "common.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/common.js"),
-    ),
-    (
-        "login.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/login.js"),
-    ),
-    (
-        "exam.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/exam.js"),
-    ),
-    (
-        "proctor.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/proctor.js"),
-    ),
-    (
-        "marking.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/marking.js"),
-    ),
-    (
-        "analysis.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/analysis.js"),
-    ),
-    (
-        "password.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../paper-templates/static/password.js"),
-    ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_bytes!("../../../paper-templates/static/favicon.svg"),
-    ),
+/// A static file from `assets/static/`, by its path there (also its address below `/static/`).
+macro_rules! asset {
+    ($path:literal) => {
+        ($path, include_bytes!(concat!("../../../assets/static/", $path)))
+    };
+}
+
+/// Static assets: path below `/static/`, bytes. The exam page is ES modules in `exam/`, whose
+/// relative imports resolve to their neighbours here (a test checks each is listed). The
+/// modules' tests (`test/`) are not served.
+const ASSETS: &[(&str, &[u8])] = &[
+    asset!("kaowu.css"),
+    asset!("common.js"),
+    asset!("login.js"),
+    asset!("proctor.js"),
+    asset!("marking.js"),
+    asset!("password.js"),
+    asset!("favicon.svg"),
+    asset!("exam/main.js"),
+    asset!("exam/kaowu.js"),
+    asset!("exam/state.js"),
+    asset!("exam/queue.js"),
+    asset!("exam/countdown.js"),
+    asset!("exam/paper.js"),
+    asset!("exam/screen.js"),
+    asset!("exam/sheet.js"),
+    asset!("exam/saving.js"),
+    asset!("exam/status.js"),
+    asset!("exam/submit.js"),
 ];
+
+/// The content type of an asset, by its ending. Scripts must be JavaScript: a browser refuses
+/// to run a module script served as anything else.
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
 
 /// A short hash of every asset: pages link `/static/x?v=VERSION`, so a new binary's assets are
 /// never mixed with a browser's cached old ones.
 static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
     let mut h = Sha256::new();
-    for (name, _, bytes) in ASSETS {
+    for (name, bytes) in ASSETS {
         h.update(name.as_bytes());
         h.update(bytes);
     }
@@ -135,7 +130,7 @@ static TEMPLATE_SET: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     hb
 });
 
-/// For whoever edits the pages: with `KAOWU_PAGES_DIR=paper-templates`, templates and assets are
+/// For whoever edits the pages: with `KAOWU_PAGES_DIR=assets`, templates and assets are
 /// read from that folder on every request, so a change shows on reload without a rebuild.
 /// Unset (always, in a test centre), the copies compiled into the binary are served.
 fn pages_dir() -> Option<std::path::PathBuf> {
@@ -156,7 +151,8 @@ fn render_html(template: &str, data: &serde_json::Value) -> Result<String, Strin
 }
 
 /// Headers every page carries. The pages run only their own scripts (no inline script, nothing
-/// from elsewhere) and may not be framed; answers and names are never cached.
+/// from elsewhere; module scripts and their imports come from `/static/` like the rest) and may
+/// not be framed; answers and names are never cached.
 fn page_headers(response: &mut Response) {
     let h = response.headers_mut();
     h.insert(
@@ -594,22 +590,22 @@ async fn office_analysis(
 
 /// Static assets, revalidated by ETag (cheap 304s) so a new binary's files are picked up at once.
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some((_, content_type, bytes)) = ASSETS.iter().find(|(name, _, _)| *name == file) else {
+    let Some(&(name, bytes)) = ASSETS.iter().find(|(name, _)| *name == file) else {
         return ApiError::NotFound("找不到该文件".into()).into_response();
     };
     let etag = format!("\"{}\"", *ASSET_VERSION);
     let mut response = if let Some(dir) = pages_dir() {
-        match std::fs::read(dir.join("static").join(&file)) {
+        match std::fs::read(dir.join("static").join(name)) {
             Ok(b) => (StatusCode::OK, b).into_response(),
             Err(_) => ApiError::NotFound("找不到该文件".into()).into_response(),
         }
     } else if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (StatusCode::OK, *bytes).into_response()
+        (StatusCode::OK, bytes).into_response()
     };
     let h = response.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -675,6 +671,77 @@ mod tests {
     }
 
     #[test]
+    fn the_exam_page_loads_its_modules() {
+        let exam = TEMPLATE_SET
+            .render(
+                "exam",
+                &json!({
+                    "title": "考试",
+                    "candidate": { "ticket": "T1", "name": "张三", "room": "R", "seat": 1 },
+                    "exam": { "duration_minutes": 180 },
+                    "asset_version": "x",
+                }),
+            )
+            .unwrap();
+        assert!(
+            exam.contains(r#"<script type="module" src="/static/exam/main.js?v=x"></script>"#),
+            "{exam}"
+        );
+        assert_eq!(content_type("exam/main.js"), "text/javascript; charset=utf-8");
+    }
+
+    /// Every file in `assets/static/` (but the tests and Node's package.json) is served, and every relative import in a
+    /// served script names a served file: a module left out of `ASSETS` would break the page.
+    #[test]
+    fn every_static_file_is_served_and_every_import_resolves() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/static");
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                if path.is_dir() {
+                    if rel != "test" {
+                        dirs.push(path);
+                    }
+                } else if !rel.ends_with("package.json") {
+                    // (package.json only tells Node the scripts are modules.)
+                    on_disk.push(rel);
+                }
+            }
+        }
+        for file in &on_disk {
+            assert!(
+                ASSETS.iter().any(|(name, _)| name == file),
+                "assets/static/{file} is not in ASSETS"
+            );
+        }
+        for (name, bytes) in ASSETS {
+            let text = String::from_utf8_lossy(bytes);
+            let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+            for line in text.lines().filter(|l| l.starts_with("import ")) {
+                let target = line
+                    .split(['\'', '"'])
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("{name}: cannot read {line}"));
+                let rel = target
+                    .strip_prefix("./")
+                    .unwrap_or_else(|| panic!("{name}: imports must be relative: {line}"));
+                let path = if dir.is_empty() {
+                    rel.to_string()
+                } else {
+                    format!("{dir}/{rel}")
+                };
+                assert!(
+                    ASSETS.iter().any(|(n, _)| *n == path),
+                    "{name} imports {path}, which is not served"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn pages_load_nothing_from_elsewhere() {
         for (name, text) in TEMPLATES {
             assert!(
@@ -682,7 +749,7 @@ mod tests {
                 "{name} links outside"
             );
         }
-        for (name, _, bytes) in ASSETS {
+        for (name, bytes) in ASSETS {
             let text = String::from_utf8_lossy(bytes);
             assert!(
                 !text.contains("https://") && !text.contains("@import"),

@@ -2,16 +2,13 @@
    so here instead of being let into the exam screen. */
 (function () {
   'use strict';
-  const { api, errorText } = window.Kaowu;
+  const { api, errorText, message } = window.Kaowu;
   const form = document.getElementById('login-form');
   const errorBox = document.getElementById('login-error');
   const button = document.getElementById('login-submit');
   const staff = form.dataset.kind === 'staff';
 
-  function showError(text) {
-    errorBox.textContent = text;
-    errorBox.hidden = false;
-  }
+  function showError(text) { message(errorBox, text); }
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

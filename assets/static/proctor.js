@@ -4,7 +4,7 @@
    goes into the room's log. */
 (function () {
   'use strict';
-  const { api, el, hms, clock, ago, errorText } = window.Kaowu;
+  const { api, el, hms, clock, ago, errorText, message, toast } = window.Kaowu;
   const REFRESH_MS = 3000;
   const $ = (id) => document.getElementById(id);
 
@@ -36,11 +36,7 @@
     $('sync-text').textContent = text;
   }
 
-  function showError(text) {
-    const box = $('console-error');
-    box.textContent = text || '';
-    box.hidden = !text;
-  }
+  function showError(text) { message($('console-error'), text); }
 
   // ---- loading ------------------------------------------------------------------------------
   async function loadRooms() {
@@ -321,7 +317,7 @@
       const res = await a.call(why, seat, minutes, ticket);
       if (res.status === 200) {
         $('action-dialog').close();
-        notice(a.done(res.body, seat, minutes));
+        toast(a.done(res.body, seat, minutes), true);
         await refresh();
       } else if (res.status === 401) {
         location.assign('/staff-login');
@@ -335,19 +331,6 @@
     }
   }
 
-  let noticeTimer = null;
-  function notice(text) {
-    let t = $('toast');
-    if (!t) {
-      t = el('div', { id: 'toast', class: 'toast toast-ok', role: 'status' });
-      document.body.append(t);
-    }
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => { t.hidden = true; }, 4000);
-  }
-
   // ---- wiring -------------------------------------------------------------------------------
   $('open-room-btn').addEventListener('click', () => openAction('open'));
   $('pause-room-btn').addEventListener('click', () => openAction('pauseRoom'));
@@ -355,7 +338,6 @@
   $('incident-btn').addEventListener('click', () => openAction('incident'));
   $('action-form').addEventListener('submit', confirmAction);
   $('action-cancel').addEventListener('click', () => $('action-dialog').close());
-  $('logout-btn').addEventListener('click', () => window.Kaowu.logout('/staff-login'));
   $('room-select').addEventListener('change', () => {
     const [event, ...rest] = $('room-select').value.split('|');
     const room = rest.join('|');

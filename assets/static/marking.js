@@ -3,22 +3,17 @@
    and comment, and takes the next. */
 (function () {
   'use strict';
-  const { api, el, clock, errorText, logout } = window.Kaowu;
+  const { api, el, clock, errorText, message } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
   const main = $('main');
   const EVENT = main.dataset.event;
   const QUICK = [0, 5, 8, 10, 12, 14, 15, 16, 18, 20];
 
-  $('logout-btn').addEventListener('click', () => logout('/staff-login'));
   if (main.dataset.view === 'dashboard') { dashboard(); return; }
 
   const S = { task: null, busy: false, done: 0 };
 
-  function showError(text) {
-    const box = $('marking-error');
-    box.textContent = text || '';
-    box.hidden = !text;
-  }
+  function showError(text) { message($('marking-error'), text); }
 
   // ---- the chief grader's progress page --------------------------------------------------------
   function num(x, digits) {

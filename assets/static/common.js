@@ -1,5 +1,6 @@
-/* Shared helpers for every page: calling the JSON API, building DOM, formatting times.
-   Plain JavaScript, no build step; everything hangs off window.Kaowu. */
+/* Shared helpers for every page: calling the JSON API, building DOM, formatting times, the
+   text-size and log-out buttons, toasts. Plain JavaScript, no build step; everything hangs off
+   window.Kaowu (the exam page's modules import it through exam/kaowu.js). */
 (function () {
   'use strict';
 
@@ -95,15 +96,44 @@
     try { return parseInt(localStorage.getItem('kaowu.font') || '0', 10) || 0; } catch (e) { return 0; }
   }
   applyFont(currentFont());
-  document.addEventListener('click', (ev) => {
-    const b = ev.target.closest && ev.target.closest('[data-font]');
-    if (b) applyFont(currentFont() + parseInt(b.dataset.font, 10));
-  });
 
   async function logout(to) {
     try { await api('POST', '/api/logout'); } catch (e) { /* leave anyway */ }
     location.assign(to || '/');
   }
 
-  window.Kaowu = { api, errorText, el, hms, clock, ago, logout, NetworkError, pad };
+  /** Shows `text` in a message box (a form's error line, say), or hides the box when there is
+      no text. */
+  function message(box, text) {
+    box.textContent = text || '';
+    box.hidden = !text;
+  }
+
+  /** A short message that goes by itself, one at a time: a problem (read out at once, 6 s) or,
+      with `ok`, a confirmation (4 s). */
+  let toastTimer = null;
+  function toast(text, ok) {
+    let t = document.getElementById('toast');
+    if (!t) {
+      t = el('div', { id: 'toast' });
+      document.body.append(t);
+    }
+    t.className = ok ? 'toast toast-ok' : 'toast';
+    t.setAttribute('role', ok ? 'status' : 'alert');
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, ok ? 4000 : 6000);
+  }
+
+  // Every page's buttons: data-font="±1" changes the text size, data-logout="/where" logs out
+  // and goes there.
+  document.addEventListener('click', (ev) => {
+    const font = ev.target.closest && ev.target.closest('[data-font]');
+    if (font) applyFont(currentFont() + parseInt(font.dataset.font, 10));
+    const out = ev.target.closest && ev.target.closest('[data-logout]');
+    if (out) logout(out.dataset.logout);
+  });
+
+  window.Kaowu = { api, errorText, el, hms, clock, ago, logout, message, toast, NetworkError, pad };
 })();

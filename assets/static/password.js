@@ -3,7 +3,7 @@
    where the staff login sends everyone. */
 (function () {
   'use strict';
-  const { api, errorText, logout } = window.Kaowu;
+  const { api, errorText, message } = window.Kaowu;
   const form = document.getElementById('password-form');
   const errorBox = document.getElementById('password-error');
   const button = document.getElementById('password-submit');
@@ -13,12 +13,9 @@
   const home = form.dataset.home || '/proctor';
 
   function showError(text, focus) {
-    errorBox.textContent = text;
-    errorBox.hidden = false;
+    message(errorBox, text);
     if (focus) focus.select();
   }
-
-  document.getElementById('logout-btn').addEventListener('click', () => logout('/staff-login'));
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -7,7 +7,7 @@ CJK and full-width punctuation, common symbols, and every character found in the
 and in the engine's own Chinese strings, so a fresh machine prints papers without any CJK font.
 
     pip install fonttools
-    python3 paper-templates/fonts/make-subset.py            # from the repository root
+    python3 assets/fonts/make-subset.py            # from the repository root
 
 Outline format stays CID-keyed CFF, which printpdf embeds as /FontFile3 and subsets again
 per document (only the glyphs a PDF uses end up in it).
