@@ -33,6 +33,11 @@
 //! of marks, errors; then verified from the store: every answer is final, no answer carries two
 //! marks by the same grader, no task is left.
 
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{Report, loadavg};
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,7 +58,6 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
@@ -94,22 +98,6 @@ struct Args {
     bench: bool,
 }
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
-struct Report(String);
-
-impl Report {
-    fn line(&mut self, s: impl AsRef<str>) {
-        println!("{}", s.as_ref());
-        self.0.push_str(s.as_ref());
-        self.0.push('\n');
-    }
-}
-
 struct Db {
     url: String,
     _dir: Option<tempfile::TempDir>,
@@ -129,21 +117,9 @@ impl Db {
                 })
             }
             "postgres" => {
-                let stamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)?
-                    .as_secs();
-                let name = format!("kaowu_bench_{stamp}_{}", std::process::id());
-                let mut conn = sqlx::AnyConnection::connect(&args.pg_admin).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await?;
-                let base = args
-                    .pg_admin
-                    .rsplit_once('/')
-                    .map_or(args.pg_admin.as_str(), |(b, _)| b)
-                    .to_string();
+                let (url, name) = support::create_pg_database(&args.pg_admin).await?;
                 Ok(Db {
-                    url: format!("{base}/{name}"),
+                    url,
                     _dir: None,
                     pg: Some((args.pg_admin.clone(), name)),
                 })
@@ -154,19 +130,7 @@ impl Db {
 
     async fn drop_db(&self) {
         if let Some((admin, name)) = &self.pg {
-            match sqlx::AnyConnection::connect(admin).await {
-                Ok(mut conn) => {
-                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await
-                    {
-                        eprintln!("could not drop {name}: {e}");
-                    }
-                }
-                Err(e) => eprintln!("could not connect to drop {name}: {e}"),
-            }
+            support::drop_pg_database(admin, name).await;
         }
     }
 }

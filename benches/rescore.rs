@@ -41,6 +41,11 @@
 //!
 //! The load average is printed before every measurement: other builds may share the cores.
 
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{Report, loadavg};
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -115,25 +120,8 @@ struct Args {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
 fn secs(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
-}
-
-/// The report: printed as it goes, and kept for `--report`.
-struct Report(String);
-
-impl Report {
-    fn line(&mut self, s: impl AsRef<str>) {
-        println!("{}", s.as_ref());
-        self.0.push_str(s.as_ref());
-        self.0.push('\n');
-    }
 }
 
 /// A fresh database: a SQLite file in a temporary directory, or a new PostgreSQL database.
@@ -189,21 +177,9 @@ impl Db {
                 })
             }
             "postgres" => {
-                let stamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)?
-                    .as_secs();
-                let name = format!("kaowu_bench_{stamp}_{}", std::process::id());
-                let mut conn = sqlx::AnyConnection::connect(&args.pg_admin).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await?;
-                let base = args
-                    .pg_admin
-                    .rsplit_once('/')
-                    .map_or(args.pg_admin.as_str(), |(b, _)| b)
-                    .to_string();
+                let (url, name) = support::create_pg_database(&args.pg_admin).await?;
                 Ok(Db {
-                    url: format!("{base}/{name}"),
+                    url,
                     backend: Backend::Postgres,
                     _dir: None,
                     sqlite_path: None,
@@ -216,19 +192,7 @@ impl Db {
 
     async fn drop_db(&self) {
         if let Some((admin, name)) = &self.pg {
-            match sqlx::AnyConnection::connect(admin).await {
-                Ok(mut conn) => {
-                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await
-                    {
-                        eprintln!("could not drop {name}: {e}");
-                    }
-                }
-                Err(e) => eprintln!("could not connect to drop {name}: {e}"),
-            }
+            support::drop_pg_database(admin, name).await;
         }
     }
 
@@ -1137,7 +1101,7 @@ async fn measure(
             );
             let kept = store.rescored_items(ev, item_id).await?;
             anyhow::ensure!(
-                kept.len() == report.rescored && kept.iter().all(|k| k.3 - k.2 == 100),
+                kept.len() == report.rescored && kept.iter().all(|k| k.new_points - k.old_points == 100),
                 "old and new points kept for every rescored response"
             );
         }

@@ -62,7 +62,7 @@ async fn scenario(b: Backend) {
     assert_eq!(score(&app).await, before + 100);
     assert_eq!(report.verdicts_changed, 0, "{report:?}");
     assert_eq!(
-        app.store.rescored_items(ev, item.item_id.as_str()).await.unwrap(),
+        rescored(&app, ev, item.item_id.as_str()).await,
         vec![(id, 1, 0, 100)],
         "the old and new points of the rescored response are kept"
     );
@@ -102,14 +102,14 @@ async fn scenario(b: Backend) {
     assert_eq!(report.rescored, 1, "{report:?}");
     assert_eq!(score(&app).await, before + item2.points.hundredths());
     let in_force = app.store.item_results(id).await.unwrap();
-    assert_eq!((in_force[0].0, in_force[0].3), (1, 0), "{in_force:?}");
+    assert_eq!((in_force[0].no, in_force[0].points), (1, 0), "{in_force:?}");
     assert_eq!(
-        in_force.iter().map(|r| r.3).sum::<i64>(),
+        in_force.iter().map(|r| r.points).sum::<i64>(),
         score(&app).await,
         "the objective score is the sum of the points in force"
     );
     assert_eq!(
-        app.store.rescored_items(ev, item.item_id.as_str()).await.unwrap(),
+        rescored(&app, ev, item.item_id.as_str()).await,
         vec![(id, 1, 0, 100), (id, 1, 100, 0)],
         "both corrections' old and new points are kept"
     );
@@ -175,10 +175,10 @@ async fn later_submissions(b: Backend) {
     let (late_client, _) = app.started_candidate("DEMO0002").await;
     late_client.submit().await;
     let results = app.store.item_results(late).await.unwrap();
-    let voided = results.iter().find(|r| r.1 == item.item_id.as_str()).unwrap();
-    assert_eq!(voided.3, item.points.hundredths(), "{voided:?}");
+    let voided = results.iter().find(|r| r.item_id == item.item_id.as_str()).unwrap();
+    assert_eq!(voided.points, item.points.hundredths(), "{voided:?}");
     let objective = app.store.sitting(late).await.unwrap().unwrap().objective_score.unwrap();
-    assert_eq!(objective, results.iter().map(|r| r.3).sum::<i64>());
+    assert_eq!(objective, results.iter().map(|r| r.points).sum::<i64>());
     assert_eq!(
         objective,
         item.points.hundredths(),
@@ -203,4 +203,15 @@ async fn item_analysis_of_an_event_counts_what_candidates_answered() {
     assert_eq!(status, StatusCode::OK);
     assert!(csv.contains("难度（通过率）") && csv.contains(&first), "{csv:.300}");
     app.finish().await;
+}
+
+/// The rescored responses of an item as (candidate, paper number, old points, new points).
+async fn rescored(app: &TestApp, event: i64, item_id: &str) -> Vec<(i64, i64, i64, i64)> {
+    app.store
+        .rescored_items(event, item_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.candidate_id, r.no, r.old_points, r.new_points))
+        .collect()
 }

@@ -199,6 +199,67 @@ async fn double_blind_marking_third_marker_release_appeal_and_audit() {
     .await;
 }
 
+/// Single marking is single: under `{"double": false}` each answer is queued once, one grader's
+/// mark is final, and no second grader is ever offered it (the defect: every answer got two tasks
+/// and a second mark later changed a final one).
+#[tokio::test]
+async fn single_marking_queues_one_task_per_answer_and_a_final_mark_stays() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader")]).await;
+        let ev = app.event_id;
+        let office = app.staff("office").await;
+        let _: serde_json::Value = office
+            .post_ok(
+                &format!("/api/office/events/{ev}/marking-policy"),
+                json!({ "double": false, "tolerance": 3 }),
+            )
+            .await;
+        sit(&app, "DEMO0001").await;
+        let queued = app.store.queued_marking_tasks(ev).await.unwrap();
+        assert_eq!(queued.len(), 3, "three chosen answers, one task each: {queued:?}");
+
+        let (g1, g2) = (app.staff("g1").await, app.staff("g2").await);
+        for mark in ["12", "8.5", "20"] {
+            let t = g1.next_task(ev).await.expect("a task for g1");
+            assert_eq!(t.round, "第一评");
+            g1.mark(t.task_id, mark).await;
+        }
+        assert!(g2.next_task(ev).await.is_none(), "nothing left for a second grader");
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        let finals: Vec<Option<Points>> = answers.iter().map(|a| a.final_mark).collect();
+        assert!(
+            answers.iter().all(|a| a.status == kaowu::store::AnswerStatus::Final),
+            "{answers:?}"
+        );
+        let mut finals_sorted: Vec<String> = finals.iter().map(|m| m.unwrap().to_string()).collect();
+        finals_sorted.sort();
+        assert_eq!(finals_sorted, ["12", "20", "8.5"]);
+        office.release(ev).await;
+
+        // Changing the policy later does not add marks to answers already queued.
+        let _: serde_json::Value = office
+            .post_ok(
+                &format!("/api/office/events/{ev}/marking-policy"),
+                json!({ "double": true, "tolerance": 3 }),
+            )
+            .await;
+        assert!(g2.next_task(ev).await.is_none(), "still nothing for a second grader");
+        assert_eq!(
+            app.store
+                .event_open_answers(ev)
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.final_mark)
+                .collect::<Vec<_>>(),
+            finals
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn an_abandoned_lease_returns_to_the_queue_and_the_chief_can_reopen_a_mark() {
     each_backend(|b| async move {

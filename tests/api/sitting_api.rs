@@ -26,8 +26,10 @@ async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
         let (status, body) = c.try_start().await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert!(error_of(&body).contains("尚未开考"), "{body}");
-        let (status, _) = c.get("/api/candidate/paper").await;
+        assert_eq!(body["code"], "room_not_open", "the refusal's stable code goes with it: {body}");
+        let (status, body) = c.get("/api/candidate/paper").await;
         assert_eq!(status, StatusCode::CONFLICT, "no paper before the start");
+        assert_eq!(body["code"], "not_started", "{body}");
 
         let proctor = app.staff("proctor").await;
         proctor.open_room(app.event_id, ROOM).await;
@@ -67,15 +69,20 @@ async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
         assert_eq!(sitting.objective_score, Some(expected.hundredths()), "objective score is the sum of the keyed items");
         let results = app.store.item_results(id).await.unwrap();
         assert_eq!(results.len(), 70, "a result per objective item");
-        assert!(results.iter().all(|(no, _, _, pts)| (*pts > 0) == (no % 2 == 1)));
+        assert!(results.iter().all(|r| (r.points > 0) == (r.no % 2 == 1)));
         let tasks = app.store.queued_marking_tasks(app.event_id).await.unwrap();
         assert_eq!(tasks.len(), 6, "three chosen open answers, each marked twice");
-        assert!(tasks.iter().all(|(_, _, body)| body.contains("的作答")));
+        assert!(tasks.iter().all(|t| t.body.contains("的作答")));
 
         // After submission nothing more is accepted, and submitting again changes nothing.
         let (status, body) = c.try_save(200, "1", "A").await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(error_of(&body).contains("已交卷"), "{body}");
+        assert_eq!(
+            (body["code"].as_str(), body["results"][0]["code"].as_str()),
+            (Some("submitted"), Some("submitted")),
+            "the page decides on the code, per save and for the request: {body}"
+        );
         c.submit().await;
         assert_eq!(app.store.queued_marking_tasks(app.event_id).await.unwrap().len(), 6);
         app.finish().await;
@@ -266,6 +273,7 @@ async fn the_server_keeps_time_through_pauses_extra_time_and_the_deadline() {
         let (status, body) = c.try_save(1, "1", "A").await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert!(error_of(&body).contains("暂停"), "{body}");
+        assert_eq!(body["code"], "paused", "{body}");
         let (status, _) = proctor.try_act("DEMO0004", "resume", json!({ "reason": "" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
         proctor.act("DEMO0004", "resume", "已恢复").await;
@@ -359,6 +367,7 @@ async fn resume_after_a_reload_and_a_workstation_switch_only_when_the_proctor_al
         let (status, body) = second.try_login(ticket_login("DEMO0001", DEMO_PASSWORD)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert!(error_of(&body).contains("监考老师"), "{body}");
+        assert_eq!(body["code"], "sitting_elsewhere", "{body}");
 
         proctor.act("DEMO0001", "allow-move", "原机位死机").await;
         second.login(ticket_login("DEMO0001", DEMO_PASSWORD)).await;
@@ -748,7 +757,7 @@ async fn partial_credit_policy_scores_multiple_choice_by_the_rule() {
         .await
         .unwrap()
         .into_iter()
-        .map(|(no, _, _, p)| (no, p))
+        .map(|r| (r.no, r.points))
         .collect();
     assert_eq!(
         results[&(multis[0].no as i64)],

@@ -302,13 +302,7 @@ async fn submission_is_atomic_with_concurrent_saves_and_happens_once() {
                 acked.push(no as i64);
             }
         }
-        let mut scored: Vec<i64> = s
-            .item_results(id)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(no, ..)| no)
-            .collect();
+        let mut scored: Vec<i64> = s.item_results(id).await.unwrap().into_iter().map(|r| r.no).collect();
         scored.sort();
         acked.sort();
         assert_eq!(scored, acked, "the scoring saw exactly the acknowledged saves");

@@ -29,7 +29,7 @@ impl Exam {
         // Items that anyone answered, in bank order.
         let used: std::collections::HashSet<&str> = responses
             .iter()
-            .map(|r| r.1.as_str())
+            .map(|r| r.item_id.as_str())
             .chain(open.iter().map(|a| a.item_id.as_str()))
             .collect();
         let items: Vec<&question_bank::Item> = event
@@ -54,14 +54,14 @@ impl Exam {
         let column: HashMap<&str, usize> = items.iter().enumerate().map(|(c, i)| (i.id.as_str(), c)).collect();
         let row_of: HashMap<i64, usize> = submitted.iter().enumerate().map(|(r, id)| (*id, r)).collect();
         let mut rows: Vec<Vec<Answer>> = vec![vec![Answer::NotTaken; specs.len()]; submitted.len()];
-        for (cid, item_id, bank_response, points) in &responses {
-            if let (Some(&r), Some(&c)) = (row_of.get(cid), column.get(item_id.as_str())) {
-                rows[r][c] = if bank_response.is_empty() {
+        for x in &responses {
+            if let (Some(&r), Some(&c)) = (row_of.get(&x.candidate_id), column.get(x.item_id.as_str())) {
+                rows[r][c] = if x.bank_response.is_empty() {
                     Answer::Blank
                 } else {
                     Answer::choice(
-                        Points::from_hundredths(*points),
-                        bank_response.chars().filter_map(Label::from_char),
+                        Points::from_hundredths(x.points),
+                        x.bank_response.chars().filter_map(Label::from_char),
                     )
                 };
             }

@@ -126,9 +126,9 @@ impl Exam {
         let groups = self.store.item_response_groups(event_id, &c.item_id).await?;
         let moves: Vec<(String, i64, i64)> = groups
             .iter()
-            .filter_map(|(response, old, _)| {
-                let new = score_response(kind, response, &c.rule, points, policy).hundredths();
-                (new != *old).then(|| (response.clone(), *old, new))
+            .filter_map(|g| {
+                let new = score_response(kind, &g.response, &c.rule, points, policy).hundredths();
+                (new != g.points).then(|| (g.response.clone(), g.points, new))
             })
             .collect();
         let record = crate::store::CorrectionRecord {
@@ -165,7 +165,7 @@ impl Exam {
         changed.sort_by(|a, b| a.ticket.cmp(&b.ticket));
         Ok(RescoreReport {
             item_id: c.item_id.clone(),
-            responses: groups.iter().map(|g| g.2 as usize).sum(),
+            responses: groups.iter().map(|g| g.responses as usize).sum(),
             rescored: rescored.len(),
             verdicts_changed: changed.iter().filter(|ch| ch.old_verdict != ch.new_verdict).count(),
             changed,
@@ -182,15 +182,15 @@ impl Exam {
             .key_corrections(event_id)
             .await?
             .into_iter()
-            .map(|(item_id, kind, accepted, ..)| {
-                let rule = if kind == "void" {
-                    exam_rules::scoring::KeyRule::Void
+            .map(|k| {
+                let rule = if k.kind == "void" {
+                    KeyRule::Void
                 } else {
-                    exam_rules::scoring::KeyRule::Rekey {
-                        accepted: accepted.split('|').map(str::to_string).collect(),
+                    KeyRule::Rekey {
+                        accepted: k.accepted.split('|').map(str::to_string).collect(),
                     }
                 };
-                (item_id, rule)
+                (k.item_id, rule)
             })
             .collect())
     }

@@ -396,12 +396,7 @@ async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
         .map_err(|e| ServiceError::Invalid(format!("internal error while loading a bank: {e}")))?
 }
 
-/// A proctor of an event and one room they run.
-pub struct ProctorRoom {
-    pub username: String,
-    pub name: String,
-    pub room: String,
-}
+pub use crate::store::ProctorRoom;
 
 /// The roles a staff account can have.
 pub const STAFF_ROLES: [&str; 4] = ["office", "proctor", "grader", "chief"];
@@ -493,13 +488,7 @@ impl Exam {
 
     pub async fn event_proctors(&self, event_id: i64) -> ServiceResult<Vec<ProctorRoom>> {
         self.event(event_id).await?;
-        Ok(self
-            .store
-            .event_proctors(event_id)
-            .await?
-            .into_iter()
-            .map(|(username, name, room)| ProctorRoom { username, name, room })
-            .collect())
+        Ok(self.store.event_proctors(event_id).await?)
     }
 
     /// Assigns a proctor to rooms of an event (audited): a proctor sees and acts in those rooms

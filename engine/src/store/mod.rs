@@ -26,11 +26,13 @@ use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask};
-pub use rescoring::{CorrectionRecord, RescoredCandidate};
+pub use rescoring::{
+    CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
+};
 pub use rooms::{LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
-pub use sittings::{SittingRow, Submission, SubmitOutcome};
-pub use staff::{AccountRow, CandidateRow, Session, UnlockRecord};
+pub use sittings::{ItemResultRow, QueuedTask, SittingRow, Submission, SubmitOutcome};
+pub use staff::{AccountRow, CandidateRow, ProctorRoom, Session, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -46,13 +46,53 @@ pub struct RescoredCandidate {
     pub delta: i64,
 }
 
+/// Responses to one item that are scored alike: the response (bank labels), its points in force
+/// (hundredths) and how many candidates gave it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ResponseGroup {
+    pub response: String,
+    pub points: i64,
+    pub responses: i64,
+}
+
+/// One scored objective response (points in force, hundredths).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScoredResponse {
+    pub candidate_id: i64,
+    pub item_id: String,
+    pub bank_response: String,
+    pub points: i64,
+}
+
+/// One response a key correction rescored (points in hundredths).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RescoredItem {
+    pub candidate_id: i64,
+    /// The item's number on the candidate's paper.
+    pub no: i64,
+    pub old_points: i64,
+    pub new_points: i64,
+}
+
+/// A key correction as recorded: `kind` "rekey" (with the accepted answers joined by "|") or
+/// "void".
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyCorrectionRow {
+    pub item_id: String,
+    pub kind: String,
+    pub accepted: String,
+    pub reason: String,
+    pub actor: String,
+    pub at_ms: i64,
+}
+
 impl Store {
-    /// The event's responses to `item_id`, grouped: (response in bank labels, current points,
-    /// how many). New points depend only on these two, so a handful of groups stand for all
-    /// the responses, however many candidates sat the event.
-    pub async fn item_response_groups(&self, event_id: i64, item_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT r.bank_response, {POINTS_IN_FORCE} AS points, COUNT(*) AS n FROM item_results r \
+    /// The event's responses to `item_id`, grouped by response and points in force. New points
+    /// depend only on these two, so a handful of groups stand for all the responses, however many
+    /// candidates sat the event.
+    pub async fn item_response_groups(&self, event_id: i64, item_id: &str) -> Result<Vec<ResponseGroup>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.bank_response AS response, {POINTS_IN_FORCE} AS points, COUNT(*) AS responses FROM item_results r \
              JOIN sittings s ON s.candidate_id = r.candidate_id {} WHERE s.event_id = $1 AND r.item_id = $2 \
              GROUP BY r.bank_response, {POINTS_IN_FORCE} ORDER BY r.bank_response, points",
             rescored_join("s.event_id")
@@ -60,33 +100,19 @@ impl Store {
         .bind(event_id)
         .bind(item_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("bank_response")?, r.try_get("points")?, r.try_get("n")?)))
-            .collect()
+        .await?)
     }
 
-    /// Every scored objective response of an event: (candidate id, item id, response in bank
-    /// labels, points).
-    pub async fn event_responses(&self, event_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    /// Every scored objective response of an event, by candidate and paper number.
+    pub async fn event_responses(&self, event_id: i64) -> Result<Vec<ScoredResponse>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT r.candidate_id, r.item_id, r.bank_response, {POINTS_IN_FORCE} AS points FROM item_results r \
              JOIN candidates c ON c.id = r.candidate_id {} WHERE c.event_id = $1 ORDER BY r.candidate_id, r.no",
             rescored_join("c.event_id")
         )))
         .bind(event_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("candidate_id")?,
-                    r.try_get("item_id")?,
-                    r.try_get("bank_response")?,
-                    r.try_get("points")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// Records a key correction and applies the new points, set-based: every response in a
@@ -232,9 +258,9 @@ impl Store {
     }
 
     /// The old and new points of every response a correction of `item_id` rescored, oldest
-    /// correction first: (candidate id, paper number, old points, new points).
-    pub async fn rescored_items(&self, event_id: i64, item_id: &str) -> Result<Vec<(i64, i64, i64, i64)>> {
-        let rows = sqlx::query(
+    /// correction first.
+    pub async fn rescored_items(&self, event_id: i64, item_id: &str) -> Result<Vec<RescoredItem>> {
+        Ok(sqlx::query_as(
             "SELECT ri.candidate_id, ri.no, ri.old_points, ri.new_points FROM rescored_items ri \
              JOIN key_corrections k ON k.id = ri.correction_id WHERE k.event_id = $1 AND k.item_id = $2 \
              ORDER BY k.id, ri.candidate_id",
@@ -242,17 +268,7 @@ impl Store {
         .bind(event_id)
         .bind(item_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("candidate_id")?,
-                    r.try_get("no")?,
-                    r.try_get("old_points")?,
-                    r.try_get("new_points")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// Sittings of the event not yet submitted but under way (in progress or paused).
@@ -265,25 +281,13 @@ impl Store {
         .await?)
     }
 
-    /// The key corrections of an event, oldest first: (item id, kind, accepted, reason, actor, at).
-    pub async fn key_corrections(&self, event_id: i64) -> Result<Vec<(String, String, String, String, String, i64)>> {
-        let rows = sqlx::query(
+    /// The key corrections of an event, oldest first.
+    pub async fn key_corrections(&self, event_id: i64) -> Result<Vec<KeyCorrectionRow>> {
+        Ok(sqlx::query_as(
             "SELECT item_id, kind, accepted, reason, actor, at_ms FROM key_corrections WHERE event_id = $1 ORDER BY id",
         )
         .bind(event_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("item_id")?,
-                    r.try_get("kind")?,
-                    r.try_get("accepted")?,
-                    r.try_get("reason")?,
-                    r.try_get("actor")?,
-                    r.try_get("at_ms")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 }

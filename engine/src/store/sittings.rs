@@ -94,6 +94,24 @@ pub enum SubmitOutcome {
     NotStarted,
 }
 
+/// One objective item's result: the response on the paper and its points in force (hundredths).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ItemResultRow {
+    /// The item's number on the paper.
+    pub no: i64,
+    pub item_id: String,
+    pub response: String,
+    pub points: i64,
+}
+
+/// A marking task waiting for a grader, with the answer it is about.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueuedTask {
+    pub id: i64,
+    pub item_id: String,
+    pub body: String,
+}
+
 impl Store {
     pub async fn sitting(&self, candidate_id: i64) -> Result<Option<SittingRow>> {
         let sql = format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1");
@@ -294,9 +312,9 @@ impl Store {
             .await?)
     }
 
-    /// Per-item objective results of a submitted sitting: (no, item_id, response, points).
-    pub async fn item_results(&self, candidate_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    /// Per-item objective results of a submitted sitting, points in force.
+    pub async fn item_results(&self, candidate_id: i64) -> Result<Vec<ItemResultRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT r.no, r.item_id, r.response, {} AS points FROM item_results r \
                  JOIN sittings s ON s.candidate_id = r.candidate_id {} WHERE r.candidate_id = $1 ORDER BY r.no",
             super::rescoring::POINTS_IN_FORCE,
@@ -304,31 +322,18 @@ impl Store {
         )))
         .bind(candidate_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("no")?,
-                    r.try_get("item_id")?,
-                    r.try_get("response")?,
-                    r.try_get("points")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
-    /// Marking tasks queued for an event: (task id, item id, open answer text). For checking
-    /// the queue; graders' access (blind, leased) is built on this table.
-    pub async fn queued_marking_tasks(&self, event_id: i64) -> Result<Vec<(i64, String, String)>> {
-        let rows = sqlx::query(
+    /// Marking tasks queued for an event. For checking the queue; graders' access (blind, leased)
+    /// is built on this table.
+    pub async fn queued_marking_tasks(&self, event_id: i64) -> Result<Vec<QueuedTask>> {
+        Ok(sqlx::query_as(
             "SELECT t.id, t.item_id, a.body FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
              WHERE a.event_id = $1 AND t.state = 'queued' ORDER BY t.id",
         )
         .bind(event_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("item_id")?, r.try_get("body")?)))
-            .collect()
+        .await?)
     }
 }

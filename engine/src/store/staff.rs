@@ -44,6 +44,15 @@ impl Session {
     }
 }
 
+/// A proctor of an event and one room they run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProctorRoom {
+    pub username: String,
+    /// The proctor's display name.
+    pub name: String,
+    pub room: String,
+}
+
 impl Store {
     pub async fn create_account(
         &self,
@@ -275,18 +284,15 @@ impl Store {
             .collect()
     }
 
-    /// The proctors of an event: (username, display name, room).
-    pub async fn event_proctors(&self, event_id: i64) -> Result<Vec<(String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT a.username, a.display_name, p.room FROM proctor_rooms p JOIN accounts a ON a.id = p.account_id \
+    /// The proctors of an event, room by room.
+    pub async fn event_proctors(&self, event_id: i64) -> Result<Vec<ProctorRoom>> {
+        Ok(sqlx::query_as(
+            "SELECT a.username, a.display_name AS name, p.room FROM proctor_rooms p JOIN accounts a ON a.id = p.account_id \
              WHERE p.event_id = $1 ORDER BY p.room, a.username",
         )
         .bind(event_id)
         .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("username")?, r.try_get("display_name")?, r.try_get("room")?)))
-            .collect()
+        .await?)
     }
 
     /// Whether a proctor is assigned to a room of an event.
