@@ -315,16 +315,16 @@ impl Exam {
             ""
         };
         self.store
-            .record_audit(
-                0,
-                &format!("{}#{}", a.role, a.id),
-                "change_password",
-                &a.username,
-                "",
-                "",
+            .record_audit(&crate::store::AuditRecord {
+                event_id: 0,
+                actor: &format!("{}#{}", a.role, a.id),
+                action: "change_password",
+                subject: &a.username,
+                old: "",
+                new: "",
                 reason,
-                now,
-            )
+                at_ms: now,
+            })
             .await?;
         Ok(a)
     }

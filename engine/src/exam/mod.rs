@@ -20,7 +20,7 @@ pub mod saver;
 pub mod sitting;
 
 /// The stored facts the services hand out, under the service's name: callers never name the store.
-pub use crate::store::{AnswerStatus, AuditEntry, SaveOutcome, Session};
+pub use crate::store::{AccountRow, AnswerStatus, AuditEntry, SaveOutcome, Session};
 pub use corrections::{KeyCorrection, RescoreChange, RescoreReport, apply_corrections};
 pub use error::{Forbidden, NotFound, ServiceError, ServiceResult};
 
@@ -31,7 +31,8 @@ use question_bank::{Bank, Paper, assemble};
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::store::{EventRow, SittingRow, Store, Submission, SubmitOutcome};
+pub use crate::store::EventRow;
+use crate::store::{SittingRow, Store, Submission, SubmitOutcome};
 use exam_rules::paper_shape::PaperShape;
 use exam_rules::paper_shape::parse_open_choice;
 use exam_rules::scoring::{MultiPolicy, score_objective};

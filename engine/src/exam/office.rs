@@ -532,16 +532,16 @@ impl Exam {
             self.store.assign_proctor(account.id, event_id, room).await?;
         }
         self.store
-            .record_audit(
+            .record_audit(&crate::store::AuditRecord {
                 event_id,
                 actor,
-                "assign_proctor",
-                username,
-                "",
-                &rooms.join(","),
-                "",
-                self.now(),
-            )
+                action: "assign_proctor",
+                subject: username,
+                old: "",
+                new: &rooms.join(","),
+                reason: "",
+                at_ms: self.now(),
+            })
             .await?;
         Ok(())
     }
@@ -579,16 +579,16 @@ impl Exam {
     /// Records an export of the event's results in the audit log.
     pub async fn audit_export(&self, event_id: i64, actor: &str, format: &str, rows: usize) -> ServiceResult<()> {
         self.store
-            .record_audit(
+            .record_audit(&crate::store::AuditRecord {
                 event_id,
                 actor,
-                "export",
-                &format!("event#{event_id}"),
-                "",
-                &format!("{format}，{rows} 行"),
-                "",
-                self.now(),
-            )
+                action: "export",
+                subject: &format!("event#{event_id}"),
+                old: "",
+                new: &format!("{format}，{rows} 行"),
+                reason: "",
+                at_ms: self.now(),
+            })
             .await?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 
 use exam_rules::Refusal;
 use exam_rules::sitting::hold::Hold;
-use exam_rules::sitting::{self as rules};
+use exam_rules::sitting::{self as rules, SittingState};
 use exam_rules::timer::Timer;
 
 use super::Exam;
@@ -32,6 +32,16 @@ pub struct RoomSeats {
     pub opened_ms: Option<i64>,
     pub now: i64,
     pub seats: Vec<SeatRow>,
+}
+
+/// A seat's state on the console, as a code and in words: a sitting not started is "not logged in"
+/// or "waiting" depending on whether the candidate has logged in.
+pub fn seat_state(seat: &SeatRow) -> (&'static str, &'static str) {
+    match seat.sitting.state {
+        SittingState::NotStarted if !seat.logged_in => ("not_logged_in", "未登录"),
+        SittingState::NotStarted => ("waiting", "等待开考"),
+        other => (other.as_str(), other.name_zh()),
+    }
 }
 
 /// The reason every change is logged with: required, at most 500 characters, trimmed.

@@ -88,7 +88,8 @@ pub struct DashboardAnswer {
     pub marks: Vec<MarkRecord>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+/// A line of the audit log as read back.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AuditEntry {
     pub actor: String,
     pub action: String,
@@ -322,14 +323,16 @@ impl Store {
         let status = self.settle(&mut tx, open_answer_id, &item_id, &policy, now).await?;
         audit(
             &mut tx,
-            event_id,
-            actor,
-            "mark",
-            &format!("answer#{open_answer_id}/slot{slot}"),
-            "",
-            &mark.to_string(),
-            comment,
-            now,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "mark",
+                subject: &format!("answer#{open_answer_id}/slot{slot}"),
+                old: "",
+                new: &mark.to_string(),
+                reason: comment,
+                at_ms: now,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -385,14 +388,16 @@ impl Store {
         let _ = item_id;
         audit(
             &mut tx,
-            event_id,
-            actor,
-            "reopen_mark",
-            &format!("answer#{answer}/mark#{mark_id}"),
-            &Points::from_hundredths(old).to_string(),
-            "重评",
-            reason,
-            now,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "reopen_mark",
+                subject: &format!("answer#{answer}/mark#{mark_id}"),
+                old: &Points::from_hundredths(old).to_string(),
+                new: "重评",
+                reason,
+                at_ms: now,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -431,14 +436,16 @@ impl Store {
         let old = old.map_or("未评定".to_string(), |m| Points::from_hundredths(m).to_string());
         audit(
             &mut tx,
-            event_id,
-            actor,
-            "appeal",
-            &format!("answer#{open_answer_id}"),
-            &old,
-            "复评中",
-            reason,
-            now,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "appeal",
+                subject: &format!("answer#{open_answer_id}"),
+                old: &old,
+                new: "复评中",
+                reason,
+                at_ms: now,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -499,43 +506,20 @@ impl Store {
         )
     }
 
-    // An audit entry has this many parts (who, what, on what, old → new, why, when).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_audit(
-        &self,
-        event_id: i64,
-        actor: &str,
-        action: &str,
-        subject: &str,
-        old: &str,
-        new: &str,
-        reason: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn record_audit(&self, record: &AuditRecord<'_>) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        audit(&mut tx, event_id, actor, action, subject, old, new, reason, now).await?;
+        audit(&mut tx, record).await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn audit_log(&self, event_id: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT actor, action, subject, old_value, new_value, reason, at_ms FROM audit_log WHERE event_id = $1 ORDER BY id")
-            .bind(event_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    old_value: r.try_get("old_value")?,
-                    new_value: r.try_get("new_value")?,
-                    reason: r.try_get("reason")?,
-                    at_ms: r.try_get("at_ms")?,
-                })
-            })
-            .collect()
+        Ok(sqlx::query_as(
+            "SELECT actor, action, subject, old_value, new_value, reason, at_ms FROM audit_log WHERE event_id = $1 ORDER BY id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     /// Replaces the event's released results with `rows` (candidate id, result JSON) and marks
@@ -567,14 +551,16 @@ impl Store {
         let old = old.map_or("未发布".to_string(), |t| format!("发布于 {t}"));
         audit(
             &mut tx,
-            event_id,
-            actor,
-            "release",
-            &format!("event#{event_id}"),
-            &old,
-            &format!("{} 名考生的成绩", rows.len()),
-            "",
-            now,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "release",
+                subject: &format!("event#{event_id}"),
+                old: &old,
+                new: &format!("{} 名考生的成绩", rows.len()),
+                reason: "",
+                at_ms: now,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -648,27 +634,29 @@ pub(super) async fn marking_policy_in(conn: &mut sqlx::AnyConnection, event_id: 
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn audit(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    event_id: i64,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    old: &str,
-    new: &str,
-    reason: &str,
-    now: i64,
-) -> Result<()> {
+/// One line of the append-only audit log: who did what to what (old → new), why and when
+/// (event 0: about no event, e.g. a staff account).
+pub struct AuditRecord<'a> {
+    pub event_id: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub old: &'a str,
+    pub new: &'a str,
+    pub reason: &'a str,
+    pub at_ms: i64,
+}
+
+pub(super) async fn audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, r: &AuditRecord<'_>) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(event_id)
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(old)
-        .bind(new)
-        .bind(reason)
-        .bind(now)
+        .bind(r.event_id)
+        .bind(r.actor)
+        .bind(r.action)
+        .bind(r.subject)
+        .bind(r.old)
+        .bind(r.new)
+        .bind(r.reason)
+        .bind(r.at_ms)
         .execute(&mut **tx)
         .await?;
     Ok(())

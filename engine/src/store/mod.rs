@@ -25,7 +25,9 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
-pub use marking::{AnswerStatus, AuditEntry, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask};
+pub use marking::{
+    AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask,
+};
 pub use rescoring::{
     CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
 };

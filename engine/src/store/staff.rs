@@ -16,7 +16,7 @@ pub struct AccountRow {
     pub must_change_password: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CandidateRow {
     pub id: i64,
     pub event_id: i64,
@@ -141,24 +141,12 @@ impl Store {
     async fn candidate_where(&self, column: &str, value: CandidateKey<'_>) -> Result<Option<CandidateRow>> {
         let sql =
             format!("SELECT id, event_id, ticket, name, room, seat, password_hash FROM candidates WHERE {column} = $1");
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         let q = match value {
             CandidateKey::Id(id) => q.bind(id),
             CandidateKey::Ticket(t) => q.bind(t.to_string()),
         };
-        let row = q.fetch_optional(&self.read).await?;
-        row.map(|r| {
-            Ok(CandidateRow {
-                id: r.try_get("id")?,
-                event_id: r.try_get("event_id")?,
-                ticket: r.try_get("ticket")?,
-                name: r.try_get("name")?,
-                room: r.try_get("room")?,
-                seat: r.try_get("seat")?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        })
-        .transpose()
+        Ok(q.fetch_optional(&self.read).await?)
     }
 
     pub async fn candidate_by_ticket(&self, ticket: &str) -> Result<Option<CandidateRow>> {
@@ -320,14 +308,16 @@ impl Store {
             .rows_affected();
         super::marking::audit(
             &mut tx,
-            record.event_id,
-            record.actor,
-            "unlock_login",
-            record.subject,
-            "",
-            "",
-            record.reason,
-            record.at_ms,
+            &super::marking::AuditRecord {
+                event_id: record.event_id,
+                actor: record.actor,
+                action: "unlock_login",
+                subject: record.subject,
+                old: "",
+                new: "",
+                reason: record.reason,
+                at_ms: record.at_ms,
+            },
         )
         .await?;
         if let Some(entry) = record.room_log {

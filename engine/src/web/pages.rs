@@ -26,6 +26,7 @@ use super::AppState;
 use super::account::LoggedIn;
 use super::error::{ApiError, Path, Query};
 use super::session::{Candidate, Chief, Grader, Office, Proctor, owes_password_change};
+use crate::exam::{AccountRow, EventRow};
 use exam_rules::paper_shape::MAX_OPEN_CHARS;
 use exam_rules::scoring::MultiPolicy;
 
@@ -224,6 +225,45 @@ fn staff_redirect<T>(who: &Result<T, ApiError>) -> Response {
     }
 }
 
+/// The staff account a page greets, or the response that sends the browser elsewhere (an account
+/// gone since the login: the staff login; a database failure: the error page).
+async fn greeted(state: &AppState, session: &crate::exam::Session) -> Result<AccountRow, Response> {
+    match state.exam.account(session.subject_id).await {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(Redirect::to("/staff-login").into_response()),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+/// [`greeted`] with every event, for pages about one event.
+async fn greeted_with_events(
+    state: &AppState,
+    session: &crate::exam::Session,
+) -> Result<(AccountRow, Vec<EventRow>), Response> {
+    let account = greeted(state, session).await?;
+    let events = state.exam.events().await.map_err(failure)?;
+    Ok((account, events))
+}
+
+/// The event `?event=ID` names, by default the first one.
+fn chosen_event(events: &[EventRow], id: Option<i64>) -> Option<&EventRow> {
+    match id {
+        Some(id) => events.iter().find(|e| e.id == id),
+        None => events.first(),
+    }
+}
+
+/// The header's "who is logged in": the name, and the role unless the name is the role.
+fn staff_line(account: &AccountRow) -> serde_json::Value {
+    let role = match account.role.as_str() {
+        "office" => "考务办公室",
+        "proctor" => "监考老师",
+        "chief" => "阅卷组长",
+        _ => "阅卷人",
+    };
+    json!({ "same": account.display_name == role, "name": account.display_name, "role": role })
+}
+
 /// Changing one's own password (修改密码), for any staff member — the only page open to one
 /// whose initial password is unchanged. Everyone else is sent to the staff login.
 async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>) -> Response {
@@ -233,16 +273,9 @@ async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>
     if session.role == "candidate" {
         return Redirect::to("/staff-login").into_response();
     }
-    let account = match state.exam.account(session.subject_id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Redirect::to("/staff-login").into_response(),
-        Err(e) => return failure(e),
-    };
-    let role = match account.role.as_str() {
-        "office" => "考务办公室",
-        "proctor" => "监考老师",
-        "chief" => "阅卷组长",
-        _ => "阅卷人",
+    let account = match greeted(&state, &session).await {
+        Ok(account) => account,
+        Err(response) => return response,
     };
     render(
         "password",
@@ -252,7 +285,7 @@ async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>
             "username": account.username,
             // Where the staff login sends everyone (the proctor page sends graders on).
             "home": "/proctor",
-            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+            "staff": staff_line(&account),
         }),
     )
 }
@@ -340,21 +373,15 @@ async fn proctor(
         }
         return staff_redirect(&who);
     };
-    let account = match state.exam.account(session.subject_id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Redirect::to("/staff-login").into_response(),
-        Err(e) => return failure(e),
-    };
-    let role = if account.role == "office" {
-        "考务办公室"
-    } else {
-        "监考老师"
+    let account = match greeted(&state, &session).await {
+        Ok(account) => account,
+        Err(response) => return response,
     };
     render(
         "proctor",
         json!({
             "title": "监考控制台",
-            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+            "staff": staff_line(&account),
         }),
     )
 }
@@ -375,31 +402,18 @@ async fn marking(
     let Ok(Grader(session)) = who else {
         return staff_redirect(&who);
     };
-    let account = match state.exam.account(session.subject_id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Redirect::to("/staff-login").into_response(),
-        Err(e) => return failure(e),
+    let (account, events) = match greeted_with_events(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let events = match state.exam.events().await {
-        Ok(events) => events,
-        Err(e) => return failure(e),
-    };
-    let event = match q.event {
-        Some(id) => events.iter().find(|e| e.id == id),
-        None => events.first(),
-    };
-    let role = if account.role == "chief" {
-        "阅卷组长"
-    } else {
-        "阅卷人"
-    };
+    let event = chosen_event(&events, q.event);
     render(
         "marking",
         json!({
             "title": "网上阅卷",
             "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
             "chief": account.role == "chief",
-            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+            "staff": staff_line(&account),
         }),
     )
 }
@@ -419,26 +433,17 @@ async fn marking_dashboard(
         }
         return staff_redirect(&who);
     };
-    let account = match state.exam.account(session.subject_id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Redirect::to("/staff-login").into_response(),
-        Err(e) => return failure(e),
+    let (account, events) = match greeted_with_events(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let events = match state.exam.events().await {
-        Ok(events) => events,
-        Err(e) => return failure(e),
-    };
-    let event = match q.event {
-        Some(id) => events.iter().find(|e| e.id == id),
-        None => events.first(),
-    };
-    let role = "阅卷组长";
+    let event = chosen_event(&events, q.event);
     render(
         "dashboard",
         json!({
             "title": "阅卷进度",
             "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
-            "staff": { "same": account.display_name == role, "name": account.display_name, "role": role },
+            "staff": staff_line(&account),
         }),
     )
 }
@@ -507,21 +512,12 @@ async fn office_analysis(
     let Ok(Office(session)) = who else {
         return staff_redirect(&who);
     };
-    let account = match state.exam.account(session.subject_id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return Redirect::to("/staff-login").into_response(),
-        Err(e) => return failure(e),
+    let (account, events) = match greeted_with_events(&state, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    let events = match state.exam.events().await {
-        Ok(events) => events,
-        Err(e) => return failure(e),
-    };
-    let event = match q.event {
-        Some(id) => events.iter().find(|e| e.id == id),
-        None => events.first(),
-    };
-    let role = "考务办公室";
-    let staff = json!({ "same": account.display_name == role, "name": account.display_name, "role": role });
+    let event = chosen_event(&events, q.event);
+    let staff = staff_line(&account);
     let Some(event) = event else {
         return render(
             "analysis",

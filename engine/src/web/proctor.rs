@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::error::{ApiResult, Body, Path};
 use super::session::Proctor;
-use exam_rules::sitting::SittingState;
+use crate::exam::proctoring::seat_state;
 use exam_rules::sitting::hold::Hold;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,11 +106,7 @@ async fn room(
         .seats
         .into_iter()
         .map(|s| {
-            let (code, name) = match s.sitting.state {
-                SittingState::NotStarted if !s.logged_in => ("not_logged_in", "未登录"),
-                SittingState::NotStarted => ("waiting", "等待开考"),
-                other => (other.as_str(), other.name_zh()),
-            };
+            let (code, name) = seat_state(&s);
             Seat {
                 remaining_ms: s.sitting.remaining_ms(now),
                 extra_ms: s.sitting.timer.map_or(0, |t| t.extra_ms),

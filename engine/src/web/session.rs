@@ -209,60 +209,29 @@ pub struct Grader(pub Session);
 /// The chief grader.
 pub struct Chief(pub Session);
 
-impl FromRequestParts<AppState> for Grader {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = password_changed(session_of(parts, state).await?)?;
-        if s.role != "grader" && s.role != "chief" {
-            return Err(ApiError::Forbidden("此功能仅供阅卷人员使用".into()));
+/// A role extractor: the session's role must be one of `roles` (else 403 with `refusal`); a staff
+/// session must have changed its initial password first.
+macro_rules! role_extractor {
+    ($name:ident, [$($role:literal),+], $refusal:literal, staff: $staff:literal) => {
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+                let s = session_of(parts, state).await?;
+                let s = if $staff { password_changed(s)? } else { s };
+                if ![$($role),+].contains(&s.role.as_str()) {
+                    return Err(ApiError::Forbidden($refusal.into()));
+                }
+                Ok($name(s))
+            }
         }
-        Ok(Grader(s))
-    }
+    };
 }
 
-impl FromRequestParts<AppState> for Chief {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = password_changed(session_of(parts, state).await?)?;
-        if s.role != "chief" {
-            return Err(ApiError::Forbidden("此功能仅供阅卷组长使用".into()));
-        }
-        Ok(Chief(s))
-    }
-}
-
-impl FromRequestParts<AppState> for Candidate {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = session_of(parts, state).await?;
-        if s.role != "candidate" {
-            return Err(ApiError::Forbidden("此功能仅供考生使用".into()));
-        }
-        Ok(Candidate(s))
-    }
-}
-
-impl FromRequestParts<AppState> for Proctor {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = password_changed(session_of(parts, state).await?)?;
-        if s.role != "proctor" && s.role != "office" {
-            return Err(ApiError::Forbidden("此功能仅供监考老师使用".into()));
-        }
-        Ok(Proctor(s))
-    }
-}
-
-impl FromRequestParts<AppState> for Office {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let s = password_changed(session_of(parts, state).await?)?;
-        if s.role != "office" {
-            return Err(ApiError::Forbidden("此功能仅供考务办公室使用".into()));
-        }
-        Ok(Office(s))
-    }
-}
+role_extractor!(Candidate, ["candidate"], "此功能仅供考生使用", staff: false);
+role_extractor!(Proctor, ["proctor", "office"], "此功能仅供监考老师使用", staff: true);
+role_extractor!(Office, ["office"], "此功能仅供考务办公室使用", staff: true);
+role_extractor!(Grader, ["grader", "chief"], "此功能仅供阅卷人员使用", staff: true);
+role_extractor!(Chief, ["chief"], "此功能仅供阅卷组长使用", staff: true);
 
 #[cfg(test)]
 mod tests {
