@@ -140,19 +140,20 @@ pub fn verdict_zh(r: &CandidateResult) -> &'static str {
     r.status.verdict_zh(r.passed)
 }
 
+/// The exports' column headings: the objective parts, each open question offered, the totals.
+fn header(open_offered: u32) -> Vec<String> {
+    let mut header: Vec<String> = ["准考证号", "姓名", "考场", "单选题", "多选题", "客观题"]
+        .map(String::from)
+        .to_vec();
+    header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
+    header.extend(["开放题合计", "总分", "结果"].map(String::from));
+    header
+}
+
 /// The CSV export: one row per candidate (with a BOM so spreadsheet programs read the Chinese).
 pub fn to_csv(results: &[CandidateResult], open_offered: u32) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = vec![
-        "准考证号".to_string(),
-        "姓名".into(),
-        "考场".into(),
-        "单选题".into(),
-        "多选题".into(),
-        "客观题".into(),
-    ];
-    header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
-    header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
+    let header = header(open_offered);
     w.write_record(&header).expect("in-memory CSV");
     for r in results {
         w.write_record(row(r, open_offered)).expect("in-memory CSV");
@@ -192,16 +193,7 @@ pub fn to_xlsx(results: &[CandidateResult], open_offered: u32) -> Result<Vec<u8>
     let sheet = book.add_worksheet();
     sheet.set_name("成绩")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let mut header = vec![
-        "准考证号".to_string(),
-        "姓名".into(),
-        "考场".into(),
-        "单选题".into(),
-        "多选题".into(),
-        "客观题".into(),
-    ];
-    header.extend((1..=open_offered).map(|n| format!("开放题{n}")));
-    header.extend(["开放题合计".to_string(), "总分".into(), "结果".into()]);
+    let header = header(open_offered);
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &bold)?;
     }

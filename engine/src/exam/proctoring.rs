@@ -60,6 +60,26 @@ fn is_office(actor: &Session) -> bool {
     actor.role == "office"
 }
 
+/// A log entry about a whole room.
+fn room_entry<'a>(
+    event: i64,
+    room: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    reason: &'a str,
+    at_ms: i64,
+) -> ProctorEntry<'a> {
+    ProctorEntry {
+        event_id: event,
+        room,
+        candidate_id: None,
+        actor,
+        action,
+        reason,
+        at_ms,
+    }
+}
+
 /// A log entry about one candidate, in their room.
 fn candidate_entry<'a>(
     c: &'a CandidateRow,
@@ -153,15 +173,7 @@ impl Exam {
         let published = self.event(event).await?.row.published;
         rules::open_room::open_room(room, opened.is_some(), published)?;
         let who = actor.actor();
-        let entry = ProctorEntry {
-            event_id: event,
-            room,
-            candidate_id: None,
-            actor: &who,
-            action: "open_room",
-            reason: "开考",
-            at_ms: self.now(),
-        };
+        let entry = room_entry(event, room, &who, "open_room", "开考", self.now());
         if !self.store.open_room(&entry).await? {
             // Opened meanwhile (another proctor, another node).
             return Err(Refusal::RoomAlreadyOpen { room: room.to_string() }.into());
@@ -183,15 +195,7 @@ impl Exam {
         let now = self.now();
         let ids = self.store.room_candidates(event, room).await?;
         let who = actor.actor();
-        let entry = ProctorEntry {
-            event_id: event,
-            room,
-            candidate_id: None,
-            actor: &who,
-            action: hold.action(true),
-            reason: why,
-            at_ms: now,
-        };
+        let entry = room_entry(event, room, &who, hold.action(true), why, now);
         let change = |t: &mut Timer| {
             hold.apply(t, now);
             true

@@ -44,21 +44,13 @@ impl Store {
 
     /// Opens a room (if it is not open yet) and logs it, in one transaction.
     pub async fn open_room(&self, entry: &ProctorEntry<'_>) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let r = sqlx::query(
+        let update = sqlx::query(
             "UPDATE event_rooms SET opened_ms = $3 WHERE event_id = $1 AND room = $2 AND opened_ms IS NULL",
         )
         .bind(entry.event_id)
         .bind(entry.room)
-        .bind(entry.at_ms)
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_proctor_entry(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(true)
+        .bind(entry.at_ms);
+        self.update_one_logged(update, entry).await
     }
 
     pub async fn room_opened(&self, event_id: i64, room: &str) -> Result<Option<i64>> {
@@ -148,12 +140,21 @@ impl Store {
     /// Lets a candidate continue on another workstation (unless submitted), and logs it, in one
     /// transaction.
     pub async fn allow_move(&self, candidate_id: i64, entry: &ProctorEntry<'_>) -> Result<bool> {
+        let update =
+            sqlx::query("UPDATE sittings SET move_allowed = 1 WHERE candidate_id = $1 AND state <> 'submitted'")
+                .bind(candidate_id);
+        self.update_one_logged(update, entry).await
+    }
+
+    /// Runs `update` and, when it changed exactly one row, writes `entry` in the room's log, in
+    /// one transaction; returns whether it changed the row (nothing is written when not).
+    async fn update_one_logged(
+        &self,
+        update: sqlx::query::Query<'_, Any, sqlx::any::AnyArguments>,
+        entry: &ProctorEntry<'_>,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query("UPDATE sittings SET move_allowed = 1 WHERE candidate_id = $1 AND state <> 'submitted'")
-            .bind(candidate_id)
-            .execute(&mut *tx)
-            .await?;
-        if r.rows_affected() != 1 {
+        if update.execute(&mut *tx).await?.rows_affected() != 1 {
             return Ok(false);
         }
         insert_proctor_entry(&mut tx, entry).await?;
