@@ -89,13 +89,8 @@ fn candidate_entry<'a>(
     at_ms: i64,
 ) -> ProctorEntry<'a> {
     ProctorEntry {
-        event_id: c.event_id,
-        room: &c.room,
         candidate_id: Some(c.id),
-        actor,
-        action,
-        reason,
-        at_ms,
+        ..room_entry(c.event_id, &c.room, actor, action, reason, at_ms)
     }
 }
 
