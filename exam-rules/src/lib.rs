@@ -15,6 +15,8 @@
 //!   after a key correction (one rule for both).
 //! - [`marking`]: how many marks an open answer needs, the tolerance, the third marker, the final
 //!   mark.
+//! - [`schedule`]: the national schedule: when rooms open, the late-entry cut-off, the common
+//!   end, absence (not yet applied by the server: issue 13).
 //! - [`pass`]: a result's status and the pass rule.
 //! - [`release`]: when an event's results may be released.
 #![forbid(unsafe_code)]
@@ -24,6 +26,7 @@ pub mod paper_shape;
 pub mod pass;
 pub mod refusal;
 pub mod release;
+pub mod schedule;
 pub mod scoring;
 pub mod sitting;
 pub mod timer;

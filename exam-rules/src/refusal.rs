@@ -38,6 +38,18 @@ pub enum Refusal {
     /// A candidate logs in while their sitting is under way on another workstation that the
     /// proctor has not let them leave.
     SittingElsewhere,
+    /// A room opens only on the day of the exam.
+    NotExamDay {
+        starts_at: i64,
+    },
+    /// Too early to open the room.
+    RoomOpensLater {
+        opens_at: i64,
+    },
+    /// Past the late-entry cut-off: no room opens and nobody starts.
+    PastLateEntry {
+        cutoff: i64,
+    },
     /// The candidate's room has not been opened by its proctor.
     RoomNotOpen,
     RoomAlreadyOpen {
@@ -92,6 +104,9 @@ impl Refusal {
             Refusal::Moved(_) => "moved",
             Refusal::OpenNotChosen(_) => "open_not_chosen",
             Refusal::SittingElsewhere => "sitting_elsewhere",
+            Refusal::NotExamDay { .. } => "not_exam_day",
+            Refusal::RoomOpensLater { .. } => "room_opens_later",
+            Refusal::PastLateEntry { .. } => "past_late_entry",
             Refusal::RoomNotOpen => "room_not_open",
             Refusal::RoomAlreadyOpen { .. } => "room_already_open",
             Refusal::EventDraft => "event_draft",
@@ -131,6 +146,17 @@ impl Refusal {
             Refusal::Moved(_) => "本场考试已转到其他机位继续，本机不能再保存答案".into(),
             Refusal::OpenNotChosen(no) => format!("开放题第 {no} 题尚未选答，请先选择该题再作答"),
             Refusal::SittingElsewhere => "您的考试正在另一台机位上进行。如需更换机位，请举手联系监考老师".into(),
+            Refusal::NotExamDay { starts_at } => format!(
+                "今天不是本场考试的考试日（开考时间 {}），不能开启考场",
+                crate::schedule::day_and_clock_zh(*starts_at)
+            ),
+            Refusal::RoomOpensLater { opens_at } => format!(
+                "还不能开启考场：考场 {} 起方可开启",
+                crate::schedule::clock_zh(*opens_at)
+            ),
+            Refusal::PastLateEntry { cutoff } => {
+                format!("已过入场截止时间 {}，不得入场", crate::schedule::clock_zh(*cutoff))
+            }
             Refusal::RoomNotOpen => "考场尚未开考，请等待监考老师宣布开始".into(),
             Refusal::RoomAlreadyOpen { room } => format!("考场“{room}”已经开考"),
             Refusal::EventDraft => "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
@@ -185,6 +211,9 @@ mod tests {
             Refusal::Moved(Attempt::Save),
             Refusal::OpenNotChosen(2),
             Refusal::SittingElsewhere,
+            Refusal::NotExamDay { starts_at: 0 },
+            Refusal::RoomOpensLater { opens_at: 0 },
+            Refusal::PastLateEntry { cutoff: 0 },
             Refusal::RoomNotOpen,
             Refusal::RoomAlreadyOpen { room: "一".into() },
             Refusal::EventDraft,

@@ -31,10 +31,11 @@ impl Timer {
         }
     }
 
-    /// Milliseconds left at `now` (never negative). While paused, the value frozen at the pause.
+    /// Milliseconds left at `now` (never negative). While paused, the value frozen at the pause;
+    /// before a start set in the future (a candidate waiting for the published start), all of it.
     pub fn remaining_ms(&self, now: i64) -> i64 {
         let clock_now = self.paused_since_ms.unwrap_or(now);
-        let used = clock_now - self.started_ms - self.paused_total_ms;
+        let used = (clock_now - self.started_ms - self.paused_total_ms).max(0);
         (self.base_ms + self.extra_ms - used).max(0)
     }
 
