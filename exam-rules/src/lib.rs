@@ -16,7 +16,8 @@
 //! - [`marking`]: how many marks an open answer needs, the tolerance, the third marker, the final
 //!   mark.
 //! - [`schedule`]: the national schedule: when rooms open, the late-entry cut-off, the common
-//!   end, absence (not yet applied by the server: issue 13).
+//!   end, absence (the release gate applies the cut-off; opening a room and starting do not yet:
+//!   issue 13).
 //! - [`pass`]: a result's status and the pass rule.
 //! - [`release`]: when an event's results may be released.
 #![forbid(unsafe_code)]

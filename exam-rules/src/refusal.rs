@@ -85,9 +85,12 @@ pub enum Refusal {
     AlreadyMarked,
     /// A grader marks a task no longer leased to them (it timed out and went to another).
     TaskNotYours,
-    /// Results are released only when every candidate's result is complete or absent.
+    /// Results are released only when every candidate's result is complete or absent (and
+    /// nobody may still start): how many are incomplete, and how many may still start before the
+    /// cut-off.
     ResultsIncomplete {
         incomplete: usize,
+        may_still_start: Option<(usize, i64)>,
     },
     NothingToRelease,
 }
@@ -180,8 +183,23 @@ impl Refusal {
             Refusal::MoveAfterSubmit { ticket } => format!("考生 {ticket} 已交卷，无需更换机位"),
             Refusal::AlreadyMarked => "该答卷已评分".into(),
             Refusal::TaskNotYours => "该任务不在您名下（可能已超时并分配给其他阅卷人），请领取下一份".into(),
-            Refusal::ResultsIncomplete { incomplete } => {
-                format!("还有 {incomplete} 名考生的成绩未完成（开放题未评完、评分有争议或仍在考试中），暂不能发布")
+            Refusal::ResultsIncomplete {
+                incomplete,
+                may_still_start,
+            } => {
+                let mut missing = Vec::new();
+                if let Some((n, cutoff)) = may_still_start {
+                    missing.push(format!(
+                        "还有 {n} 名考生尚未入场，入场截止 {} 前仍可开始考试",
+                        crate::schedule::clock_zh(*cutoff)
+                    ));
+                }
+                if *incomplete > 0 {
+                    missing.push(format!(
+                        "还有 {incomplete} 名考生的成绩未完成（开放题未评完、评分有争议或复评中，或仍在考试中）"
+                    ));
+                }
+                format!("暂不能发布成绩：{}", missing.join("；"))
             }
             Refusal::NothingToRelease => "没有可发布的成绩".into(),
         }
@@ -228,7 +246,10 @@ mod tests {
             Refusal::MoveAfterSubmit { ticket: "T".into() },
             Refusal::AlreadyMarked,
             Refusal::TaskNotYours,
-            Refusal::ResultsIncomplete { incomplete: 3 },
+            Refusal::ResultsIncomplete {
+                incomplete: 3,
+                may_still_start: None,
+            },
             Refusal::NothingToRelease,
         ];
         let codes: std::collections::BTreeSet<&str> = all.iter().map(Refusal::code).collect();

@@ -5,7 +5,7 @@ use question_bank::ItemBody;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{Backend, TestApp, each_backend, error_of};
+use crate::common::{Backend, MIN, TestApp, each_backend, error_of};
 
 #[tokio::test]
 async fn correcting_and_voiding_a_key_rescores_and_reports_changes() {
@@ -29,7 +29,9 @@ async fn scenario(b: Backend) {
     let before = score(&app).await;
     let office = app.staff("office").await;
     let ev = app.event_id;
-    // Absentees make results complete once the open answers are settled: there are none here.
+    // Absentees make results complete once the open answers are settled (there are none here)
+    // and the late-entry cut-off has passed.
+    app.clock.advance_ms(31 * MIN);
     office.release(ev).await;
     let released = c.result().await.total;
 

@@ -129,6 +129,18 @@ async fn double_blind_marking_third_marker_release_appeal_and_audit() {
         assert_eq!(me.open_total, open_total, "{me:?}");
         assert_eq!(me.total, me.objective + open_total);
         assert_eq!(results.absent, 4);
+        // Everything is marked, but the four who never started may still enter until the
+        // late-entry cut-off (30 minutes after the start): no release before it.
+        let (status, body) = office.try_release(ev).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["code"], "results_incomplete", "{body}");
+        assert!(
+            error_of(&body).contains("还有 4 名考生尚未入场") && !error_of(&body).contains("未完成"),
+            "the refusal says what is still missing: {body}"
+        );
+        assert!(!office.results(ev).await.releasable);
+        app.clock.advance_ms(31 * MIN);
+        assert!(office.results(ev).await.releasable, "absent after the cut-off");
         office.release(ev).await;
         let mine = candidate.result().await;
         assert_eq!(mine.total, me.total);
@@ -235,6 +247,7 @@ async fn single_marking_queues_one_task_per_answer_and_a_final_mark_stays() {
         let mut finals_sorted: Vec<String> = finals.iter().map(|m| m.unwrap().to_string()).collect();
         finals_sorted.sort();
         assert_eq!(finals_sorted, ["12", "20", "8.5"]);
+        app.clock.advance_ms(31 * MIN); // past the late-entry cut-off: the others are absent
         office.release(ev).await;
 
         // Changing the policy later does not add marks to answers already queued.

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::common::cli::{assert_ok, kaowu, pdfs, pdftotext, squeeze};
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, MIN, TestApp};
 
 #[track_caller]
 fn assert_pdf(path: &Path) {
@@ -99,7 +99,8 @@ async fn event_papers_score_reports_and_the_analysis_print_from_the_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("成绩尚未发布"), "{out:?}");
     assert!(!report.exists());
 
-    // … and printed after it.
+    // … and printed after it (once the late-entry cut-off has passed, the others are absent).
+    app.clock.advance_ms(31 * MIN);
     app.staff("office").await.release(app.event_id).await;
     let out = print(
         "score-report",

@@ -596,6 +596,7 @@ pub struct Issued {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Results {
     pub absent: usize,
+    pub releasable: bool,
     pub results: Vec<ResultRow>,
 }
 

@@ -3,6 +3,7 @@
 //! (`exam_rules::release`) and the released snapshot, which only a new release changes.
 
 use exam_rules::release::{Progress, may_release};
+use exam_rules::schedule::Schedule;
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
@@ -42,11 +43,19 @@ impl Exam {
         Ok(self.store.event_candidates(event_id).await?)
     }
 
+    /// How far the event's results are, under its schedule now: a candidate who has not started
+    /// counts as absent only after the late-entry cut-off.
+    pub async fn release_progress(&self, event_id: i64, results: &[CandidateResult]) -> ServiceResult<Progress> {
+        let event = self.event(event_id).await?;
+        let schedule = Schedule::new(event.row.starts_at_ms, event.row.duration_ms);
+        Ok(Progress::of(results.iter().map(|r| r.status)).at(&schedule, self.now()))
+    }
+
     /// Releases the event's results as they stand now, if the release gate allows it; returns how
     /// many candidates' results were released. Audited.
     pub async fn release(&self, event_id: i64, actor: &str) -> ServiceResult<usize> {
         let results = self.results(event_id).await?;
-        may_release(Progress::of(results.iter().map(|r| r.status)))?;
+        may_release(self.release_progress(event_id, &results).await?)?;
         let rows: Vec<(i64, String)> = results
             .iter()
             .map(|r| (r.candidate_id, serde_json::to_string(r).expect("a result serialises")))

@@ -16,7 +16,7 @@ use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
 use crate::exam::office::{IssuedPassword, NewEventRequest};
 use crate::results::CandidateResult;
-use exam_rules::release::{Progress, may_release};
+use exam_rules::release::may_release;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -266,7 +266,8 @@ struct ResultsView {
     complete: usize,
     incomplete: usize,
     absent: usize,
-    /// Whether the office may release now (nothing unmarked, in dispute or still sitting).
+    /// Whether the office may release now (nothing unmarked, in dispute or still sitting, and the
+    /// late-entry cut-off past for whoever has not started).
     releasable: bool,
     released_ms: Option<i64>,
     results: Vec<CandidateResult>,
@@ -274,7 +275,7 @@ struct ResultsView {
 
 async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
     let results = state.exam.results(id).await?;
-    let progress = Progress::of(results.iter().map(|r| r.status));
+    let progress = state.exam.release_progress(id, &results).await?;
     Ok(ResultsView {
         candidates: results.len(),
         complete: progress.complete,
@@ -307,9 +308,10 @@ struct Unlocked {
     forgotten: u64,
 }
 
-/// Releases the results; refused while any answer is unmarked or in dispute, or anyone is still sitting.
+/// Releases the results; refused while any answer is unmarked, in dispute or under appeal, anyone
+/// is still sitting, or anyone who has not started may still enter (before the late-entry cut-off).
 #[utoipa::path(
-    post, summary = "发布成绩（有未评完或争议答卷、或仍有考生在考时拒绝）", description = "发布成绩（有未评完或争议答卷、或仍有考生在考时拒绝）", path = "/api/office/events/{id}/release", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    post, summary = "发布成绩（有未评完、争议或复评中的答卷，仍有考生在考，或入场截止前尚有考生可入场时拒绝）", description = "发布成绩（有未评完、争议或复评中的答卷，仍有考生在考，或入场截止前尚有考生可入场时拒绝）", path = "/api/office/events/{id}/release", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
     responses(
         (status = 200, description = "已发布", body = Released),
         (status = 409, description = "成绩尚未全部完成", body = ErrorBody)))]
