@@ -1,7 +1,9 @@
 //! What a candidate may save, and where. A save names a slot and a value:
 //! - `"7"` — objective item 7: the chosen labels, e.g. `"B"` or `"ACD"` (`""` clears it);
 //! - `"open"` — which open questions are chosen, e.g. `"1,3,5"` (at most the blueprint's 3);
-//! - `"open-3"` — the text of open answer 3 (only for a chosen question, at most 5,000 characters).
+//! - `"open-3"` — the text of open answer 3 (only for a chosen question, at most 5,000 characters);
+//! - `"flags"` — the items the candidate flagged for review, e.g. `"7,52,open-3"`: kept with the
+//!   answers so a flag follows the candidate to another workstation; never scored.
 //!
 //! Values are checked against the candidate's paper, so nothing off the paper is ever stored.
 
@@ -39,6 +41,7 @@ pub enum Slot {
     Objective(u32),
     OpenChoice,
     OpenText(u32),
+    Flags,
 }
 
 impl Slot {
@@ -47,6 +50,7 @@ impl Slot {
             Slot::Objective(n) => n.to_string(),
             Slot::OpenChoice => "open".to_string(),
             Slot::OpenText(n) => format!("open-{n}"),
+            Slot::Flags => "flags".to_string(),
         }
     }
 }
@@ -69,6 +73,8 @@ pub enum SaveError {
     TooLong { chars: usize, max: usize },
     #[error("选项“{0}”重复")]
     Repeated(String),
+    #[error("“{0}”不是本试卷的题目，不能标记")]
+    NotFlaggable(String),
     #[error("答案第 {position} 个字符是不可见的控制字符（U+{code:04X}），请删除后再保存")]
     ControlChar { position: usize, code: u32 },
 }
@@ -79,6 +85,9 @@ impl PaperShape {
         let unknown = || SaveError::UnknownSlot(name.to_string(), self.objective.len());
         if name == "open" {
             return Ok(Slot::OpenChoice);
+        }
+        if name == "flags" {
+            return Ok(Slot::Flags);
         }
         // Only the canonical spelling of a number: "+1", "01" or "1.0" would name slot 1 too.
         let number = |n: &str| -> Result<u32, SaveError> {
@@ -153,6 +162,21 @@ impl PaperShape {
                     });
                 }
                 Ok(chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+            }
+            Slot::Flags => {
+                // Items in paper order (objective, then open questions), each once.
+                let mut flagged = Vec::new();
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let slot = match self.slot(name) {
+                        Ok(s @ (Slot::Objective(_) | Slot::OpenText(_))) => s,
+                        _ => return Err(SaveError::NotFlaggable(name.to_string())),
+                    };
+                    if !flagged.contains(&slot) {
+                        flagged.push(slot);
+                    }
+                }
+                flagged.sort();
+                Ok(flagged.iter().map(|s| s.key()).collect::<Vec<_>>().join(","))
             }
             Slot::OpenText(_) => {
                 // Line breaks and tabs are text; other control characters (NUL above all, which
@@ -279,6 +303,23 @@ mod tests {
         assert_eq!(
             s.normalise(Slot::OpenText(3), "\u{0}"),
             Err(SaveError::ControlChar { position: 1, code: 0 })
+        );
+    }
+
+    #[test]
+    fn flags_name_items_of_the_paper_in_paper_order() {
+        let s = shape();
+        assert_eq!(s.slot("flags").unwrap(), Slot::Flags);
+        assert_eq!(s.normalise(Slot::Flags, "open-2, 2,1,2").unwrap(), "1,2,open-2");
+        assert_eq!(s.normalise(Slot::Flags, "").unwrap(), "", "no flags left");
+        assert_eq!(s.normalise(Slot::Flags, "3"), Err(SaveError::NotFlaggable("3".into())));
+        assert_eq!(
+            s.normalise(Slot::Flags, "open"),
+            Err(SaveError::NotFlaggable("open".into()))
+        );
+        assert_eq!(
+            s.normalise(Slot::Flags, "flags"),
+            Err(SaveError::NotFlaggable("flags".into()))
         );
     }
 }

@@ -242,6 +242,11 @@ fn a_full_sitting_in_the_browser() {
         cand.shot("07-exam-open-question").await;
 
         let saved = app.stored_answers("DEMO0001").await;
+        assert_eq!(
+            saved.get("flags"),
+            Some(&multi_no.to_string()),
+            "the flag is saved with the answers"
+        );
         assert_eq!(saved.get("1").map(String::as_str), Some("B"));
         assert_eq!(saved.get("2").map(String::as_str), Some("B"));
         assert_eq!(saved.get(&multi_no.to_string()).map(String::as_str), Some("ACD"));

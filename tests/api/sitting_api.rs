@@ -360,6 +360,11 @@ async fn resume_after_a_reload_and_a_workstation_switch_only_when_the_proctor_al
         first
             .saves(&[(1, "1", "A"), (2, "open", "2"), (3, "open-2", "草稿")])
             .await;
+        // Flags for review are saved with the answers, in paper order, items of the paper only.
+        first.save(5, "flags", "open-2, 7,1,7").await;
+        let (status, body) = first.try_save(6, "flags", "1,99").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(error_of(&body).contains("“99”不是本试卷的题目"), "{body}");
         app.clock.advance_ms(40 * MIN);
 
         // Another workstation cannot take over a sitting under way.
@@ -381,9 +386,14 @@ async fn resume_after_a_reload_and_a_workstation_switch_only_when_the_proctor_al
             (answers.get("1"), answers.get("open"), answers.get("open-2")),
             (Some("A"), Some("2"), Some("草稿"))
         );
+        assert_eq!(
+            answers.get("flags"),
+            Some("1,7,open-2"),
+            "the flags follow to the new workstation"
+        );
         // The old workstation is out.
-        assert_eq!(first.try_save(4, "1", "B").await.0, StatusCode::UNAUTHORIZED);
-        second.save(4, "1", "B").await;
+        assert_eq!(first.try_save(7, "1", "B").await.0, StatusCode::UNAUTHORIZED);
+        second.save(7, "1", "B").await;
         app.finish().await;
     })
     .await;

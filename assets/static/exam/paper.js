@@ -2,7 +2,8 @@
    counts as answered. Pure: no DOM, so this file runs under `node --test`.
 
    Answers are strings by slot: '7' → 'AC' for objective item 7, 'open' → '1,3' for the open
-   questions chosen, 'open-3' → the text of open question 3. */
+   questions chosen, 'open-3' → the text of open question 3, 'flags' → the items flagged for
+   review ('7,open-3'), kept with the answers so a flag follows the candidate to another PC. */
 
 const CN_NUM = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 const KIND_NAME = { single: '单项选择题', multi: '多项选择题' };
@@ -66,4 +67,15 @@ export function numberRuns(pairs) {
     }
   }
   return groups;
+}
+
+/** The flags as the server keeps them: the flagged views' slots in paper order, comma-separated. */
+export function flagsValue(flags, views) {
+  return views.filter((v) => flags.has(v.slot)).map((v) => v.slot).join(',');
+}
+
+/** The flags the server holds (`answers.flags`), or null when it holds none. */
+export function flagsFrom(value) {
+  if (typeof value !== 'string') return null;
+  return new Set(value.split(',').map((s) => s.trim()).filter(Boolean));
 }

@@ -4,7 +4,7 @@
    saving.js. */
 import { el, toast } from './kaowu.js';
 import { $, S, local, tab, MAX_OPEN_CHARS, OPEN_TO_ANSWER, pending, chosen, hasAnswer } from './state.js';
-import { chars, chosenIn, CONTROL_CHARS } from './paper.js';
+import { chars, chosenIn, CONTROL_CHARS, flagsValue } from './paper.js';
 import { confirmDialog, renderItemSave, renderCurrentItemSave } from './screen.js';
 import { enqueue, typed, commitText, commitAllText } from './saving.js';
 
@@ -256,12 +256,14 @@ export function setDisabled(disabled) {
   $('flag-btn').disabled = disabled;
 }
 
-/** Flags are the candidate's own notes: kept in this browser, never sent. */
+/** Flags are the candidate's own notes: kept in this browser and saved with the answers (never
+    scored), so they follow the candidate to another workstation. */
 export function toggleFlag() {
   const v = S.views[S.current];
   if (!v) return;
   if (S.flags.has(v.slot)) S.flags.delete(v.slot); else S.flags.add(v.slot);
   local.set('flags', Array.from(S.flags));
+  enqueue('flags', flagsValue(S.flags, S.views));
   refreshCell(S.current);
   renderCurrent(false);
   $('flag-btn').focus();

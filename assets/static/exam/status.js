@@ -5,7 +5,7 @@
 import { api, errorText, hms, NetworkError } from './kaowu.js';
 import { $, S, local, queue, retry, countdown, SYNC_MS, FAST_SYNC_MS } from './state.js';
 import { level } from './countdown.js';
-import { buildViews } from './paper.js';
+import { buildViews, flagsFrom } from './paper.js';
 import { show, overlay, renderSaveState } from './screen.js';
 import { renderNav, renderCurrent, restoreCurrent, setDisabled } from './sheet.js';
 import { flush, goOffline, backOnline } from './saving.js';
@@ -184,6 +184,12 @@ async function enterExam() {
   for (const e of queue.entries) {
     S.answers[e.slot] = e.value;
     S.committed[e.slot] = e.value;
+  }
+  // Flags saved on the server (from this or another workstation) win over this browser's.
+  const flags = flagsFrom(S.answers.flags);
+  if (flags) {
+    S.flags = flags;
+    local.set('flags', Array.from(flags));
   }
   restoreCurrent();
   show('view-exam');

@@ -1,7 +1,7 @@
 // The paper as the page sees it (exam/paper.js): parts, slots and what counts as answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildViews, chosenIn, isAnswered, chars, numberRuns, CONTROL_CHARS } from '../exam/paper.js';
+import { buildViews, chosenIn, isAnswered, chars, numberRuns, CONTROL_CHARS, flagsValue, flagsFrom } from '../exam/paper.js';
 
 const paper = {
   objective: [{ no: 1, kind: 'single' }, { no: 2, kind: 'single' }, { no: 3, kind: 'multi' }],
@@ -48,4 +48,14 @@ test('item numbers are grouped into runs for the submit summary', () => {
     { from: 7, to: 7, index: 6, toIndex: 6 },
     { from: 1, to: 1, index: 8, toIndex: 8 },
   ]);
+});
+
+test('flags are saved in paper order and read back as a set', () => {
+  const views = buildViews(paper);
+  assert.equal(flagsValue(new Set(['open-2', '3', '1']), views), '1,3,open-2');
+  assert.equal(flagsValue(new Set(), views), '');
+  assert.equal(flagsValue(new Set(['9']), views), '', 'a slot not on this paper is not sent');
+  assert.deepEqual([...flagsFrom('1,3,open-2')], ['1', '3', 'open-2']);
+  assert.deepEqual([...flagsFrom('')], [], 'every flag removed');
+  assert.equal(flagsFrom(undefined), null, 'the server holds no flags: keep this browser\'s');
 });

@@ -133,10 +133,10 @@ pub struct SaveIn {
     /// The client's per-sitting sequence number, increasing with every change.
     #[schema(minimum = 1, maximum = 9007199254740991_i64)]
     pub seq: i64,
-    /// 题号 1–70、open（所选开放题）或 open-N（开放题 N 的作答）
-    #[schema(pattern = "^([1-9][0-9]*|open|open-[1-9][0-9]*)$")]
+    /// 题号 1–70、open（所选开放题）、open-N（开放题 N 的作答）或 flags（标记待查的题目）
+    #[schema(pattern = "^([1-9][0-9]*|open|open-[1-9][0-9]*|flags)$")]
     pub slot: String,
-    /// 选项字母（如 "ACD"，空串为清除）、所选开放题（如 "1,3,5"）或开放题作答（至多 5000 字）
+    /// 选项字母（如 "ACD"，空串为清除）、所选开放题（如 "1,3,5"）、开放题作答（至多 5000 字）或标记待查的题目（如 "7,52,open-3"）
     #[schema(max_length = 5000)]
     pub value: String,
 }
