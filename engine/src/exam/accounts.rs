@@ -305,7 +305,7 @@ impl Exam {
         let new = new.to_string();
         let new_hash = tokio::task::spawn_blocking(move || hash_password(&new, Strength::Staff))
             .await
-            .map_err(|e| ServiceError::Invalid(format!("internal error while hashing a password: {e}")))?;
+            .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?;
         self.store.set_password(a.id, &new_hash).await?;
         self.store.clear_login_failures(&[&wrong_key]).await?;
         self.store.revoke_account_sessions(a.id, &s.id).await?;

@@ -65,7 +65,7 @@ impl Exam {
     /// Corrects an item's key (or voids it) and rescores every sitting that had it. Released
     /// results change only when the office releases again.
     pub async fn correct_key(&self, event_id: i64, c: &KeyCorrection, actor: &str) -> ServiceResult<RescoreReport> {
-        use exam_rules::scoring::{KeyRule, score_response};
+        use exam_rules::scoring::score_response;
         let event = self.event(event_id).await?;
         let item = event
             .bank

@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// Too many wrong passwords: try again later.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// A failure of the server itself (a worker thread lost): logged in detail, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The frozen items of an event cannot make a paper: a defect, never the caller's doing.
     #[error("the frozen items of event {0} cannot make a paper: {1}")]
     Assembly(i64, question_bank::AssemblyError),

@@ -330,7 +330,7 @@ impl Exam {
             (rows, passwords)
         })
         .await
-        .map_err(|e| ServiceError::Invalid(format!("internal error while hashing passwords: {e}")))?;
+        .map_err(|e| ServiceError::Internal(format!("hashing passwords: {e}")))?;
         store.import_roster(event_id, &rows, event.duration_ms).await?;
         Ok(passwords)
     }
@@ -393,7 +393,7 @@ async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
     let spec = spec.to_string();
     tokio::task::spawn_blocking(move || load_bank(&spec))
         .await
-        .map_err(|e| ServiceError::Invalid(format!("internal error while loading a bank: {e}")))?
+        .map_err(|e| ServiceError::Internal(format!("loading a bank: {e}")))?
 }
 
 pub use crate::store::ProctorRoom;
@@ -612,7 +612,7 @@ impl Exam {
             let password = password.clone();
             tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
                 .await
-                .map_err(|e| ServiceError::Invalid(format!("internal error while hashing a password: {e}")))?
+                .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?
         };
         let id = self
             .store

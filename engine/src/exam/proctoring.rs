@@ -7,7 +7,6 @@
 use exam_rules::Refusal;
 use exam_rules::sitting::hold::Hold;
 use exam_rules::sitting::{self as rules, SittingState};
-use exam_rules::timer::Timer;
 
 use super::Exam;
 use super::error::{Forbidden, NotFound, ServiceError, ServiceResult};
@@ -191,13 +190,9 @@ impl Exam {
         let ids = self.store.room_candidates(event, room).await?;
         let who = actor.actor();
         let entry = room_entry(event, room, &who, hold.action(true), why, now);
-        let change = |t: &mut Timer| {
-            hold.apply(t, now);
-            true
-        };
         Ok(self
             .store
-            .change_timers_logged(&ids, now, hold.from(), Some(hold.to()), change, &entry, true)
+            .change_timers_logged(&ids, now, hold.from(), Some(hold.to()), hold.change(now), &entry, true)
             .await?)
     }
 
@@ -207,13 +202,17 @@ impl Exam {
         let now = self.now();
         let who = actor.actor();
         let entry = candidate_entry(&c, &who, hold.action(false), why, now);
-        let change = |t: &mut Timer| {
-            hold.apply(t, now);
-            true
-        };
         let changed = self
             .store
-            .change_timers_logged(&[c.id], now, hold.from(), Some(hold.to()), change, &entry, false)
+            .change_timers_logged(
+                &[c.id],
+                now,
+                hold.from(),
+                Some(hold.to()),
+                hold.change(now),
+                &entry,
+                false,
+            )
             .await?;
         if changed == 0 {
             return Err(hold.refusal(ticket).into());

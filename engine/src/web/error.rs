@@ -113,14 +113,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(m) => ApiError::Unprocessable(m),
             ServiceError::Unauthorized(m) => ApiError::Unauthorized(m),
             ServiceError::TooManyAttempts(m) => ApiError::TooManyRequests(m),
-            other @ ServiceError::Assembly(..) => ApiError::Internal(other.to_string()),
+            other @ (ServiceError::Internal(_) | ServiceError::Assembly(..)) => ApiError::Internal(other.to_string()),
         }
     }
 }
 
 impl From<crate::exam::NotFound> for ApiError {
     fn from(n: crate::exam::NotFound) -> Self {
-        ApiError::NotFound(n.to_string())
+        ServiceError::from(n).into()
     }
 }
 

@@ -36,6 +36,14 @@ impl Hold {
         }
     }
 
+    /// [`Hold::apply`] as the change a store applies to each sitting it holds (always taken).
+    pub fn change(self, now: i64) -> impl Fn(&mut Timer) -> bool {
+        move |t: &mut Timer| {
+            self.apply(t, now);
+            true
+        }
+    }
+
     /// Why one candidate's sitting did not change (it was not in a state of [`Hold::from`]).
     pub fn refusal(self, ticket: &str) -> Refusal {
         let ticket = ticket.to_string();
@@ -69,6 +77,9 @@ mod tests {
         Hold::Resume.apply(&mut t, 400);
         assert_eq!(t.deadline(), Some(1_300));
         assert_eq!(Hold::Resume.to(), SittingState::InProgress);
+        let mut u = Timer::start(0, 1_000);
+        assert!(Hold::Pause.change(200)(&mut u), "a hold is always taken");
+        assert_eq!(u.deadline(), None);
         assert_eq!(Hold::Resume.refusal("T1").code(), "not_paused");
         assert_eq!(Hold::Pause.refusal("T1").code(), "not_in_progress");
     }
