@@ -216,6 +216,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
         min_objective: None,
         min_open: None,
         draft: false,
+        schedule: Default::default(),
     };
     let ev = exam.create_event(&bank, &blueprint, &spec).await?;
 
@@ -265,7 +266,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                 .id;
             let sid = format!("bench-{cid}");
             let sitting = store
-                .start_sitting(cid, &sid, exam.now())
+                .start_sitting(cid, &sid, &exam_rules::timer::Timer::start(exam.now(), 180 * 60_000))
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no sitting"))?;
             let paper = exam.paper(&sitting).await?;

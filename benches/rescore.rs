@@ -540,6 +540,7 @@ async fn setup(
         min_objective: None,
         min_open: None,
         draft: false,
+        schedule: Default::default(),
     };
     let event_id = exam.create_event(&bank, &blueprint, &spec).await?;
 
@@ -631,7 +632,9 @@ async fn setup(
         let a = ability(&mut rng);
         let sat = sit(&paper, &difficulty, a, &mut rng, now);
         let sid = format!("bench-session-{cid}");
-        store.start_sitting(*cid, &sid, now).await?;
+        store
+            .start_sitting(*cid, &sid, &exam_rules::timer::Timer::start(now, 180 * 60_000))
+            .await?;
         let batch: Vec<SaveRequest> = sat
             .answers
             .iter()

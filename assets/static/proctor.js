@@ -18,13 +18,14 @@
     action: null,       // the dialog's pending action
   };
 
-  const STATE_ORDER = ['not_logged_in', 'waiting', 'in_progress', 'paused', 'submitted'];
+  const STATE_ORDER = ['not_logged_in', 'waiting', 'in_progress', 'paused', 'submitted', 'absent'];
   const STATE_NAME = {
-    not_logged_in: '未登录', waiting: '等待开考', in_progress: '答题中', paused: '已暂停', submitted: '已交卷',
+    not_logged_in: '未登录', waiting: '等待开考', in_progress: '答题中', paused: '已暂停', submitted: '已交卷', absent: '缺考',
   };
+  const SCHEDULE = ['opens', 'starts', 'cutoff', 'ends'];
   const ACTION_NAME = {
-    open_room: '开考', pause_room: '全场暂停', resume_room: '全场恢复', pause: '暂停', resume: '恢复',
-    allow_move: '允许更换机位', incident: '考场事件',
+    open_room: '开放考场', pause_room: '全场暂停', resume_room: '全场恢复', pause: '暂停', resume: '恢复',
+    allow_move: '允许更换机位', incident: '考场事件', auto_submit: '时间到，系统自动交卷', moved_in: '考生在新机位继续考试',
   };
 
   function roomPath(action) {
@@ -95,11 +96,16 @@
     if (!v) return;
     const opened = v.opened_ms !== null && v.opened_ms !== undefined;
     $('room-title').textContent = S.pick.eventName + ' · ' + v.room;
-    $('room-state').textContent = opened ? '已开考' : '未开考';
+    $('room-state').textContent = opened ? '已开放' : '未开放';
     $('room-state').dataset.state = opened ? 'open' : 'closed';
-    $('room-opened').textContent = opened ? '开考时间 ' + clock(v.opened_ms) : '考生登录后在等待页等候；开考后自动进入答题';
-    $('open-room-btn').disabled = opened;
+    const refusal = v.schedule.open_refusal;
+    $('room-opened').textContent = opened ? '开放时间 ' + clock(v.opened_ms) + '（试卷 ' + v.schedule.starts + ' 统一发放）'
+      : refusal ? refusal : '开放考场后，考生可登录、阅读须知并等候；试卷在 ' + v.schedule.starts + ' 统一发放';
+    $('room-opened').classList.toggle('refusal', !opened && Boolean(refusal));
+    $('open-room-btn').disabled = opened || Boolean(refusal);
     $('open-room-btn').hidden = opened;
+    for (const k of SCHEDULE) $('sched-' + k).textContent = v.schedule[k];
+    $('sched-rehearsal').hidden = !v.schedule.rehearsal;
     $('pause-room-btn').disabled = !opened || !v.seats.some((s) => s.state === 'in_progress');
     $('resume-room-btn').disabled = !opened || !v.seats.some((s) => s.state === 'paused');
     $('incident-btn').disabled = false;
@@ -123,7 +129,7 @@
     let before = null;
     for (const s of v.seats.slice().reverse()) {
       keep.add(s.ticket);
-      const sig = JSON.stringify([s.state, s.name, s.seat, s.extra_ms, s.move_allowed, s.submitted_by]);
+      const sig = JSON.stringify([s.state, s.name, s.seat, s.extra_ms, s.move_allowed, s.submitted_by, s.late_minutes]);
       let row = $('seat-' + s.ticket);
       if (!row || row.dataset.sig !== sig) {
         const fresh = seatRow(s, opened);
@@ -165,6 +171,8 @@
     const notes = [];
     if (s.extra_ms > 0) notes.push(el('span', { class: 'tag', text: '已延时 ' + Math.round(s.extra_ms / 60000) + ' 分钟' }));
     if (s.move_allowed) notes.push(el('span', { class: 'tag tag-info', text: '允许换机' }));
+    if (s.late_minutes) notes.push(el('span', { class: 'tag tag-warn', text: '迟到 ' + s.late_minutes + ' 分钟' }));
+    if (s.state === 'absent') notes.push(el('span', { class: 'tag', text: '入场截止前未开始' }));
     if (s.submitted_by === 'system') notes.push(el('span', { class: 'tag', text: '时间到系统交卷' }));
     if (s.submitted_by === 'candidate') notes.push(el('span', { class: 'tag', text: '考生交卷' }));
     return el('tr', { 'data-ticket': s.ticket, 'data-state': s.state, id: 'seat-' + s.ticket },
@@ -177,16 +185,32 @@
       el('td', { class: 'actions-col' }, actions));
   }
 
+  /** The timetable's countdowns: the next moment to come is marked and counted down to. */
+  function tickSchedule(now) {
+    const v = S.view;
+    let next = null;
+    for (const k of SCHEDULE) {
+      const at = v.schedule[k === 'ends' ? 'ends_at_ms' : k === 'cutoff' ? 'cutoff_ms' : k + '_at_ms'];
+      const box = document.querySelector('.sched[data-key="' + k + '"]');
+      const left = at - now;
+      box.dataset.when = left > 0 ? 'coming' : 'past';
+      if (left > 0 && next === null) next = k;
+      $('left-' + k).textContent = left > 0 ? '还有 ' + hms(left) : '已过';
+    }
+    for (const k of SCHEDULE) document.querySelector('.sched[data-key="' + k + '"]').dataset.next = String(k === next);
+  }
+
   /** Remaining time and "last save" age move between refreshes, from the server's numbers. */
   function tickTimes() {
     const v = S.view;
     if (!v) return;
     const elapsed = performance.now() - S.fetchedAt;
+    tickSchedule(v.server_now_ms + elapsed);
     for (const row of document.querySelectorAll('#seat-rows tr[data-ticket]')) {
       const state = row.dataset.state;
       const cell = row.querySelector('.remaining');
       const base = parseInt(cell.dataset.remaining, 10);
-      if (state === 'not_logged_in' || state === 'waiting') cell.textContent = '—';
+      if (state === 'not_logged_in' || state === 'waiting' || state === 'absent') cell.textContent = '—';
       else if (state === 'submitted') cell.textContent = '—';
       else cell.textContent = hms(state === 'in_progress' ? Math.max(0, base - elapsed) : base);
       cell.classList.toggle('low', state === 'in_progress' && base - elapsed <= 30 * 60000);
@@ -231,10 +255,11 @@
   // ---- actions ------------------------------------------------------------------------------
   const ACTIONS = {
     open: {
-      title: '确认开考', reason: false,
-      text: () => '开考后，本考场已登录并在等待页的考生将自动进入答题；之后登录的考生阅读须知后即可开始。每位考生的计时从其进入答题时开始。',
+      title: '确认开放考场', reason: false,
+      text: () => '开放后，本考场已登录并在等待页的考生自动入场，之后登录的考生阅读须知后入场。试卷在 ' + S.view.schedule.starts
+        + ' 统一发放，全体考生 ' + S.view.schedule.ends + ' 统一交卷；' + S.view.schedule.cutoff + ' 后不得入场，未入场的考生记为缺考。',
       call: () => api('POST', roomPath('/open')),
-      done: () => '已开考',
+      done: () => '考场已开放',
     },
     pauseRoom: {
       title: '全场暂停', reason: true,
@@ -292,7 +317,7 @@
     $('action-minutes').value = '10';
     $('action-ticket').value = seat && a.ticket ? seat.ticket : '';
     $('action-error').hidden = true;
-    $('action-confirm').textContent = kind === 'open' ? '确认开考' : '确定';
+    $('action-confirm').textContent = kind === 'open' ? '确认开放' : '确定';
     $('action-dialog').showModal();
     (a.minutes ? $('action-minutes') : a.reason ? $('action-reason') : $('action-confirm')).focus();
   }

@@ -50,6 +50,10 @@ pub enum Refusal {
     PastLateEntry {
         cutoff: i64,
     },
+    /// The candidate has started early: the paper appears for everyone at the published start.
+    BeforeStart {
+        starts_at: i64,
+    },
     /// The candidate's room has not been opened by its proctor.
     RoomNotOpen,
     RoomAlreadyOpen {
@@ -110,6 +114,7 @@ impl Refusal {
             Refusal::NotExamDay { .. } => "not_exam_day",
             Refusal::RoomOpensLater { .. } => "room_opens_later",
             Refusal::PastLateEntry { .. } => "past_late_entry",
+            Refusal::BeforeStart { .. } => "before_start",
             Refusal::RoomNotOpen => "room_not_open",
             Refusal::RoomAlreadyOpen { .. } => "room_already_open",
             Refusal::EventDraft => "event_draft",
@@ -160,7 +165,11 @@ impl Refusal {
             Refusal::PastLateEntry { cutoff } => {
                 format!("已过入场截止时间 {}，不得入场", crate::schedule::clock_zh(*cutoff))
             }
-            Refusal::RoomNotOpen => "考场尚未开考，请等待监考老师宣布开始".into(),
+            Refusal::BeforeStart { starts_at } => format!(
+                "尚未开考：试卷将于 {} 统一发放，请稍候",
+                crate::schedule::clock_zh(*starts_at)
+            ),
+            Refusal::RoomNotOpen => "考场尚未开放，请等待监考老师开放考场".into(),
             Refusal::RoomAlreadyOpen { room } => format!("考场“{room}”已经开考"),
             Refusal::EventDraft => "考试尚未发布（草稿），不能开考：请考务办公室先发布考试".into(),
             Refusal::NotInProgress { ticket } => format!("考生 {ticket} 当前不是“答题中”状态，无法暂停"),
@@ -232,6 +241,7 @@ mod tests {
             Refusal::NotExamDay { starts_at: 0 },
             Refusal::RoomOpensLater { opens_at: 0 },
             Refusal::PastLateEntry { cutoff: 0 },
+            Refusal::BeforeStart { starts_at: 0 },
             Refusal::RoomNotOpen,
             Refusal::RoomAlreadyOpen { room: "一".into() },
             Refusal::EventDraft,

@@ -117,6 +117,39 @@ impl Schedule {
         now > self.cutoff()
     }
 
+    /// The timetable in one line, as the office and the proctor read it.
+    pub fn timetable_zh(&self) -> String {
+        format!(
+            "{} 开考，{} 起可开放考场，{} 后不得入场，{} 统一结束",
+            day_and_clock_zh(self.starts_at),
+            clock_zh(self.opens_at()),
+            clock_zh(self.cutoff()),
+            clock_zh(self.common_end())
+        )
+    }
+
+    /// What a candidate who has not started is told at `now`, before they press start: when the
+    /// paper appears, that everyone hands in at the common end (a latecomer loses the minutes
+    /// they missed), and the cut-off; after the cut-off, that they may not enter.
+    pub fn entry_notice_zh(&self, now: i64) -> String {
+        let (starts, cutoff, end) = (
+            clock_zh(self.starts_at),
+            clock_zh(self.cutoff()),
+            clock_zh(self.common_end()),
+        );
+        match self.start_terms(now) {
+            Err(_) => format!("已过入场截止时间 {cutoff}，不得入场（按缺考处理）。如有疑问请联系监考老师。"),
+            Ok(t) if t.late_minutes == 0 && now < self.starts_at => {
+                format!("{starts} 开考，试卷届时统一发放；{end} 统一交卷。开考后 {cutoff} 前仍可入场，此后不得入场。")
+            }
+            Ok(t) => format!(
+                "考试已于 {starts} 开始，您迟到 {} 分钟：仍须在 {end} 统一交卷，作答时间约 {} 分钟。{cutoff} 后不得入场。",
+                t.late_minutes,
+                t.base_ms.div_euclid(MINUTE)
+            ),
+        }
+    }
+
     /// Whether the paper may be shown at `now`: it appears for everyone at the published start.
     pub fn paper_shown(&self, now: i64) -> bool {
         now >= self.starts_at
@@ -166,6 +199,10 @@ mod tests {
         assert_eq!(clock_zh(s.opens_at()), "08:30");
         assert_eq!(clock_zh(s.cutoff()), "09:30");
         assert_eq!(clock_zh(s.common_end()), "12:00");
+        assert_eq!(
+            s.timetable_zh(),
+            "12月6日 09:00 开考，08:30 起可开放考场，09:30 后不得入场，12:00 统一结束"
+        );
         assert_eq!(day_and_clock_zh(START), "12月6日 09:00");
         assert_eq!(
             day_and_clock_zh(START + 15 * 60 * MINUTE),
@@ -239,6 +276,23 @@ mod tests {
             Err(Refusal::PastLateEntry {
                 cutoff: START + 30 * MINUTE
             })
+        );
+    }
+
+    #[test]
+    fn the_candidate_is_told_the_terms_before_starting() {
+        let s = cmq();
+        assert_eq!(
+            s.entry_notice_zh(START - 10 * MINUTE),
+            "09:00 开考，试卷届时统一发放；12:00 统一交卷。开考后 09:30 前仍可入场，此后不得入场。"
+        );
+        assert_eq!(
+            s.entry_notice_zh(START + 7 * MINUTE + 20_000),
+            "考试已于 09:00 开始，您迟到 7 分钟：仍须在 12:00 统一交卷，作答时间约 172 分钟。09:30 后不得入场。"
+        );
+        assert_eq!(
+            s.entry_notice_zh(START + 31 * MINUTE),
+            "已过入场截止时间 09:30，不得入场（按缺考处理）。如有疑问请联系监考老师。"
         );
     }
 

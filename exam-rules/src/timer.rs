@@ -50,10 +50,12 @@ impl Timer {
         }
     }
 
-    /// Restarts the clock; the paused span is not charged to the candidate.
+    /// Restarts the clock; the paused span is not charged to the candidate. Only the part of it
+    /// after the clock's start counts (a pause while waiting for the published start changes no
+    /// deadline).
     pub fn resume(&mut self, now: i64) {
         if let Some(since) = self.paused_since_ms.take() {
-            self.paused_total_ms += (now - since).max(0);
+            self.paused_total_ms += (now - since.max(self.started_ms)).max(0);
         }
     }
 
@@ -99,6 +101,17 @@ mod tests {
         t.resume(25 * MIN);
         assert_eq!(t.remaining_ms(25 * MIN), 170 * MIN);
         assert_eq!(t.deadline(), Some(195 * MIN));
+    }
+
+    #[test]
+    fn a_pause_before_the_clock_starts_costs_nothing_and_one_across_it_only_its_later_part() {
+        let mut t = Timer::start(100 * MIN, 180 * MIN);
+        t.pause(90 * MIN);
+        t.resume(95 * MIN);
+        assert_eq!(t.deadline(), Some(280 * MIN));
+        t.pause(98 * MIN);
+        t.resume(104 * MIN);
+        assert_eq!(t.deadline(), Some(284 * MIN));
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl Browser {
     }
 
     /// The countdown as shown, in seconds.
-    async fn countdown(&self) -> i64 {
+    pub(crate) async fn countdown(&self) -> i64 {
         let t = self.text("#countdown-value").await;
         let parts: Vec<i64> = t.split(':').filter_map(|p| p.trim().parse().ok()).collect();
         assert_eq!(parts.len(), 3, "countdown “{t}”");
@@ -147,7 +147,7 @@ fn a_full_sitting_in_the_browser() {
         cand.click("#login-submit").await;
 
         // Instructions and the waiting state: the room is not open yet.
-        cand.wait_text("#wait-card", "考场尚未开考").await;
+        cand.wait_text("#wait-card", "考场尚未开放").await;
         assert!(cand.text("#view-intro").await.contains("开放式试题"));
         assert!(cand.text("#view-intro").await.contains("180 分钟"));
         cand.shot("03-instructions-waiting").await;
@@ -159,7 +159,7 @@ fn a_full_sitting_in_the_browser() {
         proctor.click("#open-room-btn").await;
         proctor.visible("#action-dialog").await;
         proctor.click("#action-confirm").await;
-        proctor.wait_text("#room-state", "已开考").await;
+        proctor.wait_text("#room-state", "已开放").await;
         cand.visible("#view-exam").await;
         cand.wait_text("#item-title", "第 1 题").await;
         let head = cand.text("#item .item-head").await;
@@ -591,7 +591,7 @@ fn a_proctor_pauses_and_resumes_a_candidate() {
         proctor.fill("#action-reason", "考生反映座椅损坏，已更换").await;
         proctor.click("#action-confirm").await;
         let log = proctor.wait_text("#log", "考场事件").await;
-        for entry in ["开考", "暂停", "恢复", "延长时间 10 分钟", "允许更换机位"] {
+        for entry in ["开放考场", "暂停", "恢复", "延长时间 10 分钟", "允许更换机位"] {
             assert!(log.contains(entry), "log shows {entry}: {log}");
         }
         proctor.shot("18-proctor-console-log").await;

@@ -25,6 +25,10 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,K{i:04},R1,{i:02}\n"));
     }
     std::fs::write(&roster, csv).unwrap();
+    // The real server keeps real time: the exam starts now, so its room may open.
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
     kaowu([
         "event",
         "create",
@@ -33,7 +37,7 @@ fn event_with_roster(db: &str, dir: &std::path::Path, candidates: usize) -> (Vec
         "--name",
         "断电演练",
         "--starts-at",
-        "2026-12-06T09:00:00+08:00",
+        &now,
         "--rooms",
         "R1",
         "--bank",

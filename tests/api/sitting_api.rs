@@ -25,7 +25,7 @@ async fn a_full_sitting_is_saved_scored_and_queued_for_marking() {
         // Not before the proctor opens the room.
         let (status, body) = c.try_start().await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(error_of(&body).contains("尚未开考"), "{body}");
+        assert!(error_of(&body).contains("尚未开放"), "{body}");
         assert_eq!(body["code"], "room_not_open", "the refusal's stable code goes with it: {body}");
         let (status, body) = c.get("/api/candidate/paper").await;
         assert_eq!(status, StatusCode::CONFLICT, "no paper before the start");
@@ -646,7 +646,7 @@ async fn a_draft_freezes_its_items_when_published_and_cannot_open_before() {
     let bank = bank_dir.to_str().unwrap();
     let office = app.staff("office").await;
     let ev = office
-        .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-05-15T09:00:00+08:00", "rooms": ["B201"], "bank": bank, "seed": 5, "draft": true }))
+        .create_event(json!({ "name": "2026 年冬季考试（草稿）", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["B201"], "bank": bank, "seed": 5, "draft": true }))
         .await
         .id;
     assert!(

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use exam_rules::paper_shape::Slot;
 use exam_rules::sitting::SittingState;
+use exam_rules::timer::Timer;
 use kaowu::store::{RosterRow, SaveOutcome, SaveRequest, Store, Submission, SubmitOutcome};
 
 use crate::common::{Backend, MIN, START_MS, TestDb, each_backend};
@@ -74,7 +75,9 @@ async fn saves_respect_sequence_numbers_and_sitting_state() {
             matches!(&out[0], SaveOutcome::Refused(r) if r.code() == "not_started"),
             "{out:?}"
         );
-        s.start_sitting(id, "w1", START_MS).await.unwrap();
+        s.start_sitting(id, "w1", &Timer::start(START_MS, 180 * 60_000))
+            .await
+            .unwrap();
         let out = s
             .save_answers(
                 &[
@@ -143,7 +146,9 @@ async fn open_text_is_stored_exactly_as_sent() {
     each(|fx| async move {
         let s = &fx.store;
         let id = fx.ids[2];
-        s.start_sitting(id, "w1", START_MS).await.unwrap();
+        s.start_sitting(id, "w1", &Timer::start(START_MS, 180 * 60_000))
+            .await
+            .unwrap();
         // Quotes, backslashes, JSON and SQL look-alikes, line breaks, tabs, non-BMP characters.
         let text =
             "他说：\"质量第一\"；路径 C:\\质量\\新建\n\t{\"c\": 1, \"s\": \"x\"} ' OR 1=1 -- $1 \\u0041 😀𠀀\r\n末尾 ";
@@ -190,7 +195,9 @@ async fn the_timer_changes_only_from_the_right_states() {
             .unwrap(),
             "not started"
         );
-        s.start_sitting(id, "w", START_MS).await.unwrap();
+        s.start_sitting(id, "w", &Timer::start(START_MS, 180 * 60_000))
+            .await
+            .unwrap();
         let now = START_MS + 10 * MIN;
         assert!(
             s.change_timer(id, now, &[SittingState::InProgress], Some(SittingState::Paused), |t| t
@@ -267,7 +274,9 @@ async fn submission_is_atomic_with_concurrent_saves_and_happens_once() {
     each(|fx| async move {
         let s = fx.store.clone();
         let id = fx.ids[2];
-        s.start_sitting(id, "w", START_MS).await.unwrap();
+        s.start_sitting(id, "w", &Timer::start(START_MS, 180 * 60_000))
+            .await
+            .unwrap();
         // 40 saves race one submission: every save acknowledged as saved must be in the scoring,
         // every refused one must not.
         let mut handles = Vec::new();
@@ -329,7 +338,9 @@ async fn many_concurrent_writers_lose_no_acknowledged_save() {
     each(|fx| async move {
         let s = fx.store.clone();
         for &id in &fx.ids {
-            s.start_sitting(id, "w", START_MS).await.unwrap();
+            s.start_sitting(id, "w", &Timer::start(START_MS, 180 * 60_000))
+                .await
+                .unwrap();
         }
         let mut handles = Vec::new();
         for &id in &fx.ids {
@@ -488,7 +499,9 @@ async fn one_batch_of_several_candidates_is_judged_save_by_save_in_order() {
         let s = &fx.store;
         let [a, b, c, d] = [fx.ids[0], fx.ids[1], fx.ids[2], fx.ids[3]];
         for id in [a, b, c] {
-            s.start_sitting(id, "w", START_MS).await.unwrap();
+            s.start_sitting(id, "w", &Timer::start(START_MS, 180 * 60_000))
+                .await
+                .unwrap();
         }
         // `d` has not started: its saves are refused while the others' go through.
         let batch = [
@@ -625,7 +638,9 @@ async fn a_batch_larger_than_one_statement_is_applied_whole() {
         let mut ids = Vec::new();
         for r in &rows {
             let id = s.candidate_by_ticket(&r.ticket).await.unwrap().unwrap().id;
-            s.start_sitting(id, "w", START_MS).await.unwrap();
+            s.start_sitting(id, "w", &Timer::start(START_MS, 180 * 60_000))
+                .await
+                .unwrap();
             ids.push(id);
         }
         let refused = fx.ids[4];

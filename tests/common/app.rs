@@ -449,6 +449,56 @@ pub struct Status {
     pub room_open: bool,
     pub remaining_ms: i64,
     pub submitted_by: Option<String>,
+    pub notice: Option<String>,
+    pub absent: bool,
+    pub paper_in_ms: i64,
+    pub ends_at: Option<String>,
+    pub rehearsal: bool,
+    pub timetable: Timetable,
+}
+
+/// The event's published times as clock times.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Timetable {
+    pub starts: String,
+    pub cutoff: String,
+    pub ends: String,
+}
+
+/// `GET /api/candidate/live`: the server-sent events as they arrive.
+pub struct LiveFeed {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl LiveFeed {
+    /// The next `change` event's data within `within` (real time), or `None`.
+    pub async fn next_change(&mut self, within: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let mut event = "";
+                let mut data = String::new();
+                for line in frame.lines() {
+                    if let Some(e) = line.strip_prefix("event:") {
+                        event = e.trim();
+                    } else if let Some(d) = line.strip_prefix("data:") {
+                        data.push_str(d.trim_start());
+                    }
+                }
+                if event == "change" {
+                    return Some(serde_json::from_str(&data).expect("a change is JSON"));
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await;
+            match chunk {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// `GET /api/candidate/answers`.
@@ -511,6 +561,7 @@ pub struct Done {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Room {
     pub seats: Vec<Seat>,
+    pub schedule: Value,
 }
 
 impl Room {
@@ -523,6 +574,9 @@ impl Room {
 pub struct Seat {
     pub ticket: String,
     pub last_save_ms: Option<i64>,
+    pub state: String,
+    pub state_name: String,
+    pub late_minutes: Option<i64>,
 }
 
 /// An entry of a room's log.
@@ -799,6 +853,26 @@ impl Client {
     }
 
     // -- the candidate --
+
+    /// Opens the candidate's live feed (server-sent events).
+    pub async fn live(&self) -> LiveFeed {
+        let response = self
+            .http
+            .get(format!("{}/api/candidate/live", self.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "the live feed opens");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(kind.starts_with("text/event-stream"), "{kind}");
+        LiveFeed {
+            response,
+            buffer: String::new(),
+        }
+    }
 
     pub async fn status(&self) -> Status {
         self.get_ok("/api/candidate/status").await

@@ -24,7 +24,7 @@
 import { $, S, queue, retry, countdown } from './state.js';
 import { go, toggleFlag } from './sheet.js';
 import { flush, commitAllText } from './saving.js';
-import { syncStatus, schedulePoll, start, tick } from './status.js';
+import { syncStatus, schedulePoll, start, tick, listen } from './status.js';
 import { show } from './screen.js';
 import { openSubmit, confirmSubmit } from './submit.js';
 
@@ -36,6 +36,13 @@ $('submit-cancel').addEventListener('click', () => $('submit-dialog').close());
 $('submit-confirm').addEventListener('click', confirmSubmit);
 $('start-btn').addEventListener('click', start);
 $('warning-close').addEventListener('click', () => { $('warning-banner').hidden = true; });
+// Alt+← / Alt+→: the previous / next item (shown beside the buttons), as long as the paper is on
+// screen and no dialog is open.
+document.addEventListener('keydown', (e) => {
+  if (!e.altKey || e.ctrlKey || e.metaKey || $('view-exam').hidden || document.querySelector('dialog[open]')) return;
+  if (e.key === 'ArrowLeft') { e.preventDefault(); go(S.current - 1); }
+  if (e.key === 'ArrowRight') { e.preventDefault(); go(S.current + 1); }
+});
 window.addEventListener('online', () => { retry.reset(); flush(); syncStatus(); });
 // Typed text not yet queued is queued (in localStorage) before the page goes away.
 window.addEventListener('pagehide', commitAllText);
@@ -50,6 +57,7 @@ setInterval(tick, 250);
     if (st || S.blocked === 'session') break;
     await new Promise((r) => setTimeout(r, 2000));
   }
+  if (!S.done && S.blocked !== 'session') listen();
   schedulePoll();
 })();
 

@@ -79,3 +79,17 @@ export function flagsFrom(value) {
   if (typeof value !== 'string') return null;
   return new Set(value.split(',').map((s) => s.trim()).filter(Boolean));
 }
+
+/** Slots in words, for telling the candidate which answers did not reach the server:
+    "第 3、7 题、开放题选题、开放题 2" (item numbers ascending, then the open part; flags are not
+    answers and are left out). */
+export function slotNames(slots) {
+  const set = new Set(slots);
+  const items = [...set].filter((s) => /^[0-9]+$/.test(s)).map(Number).sort((a, b) => a - b);
+  const open = [...set].filter((s) => /^open-[0-9]+$/.test(s)).map((s) => Number(s.slice(5))).sort((a, b) => a - b);
+  const parts = [];
+  if (items.length) parts.push('第 ' + items.join('、') + ' 题');
+  if (set.has('open')) parts.push('开放题选题');
+  for (const n of open) parts.push('开放题 ' + n);
+  return parts.join('、');
+}

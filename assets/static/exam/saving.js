@@ -6,9 +6,9 @@
 import { api, errorText, toast } from './kaowu.js';
 import { $, S, queue, retry, countdown, TEXT_SAVE_DELAY_MS, pending } from './state.js';
 import { refusalAction } from './queue.js';
-import { overlay, renderSaveState } from './screen.js';
+import { renderSaveState } from './screen.js';
 import { refreshSlot, refreshAllSlots, renderCurrent, renderNav } from './sheet.js';
-import { syncStatus, syncTimer, sessionLost } from './status.js';
+import { syncStatus, syncTimer, sessionLost, movedAway } from './status.js';
 
 /** Records a change: kept locally first, then sent. */
 export function enqueue(slot, value) {
@@ -134,8 +134,7 @@ async function refusedSaves(refused, code, message) {
   const action = refusalAction(st ? st.state : null, code);
   if (action === 'keep') return;
   if (action === 'block') {
-    S.blocked = 'moved';
-    overlay('moved', '考试已转到其他机位', '监考老师已允许您在另一台机位继续考试，本机不能再保存答案。请按监考老师的指示操作。');
+    movedAway();
     return;
   }
   // Refused for a reason of its own (e.g. text for a question no longer chosen): drop it and

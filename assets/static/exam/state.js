@@ -30,7 +30,9 @@ export const tab = jsonStorage(browserStorage('sessionStorage'), PREFIX);
 
 export const queue = new SaveQueue(local);
 export const retry = new Backoff(1000, 5000);
-export const countdown = new Countdown(() => performance.now());
+// The sitting's length (a rehearsal's is short): the warnings are scaled to it.
+export const DURATION_MINUTES = parseInt(app.dataset.duration, 10) || 180;
+export const countdown = new Countdown(() => performance.now(), DURATION_MINUTES);
 
 const storedFlags = local.get('flags', []);
 
@@ -55,6 +57,8 @@ export const S = {
   everSaved: false,
   pollTimer: null,
   expirySync: null,
+  paperAt: null,          // started before the published start: performance.now() when the paper appears
+  live: null,             // the live feed (EventSource), while open
   done: false,
 };
 

@@ -3,12 +3,12 @@
    seconds (and after every refused save), the countdown (countdown.js) re-synced from every
    status and save answer. Also starting the sitting, loading the paper once, and a lost login. */
 import { api, errorText, hms, NetworkError } from './kaowu.js';
-import { $, S, local, queue, retry, countdown, SYNC_MS, FAST_SYNC_MS } from './state.js';
-import { level } from './countdown.js';
-import { buildViews, flagsFrom } from './paper.js';
+import { $, S, local, queue, retry, countdown, SYNC_MS, FAST_SYNC_MS, DURATION_MINUTES } from './state.js';
+import { level, leftWords } from './countdown.js';
+import { buildViews, flagsFrom, slotNames } from './paper.js';
 import { show, overlay, renderSaveState } from './screen.js';
 import { renderNav, renderCurrent, restoreCurrent, setDisabled } from './sheet.js';
-import { flush, goOffline, backOnline } from './saving.js';
+import { flush, goOffline, backOnline, commitAllText } from './saving.js';
 import { finish } from './submit.js';
 
 // ---- the countdown ----------------------------------------------------------------------------
@@ -20,12 +20,13 @@ export function syncTimer(remainingMs, at, running) {
 /** Shows the time left (several times a second), gives the warnings, and at zero asks the
     server — which submits — until it says so. */
 export function tick() {
+  if (S.paperAt !== null) tickEarly();
   if (!countdown.known || S.state === 'not_started' || S.done) return;
   const ms = countdown.remaining();
   const box = $('countdown');
   $('countdown-label').textContent = S.state === 'paused' ? '剩余时间（已暂停）' : '剩余时间';
   $('countdown-value').textContent = hms(ms);
-  box.dataset.level = level(ms);
+  box.dataset.level = level(ms, DURATION_MINUTES);
   box.dataset.paused = S.state === 'paused' ? 'true' : 'false';
   const warning = countdown.shown(ms);
   if (warning !== null) warn(warning);
@@ -37,11 +38,28 @@ export function tick() {
   }
 }
 
-function warn(minutes) {
-  $('warning-text').textContent = '距离考试结束还有 ' + minutes + ' 分钟，请注意掌握时间。时间到系统将自动交卷。';
+function warn(leftMs) {
+  notify('距离考试结束还有 ' + leftWords(leftMs) + '，请注意掌握时间。时间到系统将自动交卷。',
+    level(leftMs, DURATION_MINUTES) === 'danger' ? 'danger' : 'warn');
+}
+
+/** Shows a message in the banner under the header (a warning, or what the proctor did). */
+export function notify(text, kind) {
+  $('warning-text').textContent = text;
   const b = $('warning-banner');
-  b.dataset.level = minutes <= 5 ? 'danger' : 'warn';
+  b.dataset.level = kind || 'info';
   b.hidden = false;
+}
+
+/** Started before the published start: counts down to the paper, then loads it. */
+function tickEarly() {
+  const left = S.paperAt - performance.now();
+  $('paper-left').textContent = left > 0 ? hms(left) : '00:00:00';
+  if (left <= 0 && !S.earlySync) {
+    S.paperAt = null;
+    S.earlySync = true;
+    syncStatus().finally(() => { S.earlySync = false; });
+  }
 }
 
 // ---- the status -------------------------------------------------------------------------------
@@ -78,6 +96,7 @@ export async function applyStatus(st, at) {
   S.roomOpen = st.room_open;
   document.body.dataset.state = st.state;
   if (st.state === 'submitted') {
+    stopListening();
     await finish(st.submitted_by);
     return;
   }
@@ -85,10 +104,24 @@ export async function applyStatus(st, at) {
     if (before === null) S.autoStart = !st.room_open;
     show('view-intro');
     const card = $('wait-card');
-    card.dataset.state = st.room_open ? 'ready' : 'waiting';
-    if (st.room_open && S.autoStart) start();
+    $('entry-notice').textContent = st.notice || '';
+    $('absent-notice').textContent = st.notice || '';
+    $('waiting-notice').textContent = st.notice || '';
+    card.dataset.state = st.absent ? 'absent' : st.room_open ? 'ready' : 'waiting';
+    // Waited on this page for the room: entering is automatic (the notice was on screen).
+    if (st.room_open && S.autoStart && !st.absent) start();
     return;
   }
+  if (st.paper_in_ms > 0) {
+    // Entered before the published start: the paper appears for everyone at once.
+    show('view-intro');
+    $('wait-card').dataset.state = 'early';
+    $('paper-at').textContent = st.timetable.starts;
+    S.paperAt = at + st.paper_in_ms;
+    tick();
+    return;
+  }
+  S.paperAt = null;
   syncTimer(st.remaining_ms, at, st.state === 'in_progress');
   if (!S.paper) {
     S.entering = S.entering || enterExam();
@@ -112,11 +145,13 @@ export async function applyStatus(st, at) {
   renderSaveState();
 }
 
-/** Re-reads the status on a rhythm: quickly while waiting, paused or offline. */
+/** Re-reads the status on a rhythm: quickly while waiting, paused or offline and the live feed
+    is not connected (it tells the page of every change as it happens; polling is the fallback). */
 export function schedulePoll() {
   clearTimeout(S.pollTimer);
   if (S.done || S.blocked === 'session' || S.blocked === 'moved') return;
-  const fast = S.state !== 'in_progress' || S.net === 'offline';
+  const liveUp = S.live !== null && S.live.readyState === 1;
+  const fast = (S.state !== 'in_progress' && !liveUp) || S.net === 'offline';
   S.pollTimer = setTimeout(async () => {
     await syncStatus();
     schedulePoll();
@@ -146,11 +181,63 @@ export async function start() {
   }
 }
 
+/** What did not reach the server from this workstation, in words ('' when nothing). */
+function unsaved() {
+  commitAllText();
+  return slotNames(queue.entries.map((e) => e.slot));
+}
+
 export function sessionLost() {
   S.blocked = 'session';
   clearTimeout(S.pollTimer);
+  stopListening();
   renderSaveState();
-  overlay('session', '登录已失效', '您的登录已失效（可能已在其他机位登录）。本机尚未保存的答案已暂存，重新登录后会自动补交。', true);
+  const left = unsaved();
+  overlay('session', '登录已失效', left
+    ? '您的登录已失效（可能已在其他机位登录）。本机有作答尚未保存到服务器（' + left + '），已暂存在本机：在本机重新登录后会自动补交；如已在其他机位继续考试，请在新机位上重新作答这些题目。'
+    : '您的登录已失效（可能已在其他机位登录）。您在本机的作答均已保存到服务器。如需继续考试，请重新登录或举手联系监考老师。', true);
+}
+
+/** The sitting continues on another workstation: this one stops, and says what it could not save. */
+export function movedAway() {
+  S.blocked = 'moved';
+  clearTimeout(S.pollTimer);
+  stopListening();
+  setDisabled(true);
+  renderSaveState();
+  const left = unsaved();
+  overlay('moved', '考试已转到其他机位', left
+    ? '本场考试已在其他机位继续，本机已停止作答。本机有作答未能保存到服务器（' + left + '），新机位上看不到这些答案：请在新机位上重新作答。'
+    : '本场考试已在其他机位继续，本机已停止作答。您在本机的作答均已保存到服务器，在新机位上都能看到。请按监考老师的指示到新机位继续作答。');
+}
+
+// ---- the live feed ----------------------------------------------------------------------------
+/** Listens to the server's live feed: a pause, a resume, extra time, a move or the submission at
+    time-up reaches the page within a second or two, with a message. Polling stays as the fallback;
+    the browser reconnects by itself after a network break. */
+export function listen() {
+  if (typeof EventSource === 'undefined' || S.live) return;
+  const es = new EventSource('/api/candidate/live');
+  S.live = es;
+  es.addEventListener('change', async (ev) => {
+    let d;
+    try { d = JSON.parse(ev.data); } catch (e) { return; }
+    if (d.moved_away) { movedAway(); return; }
+    await applyStatus(d.status, performance.now());
+    if (d.change === 'paused' || d.change === 'auto_submitted' || d.change === 'room_opened') return;
+    notify(d.message, 'info');
+  });
+  es.addEventListener('resync', () => { syncStatus(); });
+  es.addEventListener('open', () => { syncStatus(); });
+  es.addEventListener('error', () => {
+    // Closed for good (e.g. the login ended): the status poll finds out why.
+    if (es.readyState === 2) { S.live = null; schedulePoll(); }
+  });
+}
+
+function stopListening() {
+  if (S.live) S.live.close();
+  S.live = null;
 }
 
 // ---- entering the paper -----------------------------------------------------------------------

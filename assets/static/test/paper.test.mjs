@@ -1,7 +1,7 @@
 // The paper as the page sees it (exam/paper.js): parts, slots and what counts as answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildViews, chosenIn, isAnswered, chars, numberRuns, CONTROL_CHARS, flagsValue, flagsFrom } from '../exam/paper.js';
+import { buildViews, chosenIn, isAnswered, chars, numberRuns, CONTROL_CHARS, flagsValue, flagsFrom, slotNames } from '../exam/paper.js';
 
 const paper = {
   objective: [{ no: 1, kind: 'single' }, { no: 2, kind: 'single' }, { no: 3, kind: 'multi' }],
@@ -58,4 +58,10 @@ test('flags are saved in paper order and read back as a set', () => {
   assert.deepEqual([...flagsFrom('1,3,open-2')], ['1', '3', 'open-2']);
   assert.deepEqual([...flagsFrom('')], [], 'every flag removed');
   assert.equal(flagsFrom(undefined), null, 'the server holds no flags: keep this browser\'s');
+});
+
+test('the slots that did not reach the server are named in Chinese, in order, without flags', () => {
+  assert.equal(slotNames(['7', 'open-2', 'flags', '3', 'open', '7']), '第 3、7 题、开放题选题、开放题 2');
+  assert.equal(slotNames(['flags']), '');
+  assert.equal(slotNames(['12', '2']), '第 2、12 题');
 });

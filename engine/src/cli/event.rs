@@ -58,6 +58,15 @@ pub enum EventCommand {
         /// 蓝图文件（默认：内置 CMQ 2010 蓝图）
         #[arg(long)]
         blueprint: Option<PathBuf>,
+        /// 开考后允许入场的分钟数（默认 30：开考 30 分钟后不得入场）
+        #[arg(long, default_value_t = 30)]
+        late_entry_minutes: i64,
+        /// 开考前可开放考场的分钟数（默认 30，最多 120）
+        #[arg(long, default_value_t = 30)]
+        open_before_minutes: i64,
+        /// 模拟考试：时长（分钟，1–180），代替蓝图规定的 180 分钟
+        #[arg(long)]
+        rehearsal_minutes: Option<i64>,
     },
     /// 发布草稿考试：冻结题库中此刻的有效题目，此后方可开考
     Publish {
@@ -139,6 +148,9 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             min_open,
             draft,
             blueprint,
+            late_entry_minutes,
+            open_before_minutes,
+            rehearsal_minutes,
         } => {
             let blueprint = load_blueprint(blueprint.as_deref())?;
             let starts = OffsetDateTime::parse(&starts_at, &Rfc3339)
@@ -158,6 +170,11 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 min_objective,
                 min_open,
                 draft,
+                schedule: crate::exam::office::ScheduleSpec {
+                    late_entry_minutes,
+                    open_before_minutes,
+                    rehearsal_minutes,
+                },
             };
             let id = exam.create_event(&bank, &blueprint, &spec).await?;
             if draft {
@@ -171,6 +188,14 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                     spec.name,
                     bank.id,
                     bank.active().count()
+                );
+            }
+            if let Some(event) = exam.events().await?.into_iter().find(|e| e.id == id) {
+                let kind = if event.rehearsal { "模拟考试，" } else { "" };
+                println!(
+                    "{kind}{}（{} 分钟）。",
+                    event.schedule().timetable_zh(),
+                    event.duration_ms / 60_000
                 );
             }
         }

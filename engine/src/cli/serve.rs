@@ -42,6 +42,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             logins.event_id,
             crate::exam::demo::DEMO_ROOM
         );
+        let event = exam.event(logins.event_id).await?;
+        println!("  {}。", event.row.schedule().timetable_zh());
+        if event.row.schedule().may_open_room(exam.now()).is_err() {
+            println!("  本场演示考试已有考生作答、现已不能入场；如需重新演示，请删除 kaowu.db 后重新运行。");
+        }
         println!("  考生（准考证号 / 密码）：");
         for (ticket, password) in &logins.candidates {
             println!("    {ticket} / {password}");

@@ -222,7 +222,20 @@ impl Exam {
                 .create_session(&sid, &role, subject_id, now, now + SESSION_MS)
                 .await?;
             if under_way {
-                self.store.bind_session(subject_id, &sid).await?;
+                let candidate = self.store.candidate(subject_id).await?;
+                let moved = match (&ended, &candidate) {
+                    (Some(_), Some(c)) => Some(crate::store::ProctorEntry {
+                        event_id: c.event_id,
+                        room: &c.room,
+                        candidate_id: Some(c.id),
+                        actor: "考生",
+                        action: "moved_in",
+                        reason: "考生在新机位登录，继续考试",
+                        at_ms: now,
+                    }),
+                    _ => None,
+                };
+                self.store.bind_session(subject_id, &sid, moved.as_ref()).await?;
             }
         } else {
             self.store

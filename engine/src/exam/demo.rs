@@ -61,7 +61,9 @@ pub struct DemoLogins {
     pub staff: Vec<(String, String, String)>,
 }
 
-/// Creates the demo event (starting now, one room, five candidates) and staff accounts, once.
+/// Creates the demo event (starting now, one room, five candidates) and staff accounts, once;
+/// an existing demo event in which nobody has started is moved to start now when it could no
+/// longer be sat.
 /// Demo passwords are fixed and printed: this is a demo, not an exam.
 pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
     let (store, now) = (&exam.store, exam.now());
@@ -76,7 +78,14 @@ pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
     ];
     let existing = store.events().await?.into_iter().find(|e| e.bank_id == "demo");
     let event_id = match existing {
-        Some(e) => e.id,
+        // Served again on another day (or past its cut-off): while nobody has started, the demo
+        // starts again now, so there is always an exam to sit.
+        Some(e) => {
+            if e.schedule().may_open_room(now).is_err() {
+                store.reschedule_unstarted(e.id, now).await?;
+            }
+            e.id
+        }
         None => {
             let spec = EventSpec {
                 name: "质量经理职业资格考试（演示）".into(),
@@ -89,6 +98,7 @@ pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
                 min_objective: None,
                 min_open: None,
                 draft: false,
+                schedule: Default::default(),
             };
             let id = exam.create_event(&bank(), &Blueprint::cmq_2010(), &spec).await?;
             let hash =

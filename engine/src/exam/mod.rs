@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod corrections;
 pub mod demo;
 pub mod error;
+pub mod live;
 pub mod marking;
 pub mod office;
 pub mod proctoring;
@@ -51,6 +52,7 @@ pub struct Exam {
     pub clock: Clock,
     events: Arc<Mutex<HashMap<i64, Arc<LoadedEvent>>>>,
     shapes: Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>,
+    live: live::Live,
 }
 
 impl Exam {
@@ -60,6 +62,7 @@ impl Exam {
             clock,
             events: Default::default(),
             shapes: Default::default(),
+            live: Default::default(),
         }
     }
 
@@ -211,7 +214,7 @@ impl Exam {
                 return Ok(done);
             }
             for id in expired {
-                if let SubmitOutcome::Submitted { .. } = self.submit(id, "system").await? {
+                if let SubmitOutcome::Submitted { .. } = self.submit(id, crate::store::SYSTEM).await? {
                     done += 1;
                 }
             }
@@ -224,7 +227,7 @@ impl Exam {
         if sitting.timer.is_some_and(|t| t.expired(self.now()))
             && sitting.state != exam_rules::sitting::SittingState::Submitted
         {
-            self.submit(sitting.candidate_id, "system").await?;
+            self.submit(sitting.candidate_id, crate::store::SYSTEM).await?;
             return Ok(self.store.sitting(sitting.candidate_id).await?.unwrap_or(sitting));
         }
         Ok(sitting)

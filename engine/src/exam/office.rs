@@ -11,6 +11,7 @@ use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
 use crate::auth::{Strength, hash_password, issue_password};
 use crate::store::{AuditEntry, EventRow, NewEvent, RosterRow, SaveLogLine, SeatRow, UnlockRecord};
+use exam_rules::schedule::Schedule;
 use exam_rules::scoring::MultiPolicy;
 
 /// A bank that cannot fill the blueprint for this event.
@@ -44,6 +45,61 @@ pub struct EventSpec {
     pub min_open: Option<i64>,
     /// Create as a draft: the items are frozen only when it is published.
     pub draft: bool,
+    pub schedule: ScheduleSpec,
+}
+
+/// The office's choices for the sitting window, each with the national default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleSpec {
+    /// Minutes after the start a candidate may still enter (default 30: 开考 30 分钟后不得入场).
+    pub late_entry_minutes: i64,
+    /// Minutes before the start a room may open (default 30).
+    pub open_before_minutes: i64,
+    /// A rehearsal (模拟考试) of this many minutes instead of the blueprint's duration.
+    pub rehearsal_minutes: Option<i64>,
+}
+
+impl Default for ScheduleSpec {
+    fn default() -> ScheduleSpec {
+        ScheduleSpec {
+            late_entry_minutes: Schedule::DEFAULT_LATE_ENTRY_MS / 60_000,
+            open_before_minutes: Schedule::DEFAULT_OPEN_BEFORE_MS / 60_000,
+            rehearsal_minutes: None,
+        }
+    }
+}
+
+/// The longest a room may open before the start.
+const MAX_OPEN_BEFORE_MINUTES: i64 = 120;
+
+impl ScheduleSpec {
+    /// The sitting's length in minutes, checked: a rehearsal lasts 1 minute up to the
+    /// blueprint's duration; the late-entry cut-off falls within it.
+    fn duration_minutes(&self, blueprint: &Blueprint) -> ServiceResult<i64> {
+        let full = blueprint.duration_minutes as i64;
+        let minutes = match self.rehearsal_minutes {
+            None => full,
+            Some(m) if (1..=full).contains(&m) => m,
+            Some(m) => {
+                return Err(ServiceError::Invalid(format!(
+                    "模拟考试时长 {m} 分钟不在 1–{full} 分钟之内"
+                )));
+            }
+        };
+        if !(0..=minutes).contains(&self.late_entry_minutes) {
+            return Err(ServiceError::Invalid(format!(
+                "开考后允许入场的时间 {} 分钟不在 0–{minutes} 分钟（考试时长）之内",
+                self.late_entry_minutes
+            )));
+        }
+        if !(0..=MAX_OPEN_BEFORE_MINUTES).contains(&self.open_before_minutes) {
+            return Err(ServiceError::Invalid(format!(
+                "开考前开放考场的时间 {} 分钟不在 0–{MAX_OPEN_BEFORE_MINUTES} 分钟之内",
+                self.open_before_minutes
+            )));
+        }
+        Ok(minutes)
+    }
 }
 
 /// Creates an event drawing from `bank`: checks that a paper can be drawn, then freezes the
@@ -74,6 +130,7 @@ impl Exam {
                 return Err(ServiceError::Invalid(format!("{part}最低分 {m} 不在 0–{max} 之内")));
             }
         }
+        let duration_minutes = spec.schedule.duration_minutes(blueprint)?;
         // Drawing once proves every cell can be filled (the error names the short cells).
         assemble(bank, blueprint, spec.seed, spec.forms.unwrap_or(1)).map_err(unusable_bank)?;
         let items: Vec<_> = if spec.draft {
@@ -84,7 +141,7 @@ impl Exam {
         let event = NewEvent {
             name: spec.name.trim().to_string(),
             starts_at_ms: spec.starts_at_ms,
-            duration_ms: blueprint.duration_minutes as i64 * 60_000,
+            duration_ms: duration_minutes * 60_000,
             rooms: spec.rooms.clone(),
             bank_id: bank.id.clone(),
             bank_hash: bank.content_hash(),
@@ -96,6 +153,9 @@ impl Exam {
             min_objective: spec.min_objective.map(|m| m * 100),
             min_open: spec.min_open.map(|m| m * 100),
             draft: spec.draft,
+            late_entry_ms: spec.schedule.late_entry_minutes * 60_000,
+            open_before_ms: spec.schedule.open_before_minutes * 60_000,
+            rehearsal: spec.schedule.rehearsal_minutes.is_some(),
         };
         Ok(store.create_event(&event, &items, now).await?)
     }
@@ -381,6 +441,12 @@ pub struct NewEventRequest {
     /// Create as a draft: the items are frozen when it is published (`/publish`).
     #[serde(default)]
     pub draft: bool,
+    /// Minutes after the start a candidate may still enter; default 30.
+    pub late_entry_minutes: Option<i64>,
+    /// Minutes before the start a room may open; default 30, at most 120.
+    pub open_before_minutes: Option<i64>,
+    /// A rehearsal (模拟考试) of this many minutes (1–180) instead of the full 180.
+    pub rehearsal_minutes: Option<i64>,
 }
 
 /// A bank named by the office: a folder on the server, or "demo" for the built-in demo bank.
@@ -432,6 +498,15 @@ impl Exam {
             min_objective: req.min_objective,
             min_open: req.min_open,
             draft: req.draft,
+            schedule: ScheduleSpec {
+                late_entry_minutes: req
+                    .late_entry_minutes
+                    .unwrap_or(ScheduleSpec::default().late_entry_minutes),
+                open_before_minutes: req
+                    .open_before_minutes
+                    .unwrap_or(ScheduleSpec::default().open_before_minutes),
+                rehearsal_minutes: req.rehearsal_minutes,
+            },
         };
         self.create_event(&bank, &Blueprint::cmq_2010(), &spec).await
     }

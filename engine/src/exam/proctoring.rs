@@ -5,6 +5,7 @@
 //! the rule and has the store apply it.
 
 use exam_rules::Refusal;
+use exam_rules::schedule::Schedule;
 use exam_rules::sitting::hold::Hold;
 use exam_rules::sitting::{self as rules, SittingState};
 
@@ -31,12 +32,18 @@ pub struct RoomSeats {
     pub opened_ms: Option<i64>,
     pub now: i64,
     pub seats: Vec<SeatRow>,
+    pub schedule: Schedule,
+    pub rehearsal: bool,
+    /// Why the room cannot be opened now (`None`: it can, or it is open).
+    pub open_refusal: Option<Refusal>,
 }
 
 /// A seat's state on the console, as a code and in words: a sitting not started is "not logged in"
-/// or "waiting" depending on whether the candidate has logged in.
-pub fn seat_state(seat: &SeatRow) -> (&'static str, &'static str) {
+/// or "waiting" depending on whether the candidate has logged in, and absent (缺考) once the
+/// late-entry cut-off has passed.
+pub fn seat_state(seat: &SeatRow, schedule: &Schedule, now: i64) -> (&'static str, &'static str) {
     match seat.sitting.state {
+        SittingState::NotStarted if schedule.absent(now) => ("absent", "缺考"),
         SittingState::NotStarted if !seat.logged_in => ("not_logged_in", "未登录"),
         SittingState::NotStarted => ("waiting", "等待开考"),
         other => (other.as_str(), other.name_zh()),
@@ -157,17 +164,31 @@ impl Exam {
 
     pub async fn room_seats(&self, actor: &Session, event: i64, room: &str) -> ServiceResult<RoomSeats> {
         let opened_ms = self.my_room(actor, event, room).await?;
+        let loaded = self.event(event).await?;
         let now = self.now();
         let seats = self.store.room_seats(event, room, now).await?;
-        Ok(RoomSeats { opened_ms, now, seats })
+        let schedule = loaded.row.schedule();
+        let open_refusal = match opened_ms {
+            Some(_) => None,
+            None => rules::open_room::open_room(room, false, loaded.row.published, &schedule, now).err(),
+        };
+        Ok(RoomSeats {
+            opened_ms,
+            now,
+            seats,
+            schedule,
+            rehearsal: loaded.row.rehearsal,
+            open_refusal,
+        })
     }
 
     pub async fn open_room(&self, actor: &Session, event: i64, room: &str) -> ServiceResult<()> {
         let opened = self.my_room(actor, event, room).await?;
-        let published = self.event(event).await?.row.published;
-        rules::open_room::open_room(room, opened.is_some(), published)?;
+        let loaded = self.event(event).await?;
+        let schedule = loaded.row.schedule();
+        rules::open_room::open_room(room, opened.is_some(), loaded.row.published, &schedule, self.now())?;
         let who = actor.actor();
-        let entry = room_entry(event, room, &who, "open_room", "开考", self.now());
+        let entry = room_entry(event, room, &who, "open_room", "开放考场", self.now());
         if !self.store.open_room(&entry).await? {
             // Opened meanwhile (another proctor, another node).
             return Err(Refusal::RoomAlreadyOpen { room: room.to_string() }.into());

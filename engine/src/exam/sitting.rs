@@ -65,9 +65,11 @@ impl Exam {
     }
 
     /// Starts the candidate's clock from `session` (which the sitting is then bound to), once the
-    /// room is open; starting again changes nothing.
+    /// room is open and until the late-entry cut-off: the clock runs to the event's common end
+    /// (from the published start for one who starts early). Starting again changes nothing.
     pub async fn start(&self, candidate_id: i64, session: &str) -> ServiceResult<()> {
         let sitting = self.own_sitting(candidate_id).await?;
+        let event = self.event(sitting.event_id).await?;
         let room_open = match sitting.state {
             exam_rules::sitting::SittingState::NotStarted => {
                 let c = self.candidate_row(candidate_id).await?;
@@ -75,8 +77,9 @@ impl Exam {
             }
             _ => false,
         };
-        if rules::start::start(sitting.state, room_open)? == Start::Begin {
-            self.store.start_sitting(candidate_id, session, self.now()).await?;
+        let now = self.now();
+        if let Start::Begin(terms) = rules::start::start(sitting.state, room_open, &event.row.schedule(), now)? {
+            self.store.start_sitting(candidate_id, session, &terms.timer()).await?;
         }
         Ok(())
     }
@@ -85,7 +88,7 @@ impl Exam {
     /// event; the paper's shape is cached for the saves that follow.
     pub async fn own_paper(&self, candidate_id: i64) -> ServiceResult<(Paper, Arc<LoadedEvent>)> {
         let sitting = self.own_sitting(candidate_id).await?;
-        rules::read_paper::may_read_paper(sitting.state)?;
+        rules::read_paper::may_read_paper(sitting.state, sitting.timer.map(|t| t.started_ms), self.now())?;
         let event = self.event(sitting.event_id).await?;
         let paper = self.paper(&sitting).await?;
         self.keep_shape(sitting.candidate_id, &paper, &event);

@@ -28,6 +28,12 @@ pub struct NewEvent {
     pub min_open: Option<i64>,
     /// A draft: no items frozen yet; rooms cannot open until it is published.
     pub draft: bool,
+    /// How long after the start a candidate may still enter.
+    pub late_entry_ms: i64,
+    /// How long before the start a room may open.
+    pub open_before_ms: i64,
+    /// A rehearsal (模拟考试): any duration, marked as such wherever the event is shown.
+    pub rehearsal: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +53,9 @@ pub struct EventRow {
     pub min_open: Option<i64>,
     pub published: bool,
     pub released_ms: Option<i64>,
+    pub late_entry_ms: i64,
+    pub open_before_ms: i64,
+    pub rehearsal: bool,
 }
 
 /// One candidate of a roster, checked, with the password hash already computed.
@@ -87,6 +96,9 @@ fn event_from_row(r: &AnyRow) -> Result<EventRow> {
         min_open: r.try_get("min_open")?,
         published: r.try_get::<String, _>("status")? == "published",
         released_ms: r.try_get("released_ms")?,
+        late_entry_ms: r.try_get("late_entry_ms")?,
+        open_before_ms: r.try_get("open_before_ms")?,
+        rehearsal: r.try_get::<i64, _>("rehearsal")? != 0,
     })
 }
 
@@ -105,6 +117,16 @@ async fn freeze_items(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, i
 }
 
 impl EventRow {
+    /// The event's published schedule: start, cut-off, common end, when rooms may open.
+    pub fn schedule(&self) -> exam_rules::schedule::Schedule {
+        exam_rules::schedule::Schedule {
+            starts_at: self.starts_at_ms,
+            duration_ms: self.duration_ms,
+            late_entry_ms: self.late_entry_ms,
+            open_before_ms: self.open_before_ms,
+        }
+    }
+
     /// The event's pass rule.
     pub fn pass_rule(&self) -> exam_rules::pass::PassRule {
         use question_bank::Points;
@@ -123,8 +145,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
-             multi_policy, pass_mark, min_objective, min_open, status, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+             multi_policy, pass_mark, min_objective, min_open, status, created_ms, late_entry_ms, open_before_ms, rehearsal) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         )
         .bind(&e.name)
         .bind(e.starts_at_ms)
@@ -141,6 +163,9 @@ impl Store {
         .bind(e.min_open)
         .bind(if e.draft { "draft" } else { "published" })
         .bind(now)
+        .bind(e.late_entry_ms)
+        .bind(e.open_before_ms)
+        .bind(e.rehearsal as i64)
         .fetch_one(&mut *tx)
         .await?;
         for room in &e.rooms {
@@ -174,6 +199,29 @@ impl Store {
             .bind(actor)
             .bind(format!("考试 {id}（冻结 {} 道题目，题库版本 {bank_hash}）", items.len()))
             .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Moves the start of an event in which nobody has started yet (the demo, when it is served
+    /// again another day). False if someone has started, or the event is unknown.
+    pub async fn reschedule_unstarted(&self, id: i64, starts_at_ms: i64) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE events SET starts_at_ms = $2 WHERE id = $1 AND released_ms IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM sittings WHERE event_id = $1 AND state <> 'not_started')",
+        )
+        .bind(id)
+        .bind(starts_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE event_rooms SET opened_ms = NULL WHERE event_id = $1")
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -31,9 +31,9 @@ pub use marking::{
 pub use rescoring::{
     CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
 };
-pub use rooms::{LogLine, ProctorEntry, SeatRow};
+pub use rooms::{LiveChange, LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
-pub use sittings::{ItemResultRow, QueuedTask, SittingRow, Submission, SubmitOutcome};
+pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, ProctorRoom, Session, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

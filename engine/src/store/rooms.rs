@@ -21,7 +21,40 @@ pub struct SeatRow {
     pub last_save_ms: Option<i64>,
 }
 
+/// An entry of the proctor log as the live feed reads it: what changed for whom.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveChange {
+    pub id: i64,
+    pub event_id: i64,
+    pub room: String,
+    /// `None`: the whole room.
+    pub candidate_id: Option<i64>,
+    pub action: String,
+    pub reason: String,
+}
+
 impl Store {
+    /// The proctor log's entries with ids above `after` (at most `limit`), oldest first: what the
+    /// live feed tells candidates' pages. A transaction's entry may commit after a later id's,
+    /// so the caller reads back over a window and skips what it has seen.
+    pub async fn live_changes(&self, after: i64, limit: i64) -> Result<Vec<LiveChange>> {
+        Ok(sqlx::query_as(
+            "SELECT id, event_id, room, candidate_id, action, reason FROM proctor_log WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The proctor log's highest id (0 when empty).
+    pub async fn last_live_change(&self) -> Result<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM proctor_log")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
     /// Writes an entry in a room's proctor log (an incident; changes are logged with them).
     pub async fn log_proctor_action(&self, entry: &ProctorEntry<'_>) -> Result<()> {
         let mut tx = self.begin_write().await?;

@@ -87,6 +87,9 @@ pub struct Submission {
     pub open: Vec<(u32, String, String)>,
 }
 
+/// Who hands in a sitting whose time ran out: the server.
+pub const SYSTEM: &str = "system";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
     Submitted { objective_total: i64 },
@@ -161,33 +164,46 @@ impl Store {
         Ok(())
     }
 
-    /// Binds the sitting to a login session (the workstation the candidate is on).
-    pub async fn bind_session(&self, candidate_id: i64, session_id: &str) -> Result<()> {
+    /// Binds the sitting to a login session (the workstation the candidate is on), with the
+    /// room's log entry when this moves it from another workstation.
+    pub async fn bind_session(
+        &self,
+        candidate_id: i64,
+        session_id: &str,
+        moved: Option<&super::ProctorEntry<'_>>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE sittings SET session_id = $2, move_allowed = 0 WHERE candidate_id = $1")
             .bind(candidate_id)
             .bind(session_id)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        if let Some(entry) = moved {
+            super::rooms::insert_proctor_entry(&mut tx, entry).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Starts the clock, if the sitting has not started. Returns the sitting as it now is.
-    pub async fn start_sitting(&self, candidate_id: i64, session_id: &str, now: i64) -> Result<Option<SittingRow>> {
+    /// Starts the clock on `timer` (its start and length decided by the schedule), if the
+    /// sitting has not started. Returns the sitting as it now is.
+    pub async fn start_sitting(
+        &self,
+        candidate_id: i64,
+        session_id: &str,
+        timer: &Timer,
+    ) -> Result<Option<SittingRow>> {
         let mut tx = self.begin_write().await?;
         let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
             return Ok(None);
         };
         if s.state == SittingState::NotStarted {
-            self.write_timer(
-                &mut tx,
-                candidate_id,
-                SittingState::InProgress,
-                &Timer::start(now, s.base_ms),
-            )
-            .await?;
-            sqlx::query("UPDATE sittings SET session_id = $2 WHERE candidate_id = $1")
+            self.write_timer(&mut tx, candidate_id, SittingState::InProgress, timer)
+                .await?;
+            sqlx::query("UPDATE sittings SET session_id = $2, base_ms = $3 WHERE candidate_id = $1")
                 .bind(candidate_id)
                 .bind(session_id)
+                .bind(timer.base_ms)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -232,6 +248,17 @@ impl Store {
         .bind(sub.objective_total)
         .execute(&mut *tx)
         .await?;
+        if by == SYSTEM {
+            // The room's log says what the server did, and the candidate's page is told of it.
+            sqlx::query(
+                "INSERT INTO proctor_log (event_id, room, candidate_id, actor, action, reason, at_ms) \
+                 SELECT event_id, room, id, '系统', 'auto_submit', '考试时间到，系统自动交卷', $2 FROM candidates WHERE id = $1",
+            )
+            .bind(candidate_id)
+            .bind(submitted_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
         // Multi-row statements: one for the item results, one for the open answers, one for
         // their marking tasks (each chunked under the bind limit). Their shapes hardly vary (a
         // paper's item count is fixed), so they stay in the statement cache.

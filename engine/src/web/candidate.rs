@@ -3,11 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,13 +24,18 @@ use super::session::Candidate;
 use crate::exam::CandidatePaper;
 use crate::exam::NotFound;
 use crate::exam::SaveOutcome;
+use crate::exam::live::LiveKind;
 use crate::exam::sitting::STALE;
+use crate::exam::sitting::SittingStatus;
+use crate::store::{CandidateRow, LiveChange};
 use exam_rules::Refusal;
+use exam_rules::schedule::{Schedule, clock_zh};
 use exam_rules::sitting::SittingState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(status))
+        .routes(routes!(live))
         .routes(routes!(start))
         .routes(routes!(paper))
         .routes(routes!(answers))
@@ -51,11 +62,54 @@ pub struct Status {
     pub server_now_ms: i64,
     /// "candidate" or "system" (time ran out), once submitted.
     pub submitted_by: Option<String>,
+    /// A rehearsal (模拟考试) rather than the exam itself.
+    pub rehearsal: bool,
+    /// The event's timetable, as clock times (Beijing time).
+    pub timetable: Timetable,
+    /// Before starting: when the paper appears, the common end, the cut-off, or that it has
+    /// passed (in Chinese, for the waiting screen).
+    pub notice: Option<String>,
+    /// Not started and past the late-entry cut-off: absent (缺考), may not start.
+    pub absent: bool,
+    /// Started before the published start: milliseconds until the paper appears (0 once shown).
+    pub paper_in_ms: i64,
+    /// This sitting's own end as a clock time, with its extra time and pauses (while running).
+    pub ends_at: Option<String>,
+}
+
+/// The published times of the event, as the timetable states them ("09:00").
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timetable {
+    pub starts: String,
+    pub cutoff: String,
+    pub ends: String,
+}
+
+impl Timetable {
+    pub fn of(schedule: &Schedule) -> Timetable {
+        Timetable {
+            starts: clock_zh(schedule.starts_at),
+            cutoff: clock_zh(schedule.cutoff()),
+            ends: clock_zh(schedule.common_end()),
+        }
+    }
 }
 
 async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
-    let st = state.exam.sitting_status(c.0.subject_id).await?;
-    Ok(Status {
+    Ok(status_from(state.exam.sitting_status(c.0.subject_id).await?))
+}
+
+fn status_from(st: SittingStatus) -> Status {
+    let schedule = st.event.row.schedule();
+    let not_started = st.sitting.state == SittingState::NotStarted;
+    let timer = st.sitting.timer.filter(|_| st.sitting.state != SittingState::Submitted);
+    Status {
+        rehearsal: st.event.row.rehearsal,
+        timetable: Timetable::of(&schedule),
+        notice: not_started.then(|| schedule.entry_notice_zh(st.now)),
+        absent: not_started && schedule.absent(st.now),
+        paper_in_ms: timer.map_or(0, |t| (t.started_ms - st.now).max(0)),
+        ends_at: timer.and_then(|t| t.deadline()).map(clock_zh),
         room_open: st.room_open,
         ticket: st.candidate.ticket,
         name: st.candidate.name,
@@ -68,7 +122,7 @@ async fn status_of(state: &AppState, c: &Candidate) -> ApiResult<Status> {
         remaining_ms: st.sitting.remaining_ms(st.now),
         server_now_ms: st.now,
         submitted_by: st.sitting.submitted_by,
-    })
+    }
 }
 
 #[utoipa::path(
@@ -78,11 +132,96 @@ async fn status(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<S
     Ok(Json(status_of(&state, &c).await?))
 }
 
+/// One message of the live feed: what changed, what the page says, and the status after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveEvent {
+    /// paused, resumed, extra_time, move_allowed, moved_in, auto_submitted, room_opened
+    pub change: &'static str,
+    /// 给考生看的提示
+    pub message: String,
+    /// This page's workstation is no longer the sitting's (moved to another one): stop here.
+    pub moved_away: bool,
+    pub status: Status,
+}
+
+type Feed = (
+    broadcast::Receiver<Arc<LiveChange>>,
+    AppState,
+    Candidate,
+    CandidateRow,
+    bool,
+);
+
+/// The next message for this page: waits for a change to its room or to its own sitting.
+async fn next_live((mut rx, state, c, me, done): Feed) -> Option<(Result<Event, Infallible>, Feed)> {
+    if done {
+        return None;
+    }
+    let stopping = state.exam.live_stopping();
+    tokio::pin!(stopping);
+    loop {
+        let change = tokio::select! {
+            r = rx.recv() => r,
+            () = &mut stopping => return None,
+        };
+        let change = match change {
+            Ok(change) => change,
+            // Fell behind: the page re-reads its status.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let event = Event::default().event("resync").data("{}");
+                return Some((Ok(event), (rx, state, c, me, false)));
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        let mine = change.event_id == me.event_id
+            && change.room == me.room
+            && change.candidate_id.is_none_or(|id| id == me.id);
+        let Some(kind) = LiveKind::of(&change.action).filter(|_| mine) else {
+            continue;
+        };
+        let Ok(st) = state.exam.sitting_status(me.id).await else {
+            continue;
+        };
+        let moved_away =
+            st.sitting.session_id.as_deref() != Some(c.0.id.as_str()) && st.sitting.state != SittingState::NotStarted;
+        if kind == LiveKind::MovedIn && !moved_away {
+            continue; // this page is the new workstation
+        }
+        let status = status_from(st);
+        let body = LiveEvent {
+            change: kind.code(),
+            message: kind.message_zh(status.ends_at.as_deref()),
+            moved_away: kind == LiveKind::MovedIn,
+            status,
+        };
+        let done = body.moved_away || kind == LiveKind::AutoSubmitted;
+        let event = Event::default()
+            .event("change")
+            .json_data(&body)
+            .unwrap_or_else(|_| Event::default().event("resync").data("{}"));
+        return Some((Ok(event), (rx, state, c, me, done)));
+    }
+}
+
+#[utoipa::path(
+    get, summary = "实时通知（服务器推送事件）", description = "实时通知：暂停、恢复、延时、更换机位、时间到系统交卷、考场开考，每条附最新状态（text/event-stream，事件名 change；落后过多时为 resync，请重新读取状态）",
+    path = "/api/candidate/live", tag = "candidate", security(("cookie" = [])),
+    responses((status = 200, description = "事件流", content_type = "text/event-stream", body = LiveEvent)))]
+async fn live(
+    State(state): State<AppState>,
+    c: Candidate,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let me = state.exam.candidate(c.0.subject_id).await?.ok_or(NotFound::Candidate)?;
+    let rx = state.exam.subscribe_live();
+    let feed = futures_util::stream::unfold((rx, state, c, me, false), next_live);
+    Ok(Sse::new(feed).keep_alive(KeepAlive::default()))
+}
+
 #[utoipa::path(
     post, summary = "开始答题（考场开考后）", description = "开始答题（考场开考后）", path = "/api/candidate/start", tag = "candidate", security(("cookie" = [])),
     responses(
         (status = 200, description = "已开始（或早已开始）", body = Status),
-        (status = 409, description = "考场尚未开考或已交卷", body = crate::web::openapi::ErrorBody)))]
+        (status = 409, description = "考场尚未开放、已过入场截止时间或已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
     state.exam.start(c.0.subject_id, &c.0.id).await?;
     Ok(Json(status_of(&state, &c).await?))

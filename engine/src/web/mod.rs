@@ -125,6 +125,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = spawn_expiry_sweeper(state.exam.clone());
+    let live = state.exam.spawn_live_feed();
+    let exam = state.exam.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Candidates' live feeds never end by themselves: end them so the shutdown can finish.
+        exam.stop_live();
+    };
     let result = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -132,5 +139,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    live.abort();
     result
 }

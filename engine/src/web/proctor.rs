@@ -12,6 +12,7 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path};
 use super::session::Proctor;
 use crate::exam::proctoring::seat_state;
+use exam_rules::schedule::clock_zh;
 use exam_rules::sitting::hold::Hold;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,6 +82,26 @@ struct Seat {
     extra_ms: i64,
     move_allowed: bool,
     submitted_by: Option<String>,
+    /// Minutes after the published start the candidate started (迟到), if late.
+    late_minutes: Option<i64>,
+}
+
+/// The event's timetable on the console: clock times and the moments to count down to.
+#[derive(Debug, Serialize, ToSchema)]
+struct ScheduleView {
+    /// A rehearsal (模拟考试).
+    rehearsal: bool,
+    duration_minutes: i64,
+    opens_at_ms: i64,
+    starts_at_ms: i64,
+    cutoff_ms: i64,
+    ends_at_ms: i64,
+    opens: String,
+    starts: String,
+    cutoff: String,
+    ends: String,
+    /// Why the room cannot be opened now (absent when it can, or is open).
+    open_refusal: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,6 +110,7 @@ struct RoomView {
     room: String,
     opened_ms: Option<i64>,
     server_now_ms: i64,
+    schedule: ScheduleView,
     seats: Vec<Seat>,
 }
 
@@ -102,12 +124,18 @@ async fn room(
 ) -> ApiResult<Json<RoomView>> {
     let view = state.exam.room_seats(&p.0, event, &room).await?;
     let now = view.now;
+    let sched = view.schedule;
     let seats = view
         .seats
         .into_iter()
         .map(|s| {
-            let (code, name) = seat_state(&s);
+            let (code, name) = seat_state(&s, &sched, now);
             Seat {
+                late_minutes: s
+                    .sitting
+                    .timer
+                    .map(|t| (t.started_ms - sched.starts_at) / 60_000)
+                    .filter(|&m| m > 0),
                 remaining_ms: s.sitting.remaining_ms(now),
                 extra_ms: s.sitting.timer.map_or(0, |t| t.extra_ms),
                 move_allowed: s.sitting.move_allowed,
@@ -126,6 +154,19 @@ async fn room(
         room,
         opened_ms: view.opened_ms,
         server_now_ms: now,
+        schedule: ScheduleView {
+            rehearsal: view.rehearsal,
+            duration_minutes: sched.duration_ms / 60_000,
+            opens_at_ms: sched.opens_at(),
+            starts_at_ms: sched.starts_at,
+            cutoff_ms: sched.cutoff(),
+            ends_at_ms: sched.common_end(),
+            opens: clock_zh(sched.opens_at()),
+            starts: clock_zh(sched.starts_at),
+            cutoff: clock_zh(sched.cutoff()),
+            ends: clock_zh(sched.common_end()),
+            open_refusal: view.open_refusal.map(|r| r.message_zh()),
+        },
         seats,
     }))
 }
@@ -158,9 +199,9 @@ struct Done {
 }
 
 #[utoipa::path(
-    post, summary = "开考", description = "开考", path = "/api/proctor/events/{event}/rooms/{room}/open", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
+    post, summary = "开放考场（开考前规定时间起至入场截止）", description = "开放考场：开考前规定时间（默认 30 分钟）起至入场截止，仅限考试当天；开放不启动计时，试卷在开考时间统一发放", path = "/api/proctor/events/{event}/rooms/{room}/open", tag = "proctor", security(("cookie" = [])), params(("event" = i64, Path, description = "考试编号"), ("room" = String, Path, description = "考场")),
     responses(
-        (status = 200, description = "已开考", body = Done),
+        (status = 200, description = "已开放", body = Done),
         (status = 409, description = "已经开考，或考试尚未发布", body = crate::web::openapi::ErrorBody)))]
 async fn open_room(
     State(state): State<AppState>,

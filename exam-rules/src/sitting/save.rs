@@ -11,6 +11,8 @@ pub struct SaveFacts<'a> {
     pub state: SittingState,
     /// When time runs out (`None` while paused or not started).
     pub deadline: Option<i64>,
+    /// When the clock starts (the published start for one who started early).
+    pub clock_starts: Option<i64>,
     /// The login session the sitting is bound to (the workstation it runs on).
     pub bound_session: Option<&'a str>,
 }
@@ -23,6 +25,9 @@ pub fn may_save(facts: SaveFacts<'_>, session: &str, now: i64) -> Result<(), Ref
         SittingState::Paused => Err(Refusal::Paused),
         SittingState::Submitted => Err(Refusal::Submitted(Attempt::Save)),
         SittingState::InProgress if facts.deadline.is_some_and(|d| now >= d) => Err(Refusal::TimeUp),
+        SittingState::InProgress if facts.clock_starts.is_some_and(|s| now < s) => Err(Refusal::BeforeStart {
+            starts_at: facts.clock_starts.unwrap_or_default(),
+        }),
         SittingState::InProgress if facts.bound_session != Some(session) => Err(Refusal::Moved(Attempt::Save)),
         SittingState::InProgress => Ok(()),
     }
@@ -46,6 +51,7 @@ mod tests {
         SaveFacts {
             state,
             deadline,
+            clock_starts: Some(10),
             bound_session: Some("s1"),
         }
     }
@@ -57,6 +63,11 @@ mod tests {
         assert_eq!(code(facts(SittingState::InProgress, Some(100)), "s1", 100), "time_up");
         assert_eq!(code(facts(SittingState::InProgress, Some(100)), "s2", 50), "moved");
         assert_eq!(code(facts(SittingState::NotStarted, None), "s1", 0), "not_started");
+        assert_eq!(
+            code(facts(SittingState::InProgress, Some(100)), "s1", 9),
+            "before_start",
+            "started early: nothing is saved before the published start"
+        );
         assert_eq!(code(facts(SittingState::Paused, None), "s1", 500), "paused");
         assert_eq!(code(facts(SittingState::Submitted, Some(100)), "s1", 50), "submitted");
         let unbound = SaveFacts {

@@ -171,6 +171,7 @@ impl Store {
                     SaveFacts {
                         state: s.state,
                         deadline: s.timer.and_then(|t| t.deadline()),
+                        clock_starts: s.timer.map(|t| t.started_ms),
                         bound_session: s.session_id.as_deref(),
                     },
                     &save.session_id,
