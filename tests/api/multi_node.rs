@@ -93,3 +93,27 @@ async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
     b.stop().await;
     a.finish().await;
 }
+
+/// The live feed reads the shared log: a pause given through one node reaches a candidate's page
+/// listening on the other within seconds.
+#[tokio::test]
+async fn a_pause_given_on_one_node_reaches_a_page_listening_on_the_other() {
+    if !backends().contains(&Backend::Postgres) {
+        return; // skipped loudly by backends()
+    }
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url.clone();
+    let a = TestApp::spawn_on(db, Clock::manual(START_MS)).await;
+    let b = TestApp::spawn_on(TestDb::shared(&url), Clock::manual(START_MS)).await;
+    let proctor = b.staff("proctor").await;
+    proctor.open_room(b.event_id, ROOM).await;
+    let on_a = a.candidate("DEMO0001").await;
+    on_a.start().await;
+    let mut feed = on_a.live().await;
+    proctor.act("DEMO0001", "pause", "考生举手").await;
+    let heard = feed.next_of("paused", std::time::Duration::from_secs(3)).await;
+    let heard = heard.expect("the pause on node B reaches the page on node A");
+    assert_eq!(heard["status"]["state"], "paused");
+    b.stop().await;
+    a.finish().await;
+}

@@ -472,6 +472,19 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
+    /// The next `change` event of kind `what` within `within`, passing over others (e.g. one
+    /// made before the feed opened that this node's reader had not yet read).
+    pub async fn next_of(&mut self, what: &str, within: std::time::Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let change = self.next_change(left).await?;
+            if change["change"] == what {
+                return Some(change);
+            }
+        }
+    }
+
     /// The next `change` event's data within `within` (real time), or `None`.
     pub async fn next_change(&mut self, within: std::time::Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
