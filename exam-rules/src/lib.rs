@@ -22,6 +22,7 @@
 //! - [`release`]: when an event's results may be released.
 #![forbid(unsafe_code)]
 
+pub mod event_phase;
 pub mod marking;
 pub mod paper_shape;
 pub mod pass;

@@ -15,6 +15,7 @@ mod key_corrections;
 mod marking;
 mod multi_node;
 mod office_analysis_page;
+mod office_console;
 mod print;
 mod print_event;
 mod schedule;

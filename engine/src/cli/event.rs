@@ -94,7 +94,7 @@ pub enum RosterCommand {
         db: DbArgs,
         #[arg(long)]
         event: i64,
-        /// 名单 CSV 文件（UTF-8）
+        /// 名单 CSV 文件（UTF-8 或 GBK）
         csv: PathBuf,
         /// 密码清单输出文件（CSV，供打印分发；密码只在此出现一次）
         #[arg(long)]
@@ -229,8 +229,8 @@ pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
         csv,
         passwords_out,
     } = cmd;
-    let text =
-        std::fs::read_to_string(&csv).with_context(|| format!("无法读取 {}（须为 UTF-8 编码）", csv.display()))?;
+    let bytes = std::fs::read(&csv).with_context(|| format!("无法读取 {}", csv.display()))?;
+    let text = crate::exam::office::roster_text(&bytes).with_context(|| format!("{} 未导入", csv.display()))?;
     if passwords_out.exists() {
         anyhow::bail!("{} 已存在，不会覆盖（密码清单只生成一次）", passwords_out.display());
     }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod live;
 pub mod marking;
 pub mod office;
+pub mod overview;
 pub mod proctoring;
 pub mod results;
 pub mod saver;

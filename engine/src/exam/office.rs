@@ -454,6 +454,22 @@ pub fn load_bank(spec: &str) -> ServiceResult<Bank> {
     super::demo::bank_or_folder(spec).map_err(|e| ServiceError::Invalid(format!("题库 {spec} 无法使用：{e}")))
 }
 
+/// A roster file's text: UTF-8 (with or without Excel's byte-order mark), or GBK as Excel saves
+/// "CSV (逗号分隔)" on a Chinese Windows machine (read as GB18030, its superset).
+pub fn roster_text(bytes: &[u8]) -> ServiceResult<std::borrow::Cow<'_, str>> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.into());
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .ok_or_else(|| {
+            let at = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()) + 1;
+            ServiceError::Invalid(format!(
+                "名单文件的编码无法识别（既不是 UTF-8，也不是 GBK；第 {at} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入"
+            ))
+        })
+}
+
 /// Loads a bank off the async runtime (reading and checking a large folder takes a while).
 async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
     let spec = spec.to_string();
@@ -519,13 +535,8 @@ impl Exam {
 
     /// Imports a roster uploaded as a file: it must be UTF-8 (Excel's "CSV UTF-8").
     pub async fn import_roster_upload(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<Vec<IssuedPassword>> {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            ServiceError::Invalid(format!(
-                "名单不是 UTF-8 编码（第 {} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入",
-                e.valid_up_to() + 1
-            ))
-        })?;
-        self.import_roster(event_id, text).await
+        let text = roster_text(bytes)?;
+        self.import_roster(event_id, &text).await
     }
 
     /// Every event with the size of its roster.

@@ -3,7 +3,6 @@
 //! (`exam_rules::release`) and the released snapshot, which only a new release changes.
 
 use exam_rules::release::{Progress, may_release};
-use exam_rules::schedule::Schedule;
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
@@ -47,8 +46,7 @@ impl Exam {
     /// counts as absent only after the late-entry cut-off.
     pub async fn release_progress(&self, event_id: i64, results: &[CandidateResult]) -> ServiceResult<Progress> {
         let event = self.event(event_id).await?;
-        let schedule = Schedule::new(event.row.starts_at_ms, event.row.duration_ms);
-        Ok(Progress::of(results.iter().map(|r| r.status)).at(&schedule, self.now()))
+        Ok(Progress::of(results.iter().map(|r| r.status)).at(&event.row.schedule(), self.now()))
     }
 
     /// Releases the event's results as they stand now, if the release gate allows it; returns how

@@ -15,12 +15,14 @@ use super::error::{ApiError, ApiResult, Body, Path};
 use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
 use crate::exam::office::{IssuedPassword, NewEventRequest};
+use crate::exam::overview::EventOverview;
 use crate::results::CandidateResult;
 use exam_rules::release::may_release;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(list_events, new_event))
+        .routes(routes!(overview))
         .routes(routes!(roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
         .routes(routes!(publish))
         .routes(routes!(sittings))
@@ -100,6 +102,13 @@ struct EventSummary {
 }
 
 #[utoipa::path(
+    get, summary = "考务概况：各场考试的阶段、人数与下一步", description = "考务概况：各场考试的阶段（草稿、已发布、考试中、评卷中、可发布成绩、已发布成绩）、人数、时间安排与下一步，新的在前", path = "/api/office/overview", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "各场考试", body = Vec<EventOverview>)))]
+async fn overview(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<EventOverview>>> {
+    Ok(Json(state.exam.event_overviews().await?))
+}
+
+#[utoipa::path(
     get, summary = "考试列表", description = "考试列表", path = "/api/office/events", tag = "office", security(("cookie" = [])),
     responses((status = 200, description = "全部考试", body = Vec<EventSummary>)))]
 async fn list_events(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<EventSummary>>> {
@@ -132,7 +141,7 @@ struct Imported {
 
 /// The roster as CSV in the request body (姓名,姓名拼音,身份证号,准考证号,考场,座位).
 #[utoipa::path(
-    post, summary = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8），签发密码；全部成功或一个不导入", description = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8），签发密码；全部成功或一个不导入", path = "/api/office/events/{id}/roster", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    post, summary = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", description = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", path = "/api/office/events/{id}/roster", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
     request_body(content = String, content_type = "text/csv", description = "名单 CSV（首行为表头）"),
     responses((status = 200, description = "已导入，含每位考生的初始密码", body = Imported)))]
 async fn roster(

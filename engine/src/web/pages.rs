@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/proctor", get(proctor))
         .route("/marking", get(marking))
         .route("/marking/dashboard", get(marking_dashboard))
+        .route("/office", get(office))
         .route("/office/analysis", get(office_analysis))
         .route("/password", get(password))
         .route(
@@ -56,7 +57,7 @@ macro_rules! template {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     template!("layout"),
     template!("landing"),
     template!("login"),
@@ -67,6 +68,7 @@ const TEMPLATES: [(&str, &str); 10] = [
     template!("dashboard"),
     template!("analysis"),
     template!("password"),
+    template!("office"),
 ];
 
 /// A static file from `assets/static/`, by its path there (also its address below `/static/`).
@@ -86,6 +88,7 @@ const ASSETS: &[(&str, &[u8])] = &[
     asset!("proctor.js"),
     asset!("marking.js"),
     asset!("password.js"),
+    asset!("office.js"),
     asset!("favicon.svg"),
     asset!("exam/main.js"),
     asset!("exam/kaowu.js"),
@@ -284,7 +287,7 @@ async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>
             "first": account.must_change_password,
             "username": account.username,
             // Where the staff login sends everyone (the proctor page sends graders on).
-            "home": "/proctor",
+            "home": if account.role == "office" { "/office" } else { "/proctor" },
             "staff": staff_line(&account),
         }),
     )
@@ -384,6 +387,19 @@ async fn proctor(
             "staff": staff_line(&account),
         }),
     )
+}
+
+/// The exam office's console (考务管理): its events and what each needs next, creating an event,
+/// publishing, the roster, results and their release. Other staff are sent to their own page.
+async fn office(State(state): State<AppState>, who: Result<Office, ApiError>) -> Response {
+    let Ok(Office(session)) = who else {
+        return staff_redirect(&who);
+    };
+    let account = match greeted(&state, &session).await {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    render("office", json!({ "title": "考务管理", "staff": staff_line(&account) }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,197 @@
+//! The exam office's console (考务管理) in a real browser, and what it stands on through the API:
+//! the overview of events (phase, counts, next step), creating a draft with its schedule from the
+//! form, publishing it, a roster whose bad row is named by its row as Excel shows it, a roster
+//! saved by Excel as GBK, and a release refused with its reasons.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::browser::{Browser, Driver, browser_test};
+use crate::common::{self, Backend, ROSTER_HEADER, TestApp, each_backend, error_of};
+
+fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(text).0.into_owned()
+}
+
+#[tokio::test]
+async fn the_overview_says_where_each_event_stands_and_a_gbk_roster_is_read() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let id = office
+            .create_event(json!({ "name": "冬季考试", "starts_at": "2026-12-06T14:00:00+08:00", "rooms": ["A1"], "bank": "demo", "draft": true, "seed": 4 }))
+            .await
+            .id;
+        let overview = |v: &Value| v.as_array().unwrap().iter().find(|e| e["id"] == id).cloned().unwrap();
+        let (status, all) = office.get("/api/office/overview").await;
+        assert_eq!(status, StatusCode::OK, "{all}");
+        let e = overview(&all);
+        assert_eq!((&e["phase"], &e["phase_name"]), (&json!("draft"), &json!("草稿")), "{e}");
+        assert!(e["next_step"].as_str().unwrap().contains("发布考试"), "{e}");
+        assert_eq!(e["timetable"], "12月6日 14:00 开考，13:30 起可开放考场，14:30 后不得入场，17:00 统一结束");
+        office.publish(id, "demo").await;
+        let e = overview(&office.get("/api/office/overview").await.1);
+        assert_eq!((&e["phase_name"], &e["next_step"]), (&json!("已发布"), &json!("导入考生名单")), "{e}");
+
+        // A roster saved by Excel on a Chinese Windows machine (GBK) is read.
+        let csv = format!("{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,A1,1\n");
+        let r = office
+            .http
+            .post(app.url(&format!("/api/office/events/{id}/roster")))
+            .header("content-type", "text/csv")
+            .body(gbk(&csv))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = (r.status(), r.text().await.unwrap());
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("张三"), "the name read from GBK: {body}");
+        let e = overview(&office.get("/api/office/overview").await.1);
+        assert_eq!(e["candidates"], 1);
+        assert!(e["next_step"].as_str().unwrap().contains("12月6日 14:00 开考"), "{e}");
+
+        // Nobody but the office sees it.
+        let (status, body) = app.staff("proctor").await.get("/api/office/overview").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(!error_of(&body).is_empty());
+        app.finish().await;
+    })
+    .await;
+}
+
+impl Browser {
+    /// The candidate login, for someone whose sitting is over.
+    async fn result_login(&self, app: &TestApp) {
+        self.goto(&app.url("/login")).await;
+        self.fill("#ticket", "DEMO0001").await;
+        self.fill("#password", common::DEMO_PASSWORD).await;
+        self.click("#login-submit").await;
+    }
+
+    async fn upload(&self, css: &str, path: &std::path::Path) {
+        self.find(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose a file");
+    }
+}
+
+#[test]
+fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
+    browser_test(|driver: Driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let files = tempfile::tempdir().unwrap();
+        let page = driver.browser().await;
+        page.staff_login_at(&app, "office", "/office").await;
+        page.wait_text(&format!("#event-{} .badge", app.event_id), "考试中")
+            .await;
+        page.shot("office-01-home").await;
+
+        // A new event from the form, as a draft with a 40-minute late-entry cut-off.
+        page.click("#new-event-btn").await;
+        page.visible("#event-dialog").await;
+        page.fill("#ev-name", "2026 年冬季考试").await;
+        page.js("document.getElementById('ev-date').value = '2026-12-06'; document.getElementById('ev-time').value = '14:00'; return 1;")
+            .await;
+        page.fill("#ev-rooms", "第二考场、第三考场").await;
+        page.fill("#ev-late", "40").await;
+        page.click("#ev-draft").await;
+        page.shot("office-02-new-event").await;
+        page.click("#event-confirm").await;
+        page.wait_js(
+            "the dialog to close",
+            "return !document.getElementById('event-dialog').open",
+        )
+        .await;
+        let events = app.exam.events().await.unwrap();
+        let created = events
+            .iter()
+            .find(|e| e.name == "2026 年冬季考试")
+            .expect("the event is created");
+        assert_eq!((created.published, created.late_entry_ms), (false, 40 * 60_000));
+        let row = format!("#event-{}", created.id);
+        page.wait_text(&format!("{row} .badge"), "草稿").await;
+        assert!(
+            page.text(&row).await.contains("14:40 后不得入场"),
+            "{}",
+            page.text(&row).await
+        );
+
+        // Publish; the next step is the roster.
+        page.click(&format!("{row} button[data-act='publish']")).await;
+        page.wait_text(&format!("{row} .badge"), "已发布").await;
+        page.wait_text(&format!("{row} .event-next"), "导入考生名单").await;
+
+        // A roster with a bad row: named by its row as Excel shows it; nothing imported.
+        page.click(&format!("{row} button[data-act='detail']")).await;
+        page.visible("#event-detail").await;
+        let bad = files.path().join("名单.csv");
+        std::fs::write(
+            &bad,
+            gbk(&format!(
+                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,110105194912310021,W0002,第二考场,2\n"
+            )),
+        )
+        .unwrap();
+        page.upload("#roster-file", &bad).await;
+        page.click("#roster-submit").await;
+        let said = page.wait_text("#roster-error", "第 3 行").await;
+        assert!(said.contains("身份证号"), "{said}");
+        page.shot("office-03-roster-refused").await;
+        assert_eq!(app.store.roster_size(created.id).await.unwrap(), 0, "all or nothing");
+
+        // Fixed, it is imported (GBK, as Excel saves it).
+        std::fs::write(
+            &bad,
+            gbk(&format!(
+                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,11010519491231002X,W0002,第二考场,2\n"
+            )),
+        )
+        .unwrap();
+        page.upload("#roster-file", &bad).await;
+        page.click("#roster-submit").await;
+        page.wait_text("#roster-done", "已导入 2 名考生").await;
+        page.wait_text(&format!("{row} .event-counts"), "考生 2 名").await;
+        page.wait_text("#results-summary", "考生 2 名").await;
+
+        // Release before anyone sat: refused, with the reason.
+        page.click("#release-btn").await;
+        let refused = page.wait_text("#release-error", "暂不能发布成绩").await;
+        assert!(refused.contains("入场截止"), "{refused}");
+        page.shot("office-04-event-detail").await;
+        assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
+        app.finish().await;
+    })
+}
+
+#[test]
+fn a_candidate_sees_the_released_result_on_logging_in_and_before_it_when_it_comes() {
+    browser_test(|driver: Driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        app.staff("proctor").await.open_room(app.event_id, common::ROOM).await;
+        let c = app.candidate("DEMO0001").await;
+        c.start().await;
+        let key: String = app.office_paper("DEMO0001").await.objective[0]
+            .key
+            .iter()
+            .map(|l| l.as_char())
+            .collect();
+        c.save(1, "1", &key).await;
+        c.submit().await;
+
+        let page = driver.browser().await;
+        page.result_login(&app).await;
+        page.wait_text("#login-error", "成绩尚未发布").await;
+
+        // Past the cut-off the four who never started are absent, and the result is released.
+        app.clock.advance_ms(31 * common::MIN);
+        app.staff("office").await.release(app.event_id).await;
+        page.result_login(&app).await;
+        page.wait_text("#result-total", "总分 1 分").await;
+        assert_eq!(page.text("#result-verdict").await, "不合格");
+        assert!(page.text("#result-parts").await.contains("单项选择题"));
+        page.shot("office-05-candidate-result").await;
+        app.finish().await;
+    })
+}
