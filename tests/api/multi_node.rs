@@ -25,15 +25,23 @@ async fn count(url: &str, sql: &str, candidate_id: i64) -> i64 {
         .expect("count")
 }
 
-#[tokio::test]
-async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
+/// Two nodes on one fresh PostgreSQL database, or `None` (skipped loudly) without PostgreSQL.
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
     if !backends().contains(&Backend::Postgres) {
-        return; // skipped loudly by backends()
+        return None;
     }
     let db = TestDb::new(Backend::Postgres).await;
     let url = db.url.clone();
     let a = TestApp::spawn_on(db, Clock::manual(START_MS)).await;
     let b = TestApp::spawn_on(TestDb::shared(&url), Clock::manual(START_MS)).await;
+    Some((a, b))
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
+    let Some((a, b)) = two_nodes().await else {
+        return; // skipped loudly by backends()
+    };
     assert_eq!(a.event_id, b.event_id, "both nodes serve the same demo event");
 
     // The proctor works on node B, the candidate logs in and starts on node A.
@@ -85,6 +93,7 @@ async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
     assert_eq!(s.submitted_ms, Some(START_MS + 180 * MIN), "handed in at the deadline");
     // Give the other node's sweeper its turn, then count.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let url = a.db.url.clone();
     let items = count(&url, "SELECT COUNT(*) FROM item_results WHERE candidate_id = $1", id).await;
     assert_eq!(items, 70, "one set of item results");
     let open = count(&url, "SELECT COUNT(*) FROM open_answers WHERE candidate_id = $1", id).await;
@@ -98,13 +107,9 @@ async fn two_nodes_on_one_postgres_database_serve_one_sitting() {
 /// listening on the other within seconds.
 #[tokio::test]
 async fn a_pause_given_on_one_node_reaches_a_page_listening_on_the_other() {
-    if !backends().contains(&Backend::Postgres) {
+    let Some((a, b)) = two_nodes().await else {
         return; // skipped loudly by backends()
-    }
-    let db = TestDb::new(Backend::Postgres).await;
-    let url = db.url.clone();
-    let a = TestApp::spawn_on(db, Clock::manual(START_MS)).await;
-    let b = TestApp::spawn_on(TestDb::shared(&url), Clock::manual(START_MS)).await;
+    };
     let proctor = b.staff("proctor").await;
     proctor.open_room(b.event_id, ROOM).await;
     let on_a = a.candidate("DEMO0001").await;

@@ -195,3 +195,54 @@ fn a_candidate_sees_the_released_result_on_logging_in_and_before_it_when_it_come
         app.finish().await;
     })
 }
+
+#[tokio::test]
+async fn the_cli_shows_the_results_exports_them_audited_and_refuses_a_release_with_the_reason() {
+    use crate::common::cli::{assert_exit, assert_ok, kaowu, stderr, stdout};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.started_candidate("DEMO0001").await;
+    let (db, ev) = (app.db.url.clone(), app.event_id.to_string());
+
+    let out = kaowu(["release", "--database", &db, "--event", &ev]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("暂不能发布成绩"), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("成绩.csv");
+    let out = kaowu([
+        "results",
+        "--database",
+        &db,
+        "--event",
+        &ev,
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("考生 5 名") && stdout(&out).contains("成绩尚未发布"),
+        "{}",
+        stdout(&out)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("准考证号") && text.contains("DEMO0005"),
+        "{text}"
+    );
+    let audit = app.staff("office").await.audit(app.event_id).await;
+    assert!(
+        audit.iter().any(|a| a.actor == "cli"),
+        "the export is audited: {audit:?}"
+    );
+    let again = kaowu([
+        "results",
+        "--database",
+        &db,
+        "--event",
+        &ev,
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert_exit(&again, 1);
+    app.finish().await;
+}

@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Backend, Client, DEMO_PASSWORD, LiveFeed, MIN, ROOM, ROSTER_HEADER, START_MS, TestApp, chinese_error, each_backend,
-    error_of, ticket_login,
+    Backend, Client, DEMO_PASSWORD, LiveFeed, MIN, ROOM, START_MS, TestApp, chinese_error, each_backend, error_of,
+    roster_csv, ticket_login,
 };
 
 /// The test clock starts at 09:00 (CST) on the exam day; the rehearsal starts at 10:00, lasts 20
@@ -30,11 +30,7 @@ async fn rehearsal(app: &TestApp) -> (i64, Vec<Client>) {
         }))
         .await
         .id;
-    let mut csv = String::from(ROSTER_HEADER);
-    for i in 1..=3 {
-        csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,S{i:03},R1,{i}\n"));
-    }
-    let issued = office.import_roster(id, &csv).await.passwords;
+    let issued = office.import_roster(id, &roster_csv("S", "R1", 3)).await.passwords;
     let mut clients = Vec::new();
     for p in issued {
         let c = app.client();

@@ -296,11 +296,7 @@ impl TestApp {
             .create_event(json!({ "name": "分析", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["C1"], "bank": "demo", "forms": 1, "seed": 8 }))
             .await
             .id;
-        let mut csv = String::from(ROSTER_HEADER);
-        for i in 1..=5 {
-            csv.push_str(&format!("考生{i},Kao Sheng,11010519491231002X,A{i:03},C1,{i}\n"));
-        }
-        let issued = office.import_roster(ev, &csv).await.passwords;
+        let issued = office.import_roster(ev, &roster_csv("A", "C1", 5)).await.passwords;
         self.assign_proctor(ev, "C1").await;
         self.staff("proctor").await.open_room(ev, "C1").await;
         let mut paper: Option<question_bank::Paper> = None;
@@ -389,6 +385,17 @@ impl TestApp {
 
 /// The roster CSV's header line.
 pub const ROSTER_HEADER: &str = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n";
+
+/// A roster of `n` candidates in `room`, tickets `{prefix}001`…, seats 1….
+pub fn roster_csv(prefix: &str, room: &str, n: usize) -> String {
+    let mut csv = String::from(ROSTER_HEADER);
+    for i in 1..=n {
+        csv.push_str(&format!(
+            "考生{i},Kao Sheng,11010519491231002X,{prefix}{i:03},{room},{i}\n"
+        ));
+    }
+    csv
+}
 
 pub fn ticket_login(ticket: &str, password: &str) -> Value {
     json!({ "ticket": ticket, "password": password })
@@ -691,6 +698,7 @@ pub struct OpenScore {
 /// An entry of an event's audit log.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuditEntry {
+    pub actor: String,
     pub action: String,
     pub old_value: String,
     pub reason: String,

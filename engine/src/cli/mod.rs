@@ -5,6 +5,7 @@ mod bank;
 mod event;
 mod paper;
 mod print;
+mod results;
 mod serve;
 
 use std::process::ExitCode;
@@ -44,6 +45,10 @@ enum Command {
     /// 打印：试卷、答题卡、标准答案（PDF）
     #[command(subcommand)]
     Print(print::PrintCommand),
+    /// 成绩：完成进度，导出 CSV
+    Results(results::ResultsArgs),
+    /// 发布成绩
+    Release(results::ReleaseArgs),
 }
 
 /// Where the data lives: `sqlite:PATH` (the embedded default) or `postgres://…`.
@@ -80,6 +85,8 @@ pub fn main() -> ExitCode {
         Command::Event(cmd) => block_on(event::run_event(cmd)),
         Command::Roster(cmd) => block_on(event::run_roster(cmd)),
         Command::Account(cmd) => block_on(event::run_account(cmd)),
+        Command::Results(args) => block_on(results::run_results(args)),
+        Command::Release(args) => block_on(results::run_release(args)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
