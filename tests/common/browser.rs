@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::net::{TcpListener as StdListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -68,7 +69,10 @@ impl Driver {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        // Its own process group: the Chromium processes it starts are killed with it, even when a
+        // test fails before closing its windows (an orphaned exam page would tick on for ever).
         let child = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -129,6 +133,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every browser it started.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(format!("-{}", self.child.id()))
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
