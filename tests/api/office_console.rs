@@ -126,31 +126,26 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
         // A roster with a bad row: named by its row as Excel shows it; nothing imported.
         page.click(&format!("{row} button[data-act='detail']")).await;
         page.visible("#event-detail").await;
-        let bad = files.path().join("名单.csv");
-        std::fs::write(
-            &bad,
-            gbk(&format!(
-                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,110105194912310021,W0002,第二考场,2\n"
-            )),
-        )
-        .unwrap();
-        page.upload("#roster-file", &bad).await;
-        page.click("#roster-submit").await;
+        let file = files.path().join("名单.csv");
+        // Two candidates in 第二考场, saved as GBK; the second one's ID number is `second_id`.
+        let send = |second_id: &str| {
+            let csv = format!(
+                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,{second_id},W0002,第二考场,2\n"
+            );
+            std::fs::write(&file, gbk(&csv)).unwrap();
+            async {
+                page.upload("#roster-file", &file).await;
+                page.click("#roster-submit").await;
+            }
+        };
+        send("110105194912310021").await;
         let said = page.wait_text("#roster-error", "第 3 行").await;
         assert!(said.contains("身份证号"), "{said}");
         page.shot("office-03-roster-refused").await;
         assert_eq!(app.store.roster_size(created.id).await.unwrap(), 0, "all or nothing");
 
         // Fixed, it is imported (GBK, as Excel saves it).
-        std::fs::write(
-            &bad,
-            gbk(&format!(
-                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,11010519491231002X,W0002,第二考场,2\n"
-            )),
-        )
-        .unwrap();
-        page.upload("#roster-file", &bad).await;
-        page.click("#roster-submit").await;
+        send("11010519491231002X").await;
         page.wait_text("#roster-done", "已导入 2 名考生").await;
         page.wait_text(&format!("{row} .event-counts"), "考生 2 名").await;
         page.wait_text("#results-summary", "考生 2 名").await;
