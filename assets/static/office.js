@@ -1,12 +1,14 @@
 /* The exam office's console (考务管理): the events with where each stands and what it needs
-   next; creating an event (with its schedule), publishing a draft, importing the roster (the
-   passwords are downloaded once, as CSV), the results and their release. Everything goes
-   through the JSON API; nothing here decides a rule — the server says what is allowed and why. */
+   next; creating an event (with its schedule), publishing a draft, checking then importing the
+   roster (.xlsx or CSV; the passwords are downloaded once, as CSV), proctors and graders, the
+   results and their release, key corrections previewed before they are made, appeals, the audit
+   log, and the staff accounts. Everything goes through the JSON API; nothing here decides a
+   rule — the server says what is allowed and why. */
 (function () {
   'use strict';
   const { api, el, errorText, message, toast } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
-  const S = { events: [], chosen: null };
+  const S = { events: [], chosen: null, staff: [], audit: [], rosterFile: null, correction: null };
 
   function showError(text) { message($('office-error'), text); }
 
@@ -68,7 +70,14 @@
     $('link-analysis').href = '/office/analysis?event=' + id;
     $('link-csv').href = '/api/office/events/' + id + '/results.csv';
     $('link-xlsx').href = '/api/office/events/' + id + '/results.xlsx';
-    if (scroll) $('event-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (scroll) {
+      $('event-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      for (const box of ['roster-error', 'roster-done', 'release-error', 'release-done', 'kc-error', 'kc-done', 'ap-error', 'ap-done', 'proctor-error', 'grader-error']) message($(box), '');
+      $('roster-preview').hidden = true;
+      $('kc-report').hidden = true;
+      fillRooms(e);
+      await Promise.all([loadProctors(id), loadGraders(id), loadAudit(id)]);
+    }
     await loadResults(id);
   }
 
@@ -84,11 +93,13 @@
     }
     const r = res.body;
     $('results-summary').textContent = '考生 ' + r.candidates + ' 名：成绩完成 ' + r.complete + '，未完成 ' + r.incomplete + '，缺考或未入场 ' + r.absent
-      + (r.released_ms ? '。成绩已于 ' + new Date(r.released_ms).toLocaleString('zh-CN', { hour12: false }) + ' 发布' : '。成绩尚未发布');
+      + (r.released_ms ? '。成绩已于 ' + new Date(r.released_ms).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) + ' 发布' : '。成绩尚未发布');
     $('release-btn').disabled = !r.candidates;
+    // Before the late-entry cut-off nobody is absent yet: they have not sat, and have no result.
     for (const c of r.results) {
-      const status = { complete: '已完成', incomplete: '未完成', absent: '缺考' }[c.status] || c.status;
-      const verdict = c.passed === null || c.passed === undefined ? '—' : c.passed ? '合格' : '不合格';
+      const notYet = !r.absent_final && c.status === 'absent';
+      const status = notYet ? '未入场' : ({ complete: '已完成', incomplete: '未完成', absent: '缺考' }[c.status] || c.status);
+      const verdict = notYet || c.passed === null || c.passed === undefined ? '—' : c.passed ? '合格' : '不合格';
       rows.append(el('tr', { 'data-ticket': c.ticket },
         el('td', { class: 'mono', text: c.ticket }), el('td', { text: c.name }), el('td', { text: c.room }),
         el('td', { text: status }), el('td', { class: 'num', text: String(c.objective) }),
@@ -110,26 +121,58 @@
     }
   }
 
-  async function importRoster(ev) {
+  /** Sends the chosen roster file to `path`; the reply's status and JSON body. */
+  async function sendRoster(path, file) {
+    const response = await fetch('/api/office/events/' + S.chosen + path, {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
+      body: await file.arrayBuffer(),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+
+  async function checkRoster(ev) {
     ev.preventDefault();
     message($('roster-error'), '');
     message($('roster-done'), '');
+    $('roster-preview').hidden = true;
     const file = $('roster-file').files[0];
-    if (!file) { message($('roster-error'), '请先选择名单文件（CSV）'); return; }
+    if (!file) { message($('roster-error'), '请先选择名单文件（.xlsx 或 CSV）'); return; }
+    const button = $('roster-check');
+    button.disabled = true;
+    try {
+      const res = await sendRoster('/roster/check', file);
+      if (res.status !== 200) { message($('roster-error'), (res.body && res.body.error) || '检查失败，请重试'); return; }
+      const p = res.body;
+      S.rosterFile = file;
+      $('roster-summary').textContent = file.name + '：考生 ' + p.candidates + ' 名，没有发现问题（' + p.rooms.map((r) => r.room + ' ' + r.candidates + ' 人').join('，') + '）。'
+        + (p.candidates > p.first.length ? '下表为前 ' + p.first.length + ' 行。' : '');
+      const rows = $('roster-rows');
+      rows.textContent = '';
+      for (const r of p.first) {
+        rows.append(el('tr', {}, el('td', { class: 'num', text: String(r.row) }), el('td', { class: 'mono', text: r.ticket }),
+          el('td', { text: r.name }), el('td', { text: r.room }), el('td', { text: r.seat })));
+      }
+      $('roster-preview').hidden = false;
+    } catch (e) {
+      message($('roster-error'), '与服务器的连接中断，请重试');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function importRoster() {
+    message($('roster-error'), '');
+    const file = S.rosterFile;
+    if (!file) return;
     const button = $('roster-submit');
     button.disabled = true;
     try {
-      const response = await fetch('/api/office/events/' + S.chosen + '/roster', {
-        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' },
-        body: await file.arrayBuffer(),
-      });
-      const body = await response.json().catch(() => null);
-      if (response.status !== 200) {
-        message($('roster-error'), (body && body.error) || '导入失败，请重试');
-        return;
-      }
-      message($('roster-done'), '已导入 ' + body.imported + ' 名考生。初始密码只显示这一次：已下载“考生密码.csv”，请妥善保管并打印发给考生。');
-      downloadPasswords(body.passwords);
+      const res = await sendRoster('/roster', file);
+      if (res.status !== 200) { message($('roster-error'), (res.body && res.body.error) || '导入失败，请重试'); return; }
+      $('roster-preview').hidden = true;
+      message($('roster-done'), '已导入 ' + res.body.imported + ' 名考生。初始密码只显示这一次：已下载“考生密码.csv”，请妥善保管并打印发给考生。');
+      downloadPasswords(res.body.passwords);
+      S.rosterFile = null;
       $('roster-file').value = '';
       $('roster-name').textContent = '未选择文件';
       await load();
@@ -149,6 +192,227 @@
     document.body.append(a);
     a.click();
     a.remove();
+  }
+
+  // ---- proctors and graders ------------------------------------------------------------------
+  function options(select, items, empty) {
+    const keep = select.value;
+    select.textContent = '';
+    if (!items.length) select.append(el('option', { value: '', text: empty }));
+    for (const [value, text] of items) select.append(el('option', { value, text }));
+    if (items.some(([v]) => v === keep)) select.value = keep;
+  }
+
+  function fillRooms(e) {
+    options($('proctor-room'), e.rooms.map((r) => [r, r]), '（本场没有考场）');
+  }
+
+  function fillStaffChoices() {
+    const of = (roles) => S.staff.filter((m) => roles.includes(m.role)).map((m) => [m.username, m.name + '（' + m.username + '）']);
+    options($('proctor-user'), of(['proctor']), '（请先新建监考老师账号）');
+    options($('grader-user'), of(['grader', 'chief']), '（请先新建阅卷人账号）');
+  }
+
+  async function loadProctors(id) {
+    const res = await api('GET', '/api/office/events/' + id + '/proctors');
+    const list = $('proctor-list');
+    list.textContent = '';
+    if (res.status !== 200) { list.append(el('li', { class: 'muted', text: errorText(res) })); return; }
+    if (!res.body.length) list.append(el('li', { class: 'muted', text: '还没有指派监考老师' }));
+    const rooms = new Map();
+    for (const p of res.body) rooms.set(p.room, (rooms.get(p.room) || []).concat(p.name + '（' + p.username + '）'));
+    for (const [room, who] of rooms) list.append(el('li', {}, el('strong', { text: room }), '：' + who.join('、')));
+  }
+
+  async function assignProctor(ev) {
+    ev.preventDefault();
+    message($('proctor-error'), '');
+    const username = $('proctor-user').value;
+    const room = $('proctor-room').value;
+    if (!username || !room) { message($('proctor-error'), '请选择监考老师和考场'); return; }
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/proctors', { username, rooms: [room] });
+    if (res.status !== 200) { message($('proctor-error'), errorText(res)); return; }
+    toast('已指派 ' + username + ' 监考 ' + room, true);
+    await loadProctors(S.chosen);
+  }
+
+  async function loadGraders(id) {
+    const res = await api('GET', '/api/office/events/' + id + '/assignments');
+    const list = $('grader-list');
+    list.textContent = '';
+    if (res.status !== 200) { list.append(el('li', { class: 'muted', text: errorText(res) })); return; }
+    if (!res.body.length) list.append(el('li', { class: 'muted', text: '还没有分配阅卷人' }));
+    for (const g of res.body) {
+      const scope = g.items.length >= g.open_items ? '全部开放题（' + g.open_items + ' 道）' : g.items.length + ' / ' + g.open_items + ' 道开放题';
+      list.append(el('li', {}, el('strong', { text: g.name }), '（' + g.role_name + '，' + g.username + '）：' + scope));
+    }
+  }
+
+  async function assignGrader(ev) {
+    ev.preventDefault();
+    message($('grader-error'), '');
+    const username = $('grader-user').value;
+    if (!username) { message($('grader-error'), '请选择阅卷人'); return; }
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/assignments', { username });
+    if (res.status !== 200) { message($('grader-error'), errorText(res)); return; }
+    toast('已分配 ' + username + ' 评阅 ' + res.body.items + ' 道开放题', true);
+    await loadGraders(S.chosen);
+  }
+
+  // ---- key corrections: preview, then commit ---------------------------------------------------
+  function correction() {
+    const accept = $('kc-accept').value.split(/[,，、\s|]+/).map((a) => a.trim().toUpperCase()).filter(Boolean);
+    const body = { item_id: $('kc-item').value.trim(), reason: $('kc-reason').value.trim() };
+    if ($('kc-void').checked) body.void = true; else body.accept = accept;
+    return body;
+  }
+
+  async function previewCorrection(ev) {
+    ev.preventDefault();
+    message($('kc-error'), '');
+    message($('kc-done'), '');
+    $('kc-report').hidden = true;
+    const body = correction();
+    if (!body.item_id) { message($('kc-error'), '请填写题目编号'); return; }
+    if (!body.void && !body.accept.length) { message($('kc-error'), '请填写更正后的答案，或勾选“作废该题”'); return; }
+    if (!body.reason) { message($('kc-error'), '请填写原因'); return; }
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/key-corrections', Object.assign({ dry_run: true }, body), 60000);
+    if (res.status !== 200) { message($('kc-error'), errorText(res)); return; }
+    S.correction = body;
+    showReport(res.body);
+    $('kc-commit').hidden = false;
+  }
+
+  function showReport(r) {
+    $('kc-summary').textContent = (r.dry_run ? '预览（尚未更正）：' : '已更正：') + '题目 ' + r.item_id + ' 的答案 ' + r.old_key + ' → ' + r.new_key
+      + '。作答 ' + r.responses + ' 份，改分 ' + r.rescored + ' 份；加分 ' + r.gains + ' 人，减分 ' + r.losses + ' 人，合格与否改变 ' + r.verdicts_changed + ' 人。';
+    const rows = $('kc-rows');
+    rows.textContent = '';
+    for (const c of r.changed) {
+      rows.append(el('tr', { class: c.old_verdict !== c.new_verdict ? 'verdict-changed' : '' },
+        el('td', { class: 'mono', text: c.ticket }), el('td', { text: c.name }),
+        el('td', { class: 'num', text: String(c.old_total) }), el('td', { class: 'num', text: String(c.new_total) }),
+        el('td', { text: c.old_verdict }), el('td', { text: c.new_verdict })));
+    }
+    $('kc-report').hidden = false;
+  }
+
+  async function commitCorrection() {
+    if (!S.correction) return;
+    message($('kc-error'), '');
+    $('kc-commit').disabled = true;
+    try {
+      const res = await api('POST', '/api/office/events/' + S.chosen + '/key-corrections', S.correction, 60000);
+      if (res.status !== 200) { message($('kc-error'), errorText(res)); return; }
+      S.correction = null;
+      showReport(res.body);
+      $('kc-commit').hidden = true;
+      message($('kc-done'), '已更正并重新计分。已发布的成绩需重新发布，考生才会看到新分数。');
+      await Promise.all([loadResults(S.chosen), loadAudit(S.chosen)]);
+    } finally {
+      $('kc-commit').disabled = false;
+    }
+  }
+
+  // ---- appeals ------------------------------------------------------------------------------
+  async function fileAppeal(ev) {
+    ev.preventDefault();
+    message($('ap-error'), '');
+    message($('ap-done'), '');
+    const body = { ticket: $('ap-ticket').value.trim(), open_no: Number($('ap-question').value), reason: $('ap-reason').value.trim() };
+    if (!body.ticket) { message($('ap-error'), '请填写准考证号'); return; }
+    if (!body.reason) { message($('ap-error'), '请填写申诉原因'); return; }
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/appeals', body);
+    if (res.status !== 200) { message($('ap-error'), errorText(res)); return; }
+    message($('ap-done'), '已受理：考生 ' + body.ticket + ' 第 ' + body.open_no + ' 题转入申诉复评。');
+    $('ap-reason').value = '';
+    await Promise.all([loadResults(S.chosen), loadAudit(S.chosen)]);
+  }
+
+  // ---- the audit log ------------------------------------------------------------------------
+  const ACTIONS = {
+    publish: '发布考试', key_correction: '更正答案', release: '发布成绩', export: '导出成绩', appeal: '申诉复评',
+    assign_proctor: '指派监考', mark: '评分', reopen_mark: '重开评分', incident: '考场记录', moved_in: '换机',
+    unlock_login: '解除锁定', change_password: '修改密码', reset_password: '重置密码',
+  };
+
+  async function loadAudit(id) {
+    const res = await api('GET', '/api/office/events/' + id + '/audit');
+    S.audit = res.status === 200 ? res.body : [];
+    const present = [...new Set(S.audit.map((a) => a.action))];
+    options($('audit-action'), [['', '全部操作']].concat(present.map((a) => [a, ACTIONS[a] || a])), '全部操作');
+    renderAudit();
+  }
+
+  function renderAudit() {
+    const actor = $('audit-actor').value.trim().toLowerCase();
+    const action = $('audit-action').value;
+    const subject = $('audit-subject').value.trim().toLowerCase();
+    const shown = S.audit.filter((a) => (!actor || a.actor.toLowerCase().includes(actor))
+      && (!action || a.action === action)
+      && (!subject || (a.subject + ' ' + a.old_value + ' ' + a.new_value).toLowerCase().includes(subject)));
+    const rows = $('audit-rows');
+    rows.textContent = '';
+    for (const a of shown.slice().reverse()) {
+      rows.append(el('tr', {},
+        el('td', { class: 'nowrap', text: new Date(a.at_ms).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) }),
+        el('td', { class: 'mono', text: a.actor }), el('td', { text: ACTIONS[a.action] || a.action }),
+        el('td', { text: a.subject }), el('td', { text: a.old_value }), el('td', { text: a.new_value }), el('td', { text: a.reason })));
+    }
+    $('audit-count').textContent = '共 ' + S.audit.length + ' 条' + (shown.length !== S.audit.length ? '，显示 ' + shown.length + ' 条' : '');
+  }
+
+  // ---- staff --------------------------------------------------------------------------------
+  async function loadStaff() {
+    const res = await api('GET', '/api/office/staff');
+    if (res.status !== 200) { message($('staff-error'), errorText(res)); return; }
+    S.staff = res.body;
+    const rows = $('staff-rows');
+    rows.textContent = '';
+    for (const m of S.staff) {
+      rows.append(el('tr', { 'data-username': m.username },
+        el('td', { class: 'mono', text: m.username }), el('td', { text: m.name }), el('td', { text: m.role_name }),
+        el('td', { text: m.must_change_password ? '初始密码未修改' : '正常' }),
+        el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: '重置密码', 'data-act': 'reset', onclick: () => resetPassword(m) }))));
+    }
+    fillStaffChoices();
+  }
+
+  function showPassword(username, password, what) {
+    const box = $('staff-password');
+    box.textContent = '';
+    box.append(what + '：', el('strong', { text: username }), '，初始密码 ', el('code', { class: 'password', text: password }),
+      '（只显示这一次，请当面交给本人；首次登录须修改）');
+    box.hidden = false;
+    box.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  }
+
+  async function resetPassword(m) {
+    message($('staff-error'), '');
+    if (!window.confirm('为 ' + m.name + '（' + m.username + '）签发新的初始密码？原密码立即失效，已登录的会话结束。')) return;
+    const res = await api('POST', '/api/office/staff/' + encodeURIComponent(m.username) + '/reset-password');
+    if (res.status !== 200) { message($('staff-error'), errorText(res)); return; }
+    showPassword(res.body.username, res.body.password, '已重置密码');
+    await loadStaff();
+  }
+
+  async function addStaff(ev) {
+    ev.preventDefault();
+    message($('staff-form-error'), '');
+    const body = { username: $('st-username').value.trim(), name: $('st-name').value.trim(), role: $('st-role').value };
+    if (!body.username || !body.name) { message($('staff-form-error'), '请填写用户名和姓名'); return; }
+    $('staff-confirm').disabled = true;
+    try {
+      const res = await api('POST', '/api/office/staff', body);
+      if (res.status !== 200) { message($('staff-form-error'), errorText(res)); return; }
+      $('staff-dialog').close();
+      $('st-username').value = '';
+      $('st-name').value = '';
+      showPassword(res.body.username, res.body.password, '已新建账号');
+      await loadStaff();
+    } finally {
+      $('staff-confirm').disabled = false;
+    }
   }
 
   // ---- a new event --------------------------------------------------------------------------
@@ -203,12 +467,27 @@
   $('event-cancel').addEventListener('click', () => $('event-dialog').close());
   $('event-form').addEventListener('submit', createEvent);
   $('ev-mode').addEventListener('change', () => { $('ev-forms-field').hidden = $('ev-mode').value !== 'forms'; });
-  $('roster-form').addEventListener('submit', importRoster);
+  $('roster-form').addEventListener('submit', checkRoster);
+  $('roster-submit').addEventListener('click', importRoster);
+  $('proctor-form').addEventListener('submit', assignProctor);
+  $('grader-form').addEventListener('submit', assignGrader);
+  $('kc-form').addEventListener('submit', previewCorrection);
+  $('kc-commit').addEventListener('click', commitCorrection);
+  $('kc-void').addEventListener('change', () => { $('kc-accept').disabled = $('kc-void').checked; });
+  $('appeal-form').addEventListener('submit', fileAppeal);
+  for (const id of ['audit-actor', 'audit-subject']) $(id).addEventListener('input', renderAudit);
+  $('audit-action').addEventListener('change', renderAudit);
+  $('new-staff-btn').addEventListener('click', () => { message($('staff-form-error'), ''); $('staff-dialog').showModal(); $('st-username').focus(); });
+  $('staff-cancel').addEventListener('click', () => $('staff-dialog').close());
+  $('staff-form').addEventListener('submit', addStaff);
   $('roster-file').addEventListener('change', () => {
     const f = $('roster-file').files[0];
     $('roster-name').textContent = f ? f.name : '未选择文件';
+    $('roster-preview').hidden = true;
+    S.rosterFile = null;
   });
   $('release-btn').addEventListener('click', release);
   load();
+  loadStaff();
   setInterval(load, 15000);
 })();

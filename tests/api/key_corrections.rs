@@ -48,12 +48,31 @@ async fn scenario(b: Backend) {
         panic!("objective item")
     };
     let accept = vec![key[0].as_char().to_string(), wrong.source.as_char().to_string()];
-    let report = office
-        .correct_key(
-            ev,
-            json!({ "item_id": item.item_id.as_str(), "accept": accept, "reason": "专家组复核：C 亦正确" }),
-        )
-        .await;
+    // A dry run first: the impact, and nothing changed — not the score, not the audit log.
+    let correction = json!({ "item_id": item.item_id.as_str(), "accept": accept, "reason": "专家组复核：C 亦正确" });
+    let mut dry = correction.clone();
+    dry["dry_run"] = json!(true);
+    let preview = office.correct_key(ev, dry).await;
+    assert!(preview.dry_run);
+    assert_eq!(
+        (preview.rescored, preview.gains, preview.losses),
+        (1, 1, 0),
+        "{preview:?}"
+    );
+    assert_eq!(preview.old_key, key[0].as_char().to_string());
+    assert_eq!(preview.new_key, accept.join(" 或 "));
+    assert_eq!(score(&app).await, before, "a dry run changes no score");
+    assert!(
+        office.audit(ev).await.iter().all(|a| a.action != "key_correction"),
+        "a dry run is not a correction"
+    );
+    let report = office.correct_key(ev, correction).await;
+    assert!(!report.dry_run);
+    assert_eq!(
+        (report.rescored, report.gains, report.losses, report.changed.len()),
+        (preview.rescored, preview.gains, preview.losses, preview.changed.len()),
+        "the commit does what its preview said"
+    );
     assert_eq!(report.rescored, 1, "{report:?}");
     let changed = &report.changed;
     assert_eq!(changed.len(), 1);

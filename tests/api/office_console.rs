@@ -123,38 +123,159 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
         page.wait_text(&format!("{row} .badge"), "已发布").await;
         page.wait_text(&format!("{row} .event-next"), "导入考生名单").await;
 
-        // A roster with a bad row: named by its row as Excel shows it; nothing imported.
+        // A roster workbook with a bad row: named by its row as Excel shows it; nothing imported.
         page.click(&format!("{row} button[data-act='detail']")).await;
         page.visible("#event-detail").await;
-        let file = files.path().join("名单.csv");
-        // Two candidates in 第二考场, saved as GBK; the second one's ID number is `second_id`.
-        let send = |second_id: &str| {
-            let csv = format!(
-                "{ROSTER_HEADER}张三,Zhang San,11010519491231002X,W0001,第二考场,1\n李四,Li Si,{second_id},W0002,第二考场,2\n"
-            );
-            std::fs::write(&file, gbk(&csv)).unwrap();
-            async {
+        // Two candidates in 第二考场; the second one's ID number is `second_id`.
+        let send = |name: &str, second_id: &str| {
+            use common::XCell::{N, T};
+            let file = files.path().join(name);
+            let header = ["姓名", "姓名拼音", "身份证号", "准考证号", "考场", "座位"]
+                .map(T)
+                .into_iter()
+                .collect();
+            std::fs::write(
+                &file,
+                common::xlsx(&[
+                    header,
+                    vec![
+                        T("张三"),
+                        T("Zhang San"),
+                        T("11010519491231002X"),
+                        T("W0001"),
+                        T("第二考场"),
+                        N(1.0),
+                    ],
+                    vec![T("李四"), T("Li Si"), T(second_id), T("W0002"), T("第二考场"), N(2.0)],
+                ]),
+            )
+            .unwrap();
+            let page = &page;
+            async move {
                 page.upload("#roster-file", &file).await;
-                page.click("#roster-submit").await;
+                page.click("#roster-check").await;
             }
         };
-        send("110105194912310021").await;
+        send("名单.xlsx", "110105194912310021").await;
         let said = page.wait_text("#roster-error", "第 3 行").await;
         assert!(said.contains("身份证号"), "{said}");
+        assert!(!page.find("#roster-preview").await.is_displayed().await.unwrap());
         page.shot("office-03-roster-refused").await;
         assert_eq!(app.store.roster_size(created.id).await.unwrap(), 0, "all or nothing");
 
-        // Fixed, it is imported (GBK, as Excel saves it).
-        send("11010519491231002X").await;
+        // Fixed, it is checked (the preview names rows and rooms), then imported.
+        send("名单-改.xlsx", "11010519491231002X").await;
+        page.wait_text("#roster-summary", "考生 2 名，没有发现问题（第二考场 2 人）")
+            .await;
+        assert!(page.text("#roster-rows").await.contains("W0002"));
+        page.shot("office-04-roster-preview").await;
+        assert_eq!(
+            app.store.roster_size(created.id).await.unwrap(),
+            0,
+            "checking imports nothing"
+        );
+        page.click("#roster-submit").await;
         page.wait_text("#roster-done", "已导入 2 名考生").await;
         page.wait_text(&format!("{row} .event-counts"), "考生 2 名").await;
         page.wait_text("#results-summary", "考生 2 名").await;
+
+        // Staff: a new grader, whose initial password is shown once, assigned to the open part.
+        page.click("#new-staff-btn").await;
+        page.visible("#staff-dialog").await;
+        page.fill("#st-username", "zhang.grader").await;
+        page.fill("#st-name", "阅卷人张").await;
+        page.js("document.getElementById('st-role').value = 'grader'; return 1;")
+            .await;
+        page.click("#staff-confirm").await;
+        let shown = page.wait_text("#staff-password", "zhang.grader").await;
+        let password = page.text("#staff-password code").await;
+        assert!(shown.contains("只显示这一次") && password.len() >= 10, "{shown}");
+        page.wait_text("#staff-rows", "阅卷人张").await;
+        page.shot("office-05-staff").await;
+        let (status, _) = app
+            .client()
+            .post("/api/login", common::staff_login("zhang.grader", &password))
+            .await;
+        assert_eq!(status, StatusCode::OK, "the password shown is the account's");
+        page.wait_js(
+            "the new grader to be offered",
+            "return [...document.querySelectorAll('#grader-user option')].some(o => o.value === 'zhang.grader')",
+        )
+        .await;
+        page.js("document.getElementById('grader-user').value = 'zhang.grader'; return 1;")
+            .await;
+        page.click("#grader-form button[type='submit']").await;
+        page.wait_text("#grader-list", "阅卷人张").await;
+        assert!(
+            page.text("#grader-list").await.contains("全部开放题"),
+            "{}",
+            page.text("#grader-list").await
+        );
+        page.js("document.getElementById('proctor-room').value = '第三考场'; return 1;")
+            .await;
+        page.click("#proctor-form button[type='submit']").await;
+        page.wait_text("#proctor-list", "第三考场").await;
 
         // Release before anyone sat: refused, with the reason.
         page.click("#release-btn").await;
         let refused = page.wait_text("#release-error", "暂不能发布成绩").await;
         assert!(refused.contains("入场截止"), "{refused}");
-        page.shot("office-04-event-detail").await;
+        page.shot("office-06-event-detail").await;
+        assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
+        app.finish().await;
+    })
+}
+
+#[test]
+fn the_office_previews_a_key_correction_before_making_it_and_reads_the_audit_log() {
+    browser_test(|driver: Driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let (c, _) = app.started_candidate("DEMO0001").await;
+        let paper = app.office_paper("DEMO0001").await;
+        let item = &paper.objective[0];
+        let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
+        c.save(1, "1", &wrong.label.as_char().to_string()).await;
+        // A correction is given in the bank's labels (the paper's options are shuffled).
+        let (wrong, key) = (
+            wrong.source.as_char().to_string(),
+            app.bank_key(item.item_id.as_str()).await,
+        );
+        c.submit().await;
+        let id = app.candidate_id("DEMO0001").await;
+        let score = || async { app.store.sitting(id).await.unwrap().unwrap().objective_score.unwrap() };
+        let before = score().await;
+
+        let page = driver.browser().await;
+        page.staff_login_at(&app, "office", "/office").await;
+        let row = format!("#event-{}", app.event_id);
+        page.click(&format!("{row} button[data-act='detail']")).await;
+        page.visible("#kc-form").await;
+        page.fill("#kc-item", item.item_id.as_str()).await;
+        page.fill("#kc-accept", &format!("{key},{wrong}")).await;
+        page.fill("#kc-reason", "专家组复核：两项均可").await;
+        page.click("#kc-preview").await;
+        let summary = page.wait_text("#kc-summary", "预览（尚未更正）").await;
+        assert!(summary.contains("加分 1 人，减分 0 人"), "{summary}");
+        assert!(page.text("#kc-rows").await.contains("DEMO0001"));
+        page.shot("office-07-key-correction-preview").await;
+        assert_eq!(score().await, before, "the preview changed nothing");
+
+        page.click("#kc-commit").await;
+        page.wait_text("#kc-done", "已更正并重新计分").await;
+        assert!(page.text("#kc-summary").await.starts_with("已更正"));
+        assert_eq!(score().await, before + 100, "the commit did what the preview said");
+
+        // The audit log names the correction; the filter by action keeps only it.
+        page.wait_text("#audit-rows", "更正答案").await;
+        page.js("const s = document.getElementById('audit-action'); s.value = 'key_correction'; s.dispatchEvent(new Event('change')); return 1;")
+            .await;
+        page.wait_js(
+            "the filter to apply",
+            "return [...document.querySelectorAll('#audit-rows tr')].every(r => r.cells[2].textContent === '更正答案')",
+        )
+        .await;
+        assert!(page.text("#audit-rows").await.contains("专家组复核：两项均可"));
+        page.shot("office-08-audit").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
         app.finish().await;
     })
@@ -186,7 +307,7 @@ fn a_candidate_sees_the_released_result_on_logging_in_and_before_it_when_it_come
         page.wait_text("#result-total", "总分 1 分").await;
         assert_eq!(page.text("#result-verdict").await, "不合格");
         assert!(page.text("#result-parts").await.contains("单项选择题"));
-        page.shot("office-05-candidate-result").await;
+        page.shot("office-09-candidate-result").await;
         app.finish().await;
     })
 }

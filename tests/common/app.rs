@@ -208,6 +208,22 @@ impl TestApp {
         c
     }
 
+    /// An objective item's key in the bank's labels (as the office corrects keys), e.g. "AC".
+    pub async fn bank_key(&self, item_id: &str) -> String {
+        let item = self
+            .store
+            .event_items(self.event_id)
+            .await
+            .expect("event items")
+            .into_iter()
+            .find(|i| i.id.as_str() == item_id)
+            .expect("the item is in the event");
+        match &item.body {
+            question_bank::ItemBody::Choice { key, .. } => key.iter().map(|l| l.as_char()).collect(),
+            question_bank::ItemBody::Open { .. } => panic!("{item_id} is an open question"),
+        }
+    }
+
     /// Makes a staff account with the demo password directly in the store (no change owed).
     pub async fn add_staff(&self, username: &str, name: &str, role: &str) {
         let hash = kaowu::auth::hash_password(DEMO_PASSWORD, kaowu::auth::Strength::IssuedToCandidate);
@@ -385,6 +401,30 @@ impl TestApp {
 
 /// The roster CSV's header line.
 pub const ROSTER_HEADER: &str = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n";
+
+/// A cell of a workbook a test writes: text, or a number as Excel stores one.
+pub enum XCell<'a> {
+    T(&'a str),
+    N(f64),
+}
+
+/// An Excel workbook (.xlsx) whose first sheet holds `rows` from A1 on, as an office saves one.
+pub fn xlsx(rows: &[Vec<XCell>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("考生名单").expect("sheet name");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell {
+                XCell::T(text) => sheet.write_string(r, c, *text).map(|_| ()),
+                XCell::N(n) => sheet.write_number(r, c, *n).map(|_| ()),
+            }
+            .expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("workbook")
+}
 
 /// A roster of `n` candidates in `room`, tickets `{prefix}001`…, seats 1….
 pub fn roster_csv(prefix: &str, room: &str, n: usize) -> String {
@@ -707,6 +747,11 @@ pub struct AuditEntry {
 /// `POST /api/office/events/{id}/key-corrections`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Rescore {
+    pub dry_run: bool,
+    pub old_key: String,
+    pub new_key: String,
+    pub gains: usize,
+    pub losses: usize,
     pub rescored: usize,
     pub verdicts_changed: usize,
     pub changed: Vec<RescoreChange>,

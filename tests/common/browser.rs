@@ -133,11 +133,18 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The whole group: chromedriver and every browser it started.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
-            .status();
+        // The whole group: chromedriver and every browser it started. Signalled directly, not
+        // through `kill -KILL -PID`: Debian's procps kill reads "-4890" as group -4, and a PID
+        // starting with 1 would become -1, every process on the machine.
+        if let Ok(group) = i32::try_from(self.child.id())
+            && group > 1
+        {
+            // SAFETY: kill(2) takes plain integers; a negative PID names the process group that
+            // chromedriver leads (it was started with process_group(0)).
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -180,12 +187,18 @@ impl Browser {
         }
     }
 
+    /// Clicks `css` as a person would: scrolled to the middle of the window first, so a sticky
+    /// header never lies over it.
     pub async fn click(&self, css: &str) {
-        self.visible(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let e = self.visible(css).await;
+        let _ = self
+            .wd
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![serde_json::to_value(&e).expect("element")],
+            )
+            .await;
+        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     pub async fn fill(&self, css: &str, text: &str) {

@@ -88,17 +88,20 @@ pub enum EventCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RosterCommand {
-    /// 导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位）并签发密码；有错则整份不导入
+    /// 导入考生名单（Excel 工作簿或 CSV；列：姓名,姓名拼音,身份证号,准考证号,考场,座位）并签发密码；有错则整份不导入
     Import {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         event: i64,
-        /// 名单 CSV 文件（UTF-8 或 GBK）
+        /// 名单文件：Excel 工作簿（.xlsx，读第一个工作表）或 CSV（UTF-8 或 GBK）
         csv: PathBuf,
         /// 密码清单输出文件（CSV，供打印分发；密码只在此出现一次）
+        #[arg(long, required_unless_present = "check")]
+        passwords_out: Option<PathBuf>,
+        /// 只检查名单、列出问题或人数，不导入
         #[arg(long)]
-        passwords_out: PathBuf,
+        check: bool,
     },
 }
 
@@ -129,6 +132,31 @@ pub enum AccountCommand {
         /// 考场（可重复）
         #[arg(long = "room", required = true)]
         rooms: Vec<String>,
+    },
+    /// 列出全部工作人员账号
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 重置密码：签发新的初始密码（原密码失效，已登录的会话结束，下次登录须修改）
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// 分配阅卷人到开放题（不给 --item 则分配到全部开放题）
+    AssignGrader {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// 考试编号
+        #[arg(long)]
+        event: i64,
+        /// 开放题的题目编号（不给则全部开放题）
+        #[arg(long)]
+        item: Option<String>,
     },
 }
 
@@ -228,15 +256,36 @@ pub async fn run_roster(cmd: RosterCommand) -> anyhow::Result<()> {
         event,
         csv,
         passwords_out,
+        check,
     } = cmd;
     let bytes = std::fs::read(&csv).with_context(|| format!("无法读取 {}", csv.display()))?;
-    let text = crate::exam::office::roster_text(&bytes).with_context(|| format!("{} 未导入", csv.display()))?;
+    let exam = Exam::open(&db.database).await?;
+    if check {
+        let p = exam
+            .check_roster(event, &bytes)
+            .await
+            .with_context(|| format!("{} 不能导入", csv.display()))?;
+        let rooms: Vec<String> = p
+            .rooms
+            .iter()
+            .map(|r| format!("{} {} 人", r.room, r.candidates))
+            .collect();
+        println!(
+            "{} 可以导入：考生 {} 名（{}）。尚未导入；去掉 --check 即导入。",
+            csv.display(),
+            p.candidates,
+            rooms.join("，")
+        );
+        return Ok(());
+    }
+    let Some(passwords_out) = passwords_out else {
+        anyhow::bail!("请用 --passwords-out 指定密码清单的保存位置（或用 --check 只检查名单）");
+    };
     if passwords_out.exists() {
         anyhow::bail!("{} 已存在，不会覆盖（密码清单只生成一次）", passwords_out.display());
     }
-    let issued = Exam::open(&db.database)
-        .await?
-        .import_roster(event, &text)
+    let issued = exam
+        .import_roster(event, &bytes)
         .await
         .with_context(|| format!("{} 未导入", csv.display()))?;
     std::fs::write(&passwords_out, passwords_csv(&issued))
@@ -263,6 +312,21 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
             event,
             rooms,
         } => return assign_proctor(db, &username, event, &rooms).await,
+        AccountCommand::List { db } => return list_staff(db).await,
+        AccountCommand::ResetPassword { db, username } => return reset_password(db, &username).await,
+        AccountCommand::AssignGrader {
+            db,
+            username,
+            event,
+            item,
+        } => {
+            let n = Exam::open(&db.database)
+                .await?
+                .assign_grader(event, &username, item.as_deref())
+                .await?;
+            println!("已分配 {username} 评阅考试 {event} 的开放题 {n} 道");
+            return Ok(());
+        }
     };
     let password = Exam::open(&db.database)
         .await?
@@ -280,5 +344,31 @@ async fn assign_proctor(db: DbArgs, username: &str, event: i64, rooms: &[String]
         .assign_proctor(event, username, rooms, "cli")
         .await?;
     println!("已指派 {username} 监考考试 {event} 的考场：{}", rooms.join("、"));
+    Ok(())
+}
+
+async fn list_staff(db: DbArgs) -> anyhow::Result<()> {
+    let staff = Exam::open(&db.database).await?.staff().await?;
+    println!("用户名\t姓名\t角色\t状态");
+    for s in &staff {
+        let state = if s.must_change_password {
+            "初始密码未修改"
+        } else {
+            "正常"
+        };
+        println!("{}\t{}\t{}\t{state}", s.username, s.name, s.role_name);
+    }
+    println!("共 {} 个账号", staff.len());
+    Ok(())
+}
+
+async fn reset_password(db: DbArgs, username: &str) -> anyhow::Result<()> {
+    let reset = Exam::open(&db.database)
+        .await?
+        .reset_staff_password(username, "cli")
+        .await?;
+    // The password ends the output (scripts take what follows the last "：").
+    println!("已重置 {username} 的密码：原密码已失效，下次登录须修改");
+    println!("初始密码：{}", reset.password);
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `anyhow::Result`, and [`main`] turns an error into a Chinese message and exit status 1.
 
 mod bank;
+mod corrections;
 mod event;
 mod paper;
 mod print;
@@ -39,9 +40,9 @@ enum Command {
     /// 考生名单：导入并签发密码
     #[command(subcommand)]
     Roster(event::RosterCommand),
-    /// 工作人员账号
-    #[command(subcommand)]
-    Account(event::AccountCommand),
+    /// 工作人员账号：新建、列出、重置密码、指派监考和阅卷
+    #[command(subcommand, visible_alias = "account")]
+    Staff(event::AccountCommand),
     /// 打印：试卷、答题卡、标准答案（PDF）
     #[command(subcommand)]
     Print(print::PrintCommand),
@@ -49,6 +50,10 @@ enum Command {
     Results(results::ResultsArgs),
     /// 发布成绩
     Release(results::ReleaseArgs),
+    /// 更正答案或作废试题并重新计分（--dry-run 只预览影响）
+    KeyCorrect(corrections::KeyCorrectArgs),
+    /// 申诉复评：某考生的一道开放题重新评阅
+    Appeal(corrections::AppealArgs),
 }
 
 /// Where the data lives: `sqlite:PATH` (the embedded default) or `postgres://…`.
@@ -84,9 +89,11 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => block_on(serve::run(args)),
         Command::Event(cmd) => block_on(event::run_event(cmd)),
         Command::Roster(cmd) => block_on(event::run_roster(cmd)),
-        Command::Account(cmd) => block_on(event::run_account(cmd)),
+        Command::Staff(cmd) => block_on(event::run_account(cmd)),
         Command::Results(args) => block_on(results::run_results(args)),
         Command::Release(args) => block_on(results::run_release(args)),
+        Command::KeyCorrect(args) => block_on(corrections::run_key_correct(args)),
+        Command::Appeal(args) => block_on(corrections::run_appeal(args)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Exam;
 use super::error::{ServiceError, ServiceResult};
-use crate::store::Submission;
+use crate::store::{Apply, Submission};
 use exam_rules::scoring::{KeyRule, MultiPolicy};
 
 /// A correction the office makes to an item's key after the event.
@@ -54,10 +54,18 @@ pub struct RescoreChange {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RescoreReport {
     pub item_id: String,
+    /// A preview: nothing was changed (the office commits the same correction to keep it).
+    pub dry_run: bool,
+    /// The key in force before, and the key after ("作废（全体给分）" for a void).
+    pub old_key: String,
+    pub new_key: String,
     pub responses: usize,
     pub rescored: usize,
     /// How many of the changed candidates' pass/fail changed.
     pub verdicts_changed: usize,
+    /// How many candidates gain points, and how many lose.
+    pub gains: usize,
+    pub losses: usize,
     pub changed: Vec<RescoreChange>,
 }
 
@@ -65,6 +73,23 @@ impl Exam {
     /// Corrects an item's key (or voids it) and rescores every sitting that had it. Released
     /// results change only when the office releases again.
     pub async fn correct_key(&self, event_id: i64, c: &KeyCorrection, actor: &str) -> ServiceResult<RescoreReport> {
+        self.rescore(event_id, c, actor, Apply::Commit).await
+    }
+
+    /// What [`Exam::correct_key`] would do, without doing it: who gains, who loses, whose
+    /// pass/fail changes. The same writes run and are rolled back, so the preview cannot differ
+    /// from the commit (as long as nothing else changes in between).
+    pub async fn preview_key_correction(&self, event_id: i64, c: &KeyCorrection) -> ServiceResult<RescoreReport> {
+        self.rescore(event_id, c, "preview", Apply::DryRun).await
+    }
+
+    async fn rescore(
+        &self,
+        event_id: i64,
+        c: &KeyCorrection,
+        actor: &str,
+        apply: Apply,
+    ) -> ServiceResult<RescoreReport> {
         use exam_rules::scoring::score_response;
         let event = self.event(event_id).await?;
         let item = event
@@ -140,7 +165,10 @@ impl Exam {
             reason: c.reason.trim(),
             actor,
         };
-        let rescored = self.store.apply_key_correction(&record, &moves, self.now()).await?;
+        let rescored = self
+            .store
+            .apply_key_correction(&record, &moves, self.now(), apply)
+            .await?;
         let rule = event.row.pass_rule();
         let mut changed: Vec<RescoreChange> = rescored
             .iter()
@@ -163,8 +191,17 @@ impl Exam {
             })
             .collect();
         changed.sort_by(|a, b| a.ticket.cmp(&b.ticket));
+        let new_key = match &c.rule {
+            KeyRule::Void => "作废（全体给分）".to_string(),
+            KeyRule::Rekey { accepted } => accepted.join(" 或 "),
+        };
         Ok(RescoreReport {
             item_id: c.item_id.clone(),
+            dry_run: apply == Apply::DryRun,
+            old_key: old_key.replace('|', " 或 "),
+            new_key,
+            gains: changed.iter().filter(|ch| ch.new_total > ch.old_total).count(),
+            losses: changed.iter().filter(|ch| ch.new_total < ch.old_total).count(),
             responses: groups.iter().map(|g| g.responses as usize).sum(),
             rescored: rescored.len(),
             verdicts_changed: changed.iter().filter(|ch| ch.old_verdict != ch.new_verdict).count(),

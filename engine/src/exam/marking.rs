@@ -83,6 +83,18 @@ pub struct Dashboard {
     pub disputed: Vec<AnswerMarks>,
 }
 
+/// One grader's assignment in an event.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GraderAssignment {
+    pub username: String,
+    pub name: String,
+    pub role_name: &'static str,
+    /// The open questions (item ids) assigned.
+    pub items: Vec<String>,
+    /// How many open questions the event has in all.
+    pub open_items: usize,
+}
+
 impl Exam {
     /// The next answer for `grader` to mark in the event (`None` when there is none now); the chief
     /// grader also takes third markings.
@@ -282,8 +294,9 @@ impl Exam {
         Ok(())
     }
 
-    /// Assigns a grader (or the chief grader) to an open question of the event, by item id.
-    pub async fn assign_grader(&self, event: i64, username: &str, item_id: &str) -> ServiceResult<()> {
+    /// Assigns a grader (or chief) to one open question of the event (`item_id`), or to every
+    /// open question the event's papers can carry (`None`: the whole open part).
+    pub async fn assign_grader(&self, event: i64, username: &str, item_id: Option<&str>) -> ServiceResult<usize> {
         let account = self
             .store
             .account_by_username(username)
@@ -291,21 +304,55 @@ impl Exam {
             .ok_or_else(|| ServiceError::Invalid(format!("用户“{username}”不存在")))?;
         if account.role != "grader" && account.role != "chief" {
             return Err(ServiceError::Invalid(format!(
-                "用户“{username}”不是阅卷人员（角色 {}）",
-                account.role
+                "用户“{username}”不是阅卷人员（角色：{}）",
+                super::staff::role_zh(&account.role)
             )));
         }
         let loaded = self.event(event).await?;
-        let is_open = loaded
+        let open: Vec<&str> = loaded
             .bank
             .items
             .iter()
-            .any(|i| i.id.as_str() == item_id && i.kind() == question_bank::ItemKind::Open);
-        if !is_open {
-            return Err(ServiceError::Invalid(format!("考试 {event} 中没有开放题“{item_id}”")));
+            .filter(|i| i.kind() == question_bank::ItemKind::Open)
+            .map(|i| i.id.as_str())
+            .filter(|id| item_id.is_none_or(|wanted| wanted == *id))
+            .collect();
+        if open.is_empty() {
+            return Err(ServiceError::Invalid(match item_id {
+                Some(id) => format!("考试 {event} 中没有开放题“{id}”"),
+                None => format!("考试 {event} 还没有开放题（草稿发布后才冻结题目）"),
+            }));
         }
-        self.store.assign_grader(event, item_id, account.id).await?;
-        Ok(())
+        for id in &open {
+            self.store.assign_grader(event, id, account.id).await?;
+        }
+        Ok(open.len())
+    }
+
+    /// Who marks what in the event: each grader or chief with an assignment, and the open
+    /// questions assigned to them out of how many the event has.
+    pub async fn grader_assignments(&self, event: i64) -> ServiceResult<Vec<GraderAssignment>> {
+        let loaded = self.event(event).await?;
+        let open_items = loaded
+            .bank
+            .items
+            .iter()
+            .filter(|i| i.kind() == question_bank::ItemKind::Open)
+            .count();
+        let mut out: Vec<GraderAssignment> = Vec::new();
+        for row in self.store.grader_assignments(event).await? {
+            match out.last_mut() {
+                Some(g) if g.username == row.username => g.items.push(row.item_id),
+                _ => out.push(GraderAssignment {
+                    role_name: super::staff::role_zh(&row.role),
+                    username: row.username,
+                    name: row.display_name,
+                    items: vec![row.item_id],
+                    open_items,
+                }),
+            }
+        }
+        Ok(out)
     }
 
     /// Re-opens one candidate's open answer for re-marking by a grader who has not marked it.

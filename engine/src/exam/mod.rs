@@ -18,8 +18,10 @@ pub mod office;
 pub mod overview;
 pub mod proctoring;
 pub mod results;
+pub mod roster;
 pub mod saver;
 pub mod sitting;
+pub mod staff;
 
 /// The stored facts the services hand out, under the service's name: callers never name the store.
 pub use crate::store::{AccountRow, AnswerStatus, AuditEntry, SaveOutcome, Session};

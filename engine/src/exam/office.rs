@@ -2,15 +2,14 @@
 //! rosters (all or nothing, every bad row reported with its line), staff accounts, proctor
 //! assignments, unlocking a staff login, the audit log and a candidate's save history.
 
-use std::collections::HashMap;
-
 use question_bank::{Bank, Blueprint, assemble};
 use sha2::{Digest, Sha256};
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
+use super::roster::{RosterEntry, read_roster};
 use crate::auth::{Strength, hash_password, issue_password};
-use crate::store::{AuditEntry, EventRow, NewEvent, RosterRow, SaveLogLine, SeatRow, UnlockRecord};
+use crate::store::{AuditEntry, EventRow, NewEvent, RosterRow, SaveLogLine, SeatRow};
 use exam_rules::schedule::Schedule;
 use exam_rules::scoring::MultiPolicy;
 
@@ -188,14 +187,28 @@ impl Exam {
     }
 }
 
-/// A candidate as read from the roster CSV, before passwords are issued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterEntry {
-    pub line: u64,
+/// A roster checked and not yet imported: what the office confirms before importing it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RosterPreview {
+    pub candidates: usize,
+    /// Candidates per room, in the order the rooms first appear.
+    pub rooms: Vec<RoomCount>,
+    /// The first ten rows as read.
+    pub first: Vec<PreviewRow>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RoomCount {
+    pub room: String,
+    pub candidates: usize,
+}
+
+/// One row of a roster as read (its row number as Excel shows it); no ID number.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PreviewRow {
+    pub row: u64,
     pub ticket: String,
     pub name: String,
-    pub pinyin: String,
-    pub id_number: String,
     pub room: String,
     pub seat: String,
 }
@@ -210,143 +223,44 @@ pub struct IssuedPassword {
     pub password: String,
 }
 
-/// The CSV columns, by their Chinese or English header.
-const COLUMNS: [(&str, &str, &str); 6] = [
-    ("name", "姓名", "name"),
-    ("pinyin", "姓名拼音", "pinyin"),
-    ("id_number", "身份证号", "id_number"),
-    ("ticket", "准考证号", "ticket"),
-    ("room", "考场", "room"),
-    ("seat", "座位", "seat"),
-];
-
-/// Parses and checks a roster CSV; every bad row is reported with its line number and reason.
-/// Every problem is collected, each naming its line as Excel shows it.
-pub fn parse_roster(csv_text: &str) -> Result<Vec<RosterEntry>, Vec<String>> {
-    let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| vec![format!("第 1 行（表头）：无法读取：{e}")])?
-        .clone();
-    let mut index = HashMap::new();
-    let mut problems = Vec::new();
-    for (key, zh, en) in COLUMNS {
-        match headers
-            .iter()
-            .position(|h| h == zh || h.eq_ignore_ascii_case(en) || (key == "pinyin" && h == "拼音"))
-        {
-            Some(i) => {
-                index.insert(key, i);
-            }
-            None => problems.push(format!("第 1 行（表头）：缺少“{zh}”列（也可写作 {en}）")),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut entries = Vec::new();
-    let mut first_line: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(format!("第 {line} 行：无法解析：{e}"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|f| f.is_empty()) {
-            continue;
-        }
-        let field = |key: &str| record.get(index[key]).unwrap_or("").to_string();
-        let entry = RosterEntry {
-            line,
-            ticket: field("ticket"),
-            name: field("name"),
-            pinyin: field("pinyin"),
-            id_number: field("id_number").to_uppercase(),
-            room: field("room"),
-            seat: field("seat"),
-        };
-        let mut bad = |what: &str, why: String| problems.push(format!("第 {line} 行 {what}：{why}"));
-        for (key, zh, _) in COLUMNS {
-            if field(key).is_empty() {
-                bad(zh, "不能为空".into());
-            }
-        }
-        if !entry.ticket.is_empty()
-            && (entry.ticket.len() > 32 || !entry.ticket.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        {
-            bad(
-                "准考证号",
-                format!("“{}”只能由字母、数字和 - 组成，最长 32 位", entry.ticket),
-            );
-        }
-        if !entry.pinyin.is_empty()
-            && !entry
-                .pinyin
-                .chars()
-                .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
-        {
-            bad("姓名拼音", format!("“{}”只能包含拉丁字母、空格和 -", entry.pinyin));
-        }
-        if !entry.id_number.is_empty()
-            && let Err(why) = check_id_number(&entry.id_number)
-        {
-            bad("身份证号", why);
-        }
-        if !entry.ticket.is_empty() {
-            if let Some(first) = first_line.get(&entry.ticket) {
-                bad("准考证号", format!("“{}”与第 {first} 行重复", entry.ticket));
-            } else {
-                first_line.insert(entry.ticket.clone(), line);
-            }
-        }
-        entries.push(entry);
-    }
-    if entries.is_empty() && problems.is_empty() {
-        problems.push("名单中没有考生".into());
-    }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
-}
-
-/// A mainland resident ID number (GB 11643): 17 digits and a check character (0–9 or X).
-pub fn check_id_number(id: &str) -> Result<(), String> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let bytes = id.as_bytes();
-    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
-        return Err(format!("“{id}”应为 18 位（前 17 位为数字）"));
-    }
-    let sum: u32 = bytes[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(b, w)| (b - b'0') as u32 * w)
-        .sum();
-    let expected = CHECK[(sum % 11) as usize];
-    if bytes[17] != expected {
-        return Err(format!("“{id}”校验位错误（应为 {}），请核对", expected as char));
-    }
-    Ok(())
-}
-
 impl Exam {
-    /// Imports a roster into an event: checks every row (and that no ticket is already registered),
-    /// issues and hashes a password per candidate, and writes all of it in one transaction.
-    /// Returns the issued passwords, which exist nowhere else afterwards.
-    pub async fn import_roster(&self, event_id: i64, csv_text: &str) -> ServiceResult<Vec<IssuedPassword>> {
+    /// Reads and checks a roster file (.xlsx or CSV, UTF-8 or GBK) for an event without importing
+    /// it: every bad row, and tickets already registered, are refused with their row numbers;
+    /// otherwise how many candidates it has, per room, and its first rows.
+    pub async fn check_roster(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<RosterPreview> {
+        let entries = self.checked_roster(event_id, bytes).await?;
+        let mut rooms: Vec<RoomCount> = Vec::new();
+        for e in &entries {
+            match rooms.iter_mut().find(|r| r.room == e.room) {
+                Some(r) => r.candidates += 1,
+                None => rooms.push(RoomCount {
+                    room: e.room.clone(),
+                    candidates: 1,
+                }),
+            }
+        }
+        Ok(RosterPreview {
+            candidates: entries.len(),
+            rooms,
+            first: entries
+                .iter()
+                .take(10)
+                .map(|e| PreviewRow {
+                    row: e.line,
+                    ticket: e.ticket.clone(),
+                    name: e.name.clone(),
+                    room: e.room.clone(),
+                    seat: e.seat.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// The roster's rows, every one checked, none of whose tickets is registered yet.
+    async fn checked_roster(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<Vec<RosterEntry>> {
         let store = &self.store;
-        let event = store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
-        let entries = parse_roster(csv_text).map_err(roster_problems)?;
+        store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
+        let entries = read_roster(bytes).map_err(roster_problems)?;
         let tickets: Vec<String> = entries.iter().map(|e| e.ticket.clone()).collect();
         let taken = store.existing_tickets(&tickets).await?;
         if !taken.is_empty() {
@@ -357,6 +271,16 @@ impl Exam {
                 .collect();
             return Err(roster_problems(problems));
         }
+        Ok(entries)
+    }
+
+    /// Imports a roster into an event: checks every row (and that no ticket is already registered),
+    /// issues and hashes a password per candidate, and writes all of it in one transaction.
+    /// Returns the issued passwords, which exist nowhere else afterwards.
+    pub async fn import_roster(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<Vec<IssuedPassword>> {
+        let entries = self.checked_roster(event_id, bytes).await?;
+        let event = self.store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
+        let store = &self.store;
         let issued: Vec<(RosterEntry, String)> = entries.into_iter().map(|e| (e, issue_password())).collect();
         let forms = event.forms;
         let seed = event.seed;
@@ -454,22 +378,6 @@ pub fn load_bank(spec: &str) -> ServiceResult<Bank> {
     super::demo::bank_or_folder(spec).map_err(|e| ServiceError::Invalid(format!("题库 {spec} 无法使用：{e}")))
 }
 
-/// A roster file's text: UTF-8 (with or without Excel's byte-order mark), or GBK as Excel saves
-/// "CSV (逗号分隔)" on a Chinese Windows machine (read as GB18030, its superset).
-pub fn roster_text(bytes: &[u8]) -> ServiceResult<std::borrow::Cow<'_, str>> {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.into());
-    }
-    encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .ok_or_else(|| {
-            let at = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to()) + 1;
-            ServiceError::Invalid(format!(
-                "名单文件的编码无法识别（既不是 UTF-8，也不是 GBK；第 {at} 个字节起无法识别）：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”后再导入"
-            ))
-        })
-}
-
 /// Loads a bank off the async runtime (reading and checking a large folder takes a while).
 async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
     let spec = spec.to_string();
@@ -479,9 +387,6 @@ async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
 }
 
 pub use crate::store::ProctorRoom;
-
-/// The roles a staff account can have.
-pub const STAFF_ROLES: [&str; 4] = ["office", "proctor", "grader", "chief"];
 
 impl Exam {
     /// Creates an event as the office filled it in: checks the start time, the multiple-choice
@@ -531,12 +436,6 @@ impl Exam {
     pub async fn publish_with_bank(&self, event_id: i64, bank: &str, actor: &str) -> ServiceResult<usize> {
         let bank = load_bank_blocking(bank).await?;
         self.publish_event(event_id, &bank, actor).await
-    }
-
-    /// Imports a roster uploaded as a file: it must be UTF-8 (Excel's "CSV UTF-8").
-    pub async fn import_roster_upload(&self, event_id: i64, bytes: &[u8]) -> ServiceResult<Vec<IssuedPassword>> {
-        let text = roster_text(bytes)?;
-        self.import_roster(event_id, &text).await
     }
 
     /// Every event with the size of its roster.
@@ -632,30 +531,6 @@ impl Exam {
         Ok(())
     }
 
-    /// Unlocks a staff account after too many wrong passwords (audited under event 0: no event).
-    /// Returns how many failed logins were forgotten.
-    pub async fn unlock_staff(&self, username: &str, reason: &str, actor: &str) -> ServiceResult<u64> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(ServiceError::Invalid("请填写解锁原因（最多 500 字）".into()));
-        }
-        if self.store.account_by_username(username).await?.is_none() {
-            return Err(NotFound::Account(username.to_string()).into());
-        }
-        let record = UnlockRecord {
-            event_id: 0,
-            actor,
-            subject: username,
-            reason,
-            at_ms: self.now(),
-            room_log: None,
-        };
-        Ok(self
-            .store
-            .unlock_account(&crate::auth::staff_login_key(username), &record)
-            .await?)
-    }
-
     /// The event's audit log, oldest first.
     pub async fn audit_log(&self, event_id: i64) -> ServiceResult<Vec<AuditEntry>> {
         self.event(event_id).await?;
@@ -677,71 +552,5 @@ impl Exam {
             })
             .await?;
         Ok(())
-    }
-
-    /// Creates a staff account with a new initial password, which must be changed at first login.
-    /// Returns the password (it exists nowhere else afterwards).
-    pub async fn add_staff(&self, username: &str, name: &str, role: &str) -> ServiceResult<String> {
-        if !STAFF_ROLES.contains(&role) {
-            return Err(ServiceError::Invalid(format!(
-                "角色“{role}”无效，应为 office、proctor、grader 或 chief"
-            )));
-        }
-        if username.trim().is_empty() {
-            return Err(ServiceError::Invalid("用户名不能为空".into()));
-        }
-        if self.store.account_by_username(username).await?.is_some() {
-            return Err(ServiceError::Invalid(format!("用户名“{username}”已存在")));
-        }
-        let password = issue_password();
-        let hash = {
-            let password = password.clone();
-            tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?
-        };
-        let id = self
-            .store
-            .create_account(username, name, role, &hash, self.now())
-            .await?;
-        self.store.require_password_change(id, true).await?;
-        Ok(password)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_numbers_are_checked() {
-        assert!(check_id_number("11010519491231002X").is_ok());
-        assert!(check_id_number("110105194912310021").unwrap_err().contains("校验位"));
-        assert!(check_id_number("1101051949").unwrap_err().contains("18 位"));
-    }
-
-    #[test]
-    fn every_bad_row_is_reported_with_its_line() {
-        let csv = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n\
-                   张三,Zhang San,11010519491231002X,T001,A101,01\n\
-                   李四,Li Si,110105194912310021,T002,A101,02\n\
-                   王五,Wang Wu,11010519491231002X,T001,A101,03\n\
-                   ,Zhao Liu,11010519491231002X,T004,A101,04\n";
-        let problems = parse_roster(csv).unwrap_err();
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].starts_with("第 3 行 身份证号"), "{problems:?}");
-        assert!(
-            problems[1].starts_with("第 4 行 准考证号") && problems[1].contains("第 2 行重复"),
-            "{problems:?}"
-        );
-        assert!(problems[2].starts_with("第 5 行 姓名"), "{problems:?}");
-    }
-
-    #[test]
-    fn english_headers_and_bom_are_accepted() {
-        let csv = "\u{feff}ticket,name,pinyin,id_number,room,seat\nT1,张三,Zhang San,11010519491231002X,A,1\n";
-        let rows = parse_roster(csv).unwrap();
-        assert_eq!(rows[0].ticket, "T1");
-        assert_eq!(rows[0].line, 2);
     }
 }

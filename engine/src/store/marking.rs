@@ -100,6 +100,15 @@ pub struct AuditEntry {
     pub at_ms: i64,
 }
 
+/// One open question assigned to one grader.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GraderItem {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub item_id: String,
+}
+
 impl Store {
     pub async fn assign_grader(&self, event_id: i64, item_id: &str, account_id: i64) -> Result<()> {
         sqlx::query(
@@ -111,6 +120,17 @@ impl Store {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    /// The event's grader assignments, by username.
+    pub async fn grader_assignments(&self, event_id: i64) -> Result<Vec<GraderItem>> {
+        Ok(sqlx::query_as(
+            "SELECT a.username, a.display_name, a.role, g.item_id FROM grader_assignments g \
+             JOIN accounts a ON a.id = g.account_id WHERE g.event_id = $1 ORDER BY a.username, g.item_id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     pub async fn marking_policy(&self, event_id: i64) -> Result<MarkingPolicy> {

@@ -26,15 +26,16 @@ use sqlx::{AnyPool, Connection, Executor};
 
 pub use events::{EventRow, NewEvent, RosterRow};
 pub use marking::{
-    AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, MarkOutcome, MarkRecord, MarkingTask,
+    AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome, MarkRecord,
+    MarkingTask,
 };
 pub use rescoring::{
-    CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
+    Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
 };
 pub use rooms::{LiveChange, LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
 pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, Submission, SubmitOutcome};
-pub use staff::{AccountRow, CandidateRow, ProctorRoom, Session, UnlockRecord};
+pub use staff::{AccountRow, CandidateRow, ProctorRoom, Session, StaffRow, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -31,6 +31,15 @@ pub struct CorrectionRecord<'a> {
     pub actor: &'a str,
 }
 
+/// Whether a key correction is kept or only tried: a dry run does every write of the real one in
+/// its transaction, reads the impact, and rolls back, so the preview is exactly what a commit
+/// would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Apply {
+    Commit,
+    DryRun,
+}
+
 /// A candidate a correction rescored, as they stood before it, and by how much it moved them.
 #[derive(Debug, Clone)]
 pub struct RescoredCandidate {
@@ -120,12 +129,13 @@ impl Store {
     /// (one `rescored_points` row per group; the item results keep their points at submission),
     /// each affected sitting's objective score moves by the difference, and each response's old
     /// and new points are kept in `rescored_items`. The correction, its audit entry and every score
-    /// change commit together or not at all. Returns each rescored candidate as they stood before.
+    /// change commit together or not at all (a dry run rolls them all back). Returns each rescored candidate as they stood before.
     pub async fn apply_key_correction(
         &self,
         c: &CorrectionRecord<'_>,
         moves: &[(String, i64, i64)],
         now: i64,
+        apply: Apply,
     ) -> Result<Vec<RescoredCandidate>> {
         let mut tx = self.begin_write().await?;
         let correction_id: i64 = sqlx::query_scalar(
@@ -246,14 +256,17 @@ impl Store {
         sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'key_correction', $3, $4, $5, $6, $7)")
             .bind(c.event_id)
             .bind(c.actor)
-            .bind(format!("item {}（{} 份作答改分）", c.item_id, rescored.len()))
+            .bind(format!("题目 {}（{} 份作答改分）", c.item_id, rescored.len()))
             .bind(c.old_key.replace('|', " 或 "))
             .bind(new_key)
             .bind(c.reason)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        match apply {
+            Apply::Commit => tx.commit().await?,
+            Apply::DryRun => tx.rollback().await?,
+        }
         Ok(rescored)
     }
 

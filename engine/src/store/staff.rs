@@ -44,6 +44,16 @@ impl Session {
     }
 }
 
+/// A staff account as the office's list shows it (never the password hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub must_change_password: i64,
+    pub created_ms: i64,
+}
+
 /// A proctor of an event and one room they run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProctorRoom {
@@ -103,6 +113,42 @@ impl Store {
             Some(u) => self.account_by_username(&u).await,
             None => Ok(None),
         }
+    }
+
+    /// Every staff account, by role then username.
+    pub async fn staff_accounts(&self) -> Result<Vec<StaffRow>> {
+        Ok(sqlx::query_as(
+            "SELECT username, display_name, role, must_change_password, created_ms \
+             FROM accounts ORDER BY role, username",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The office issues a new initial password: the hash is replaced, the account must change it
+    /// at its next login, every session of the account ends, and the audit log says who did it —
+    /// all in one transaction. Returns the ids of the sessions ended.
+    pub async fn reset_password(
+        &self,
+        account_id: i64,
+        password_hash: &str,
+        record: &super::AuditRecord<'_>,
+    ) -> Result<Vec<String>> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        let ended: Vec<String> = sqlx::query_scalar(
+            "UPDATE sessions SET revoked = 1 WHERE subject_id = $1 AND role <> 'candidate' AND revoked = 0 RETURNING id",
+        )
+        .bind(account_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        super::marking::audit(&mut tx, record).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Sets or clears the account's duty to change its password before anything else.

@@ -52,10 +52,18 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
     }
     if let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let roster = request.uri().path().ends_with("/roster");
-        let allowed = essence == "application/json" || (roster && essence == "text/csv");
+        // A roster is a file (CSV or an Excel workbook). None of these types is one a cross-site
+        // form can send without the browser asking first (CORS-safelisted types are only
+        // text/plain, multipart/form-data and application/x-www-form-urlencoded).
+        let path = request.uri().path();
+        let roster = path.ends_with("/roster") || path.ends_with("/roster/check");
+        let allowed = essence == "application/json" || (roster && ROSTER_TYPES.contains(&essence.as_str()));
         if !allowed {
-            let expected = if roster { "text/csv" } else { "application/json" };
+            let expected = if roster {
+                "text/csv、application/octet-stream 或 Excel 工作簿（.xlsx）"
+            } else {
+                "application/json"
+            };
             return (
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 axum::Json(serde_json::json!({
@@ -67,6 +75,13 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
     }
     next.run(request).await
 }
+
+/// The content types a roster may be sent as.
+const ROSTER_TYPES: [&str; 3] = [
+    "text/csv",
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
 
 fn cross_site() -> Response {
     ApiError::Forbidden("已拒绝来自其他网站的请求：请在本系统的页面中操作".into()).into_response()

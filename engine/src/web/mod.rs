@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod pages;
 pub mod proctor;
 pub mod session;
+pub mod staff;
 
 use std::future::Future;
 use std::time::Duration;
@@ -64,6 +65,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(candidate::router())
         .merge(proctor::router())
         .merge(office::router())
+        .merge(staff::router())
         .merge(marking::router())
         .split_for_parts();
     (router, openapi::with_error_responses(doc))

@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body, Path};
 use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
-use crate::exam::office::{IssuedPassword, NewEventRequest};
+use crate::exam::office::{IssuedPassword, NewEventRequest, RosterPreview};
 use crate::exam::overview::EventOverview;
 use crate::results::CandidateResult;
 use exam_rules::release::may_release;
@@ -24,10 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events, new_event))
         .routes(routes!(overview))
         .routes(routes!(roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
+        .routes(routes!(check_roster).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
         .routes(routes!(publish))
         .routes(routes!(sittings))
         .routes(routes!(save_log))
-        .routes(routes!(assign))
         .routes(routes!(proctors, assign_proctor))
         .routes(routes!(unlock_staff))
         .routes(routes!(marking_policy))
@@ -141,7 +141,7 @@ struct Imported {
 
 /// The roster as CSV in the request body (姓名,姓名拼音,身份证号,准考证号,考场,座位).
 #[utoipa::path(
-    post, summary = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", description = "导入考生名单（CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", path = "/api/office/events/{id}/roster", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    post, summary = "导入考生名单（Excel 工作簿 .xlsx 或 CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", description = "导入考生名单（Excel 工作簿 .xlsx 的第一个工作表，或 CSV：姓名,姓名拼音,身份证号,准考证号,考场,座位；UTF-8 或 GBK），签发密码；全部成功或一个不导入", path = "/api/office/events/{id}/roster", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
     request_body(content = String, content_type = "text/csv", description = "名单 CSV（首行为表头）"),
     responses((status = 200, description = "已导入，含每位考生的初始密码", body = Imported)))]
 async fn roster(
@@ -150,11 +150,26 @@ async fn roster(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Imported>> {
-    let passwords = state.exam.import_roster_upload(id, &body).await?;
+    let passwords = state.exam.import_roster(id, &body).await?;
     Ok(Json(Imported {
         imported: passwords.len(),
         passwords,
     }))
+}
+
+/// Checks a roster file without importing it.
+#[utoipa::path(
+    post, summary = "检查考生名单（不导入）：列出每个有问题的行，或人数与各考场人数", description = "检查考生名单（Excel 工作簿 .xlsx 或 CSV，UTF-8 或 GBK）而不导入：有问题时按 Excel 中的行号列出全部问题；没有问题时返回人数、各考场人数和前 10 行",
+    path = "/api/office/events/{id}/roster/check", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    request_body(content = String, content_type = "application/octet-stream", description = "名单文件（.xlsx 或 CSV）"),
+    responses((status = 200, description = "可以导入", body = RosterPreview), (status = 422, description = "名单有问题（逐行列出），未导入", body = ErrorBody)))]
+async fn check_roster(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<RosterPreview>> {
+    Ok(Json(state.exam.check_roster(id, &body).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -228,27 +243,6 @@ async fn save_log(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct Assignment {
-    pub username: String,
-    /// The open question's item id in the event's frozen items.
-    pub item_id: String,
-}
-
-/// Assigns a grader to an open question of the event.
-#[utoipa::path(
-    post, summary = "分配阅卷人到开放题", description = "分配阅卷人到开放题", path = "/api/office/events/{id}/assignments", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = Assignment,
-    responses((status = 200, description = "已分配", body = OkBody)))]
-async fn assign(
-    State(state): State<AppState>,
-    _o: Office,
-    Path(id): Path<i64>,
-    Body(a): Body<Assignment>,
-) -> ApiResult<Json<OkBody>> {
-    state.exam.assign_grader(id, &a.username, &a.item_id).await?;
-    Ok(Json(OkBody::YES))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
 pub struct PolicyRequest {
     /// Two independent marks per answer (default) or one.
     pub double: bool,
@@ -275,6 +269,9 @@ struct ResultsView {
     complete: usize,
     incomplete: usize,
     absent: usize,
+    /// Whether whoever has not started is absent for good (the late-entry cut-off is past);
+    /// before it they have simply not sat yet.
+    absent_final: bool,
     /// Whether the office may release now (nothing unmarked, in dispute or still sitting, and the
     /// late-entry cut-off past for whoever has not started).
     releasable: bool,
@@ -290,6 +287,7 @@ async fn results_view(state: &AppState, id: i64) -> ApiResult<ResultsView> {
         complete: progress.complete,
         incomplete: progress.incomplete,
         absent: progress.absent,
+        absent_final: progress.may_still_start.is_none(),
         releasable: may_release(progress).is_ok(),
         released_ms: state.exam.released_at(id).await?,
         results,
@@ -421,12 +419,15 @@ pub struct KeyCorrectionRequest {
     #[serde(default)]
     pub void: bool,
     pub reason: String,
+    /// Only show the impact (who gains, who loses, whose pass/fail changes); change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Corrects an item's key or voids it; rescoring every affected sitting; reports each candidate
 /// whose score or pass/fail changed.
 #[utoipa::path(
-    post, summary = "更正答案或作废试题并重新计分", description = "更正答案或作废试题并重新计分", path = "/api/office/events/{id}/key-corrections", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = KeyCorrectionRequest,
+    post, summary = "更正答案或作废试题并重新计分（dry_run 只预览影响）", description = "更正答案或作废试题并重新计分；dry_run 为 true 时只预览影响（谁加分、谁减分、谁的合格与否改变），不做任何更改", path = "/api/office/events/{id}/key-corrections", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = KeyCorrectionRequest,
     responses(
         (status = 200, description = "已更正并重新计分", body = crate::exam::RescoreReport),
         (status = 409, description = "仍有考生在考，不能更正", body = ErrorBody)))]
@@ -437,7 +438,11 @@ async fn key_correction(
     Body(r): Body<KeyCorrectionRequest>,
 ) -> ApiResult<Json<crate::exam::RescoreReport>> {
     let correction = crate::exam::KeyCorrection::of(r.item_id, &r.accept, r.void, r.reason)?;
-    Ok(Json(state.exam.correct_key(id, &correction, &o.0.actor()).await?))
+    Ok(Json(if r.dry_run {
+        state.exam.preview_key_correction(id, &correction).await?
+    } else {
+        state.exam.correct_key(id, &correction, &o.0.actor()).await?
+    }))
 }
 
 async fn run_analysis(state: &AppState, id: i64) -> ApiResult<question_bank::analysis::Analysis> {

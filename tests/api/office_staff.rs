@@ -1,0 +1,377 @@
+//! What the office runs besides the events, through the API and the CLI: staff accounts (a new
+//! one, a forgotten password, nobody sees a hash), graders assigned to the whole open part, a
+//! roster from an Excel workbook checked row by row before it is imported, and the CLI's key
+//! correction (previewed, then made), appeal and staff commands.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Backend, TestApp, XCell, each_backend, error_of, staff_login, ticket_login, xlsx};
+
+#[tokio::test]
+async fn the_office_creates_staff_resets_a_forgotten_password_and_assigns_graders() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let (status, made) = office
+            .post(
+                "/api/office/staff",
+                json!({ "username": "grader9", "name": "阅卷人王", "role": "grader" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        let first = made["password"].as_str().unwrap().to_string();
+
+        // Bad input is refused in Chinese, saying what was wrong.
+        for (body, says) in [
+            (
+                json!({ "username": "grader9", "name": "重名", "role": "grader" }),
+                "已存在",
+            ),
+            (
+                json!({ "username": "王 五", "name": "王五", "role": "grader" }),
+                "用户名“王 五”无效",
+            ),
+            (
+                json!({ "username": "g10", "name": "王五", "role": "admin" }),
+                "角色“admin”无效",
+            ),
+            (
+                json!({ "username": "g11", "name": " ", "role": "grader" }),
+                "姓名不能为空",
+            ),
+        ] {
+            let (status, reply) = office.post("/api/office/staff", body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+            assert!(error_of(&reply).contains(says), "{reply}");
+        }
+
+        // The list: roles in Chinese, no hash and no password over the wire.
+        let (status, text) = office.get_text("/api/office/staff").await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(!text.contains("argon2") && !text.contains(&first), "{text}");
+        let list: Value = serde_json::from_str(&text).unwrap();
+        let g = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["username"] == "grader9")
+            .expect("listed")
+            .clone();
+        assert_eq!(
+            (&g["role_name"], &g["must_change_password"]),
+            (&json!("阅卷人"), &json!(true))
+        );
+
+        // A forgotten password: the office issues a new one; the old one and its session end.
+        let grader = app.client();
+        grader.login(staff_login("grader9", &first)).await;
+        assert_eq!(grader.get("/api/me").await.0, StatusCode::OK);
+        let (status, reset) = office
+            .post("/api/office/staff/grader9/reset-password", Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reset}");
+        let second = reset["password"].as_str().unwrap().to_string();
+        assert_ne!(first, second);
+        assert_eq!(
+            grader.get("/api/me").await.0,
+            StatusCode::UNAUTHORIZED,
+            "the session ended"
+        );
+        let (status, _) = app.client().post("/api/login", staff_login("grader9", &first)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password no longer works");
+        let again = app.client();
+        again.login(staff_login("grader9", &second)).await;
+        let (_, me) = again.get("/api/me").await;
+        assert_eq!(me["must_change_password"], true, "{me}");
+        let audited = app.store.audit_log(0).await.unwrap();
+        assert!(
+            audited
+                .iter()
+                .any(|a| a.action == "reset_password" && a.subject == "grader9" && a.actor.starts_with("office#")),
+            "{audited:?}"
+        );
+        for (path, status_wanted, says) in [
+            (
+                "/api/office/staff/office/reset-password",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "不能重置自己的密码",
+            ),
+            (
+                "/api/office/staff/nobody/reset-password",
+                StatusCode::NOT_FOUND,
+                "nobody",
+            ),
+        ] {
+            let (status, reply) = office.post(path, Value::Null).await;
+            assert_eq!(status, status_wanted, "{reply}");
+            assert!(error_of(&reply).contains(says), "{reply}");
+        }
+        let (status, _) = app.staff("proctor").await.get("/api/office/staff").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only the office");
+
+        // Graders: the whole open part at once; a proctor is not a grader.
+        let open_items = app
+            .store
+            .event_items(app.event_id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|i| i.kind() == question_bank::ItemKind::Open)
+            .count();
+        let path = format!("/api/office/events/{}/assignments", app.event_id);
+        let (status, assigned) = office.post(&path, json!({ "username": "grader9" })).await;
+        assert_eq!(status, StatusCode::OK, "{assigned}");
+        assert_eq!(assigned["items"], open_items);
+        let (status, reply) = office.post(&path, json!({ "username": "proctor" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("不是阅卷人员（角色：监考老师）"), "{reply}");
+        let (_, graders) = office.get(&path).await;
+        let graders = graders.as_array().unwrap();
+        assert_eq!(graders.len(), 1, "{graders:?}");
+        assert_eq!(
+            (
+                graders[0]["name"].as_str(),
+                graders[0]["items"].as_array().unwrap().len()
+            ),
+            (Some("阅卷人王"), open_items)
+        );
+        assert_eq!(graders[0]["open_items"], open_items);
+        app.finish().await;
+    })
+    .await;
+}
+
+/// The roster header as a workbook's first row.
+fn header() -> Vec<XCell<'static>> {
+    ["姓名", "姓名拼音", "身份证号", "准考证号", "考场", "座位"]
+        .into_iter()
+        .map(XCell::T)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_excel_roster_is_checked_row_by_row_then_imported() {
+    use XCell::{N, T};
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let ev = office
+            .create_event(json!({ "name": "Excel 名单", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["A1", "A2"], "bank": "demo", "seed": 9 }))
+            .await
+            .id;
+        let send = |path: &'static str, body: Vec<u8>| {
+            let office = office.clone();
+            let url = app.url(&format!("/api/office/events/{ev}/{path}"));
+            async move {
+                let r = office.http.post(url).body(body).send().await.unwrap();
+                let status = r.status();
+                (status, r.json::<Value>().await.unwrap())
+            }
+        };
+        // Row 3: a wrong check digit; row 4: an ID number typed as a number, its last digits lost.
+        let bad = xlsx(&[
+            header(),
+            vec![T("张三"), T("Zhang San"), T("11010519491231002X"), T("X001"), T("A1"), N(1.0)],
+            vec![T("李四"), T("Li Si"), T("110105194912310021"), T("X002"), T("A1"), N(2.0)],
+            vec![T("王五"), T("Wang Wu"), N(110105194912310000.0), T("X003"), T("A2"), N(1.0)],
+        ]);
+        let (status, reply) = send("roster/check", bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        let said = error_of(&reply);
+        assert!(said.contains("第 4 行 C 列") && said.contains("超过 15 位"), "{said}");
+        let (status, reply) = send("roster", bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert_eq!(app.store.roster_size(ev).await.unwrap(), 0, "all or nothing");
+
+        // With the ID column as text, the checksum error is named by its row as Excel shows it.
+        let one_bad = xlsx(&[
+            header(),
+            vec![T("张三"), T("Zhang San"), T("11010519491231002X"), T("X001"), T("A1"), N(1.0)],
+            vec![T("李四"), T("Li Si"), T("110105194912310021"), T("X002"), T("A1"), N(2.0)],
+        ]);
+        let (status, reply) = send("roster/check", one_bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("第 3 行 身份证号"), "{reply}");
+
+        // A good workbook: numbers read as Excel shows them; the check imports nothing.
+        let good = xlsx(&[
+            header(),
+            vec![T("张三"), T("Zhang San"), T("11010519491231002X"), N(2026001.0), T("A1"), N(1.0)],
+            vec![T("李四"), T("Li Si"), T("11010519491231002X"), N(2026002.0), T("A1"), N(2.0)],
+            vec![T("王五"), T("Wang Wu"), T("11010519491231002X"), N(2026003.0), T("A2"), N(1.0)],
+        ]);
+        let (status, preview) = send("roster/check", good.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        assert_eq!(preview["candidates"], 3);
+        assert_eq!(
+            preview["rooms"],
+            json!([{ "room": "A1", "candidates": 2 }, { "room": "A2", "candidates": 1 }])
+        );
+        assert_eq!(
+            preview["first"][0],
+            json!({ "row": 2, "ticket": "2026001", "name": "张三", "room": "A1", "seat": "1" })
+        );
+        assert!(!preview.to_string().contains("11010519491231002X"), "no ID numbers in the preview");
+        assert_eq!(app.store.roster_size(ev).await.unwrap(), 0, "checking imports nothing");
+
+        let (status, imported) = send("roster", good.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{imported}");
+        assert_eq!(imported["imported"], 3);
+        let password = imported["passwords"][0]["password"].as_str().unwrap();
+        let (status, _) = app.client().post("/api/login", ticket_login("2026001", password)).await;
+        assert_eq!(status, StatusCode::OK, "the candidate logs in with the issued password");
+
+        // The same workbook again: every ticket is already registered, by its row.
+        let (status, reply) = send("roster/check", good).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("第 2 行 准考证号：“2026001”已被登记"), "{reply}");
+        // A file that only looks like a workbook.
+        let (status, reply) = send("roster/check", b"PK\x03\x04 not a workbook".to_vec()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("Excel 文件无法读取"), "{reply}");
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_cli_previews_then_makes_a_key_correction_and_runs_staff_and_appeals() {
+    use crate::common::cli::{assert_exit, assert_ok, kaowu, stderr, stdout};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (c, _) = app.started_candidate("DEMO0001").await;
+    let paper = app.office_paper("DEMO0001").await;
+    let item = &paper.objective[0];
+    let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
+    c.save(1, "1", &wrong.label.as_char().to_string()).await;
+    // A correction is given in the bank's labels (the paper's options are shuffled).
+    let (wrong, key) = (
+        wrong.source.as_char().to_string(),
+        app.bank_key(item.item_id.as_str()).await,
+    );
+    c.submit().await;
+    let id = app.candidate_id("DEMO0001").await;
+    let score = || async { app.store.sitting(id).await.unwrap().unwrap().objective_score.unwrap() };
+    let before = score().await;
+    let (db, ev) = (app.db.url.clone(), app.event_id.to_string());
+    let correct = |extra: &[&str]| {
+        let mut args = vec![
+            "key-correct",
+            "--database",
+            &db,
+            "--event",
+            &ev,
+            "--item",
+            item.item_id.as_str(),
+            "--accept",
+            &key,
+            "--accept",
+            &wrong,
+            "--reason",
+            "专家组复核",
+        ];
+        args.extend_from_slice(extra);
+        kaowu(args)
+    };
+
+    let out = correct(&["--dry-run"]);
+    assert_ok(&out);
+    let said = stdout(&out);
+    assert!(
+        said.contains("【预览，未做任何更改】") && said.contains("加分 1 人") && said.contains("DEMO0001"),
+        "{said}"
+    );
+    assert_eq!(score().await, before, "a preview changes nothing");
+    let out = correct(&[]);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("已更正并重新计分"), "{}", stdout(&out));
+    assert_eq!(score().await, before + 100);
+    let both = correct(&["--void"]);
+    assert_exit(&both, 2);
+
+    // An appeal on an answer never written is refused, saying which.
+    let out = kaowu([
+        "appeal",
+        "--database",
+        &db,
+        "--event",
+        &ev,
+        "--ticket",
+        "DEMO0001",
+        "--question",
+        "1",
+        "--reason",
+        "考生申诉",
+    ]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("DEMO0001") && stderr(&out).contains("申诉未受理"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Staff: the list (also as `kaowu account`), a new password, a proctor is not a grader.
+    for group in ["staff", "account"] {
+        let out = kaowu([group, "list", "--database", &db]);
+        assert_ok(&out);
+        assert!(
+            stdout(&out).contains("proctor\t") && stdout(&out).contains("监考老师"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    let out = kaowu(["staff", "reset-password", "--database", &db, "--username", "proctor"]);
+    assert_ok(&out);
+    let password = stdout(&out).trim().rsplit('：').next().unwrap().to_string();
+    let (status, _) = app.client().post("/api/login", staff_login("proctor", &password)).await;
+    assert_eq!(status, StatusCode::OK, "the new password works");
+    let out = kaowu([
+        "staff",
+        "assign-grader",
+        "--database",
+        &db,
+        "--event",
+        &ev,
+        "--username",
+        "proctor",
+    ]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("不是阅卷人员"), "{}", stderr(&out));
+
+    // A roster workbook checked from the command line, not imported.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("名单.xlsx");
+    std::fs::write(
+        &file,
+        xlsx(&[
+            header(),
+            vec![
+                XCell::T("赵六"),
+                XCell::T("Zhao Liu"),
+                XCell::T("11010519491231002X"),
+                XCell::T("CLI01"),
+                XCell::T("A1"),
+                XCell::N(1.0),
+            ],
+        ]),
+    )
+    .unwrap();
+    let out = kaowu([
+        "roster",
+        "import",
+        "--database",
+        &db,
+        "--event",
+        &ev,
+        "--check",
+        file.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("可以导入：考生 1 名（A1 1 人）"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(app.store.candidate_by_ticket("CLI01").await.unwrap().is_none());
+    app.finish().await;
+}
