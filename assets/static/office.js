@@ -8,7 +8,7 @@
   'use strict';
   const { api, el, errorText, message, toast } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
-  const S = { events: [], chosen: null, staff: [], audit: [], rosterFile: null, correction: null };
+  const S = { events: [], chosen: null, staff: [], audit: [], results: null, rosterFile: null, correction: null };
 
   function showError(text) { message($('office-error'), text); }
 
@@ -70,6 +70,16 @@
     $('link-analysis').href = '/office/analysis?event=' + id;
     $('link-csv').href = '/api/office/events/' + id + '/results.csv';
     $('link-xlsx').href = '/api/office/events/' + id + '/results.xlsx';
+    $('link-tickets').href = '/api/office/events/' + id + '/tickets.pdf';
+    const byRoom = $('room-tickets');
+    byRoom.textContent = '';
+    if (e.rooms.length > 1) {
+      byRoom.append('按考场：');
+      e.rooms.forEach((r, k) => {
+        if (k) byRoom.append(' · ');
+        byRoom.append(el('a', { href: '/api/office/events/' + id + '/tickets.pdf?room=' + encodeURIComponent(r), text: r }));
+      });
+    }
     if (scroll) {
       $('event-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
       for (const box of ['roster-error', 'roster-done', 'release-error', 'release-done', 'kc-error', 'kc-done', 'ap-error', 'ap-done', 'proctor-error', 'grader-error']) message($(box), '');
@@ -81,32 +91,101 @@
     await loadResults(id);
   }
 
+  const beijing = (ms) => new Date(ms).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+
   async function loadResults(id) {
     const res = await api('GET', '/api/office/events/' + id + '/results');
     const table = $('results-table');
-    const rows = $('results-rows');
-    rows.textContent = '';
     if (res.status !== 200) {
       $('results-summary').textContent = errorText(res, '暂无成绩');
       table.hidden = true;
+      S.results = null;
       return;
     }
     const r = res.body;
+    S.results = r;
     $('results-summary').textContent = '考生 ' + r.candidates + ' 名：成绩完成 ' + r.complete + '，未完成 ' + r.incomplete + '，缺考或未入场 ' + r.absent
-      + (r.released_ms ? '。成绩已于 ' + new Date(r.released_ms).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) + ' 发布' : '。成绩尚未发布');
+      + (r.released_ms ? '。成绩已于 ' + beijing(r.released_ms) + ' 发布' : '。成绩尚未发布');
     $('release-btn').disabled = !r.candidates;
-    // Before the late-entry cut-off nobody is absent yet: they have not sat, and have no result.
-    for (const c of r.results) {
-      const notYet = !r.absent_final && c.status === 'absent';
-      const status = notYet ? '未入场' : ({ complete: '已完成', incomplete: '未完成', absent: '缺考' }[c.status] || c.status);
-      const verdict = notYet || c.passed === null || c.passed === undefined ? '—' : c.passed ? '合格' : '不合格';
+    const rooms = [...new Set(r.results.map((c) => c.room))];
+    const roomSelect = $('rf-room');
+    const keep = roomSelect.value;
+    roomSelect.textContent = '';
+    roomSelect.append(el('option', { value: '', text: '全部考场' }));
+    for (const room of rooms) roomSelect.append(el('option', { value: room, text: room }));
+    if (rooms.includes(keep)) roomSelect.value = keep;
+    renderResults();
+    table.hidden = r.results.length === 0;
+  }
+
+  /** What the table says of one candidate: the status and the verdict. Before the late-entry
+      cut-off nobody is absent yet: they have not sat, and have no result. */
+  function described(r, c) {
+    const notYet = !r.absent_final && c.status === 'absent';
+    const status = notYet ? '未入场' : ({ complete: '已完成', incomplete: '未完成', absent: '缺考' }[c.status] || c.status);
+    const verdict = notYet || c.passed === null || c.passed === undefined ? '—' : c.passed ? '合格' : '不合格';
+    return { status, verdict };
+  }
+
+  function renderResults() {
+    const r = S.results;
+    const rows = $('results-rows');
+    rows.textContent = '';
+    if (!r) return;
+    const q = $('rf-search').value.trim().toLowerCase();
+    const room = $('rf-room').value;
+    const want = $('rf-verdict').value;
+    const shown = r.results.filter((c) => (!q || c.ticket.toLowerCase().includes(q) || c.name.includes(q))
+      && (!room || c.room === room)
+      && (!want || (want === 'pass' && c.passed === true) || (want === 'fail' && c.passed === false && c.status !== 'absent')
+        || (want === 'incomplete' && c.status === 'incomplete') || (want === 'absent' && c.status === 'absent')));
+    for (const c of shown) {
+      const d = described(r, c);
       rows.append(el('tr', { 'data-ticket': c.ticket },
         el('td', { class: 'mono', text: c.ticket }), el('td', { text: c.name }), el('td', { text: c.room }),
-        el('td', { text: status }), el('td', { class: 'num', text: String(c.objective) }),
+        el('td', { text: d.status }), el('td', { class: 'num', text: String(c.objective) }),
         el('td', { class: 'num', text: String(c.open_total) }), el('td', { class: 'num', text: String(c.total) }),
-        el('td', { text: verdict })));
+        el('td', { text: d.verdict }),
+        el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: '查看', 'data-act': 'candidate', onclick: () => showCandidate(c) }))));
     }
-    table.hidden = r.results.length === 0;
+    $('rf-count').textContent = shown.length === r.results.length ? '共 ' + shown.length + ' 名' : '显示 ' + shown.length + ' / ' + r.results.length + ' 名';
+  }
+
+  /** A save's slot as the office reads it ("7" → 第 7 题, "open-3" → 开放题第 3 题). */
+  function slotName(slot) {
+    if (/^\d+$/.test(slot)) return '第 ' + slot + ' 题';
+    if (slot === 'open') return '开放题选择';
+    if (slot === 'flags') return '标记待查';
+    const m = /^open-(\d+)$/.exec(slot);
+    return m ? '开放题第 ' + m[1] + ' 题' : slot;
+  }
+
+  function outcomeName(outcome) {
+    if (outcome === 'saved') return '已保存';
+    if (outcome === 'stale') return '已有更新的保存（忽略）';
+    return outcome.startsWith('refused: ') ? '拒绝：' + outcome.slice(9) : outcome;
+  }
+
+  /** One candidate: their result, and every save their browser sent (for an appeal). */
+  async function showCandidate(c) {
+    const d = described(S.results, c);
+    $('cc-title').textContent = c.name + '（' + c.ticket + '）';
+    const open = (c.open || []).map((o) => '第 ' + o.no + ' 题 ' + (o.mark === null || o.mark === undefined ? '未评定' : o.mark + ' 分')).join('，');
+    $('cc-summary').textContent = c.room + ' · ' + d.status + ' · 单选 ' + c.single + ' 分，多选 ' + c.multi + ' 分，开放题 ' + (open || '—')
+      + ' · 总分 ' + c.total + ' 分 · ' + d.verdict;
+    const rows = $('cc-rows');
+    rows.textContent = '';
+    $('candidate-card').hidden = false;
+    const res = await api('GET', '/api/office/candidates/' + encodeURIComponent(c.ticket) + '/save-log');
+    if (res.status !== 200) { rows.append(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: errorText(res) }))); return; }
+    if (!res.body.length) rows.append(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: '没有保存记录（未开始作答）' })));
+    for (const l of res.body) {
+      const value = l.value === '' ? '（清空）' : l.slot.startsWith('open-') && l.value.length > 60 ? l.value.slice(0, 60) + '…（共 ' + l.value.length + ' 字）' : l.value;
+      rows.append(el('tr', {},
+        el('td', { class: 'nowrap', text: beijing(l.received_ms) }), el('td', { class: 'num', text: String(l.seq) }),
+        el('td', { text: slotName(l.slot) }), el('td', { text: value }), el('td', { text: outcomeName(l.outcome) })));
+    }
+    $('candidate-card').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
   }
 
   async function release() {
@@ -342,6 +421,10 @@
     const present = [...new Set(S.audit.map((a) => a.action))];
     options($('audit-action'), [['', '全部操作']].concat(present.map((a) => [a, ACTIONS[a] || a])), '全部操作');
     renderAudit();
+    const releases = S.audit.filter((a) => a.action === 'release');
+    $('release-history').textContent = releases.length
+      ? '发布记录：' + releases.map((a) => beijing(a.at_ms) + '（' + a.actor + (a.new_value ? '，' + a.new_value : '') + '）').join('；')
+      : '';
   }
 
   function renderAudit() {
@@ -355,7 +438,7 @@
     rows.textContent = '';
     for (const a of shown.slice().reverse()) {
       rows.append(el('tr', {},
-        el('td', { class: 'nowrap', text: new Date(a.at_ms).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) }),
+        el('td', { class: 'nowrap', text: beijing(a.at_ms) }),
         el('td', { class: 'mono', text: a.actor }), el('td', { text: ACTIONS[a.action] || a.action }),
         el('td', { text: a.subject }), el('td', { text: a.old_value }), el('td', { text: a.new_value }), el('td', { text: a.reason })));
     }
@@ -487,6 +570,9 @@
     S.rosterFile = null;
   });
   $('release-btn').addEventListener('click', release);
+  for (const id of ['rf-search']) $(id).addEventListener('input', renderResults);
+  for (const id of ['rf-room', 'rf-verdict']) $(id).addEventListener('change', renderResults);
+  $('cc-close').addEventListener('click', () => { $('candidate-card').hidden = true; });
   load();
   loadStaff();
   setInterval(load, 15000);

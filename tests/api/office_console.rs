@@ -227,14 +227,15 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
 }
 
 #[test]
-fn the_office_previews_a_key_correction_before_making_it_and_reads_the_audit_log() {
+fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_reads_the_audit_log() {
     browser_test(|driver: Driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
         let (c, _) = app.started_candidate("DEMO0001").await;
         let paper = app.office_paper("DEMO0001").await;
         let item = &paper.objective[0];
         let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
-        c.save(1, "1", &wrong.label.as_char().to_string()).await;
+        let first_answer = wrong.label.as_char().to_string();
+        c.save(1, "1", &first_answer).await;
         // A correction is given in the bank's labels (the paper's options are shuffled).
         let (wrong, key) = (
             wrong.source.as_char().to_string(),
@@ -265,6 +266,16 @@ fn the_office_previews_a_key_correction_before_making_it_and_reads_the_audit_log
         assert!(page.text("#kc-summary").await.starts_with("已更正"));
         assert_eq!(score().await, before + 100, "the commit did what the preview said");
 
+        // The results: searched by ticket, then one candidate's every save (for an appeal).
+        page.fill("#rf-search", "DEMO0001").await;
+        page.wait_text("#rf-count", "显示 1 / 5 名").await;
+        page.click("#results-rows tr[data-ticket='DEMO0001'] button[data-act='candidate']")
+            .await;
+        let card = page.wait_text("#cc-rows", "已保存").await;
+        assert!(card.contains("第 1 题") && card.contains(&first_answer), "{card}");
+        assert!(page.text("#cc-summary").await.contains("总分 1 分"));
+        page.shot("office-08-candidate").await;
+
         // The audit log names the correction; the filter by action keeps only it.
         page.wait_text("#audit-rows", "更正答案").await;
         page.js("const s = document.getElementById('audit-action'); s.value = 'key_correction'; s.dispatchEvent(new Event('change')); return 1;")
@@ -275,7 +286,7 @@ fn the_office_previews_a_key_correction_before_making_it_and_reads_the_audit_log
         )
         .await;
         assert!(page.text("#audit-rows").await.contains("专家组复核：两项均可"));
-        page.shot("office-08-audit").await;
+        page.shot("office-09-audit").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
         app.finish().await;
     })
@@ -307,7 +318,7 @@ fn a_candidate_sees_the_released_result_on_logging_in_and_before_it_when_it_come
         page.wait_text("#result-total", "总分 1 分").await;
         assert_eq!(page.text("#result-verdict").await, "不合格");
         assert!(page.text("#result-parts").await.contains("单项选择题"));
-        page.shot("office-09-candidate-result").await;
+        page.shot("office-10-candidate-result").await;
         app.finish().await;
     })
 }

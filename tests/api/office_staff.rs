@@ -1,7 +1,7 @@
 //! What the office runs besides the events, through the API and the CLI: staff accounts (a new
 //! one, a forgotten password, nobody sees a hash), graders assigned to the whole open part, a
-//! roster from an Excel workbook checked row by row before it is imported, and the CLI's key
-//! correction (previewed, then made), appeal and staff commands.
+//! roster from an Excel workbook checked row by row before it is imported, admission tickets as
+//! PDF, and the CLI's key correction (previewed, then made), appeal and staff commands.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -373,5 +373,79 @@ async fn the_cli_previews_then_makes_a_key_correction_and_runs_staff_and_appeals
         stdout(&out)
     );
     assert!(app.store.candidate_by_ticket("CLI01").await.unwrap().is_none());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn admission_tickets_print_a_page_per_candidate_by_room_from_the_console_and_the_cli() {
+    use crate::common::cli::{assert_exit, assert_ok, kaowu, pdftotext, squeeze, stderr, stdout};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let path = format!("/api/office/events/{}/tickets.pdf", app.event_id);
+    let r = office.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment"),
+        "a download"
+    );
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("准考证.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    if let Some(text) = pdftotext(&file) {
+        let text = squeeze(&text);
+        assert_eq!(text.matches("考生须知").count(), 5, "a page per candidate: {text}");
+        for ticket in ["DEMO0001", "DEMO0005"] {
+            assert!(text.contains(ticket), "{ticket} in {text}");
+        }
+        assert!(
+            text.contains("09:30后不得入场") || text.contains("后不得入场"),
+            "{text}"
+        );
+    }
+
+    // One room only; a room without candidates is refused in Chinese; only the office prints.
+    let (status, reply) = office
+        .get(&format!("{path}?room=%E6%97%A0%E6%AD%A4%E8%80%83%E5%9C%BA"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(error_of(&reply).contains("考场“无此考场”没有考生"), "{reply}");
+    let (status, _) = app.staff("proctor").await.get_text(&path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let out_file = tmp.path().join("cli.pdf");
+    let ev = app.event_id.to_string();
+    let out = kaowu([
+        "print",
+        "tickets",
+        "--database",
+        &app.db.url,
+        "--event",
+        &ev,
+        "--room",
+        crate::common::ROOM,
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("5 名考生"), "{}", stdout(&out));
+    assert!(std::fs::read(&out_file).unwrap().starts_with(b"%PDF-"));
+    let out = kaowu([
+        "print",
+        "tickets",
+        "--database",
+        &app.db.url,
+        "--event",
+        "999",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("999"), "{}", stderr(&out));
     app.finish().await;
 }

@@ -41,6 +41,8 @@ pub enum PrintCommand {
     ScoreReport(ScoreReportArgs),
     /// 题目分析报告：总分统计、分数分布直方图、逐题难度与区分度及标记
     Analysis(AnalysisArgs),
+    /// 准考证：每位考生一页（考试时间、入场截止、考场座位、入场核验二维码、考生须知）
+    Tickets(TicketsArgs),
 }
 
 /// Which paper to print and where: the same options as `kaowu paper assemble`.
@@ -74,6 +76,7 @@ pub fn run(cmd: PrintCommand) -> anyhow::Result<()> {
         PrintCommand::Event(args) => return event(args),
         PrintCommand::ScoreReport(args) => return score_reports(args),
         PrintCommand::Analysis(args) => return analysis(args),
+        PrintCommand::Tickets(args) => return tickets(args),
     };
     if args.form == 0 || args.form > args.forms {
         anyhow::bail!("--form {} 无效：应在 1 到 --forms（{}）之间", args.form, args.forms);
@@ -87,7 +90,10 @@ pub fn run(cmd: PrintCommand) -> anyhow::Result<()> {
             print::booklet(paper, &blueprint, &BookletOptions { date: date.clone() })?
         }
         PrintCommand::AnswerSheet { .. } => print::answer_sheet(paper, &blueprint)?,
-        PrintCommand::Event(_) | PrintCommand::ScoreReport(_) | PrintCommand::Analysis(_) => unreachable!(),
+        PrintCommand::Event(_)
+        | PrintCommand::ScoreReport(_)
+        | PrintCommand::Analysis(_)
+        | PrintCommand::Tickets(_) => unreachable!(),
         PrintCommand::Key { .. } => {
             let explanations: BTreeMap<_, _> = bank
                 .items
@@ -205,6 +211,21 @@ pub struct AnalysisArgs {
     /// 打印日期（默认今天）
     #[arg(long)]
     date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TicketsArgs {
+    #[command(flatten)]
+    db: super::DbArgs,
+    /// 考试编号
+    #[arg(long)]
+    event: i64,
+    /// 只打印这个考场的准考证
+    #[arg(long)]
+    room: Option<String>,
+    /// 输出的 PDF 文件
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// A candidate of the event: id, ticket, name, room.
@@ -425,6 +446,24 @@ fn score_reports(args: &ScoreReportArgs) -> anyhow::Result<()> {
 }
 
 /// `kaowu print analysis`.
+fn tickets(args: &TicketsArgs) -> anyhow::Result<()> {
+    let printed = runtime()?.block_on(async {
+        let exam = crate::exam::Exam::open(&args.db.database).await?;
+        anyhow::Ok(exam.admission_tickets(args.event, args.room.as_deref()).await?)
+    })?;
+    if let Some(n) = &printed.notice {
+        eprintln!("注意：{n}");
+    }
+    std::fs::write(&args.out, &printed.pdf).with_context(|| format!("无法写入 {}", args.out.display()))?;
+    println!(
+        "已生成准考证 {}：{} 名考生，每人一页，{} KB。",
+        args.out.display(),
+        printed.pages,
+        printed.pdf.len() / 1024
+    );
+    Ok(())
+}
+
 fn analysis(args: &AnalysisArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let (loaded, analysis) = rt.block_on(async {

@@ -16,6 +16,7 @@ pub mod live;
 pub mod marking;
 pub mod office;
 pub mod overview;
+pub mod printing;
 pub mod proctoring;
 pub mod results;
 pub mod roster;

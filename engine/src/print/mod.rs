@@ -25,6 +25,7 @@ pub mod key;
 pub mod layout;
 pub mod score_report;
 pub mod table;
+pub mod ticket;
 
 use std::collections::BTreeSet;
 

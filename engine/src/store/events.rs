@@ -58,6 +58,17 @@ pub struct EventRow {
     pub rehearsal: bool,
 }
 
+/// A candidate as registered for an event, for the tickets printed for them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Registered {
+    pub ticket: String,
+    pub name: String,
+    pub pinyin: String,
+    pub id_number: String,
+    pub room: String,
+    pub seat: String,
+}
+
 /// One candidate of a roster, checked, with the password hash already computed.
 #[derive(Debug, Clone)]
 pub struct RosterRow {
@@ -328,5 +339,15 @@ impl Store {
                 .fetch_one(&self.read)
                 .await?,
         )
+    }
+
+    /// The event's candidates as registered (no password hash), by ticket.
+    pub async fn roster(&self, event_id: i64) -> Result<Vec<Registered>> {
+        Ok(sqlx::query_as(
+            "SELECT ticket, name, pinyin, id_number, room, seat FROM candidates WHERE event_id = $1 ORDER BY ticket",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?)
     }
 }

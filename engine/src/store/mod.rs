@@ -24,7 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
-pub use events::{EventRow, NewEvent, RosterRow};
+pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
     AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome, MarkRecord,
     MarkingTask,

@@ -11,7 +11,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Body, Path};
+use super::error::{ApiError, ApiResult, Body, Path, Query};
 use super::openapi::{ErrorBody, OkBody};
 use super::session::Office;
 use crate::exam::office::{IssuedPassword, NewEventRequest, RosterPreview};
@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(results))
         .routes(routes!(results_csv))
         .routes(routes!(results_xlsx))
+        .routes(routes!(tickets_pdf))
         .routes(routes!(release))
         .routes(routes!(appeal))
         .routes(routes!(audit))
@@ -369,6 +370,39 @@ async fn results_xlsx(State(state): State<AppState>, o: Office, Path(id): Path<i
             (CONTENT_DISPOSITION, "attachment; filename=\"results.xlsx\""),
         ],
         body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TicketsQuery {
+    /// Only this room's candidates.
+    pub room: Option<String>,
+}
+
+/// The admission tickets (准考证) as one PDF, a page per candidate.
+#[utoipa::path(
+    get, summary = "打印准考证（PDF，每位考生一页，可只打印一个考场）", description = "准考证 PDF：每位考生一页，含考试时间、入场截止、姓名、身份证号、考场、座位、入场核验二维码和考生须知；按考场、座位排序；room 只打印该考场",
+    path = "/api/office/events/{id}/tickets.pdf", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号"), TicketsQuery),
+    responses((status = 200, description = "准考证", content_type = "application/pdf", body = Vec<u8>), (status = 422, description = "还没有考生，或该考场没有考生", body = ErrorBody)))]
+async fn tickets_pdf(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    Query(q): Query<TicketsQuery>,
+) -> ApiResult<Response> {
+    let printed = state.exam.admission_tickets(id, q.room.as_deref()).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"tickets-{id}.pdf\"; filename*=UTF-8''%E5%87%86%E8%80%83%E8%AF%81-{id}.pdf"
+                ),
+            ),
+        ],
+        printed.pdf,
     )
         .into_response())
 }
