@@ -85,6 +85,8 @@
       for (const box of ['roster-error', 'roster-done', 'release-error', 'release-done', 'kc-error', 'kc-done', 'ap-error', 'ap-done', 'proctor-error', 'grader-error']) message($(box), '');
       $('roster-preview').hidden = true;
       $('kc-report').hidden = true;
+      $('print-progress').hidden = true;
+      message($('print-error'), '');
       fillRooms(e);
       await Promise.all([loadProctors(id), loadGraders(id), loadAudit(id)]);
     }
@@ -408,6 +410,46 @@
     await Promise.all([loadResults(S.chosen), loadAudit(S.chosen)]);
   }
 
+  // ---- printing in the background -----------------------------------------------------------
+  async function startPrint(ev) {
+    ev.preventDefault();
+    message($('print-error'), '');
+    const body = { what: $('print-what').value };
+    const ticket = $('print-ticket').value.trim();
+    if (ticket) body.ticket = ticket;
+    $('print-start').disabled = true;
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/print', body, 60000);
+    if (res.status !== 200) { message($('print-error'), errorText(res)); $('print-start').disabled = false; return; }
+    $('print-progress').hidden = false;
+    $('print-download').hidden = true;
+    followPrint(res.body);
+  }
+
+  async function followPrint(job) {
+    const what = $('print-what').selectedOptions[0].textContent;
+    for (;;) {
+      $('print-bar').max = Math.max(job.total, 1);
+      $('print-bar').value = job.done;
+      $('print-count').textContent = what + '：' + job.done + ' / ' + job.total + ' 份' + (job.state === 'ready' ? '，已完成' : '，正在生成…');
+      if (job.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 700));
+      const res = await api('GET', '/api/office/print-jobs/' + job.job);
+      if (res.status !== 200) { message($('print-error'), errorText(res)); break; }
+      job = res.body;
+    }
+    $('print-start').disabled = false;
+    if (job.state === 'ready') {
+      const a = $('print-download');
+      a.href = '/api/office/print-jobs/' + job.job + '/file';
+      a.download = job.file_name;
+      a.textContent = '下载 ' + job.file_name;
+      a.hidden = false;
+      if (job.problems.length) message($('print-error'), '以下未能打印：\n' + job.problems.join('\n'));
+    } else if (job.state === 'failed') {
+      message($('print-error'), '打印失败：' + job.problems.join('\n'));
+    }
+  }
+
   // ---- the audit log ------------------------------------------------------------------------
   const ACTIONS = {
     publish: '发布考试', key_correction: '更正答案', release: '发布成绩', export: '导出成绩', appeal: '申诉复评',
@@ -558,6 +600,7 @@
   $('kc-commit').addEventListener('click', commitCorrection);
   $('kc-void').addEventListener('change', () => { $('kc-accept').disabled = $('kc-void').checked; });
   $('appeal-form').addEventListener('submit', fileAppeal);
+  $('print-form').addEventListener('submit', startPrint);
   for (const id of ['audit-actor', 'audit-subject']) $(id).addEventListener('input', renderAudit);
   $('audit-action').addEventListener('change', renderAudit);
   $('new-staff-btn').addEventListener('click', () => { message($('staff-form-error'), ''); $('staff-dialog').showModal(); $('st-username').focus(); });

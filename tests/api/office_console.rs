@@ -276,6 +276,14 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         assert!(page.text("#cc-summary").await.contains("总分 1 分"));
         page.shot("office-08-candidate").await;
 
+        // Printing one candidate's answer sheet in the background, downloaded when ready.
+        page.js("document.getElementById('print-what').value = 'answer-sheet'; return 1;")
+            .await;
+        page.fill("#print-ticket", "DEMO0001").await;
+        page.click("#print-start").await;
+        page.wait_text("#print-download", "DEMO0001-answer-sheet.pdf").await;
+        assert!(page.text("#print-count").await.contains("1 / 1 份，已完成"));
+
         // The audit log names the correction; the filter by action keeps only it.
         page.wait_text("#audit-rows", "更正答案").await;
         page.js("const s = document.getElementById('audit-action'); s.value = 'key_correction'; s.dispatchEvent(new Event('change')); return 1;")

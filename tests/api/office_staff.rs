@@ -449,3 +449,102 @@ async fn admission_tickets_print_a_page_per_candidate_by_room_from_the_console_a
     assert!(stderr(&out).contains("999"), "{}", stderr(&out));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_console_prints_every_candidates_booklet_in_the_background_as_one_zip() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let ev = app.event_id;
+    let wait = |job: Value| {
+        let office = office.clone();
+        async move {
+            let mut job = job;
+            for _ in 0..600 {
+                if job["state"] != "running" {
+                    return job;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let (status, next) = office
+                    .get(&format!("/api/office/print-jobs/{}", job["job"].as_str().unwrap()))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{next}");
+                job = next;
+            }
+            panic!("the print job did not finish: {job}");
+        }
+    };
+    let (status, job) = office
+        .post(&format!("/api/office/events/{ev}/print"), json!({ "what": "booklet" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert_eq!(
+        (job["total"].as_u64(), job["state"].as_str()),
+        (Some(5), Some("running"))
+    );
+    let job = wait(job).await;
+    assert_eq!(
+        (job["state"].as_str(), job["done"].as_u64()),
+        (Some("ready"), Some(5)),
+        "{job}"
+    );
+    let r = office
+        .http
+        .get(app.url(&format!("/api/office/print-jobs/{}/file", job["job"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut names: Vec<String> = zip.file_names().map(|n| n.expect("a name").into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 5);
+    assert_eq!(names[0], "DEMO0001-booklet.pdf");
+    let mut first = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("DEMO0001-booklet.pdf").unwrap(), &mut first).unwrap();
+    assert!(first.starts_with(b"%PDF-"));
+
+    // One candidate's answer sheet is one PDF.
+    let (_, job) = office
+        .post(
+            &format!("/api/office/events/{ev}/print"),
+            json!({ "what": "answer-sheet", "ticket": "DEMO0002" }),
+        )
+        .await;
+    let job = wait(job).await;
+    assert_eq!(job["file_name"], "DEMO0002-answer-sheet.pdf", "{job}");
+    let (status, pdf) = office
+        .get_text(&format!("/api/office/print-jobs/{}/file", job["job"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF-"));
+
+    // What cannot be printed is refused in Chinese, before any job starts.
+    for (body, status_wanted, says) in [
+        (
+            json!({ "what": "score-report" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "成绩尚未发布",
+        ),
+        (
+            json!({ "what": "key", "ticket": "NOBODY" }),
+            StatusCode::NOT_FOUND,
+            "NOBODY",
+        ),
+        (json!({ "what": "poster" }), StatusCode::UNPROCESSABLE_ENTITY, ""),
+    ] {
+        let (status, reply) = office.post(&format!("/api/office/events/{ev}/print"), body).await;
+        assert_eq!(status, status_wanted, "{reply}");
+        assert!(error_of(&reply).contains(says), "{reply}");
+    }
+    let (status, reply) = office.get("/api/office/print-jobs/nosuchjob").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{reply}");
+    assert!(error_of(&reply).contains("没有打印任务"), "{reply}");
+    let (status, _) = app
+        .staff("proctor")
+        .await
+        .post(&format!("/api/office/events/{ev}/print"), json!({ "what": "key" }))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "keys are for the office only");
+    app.finish().await;
+}

@@ -76,3 +76,149 @@ impl Exam {
             .map_err(|e| ServiceError::Invalid(e.to_string()))
     }
 }
+
+/// What the office prints for each candidate of an event from the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Printable {
+    /// 试卷（题本）
+    Booklet,
+    /// 答题卡
+    AnswerSheet,
+    /// 标准答案及评分要点
+    Key,
+    /// 成绩单 (after the release)
+    ScoreReport,
+}
+
+impl Printable {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Printable::Booklet => "试卷",
+            Printable::AnswerSheet => "答题卡",
+            Printable::Key => "标准答案",
+            Printable::ScoreReport => "成绩单",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Printable::Booklet => "booklet",
+            Printable::AnswerSheet => "answer-sheet",
+            Printable::Key => "key",
+            Printable::ScoreReport => "score-report",
+        }
+    }
+}
+
+/// Everything a batch of documents is printed from, read from the store up front, so printing
+/// (CPU work) needs nothing more from it.
+pub struct PrintBatch {
+    pub what: Printable,
+    loaded: std::sync::Arc<super::LoadedEvent>,
+    papers: Vec<(String, question_bank::Paper)>,
+    results: Vec<crate::results::CandidateResult>,
+    date: String,
+}
+
+/// One printed document of a batch: its file name, or why it could not be printed.
+pub type PrintedFile = Result<(String, crate::print::Printed), String>;
+
+impl PrintBatch {
+    /// How many documents the batch prints.
+    pub fn total(&self) -> usize {
+        self.papers.len().max(self.results.len())
+    }
+
+    /// Prints every document on a few worker threads, counting each one done in `done`.
+    pub fn print(&self, done: &std::sync::atomic::AtomicUsize) -> Vec<PrintedFile> {
+        use std::sync::atomic::Ordering;
+        let workers = crate::print::batch::default_workers();
+        let blueprint = &self.loaded.row.blueprint;
+        let name = |ticket: &str| format!("{ticket}-{}.pdf", self.what.slug());
+        if self.what == Printable::ScoreReport {
+            let info = crate::print::ScoreReportInfo {
+                exam_name: self.loaded.row.name.clone(),
+                date: self.date.clone(),
+            };
+            return crate::print::batch::in_parallel(&self.results, workers, |r| {
+                let printed = crate::print::score_report(r, &info);
+                done.fetch_add(1, Ordering::Relaxed);
+                printed
+                    .map(|p| (name(&r.ticket), p))
+                    .map_err(|e| format!("考生 {}：{e}", r.ticket))
+            });
+        }
+        let explanations: std::collections::BTreeMap<_, _> = self
+            .loaded
+            .bank
+            .items
+            .iter()
+            .filter_map(|i| i.explanation.clone().map(|e| (i.id.clone(), e)))
+            .collect();
+        let options = crate::print::BookletOptions {
+            date: Some(self.date.clone()),
+        };
+        crate::print::batch::in_parallel(&self.papers, workers, |(ticket, paper)| {
+            let printed = match self.what {
+                Printable::Booklet => crate::print::booklet(paper, blueprint, &options),
+                Printable::AnswerSheet => crate::print::answer_sheet(paper, blueprint),
+                _ => crate::print::key(paper, blueprint, &explanations),
+            };
+            done.fetch_add(1, Ordering::Relaxed);
+            printed
+                .map(|p| (name(ticket), p))
+                .map_err(|e| format!("考生 {ticket}：{e}"))
+        })
+    }
+}
+
+impl Exam {
+    /// Reads what a batch of documents needs: every candidate's own paper (regenerated from its
+    /// seed, as they sat it) or their released result; only `ticket`'s when given.
+    pub async fn print_batch(&self, event_id: i64, what: Printable, ticket: Option<&str>) -> ServiceResult<PrintBatch> {
+        let loaded = self.event(event_id).await?;
+        let mut candidates = self.event_candidates(event_id).await?;
+        if let Some(t) = ticket {
+            candidates.retain(|c| c.ticket == t);
+            if candidates.is_empty() {
+                return Err(super::NotFound::TicketInEvent(t.to_string()).into());
+            }
+        }
+        if candidates.is_empty() {
+            return Err(ServiceError::Invalid("本场考试还没有考生：请先导入考生名单".into()));
+        }
+        let (mut papers, mut results) = (Vec::new(), Vec::new());
+        if what == Printable::ScoreReport {
+            if loaded.row.released_ms.is_none() {
+                return Err(ServiceError::Invalid(
+                    "成绩尚未发布，不能打印成绩单：请先发布成绩".into(),
+                ));
+            }
+            for c in &candidates {
+                if let Some(r) = self.released_result(c.id).await? {
+                    results.push(r);
+                }
+            }
+            if results.is_empty() {
+                return Err(ServiceError::Invalid("没有已发布的成绩可打印".into()));
+            }
+        } else {
+            if !loaded.row.published {
+                return Err(ServiceError::Invalid(
+                    "草稿考试还没有冻结题目，不能打印试卷：请先发布考试".into(),
+                ));
+            }
+            for c in &candidates {
+                papers.push((c.ticket.clone(), self.paper_of(c.id).await?));
+            }
+        }
+        Ok(PrintBatch {
+            what,
+            loaded,
+            papers,
+            results,
+            date: crate::print::today_zh(),
+        })
+    }
+}

@@ -9,6 +9,7 @@ pub mod marking;
 pub mod office;
 pub mod openapi;
 pub mod pages;
+pub mod printing;
 pub mod proctor;
 pub mod session;
 pub mod staff;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub sessions: SessionCache,
     /// Mark the login cookie `Secure` (`serve --secure-cookies`, behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// The console's print jobs running or kept on this node.
+    pub print_jobs: printing::PrintJobs,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             exam,
             saver,
             sessions: SessionCache::default(),
+            print_jobs: printing::PrintJobs::default(),
             secure_cookies: false,
         }
     }
@@ -66,6 +70,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(proctor::router())
         .merge(office::router())
         .merge(staff::router())
+        .merge(printing::router())
         .merge(marking::router())
         .split_for_parts();
     (router, openapi::with_error_responses(doc))
