@@ -8,7 +8,7 @@
   'use strict';
   const { api, el, errorText, message, toast } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
-  const S = { events: [], chosen: null, staff: [], audit: [], results: null, rosterFile: null, correction: null };
+  const S = { events: [], chosen: null, staff: [], audit: [], results: null, rosterFile: null, correction: null, bank: null, bankSpec: 'demo', item: null };
 
   function showError(text) { message($('office-error'), text); }
 
@@ -487,6 +487,98 @@
     $('audit-count').textContent = '共 ' + S.audit.length + ' 条' + (shown.length !== S.audit.length ? '，显示 ' + shown.length + ' 条' : '');
   }
 
+  // ---- the bank ---------------------------------------------------------------------------
+  const STATUS = { active: '有效', retired: '已停用', draft: '草稿' };
+
+  async function loadBank(ev) {
+    if (ev) ev.preventDefault();
+    message($('bank-error'), '');
+    const spec = $('bank-spec').value.trim();
+    if (!spec) { message($('bank-error'), '请填写题库（服务器上的题库目录，或 demo）'); return; }
+    const res = await api('GET', '/api/office/bank?bank=' + encodeURIComponent(spec), undefined, 60000);
+    if (res.status !== 200) { message($('bank-error'), errorText(res)); $('bank-card').hidden = true; return; }
+    const b = res.body;
+    S.bank = b;
+    S.bankSpec = spec;
+    $('bank-summary').textContent = '题库 ' + b.id + '（' + b.name + '）：题目 ' + b.items + ' 道，有效 ' + b.active + ' 道；按 CMQ 蓝图可组 '
+      + b.papers_without_repeats + ' 份题目互不重复的试卷（开放题有效 ' + b.open[0] + ' 道，每卷 ' + b.open[1] + ' 道）。';
+    const rows = $('coverage-rows');
+    rows.textContent = '';
+    const cell = (c) => el('td', { class: 'num' + (c[0] < c[1] ? ' short' : ''), text: c[0] + ' / ' + c[1] + ' / ' + c[2] });
+    for (const m of b.coverage) {
+      rows.append(el('tr', {}, el('td', { text: '第' + m.module + '模块 ' + m.module_name }), cell(m.single), cell(m.multi), el('td', { class: 'num', text: String(m.open) })));
+    }
+    options($('bf-module'), [['', '全部模块']].concat(b.coverage.map((m) => [String(m.module), '第' + m.module + '模块'])), '全部模块');
+    $('bank-card').hidden = false;
+    renderBank();
+  }
+
+  function renderBank() {
+    const b = S.bank;
+    if (!b) return;
+    const module = $('bf-module').value;
+    const kind = $('bf-kind').value;
+    const status = $('bf-status').value;
+    const q = $('bf-search').value.trim().toLowerCase();
+    const shown = b.list.filter((i) => (!module || String(i.module) === module) && (!kind || i.kind_name === kind)
+      && (!status || i.status === status) && (!q || i.id.toLowerCase().includes(q) || i.stem.toLowerCase().includes(q)));
+    const rows = $('bank-rows');
+    rows.textContent = '';
+    for (const i of shown.slice(0, 200)) {
+      rows.append(el('tr', { 'data-item': i.id, class: i.status === 'retired' ? 'retired' : '' },
+        el('td', { class: 'mono', text: i.id }), el('td', { text: '第' + i.module + '模块' }), el('td', { text: i.kind_name }),
+        el('td', { text: STATUS[i.status] + (i.changed_by_office ? '（考务办公室）' : '') }), el('td', { text: i.stem }),
+        el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: '预览', 'data-act': 'preview', onclick: () => previewItem(i.id) }))));
+    }
+    $('bf-count').textContent = '共 ' + b.list.length + ' 道' + (shown.length !== b.list.length ? '，符合条件 ' + shown.length + ' 道' : '')
+      + (shown.length > 200 ? '，显示前 200 道' : '');
+  }
+
+  function showItem(p) {
+    S.item = p.id;
+    $('item-title').textContent = p.id + ' · ' + p.kind_name;
+    $('item-meta').textContent = '第' + p.module + '模块 ' + p.module_name + ' · ' + STATUS[p.status]
+      + (p.knowledge_point ? ' · 知识点：' + p.knowledge_point : '') + (p.difficulty ? ' · 难度 ' + p.difficulty : '');
+    $('item-stem').textContent = p.stem;
+    const list = $('item-options');
+    list.textContent = '';
+    for (const [label, text] of p.options) {
+      list.append(el('li', { class: p.key.includes(label) ? 'correct' : '' }, el('strong', { text: label + '. ' }), text, p.key.includes(label) ? el('span', { class: 'tag tag-info', text: '正确答案' }) : null));
+    }
+    const rubric = $('item-rubric');
+    rubric.textContent = '';
+    if (p.rubric.length) {
+      rubric.append(el('p', { class: 'small', text: '评分要点：' }));
+      const ol = el('ol', { class: 'small' });
+      for (const [point, share] of p.rubric) ol.append(el('li', { text: point + '（' + share + ' 分）' }));
+      rubric.append(ol);
+    }
+    $('item-explanation').textContent = p.explanation ? '解析：' + p.explanation : '';
+    $('item-note').textContent = p.status_note || '';
+    $('item-retire').hidden = p.status === 'retired';
+    $('item-reinstate').hidden = p.status !== 'retired';
+  }
+
+  async function previewItem(id) {
+    message($('item-error'), '');
+    $('item-reason').value = '';
+    const res = await api('GET', '/api/office/bank/items/' + encodeURIComponent(id) + '?bank=' + encodeURIComponent(S.bankSpec));
+    if (res.status !== 200) { message($('bank-error'), errorText(res)); return; }
+    showItem(res.body);
+    $('item-dialog').showModal();
+  }
+
+  async function setRetired(retired) {
+    message($('item-error'), '');
+    const reason = $('item-reason').value.trim();
+    if (!reason) { message($('item-error'), '请填写原因'); return; }
+    const res = await api('POST', '/api/office/bank/items/' + encodeURIComponent(S.item) + '/status', { bank: S.bankSpec, retired, reason });
+    if (res.status !== 200) { message($('item-error'), errorText(res)); return; }
+    showItem(res.body);
+    toast(retired ? '已停用 ' + S.item + '：新考试不再抽取' : '已恢复启用 ' + S.item, true);
+    await loadBank();
+  }
+
   // ---- staff --------------------------------------------------------------------------------
   async function loadStaff() {
     const res = await api('GET', '/api/office/staff');
@@ -606,6 +698,12 @@
   $('new-staff-btn').addEventListener('click', () => { message($('staff-form-error'), ''); $('staff-dialog').showModal(); $('st-username').focus(); });
   $('staff-cancel').addEventListener('click', () => $('staff-dialog').close());
   $('staff-form').addEventListener('submit', addStaff);
+  $('bank-form').addEventListener('submit', loadBank);
+  for (const id of ['bf-module', 'bf-kind', 'bf-status']) $(id).addEventListener('change', renderBank);
+  $('bf-search').addEventListener('input', renderBank);
+  $('item-close').addEventListener('click', () => $('item-dialog').close());
+  $('item-retire').addEventListener('click', () => setRetired(true));
+  $('item-reinstate').addEventListener('click', () => setRetired(false));
   $('roster-file').addEventListener('change', () => {
     const f = $('roster-file').files[0];
     $('roster-name').textContent = f ? f.name : '未选择文件';

@@ -295,6 +295,30 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         .await;
         assert!(page.text("#audit-rows").await.contains("专家组复核：两项均可"));
         page.shot("office-09-audit").await;
+
+        // The bank: its cells against the blueprint; an item previewed with its key, retired.
+        page.click("#bank-form button[type='submit']").await;
+        page.wait_text("#bank-summary", "份题目互不重复的试卷").await;
+        page.fill("#bf-search", item.item_id.as_str()).await;
+        page.wait_text("#bf-count", "符合条件 1 道").await;
+        page.click(&format!(
+            "#bank-rows tr[data-item='{}'] button[data-act='preview']",
+            item.item_id
+        ))
+        .await;
+        page.visible("#item-dialog").await;
+        page.wait_text("#item-options", "正确答案").await;
+        page.shot("office-11-bank-item").await;
+        page.fill("#item-reason", "题干有歧义").await;
+        page.click("#item-retire").await;
+        page.wait_text("#item-meta", "已停用").await;
+        page.click("#item-close").await;
+        page.wait_text(
+            &format!("#bank-rows tr[data-item='{}']", item.item_id),
+            "已停用（考务办公室）",
+        )
+        .await;
+        page.shot("office-12-bank").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
         app.finish().await;
     })

@@ -548,3 +548,77 @@ async fn the_console_prints_every_candidates_booklet_in_the_background_as_one_zi
     assert_eq!(status, StatusCode::FORBIDDEN, "keys are for the office only");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_retired_item_is_never_drawn_again_and_published_events_keep_theirs() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let (status, bank) = office.get("/api/office/bank?bank=demo").await;
+        assert_eq!(status, StatusCode::OK, "{bank}");
+        assert_eq!(bank["coverage"].as_array().unwrap().len(), 6, "six modules");
+        assert!(bank["papers_without_repeats"].as_u64().unwrap() >= 1, "{}", bank["papers_without_repeats"]);
+        let active = bank["active"].as_u64().unwrap();
+        let single = bank["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["kind_name"] == "单选题" && i["status"] == "active")
+            .expect("a single-choice item")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let item = |path: &str| format!("/api/office/bank/items/{single}{path}");
+        let (status, preview) = office.get(&item("?bank=demo")).await;
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        assert!(preview["options"].as_array().unwrap().len() >= 4 && preview["key"].as_str().unwrap().len() == 1, "{preview}");
+
+        // Retired with a reason (none: refused); the bank's counts follow.
+        let (status, reply) = office
+            .post(&item("/status"), json!({ "bank": "demo", "retired": true, "reason": " " }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("请填写原因"), "{reply}");
+        let (status, retired) = office
+            .post(&item("/status"), json!({ "bank": "demo", "retired": true, "reason": "题干有歧义" }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{retired}");
+        assert_eq!(retired["status"], "retired");
+        assert!(retired["status_note"].as_str().unwrap().contains("题干有歧义"), "{retired}");
+        let (_, bank) = office.get("/api/office/bank?bank=demo").await;
+        assert_eq!(bank["active"].as_u64().unwrap(), active - 1);
+
+        // A new event never draws it: every candidate's paper goes without it.
+        let ev = office
+            .create_event(json!({ "name": "停用之后", "starts_at": "2026-12-06T09:00:00+08:00", "rooms": ["R"], "bank": "demo", "seed": 77 }))
+            .await
+            .id;
+        office.import_roster(ev, &crate::common::roster_csv("Z", "R", 4)).await;
+        for n in 1..=4 {
+            let paper = app.office_paper(&format!("Z{n:03}")).await;
+            assert!(
+                paper.objective.iter().all(|i| i.item_id.as_str() != single),
+                "Z{n:03} drew the retired item"
+            );
+        }
+        // The event published before keeps the item as it froze it.
+        let frozen = app.store.event_items(app.event_id).await.unwrap();
+        let kept = frozen.iter().find(|i| i.id.as_str() == single).unwrap();
+        assert_eq!(kept.status, question_bank::Status::Active);
+
+        // Reinstated; both changes audited; a bank that is not there is refused in Chinese.
+        let (_, back) = office
+            .post(&item("/status"), json!({ "bank": "demo", "retired": false, "reason": "已修改题干" }))
+            .await;
+        assert_eq!(back["status"], "active", "{back}");
+        let audit = app.store.audit_log(0).await.unwrap();
+        for action in ["retire_item", "reinstate_item"] {
+            assert!(audit.iter().any(|a| a.action == action && a.subject.contains(&single)), "{audit:?}");
+        }
+        let (status, reply) = office.get("/api/office/bank?bank=/no/such/bank").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("无法使用"), "{reply}");
+        app.finish().await;
+    })
+    .await;
+}

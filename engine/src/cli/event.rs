@@ -185,8 +185,9 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("开考时间“{starts_at}”格式有误（应如 2026-12-06T09:00:00+08:00）"))?;
             let multi_policy = MultiPolicy::parse(&multi_policy)
                 .with_context(|| format!("多选题计分规则“{multi_policy}”无效，应为 exact 或 partial"))?;
-            let bank = crate::exam::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
             let exam = Exam::open(&db.database).await?;
+            // With the office's retired items applied, as the console creates events.
+            let bank = exam.bank_in_use(&bank).await?;
             let spec = EventSpec {
                 name,
                 starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -228,11 +229,9 @@ pub async fn run_event(cmd: EventCommand) -> anyhow::Result<()> {
             }
         }
         EventCommand::Publish { db, event, bank } => {
-            let bank = crate::exam::demo::bank_or_folder(&bank).with_context(|| format!("题库 {bank} 无法使用"))?;
-            let frozen = Exam::open(&db.database)
-                .await?
-                .publish_event(event, &bank, "cli")
-                .await?;
+            let exam = Exam::open(&db.database).await?;
+            let bank = exam.bank_in_use(&bank).await?;
+            let frozen = exam.publish_event(event, &bank, "cli").await?;
             println!("已发布考试 {event}：{frozen} 道有效题目已冻结（题库 {}）。", bank.id);
         }
         EventCommand::List { db } => {

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod analysis;
+pub mod bank;
 pub mod corrections;
 pub mod demo;
 pub mod error;

@@ -379,7 +379,7 @@ pub fn load_bank(spec: &str) -> ServiceResult<Bank> {
 }
 
 /// Loads a bank off the async runtime (reading and checking a large folder takes a while).
-async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
+pub(super) async fn load_bank_blocking(spec: &str) -> ServiceResult<Bank> {
     let spec = spec.to_string();
     tokio::task::spawn_blocking(move || load_bank(&spec))
         .await
@@ -407,7 +407,7 @@ impl Exam {
         if req.rooms.is_empty() || req.rooms.iter().any(|r| r.trim().is_empty()) {
             return Err(ServiceError::Invalid("请至少填写一个考场，考场名称不能为空".into()));
         }
-        let bank = load_bank_blocking(&req.bank).await?;
+        let bank = self.bank_in_use(&req.bank).await?;
         let spec = EventSpec {
             name: req.name,
             starts_at_ms: (starts.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -434,7 +434,7 @@ impl Exam {
 
     /// Publishes a draft with the bank the office names (see [`load_bank`]).
     pub async fn publish_with_bank(&self, event_id: i64, bank: &str, actor: &str) -> ServiceResult<usize> {
-        let bank = load_bank_blocking(bank).await?;
+        let bank = self.bank_in_use(bank).await?;
         self.publish_event(event_id, &bank, actor).await
     }
 

@@ -8,6 +8,7 @@
 //! and saves are batched (see `exam::saver`) so one commit acknowledges many. PostgreSQL uses an
 //! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
 
+mod bank;
 mod events;
 mod marking;
 mod rescoring;
@@ -24,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
+pub use bank::ItemStatusRow;
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
     AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome, MarkRecord,

@@ -2,6 +2,7 @@
 //! `serve(listener, state, shutdown)` lets the caller own the socket, so tests bind port 0.
 
 pub mod account;
+pub mod bank;
 pub mod candidate;
 pub mod error;
 pub mod guard;
@@ -71,6 +72,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(office::router())
         .merge(staff::router())
         .merge(printing::router())
+        .merge(bank::router())
         .merge(marking::router())
         .split_for_parts();
     (router, openapi::with_error_responses(doc))

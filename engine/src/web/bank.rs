@@ -1,0 +1,79 @@
+//! The office's bank API: the bank by module × kind against the blueprint with its items, one
+//! item as the candidate and the key see it, and retiring or reinstating an item. Each handler
+//! is one call of the exam service (`exam/bank.rs`).
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ApiResult, Body, Path, Query};
+use super::openapi::ErrorBody;
+use super::session::Office;
+use crate::exam::bank::{BankView, ItemPreview};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(view))
+        .routes(routes!(item))
+        .routes(routes!(set_status))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BankQuery {
+    /// The bank: a folder on the server, or "demo"
+    pub bank: String,
+}
+
+#[utoipa::path(
+    get, summary = "题库：各模块题量与蓝图对照、可组多少份不重复的试卷、题目列表", description = "题库概况：各模块单选、多选、开放题的有效题量与每份试卷所需，能组成多少份不重复题目的试卷；以及全部题目（编号、模块、题型、状态、题干开头）",
+    path = "/api/office/bank", tag = "office", security(("cookie" = [])), params(BankQuery),
+    responses((status = 200, description = "题库", body = BankView), (status = 422, description = "题库无法使用", body = ErrorBody)))]
+async fn view(State(state): State<AppState>, _o: Office, Query(q): Query<BankQuery>) -> ApiResult<Json<BankView>> {
+    Ok(Json(state.exam.bank_view(&q.bank).await?))
+}
+
+#[utoipa::path(
+    get, summary = "题目预览（考生所见与标准答案）", description = "一道题目：题干、选项（考生所见），正确答案、评分要点、解析（标准答案所示），以及考务办公室对其状态的更改",
+    path = "/api/office/bank/items/{item}", tag = "office", security(("cookie" = [])),
+    params(("item" = String, Path, description = "题目编号"), BankQuery),
+    responses((status = 200, description = "题目", body = ItemPreview), (status = 422, description = "没有该题目", body = ErrorBody)))]
+async fn item(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(item): Path<String>,
+    Query(q): Query<BankQuery>,
+) -> ApiResult<Json<ItemPreview>> {
+    Ok(Json(state.exam.bank_item(&q.bank, &item).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// The bank: a folder on the server, or "demo"
+    pub bank: String,
+    /// true: retire (never drawn for a new event); false: reinstate.
+    pub retired: bool,
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post, summary = "停用或恢复启用一道题目（停用后新考试不再抽取；已发布的考试不受影响）", description = "停用（retired: true）或恢复启用（false）一道题目，须填写原因，记入审计记录；停用的题目不再被新考试抽取，已发布的考试保留其冻结的题目",
+    path = "/api/office/bank/items/{item}/status", tag = "office", security(("cookie" = [])),
+    params(("item" = String, Path, description = "题目编号")), request_body = StatusRequest,
+    responses((status = 200, description = "更改后的题目", body = ItemPreview), (status = 422, description = "没有该题目、未填原因等", body = ErrorBody)))]
+async fn set_status(
+    State(state): State<AppState>,
+    o: Office,
+    Path(item): Path<String>,
+    Body(r): Body<StatusRequest>,
+) -> ApiResult<Json<ItemPreview>> {
+    Ok(Json(
+        state
+            .exam
+            .set_item_retired(&r.bank, &item, r.retired, &r.reason, &o.0.actor())
+            .await?,
+    ))
+}
