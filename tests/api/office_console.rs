@@ -230,20 +230,8 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
 fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_reads_the_audit_log() {
     browser_test(|driver: Driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
-        let (c, _) = app.started_candidate("DEMO0001").await;
-        let paper = app.office_paper("DEMO0001").await;
-        let item = &paper.objective[0];
-        let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
-        let first_answer = wrong.label.as_char().to_string();
-        c.save(1, "1", &first_answer).await;
-        // A correction is given in the bank's labels (the paper's options are shuffled).
-        let (wrong, key) = (
-            wrong.source.as_char().to_string(),
-            app.bank_key(item.item_id.as_str()).await,
-        );
-        c.submit().await;
-        let id = app.candidate_id("DEMO0001").await;
-        let score = || async { app.store.sitting(id).await.unwrap().unwrap().objective_score.unwrap() };
+        let w = app.wrong_first_answer().await;
+        let score = || app.objective_score(w.candidate_id);
         let before = score().await;
 
         let page = driver.browser().await;
@@ -251,8 +239,8 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         let row = format!("#event-{}", app.event_id);
         page.click(&format!("{row} button[data-act='detail']")).await;
         page.visible("#kc-form").await;
-        page.fill("#kc-item", item.item_id.as_str()).await;
-        page.fill("#kc-accept", &format!("{key},{wrong}")).await;
+        page.fill("#kc-item", &w.item_id).await;
+        page.fill("#kc-accept", &format!("{},{}", w.key, w.wrong)).await;
         page.fill("#kc-reason", "专家组复核：两项均可").await;
         page.click("#kc-preview").await;
         let summary = page.wait_text("#kc-summary", "预览（尚未更正）").await;
@@ -272,7 +260,7 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         page.click("#results-rows tr[data-ticket='DEMO0001'] button[data-act='candidate']")
             .await;
         let card = page.wait_text("#cc-rows", "已保存").await;
-        assert!(card.contains("第 1 题") && card.contains(&first_answer), "{card}");
+        assert!(card.contains("第 1 题") && card.contains(&w.answered), "{card}");
         assert!(page.text("#cc-summary").await.contains("总分 1 分"));
         page.shot("office-08-candidate").await;
 
@@ -299,11 +287,11 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         // The bank: its cells against the blueprint; an item previewed with its key, retired.
         page.click("#bank-form button[type='submit']").await;
         page.wait_text("#bank-summary", "份题目互不重复的试卷").await;
-        page.fill("#bf-search", item.item_id.as_str()).await;
+        page.fill("#bf-search", &w.item_id).await;
         page.wait_text("#bf-count", "符合条件 1 道").await;
         page.click(&format!(
             "#bank-rows tr[data-item='{}'] button[data-act='preview']",
-            item.item_id
+            w.item_id
         ))
         .await;
         page.visible("#item-dialog").await;
@@ -314,7 +302,7 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         page.wait_text("#item-meta", "已停用").await;
         page.click("#item-close").await;
         page.wait_text(
-            &format!("#bank-rows tr[data-item='{}']", item.item_id),
+            &format!("#bank-rows tr[data-item='{}']", w.item_id),
             "已停用（考务办公室）",
         )
         .await;

@@ -239,19 +239,8 @@ async fn an_excel_roster_is_checked_row_by_row_then_imported() {
 async fn the_cli_previews_then_makes_a_key_correction_and_runs_staff_and_appeals() {
     use crate::common::cli::{assert_exit, assert_ok, kaowu, stderr, stdout};
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (c, _) = app.started_candidate("DEMO0001").await;
-    let paper = app.office_paper("DEMO0001").await;
-    let item = &paper.objective[0];
-    let wrong = item.options.iter().find(|o| !item.key.contains(&o.label)).unwrap();
-    c.save(1, "1", &wrong.label.as_char().to_string()).await;
-    // A correction is given in the bank's labels (the paper's options are shuffled).
-    let (wrong, key) = (
-        wrong.source.as_char().to_string(),
-        app.bank_key(item.item_id.as_str()).await,
-    );
-    c.submit().await;
-    let id = app.candidate_id("DEMO0001").await;
-    let score = || async { app.store.sitting(id).await.unwrap().unwrap().objective_score.unwrap() };
+    let w = app.wrong_first_answer().await;
+    let score = || app.objective_score(w.candidate_id);
     let before = score().await;
     let (db, ev) = (app.db.url.clone(), app.event_id.to_string());
     let correct = |extra: &[&str]| {
@@ -262,11 +251,11 @@ async fn the_cli_previews_then_makes_a_key_correction_and_runs_staff_and_appeals
             "--event",
             &ev,
             "--item",
-            item.item_id.as_str(),
+            &w.item_id,
             "--accept",
-            &key,
+            &w.key,
             "--accept",
-            &wrong,
+            &w.wrong,
             "--reason",
             "专家组复核",
         ];

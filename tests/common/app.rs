@@ -208,6 +208,40 @@ impl TestApp {
         c
     }
 
+    /// DEMO0001 starts, answers item 1 with a wrong option and hands in: what a key correction
+    /// (given in the bank's labels: the paper's options are shuffled) then works on.
+    pub async fn wrong_first_answer(&self) -> WrongAnswer {
+        let (c, _) = self.started_candidate("DEMO0001").await;
+        let paper = self.office_paper("DEMO0001").await;
+        let item = &paper.objective[0];
+        let wrong = item
+            .options
+            .iter()
+            .find(|o| !item.key.contains(&o.label))
+            .expect("a wrong option");
+        let answered = wrong.label.as_char().to_string();
+        c.save(1, "1", &answered).await;
+        c.submit().await;
+        WrongAnswer {
+            item_id: item.item_id.to_string(),
+            answered,
+            wrong: wrong.source.as_char().to_string(),
+            key: self.bank_key(item.item_id.as_str()).await,
+            candidate_id: self.candidate_id("DEMO0001").await,
+        }
+    }
+
+    /// A submitted sitting's objective score (hundredths).
+    pub async fn objective_score(&self, candidate_id: i64) -> i64 {
+        let sitting = self
+            .store
+            .sitting(candidate_id)
+            .await
+            .expect("sitting")
+            .expect("a sitting");
+        sitting.objective_score.expect("handed in")
+    }
+
     /// An objective item's key in the bank's labels (as the office corrects keys), e.g. "AC".
     pub async fn bank_key(&self, item_id: &str) -> String {
         let item = self
@@ -401,6 +435,18 @@ impl TestApp {
 
 /// The roster CSV's header line.
 pub const ROSTER_HEADER: &str = "姓名,姓名拼音,身份证号,准考证号,考场,座位\n";
+
+/// DEMO0001's wrong answer to item 1 ([`TestApp::wrong_first_answer`]).
+pub struct WrongAnswer {
+    pub item_id: String,
+    /// The option chosen, in the paper's labels.
+    pub answered: String,
+    /// The same option in the bank's labels.
+    pub wrong: String,
+    /// The item's key in the bank's labels.
+    pub key: String,
+    pub candidate_id: i64,
+}
 
 /// A cell of a workbook a test writes: text, or a number as Excel stores one.
 pub enum XCell<'a> {

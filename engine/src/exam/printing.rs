@@ -4,7 +4,7 @@
 use super::Exam;
 use super::error::{ServiceError, ServiceResult};
 use crate::print::Printed;
-use crate::print::ticket::{AdmissionTicket, TicketInfo, admission_tickets, candidate_rules};
+use crate::print::ticket::{TicketInfo, admission_tickets, candidate_rules};
 use exam_rules::schedule::{clock_zh, day_and_clock_zh};
 
 /// Results are published this many days after the exam (the guide, §八).
@@ -59,18 +59,7 @@ impl Exam {
             ),
             rules: candidate_rules(&clock_zh(schedule.cutoff()), RESULTS_AFTER_DAYS),
         };
-        let tickets: Vec<AdmissionTicket> = roster
-            .into_iter()
-            .map(|c| AdmissionTicket {
-                ticket: c.ticket,
-                name: c.name,
-                pinyin: c.pinyin,
-                id_number: c.id_number,
-                room: c.room,
-                seat: c.seat,
-            })
-            .collect();
-        tokio::task::spawn_blocking(move || admission_tickets(&tickets, &info))
+        tokio::task::spawn_blocking(move || admission_tickets(&roster, &info))
             .await
             .map_err(|e| ServiceError::Internal(format!("printing tickets: {e}")))?
             .map_err(|e| ServiceError::Invalid(e.to_string()))

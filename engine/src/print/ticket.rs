@@ -12,16 +12,8 @@ use super::score_report::ISSUER;
 use super::table::{Align, Column, Table};
 use super::{PrintError, Printed, with_font};
 
-/// One candidate's ticket.
-#[derive(Debug, Clone)]
-pub struct AdmissionTicket {
-    pub ticket: String,
-    pub name: String,
-    pub pinyin: String,
-    pub id_number: String,
-    pub room: String,
-    pub seat: String,
-}
+/// One candidate's ticket: the candidate as registered for the event.
+pub use crate::store::Registered as AdmissionTicket;
 
 /// What every ticket of an event says.
 #[derive(Debug, Clone)]

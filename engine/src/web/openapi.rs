@@ -85,10 +85,15 @@ pub fn with_error_responses(mut doc: OpenApi) -> OpenApi {
         ] {
             let Some(op) = op else { continue };
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            // An address with parameters may name nothing, or carry control characters (refused
+            // as an address that does not exist).
+            let has_query = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |code: &str, description: &str| add_error(op, code, description);
             add("400", "请求格式有误（如正文不是有效的 JSON）");
             if has_params {
                 add("404", "找不到路径中的编号或名称所指的对象");
+            } else if has_query {
+                add("404", "地址中含有不可见的控制字符");
             }
             if path.starts_with("/api/candidate/") {
                 add("404", "找不到本人的考试安排");
