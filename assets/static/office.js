@@ -8,7 +8,7 @@
   'use strict';
   const { api, el, errorText, message, toast } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
-  const S = { events: [], chosen: null, staff: [], audit: [], results: null, rosterFile: null, correction: null, bank: null, bankSpec: 'demo', item: null };
+  const S = { events: [], chosen: null, staff: [], audit: [], results: null, rosterFile: null, correction: null, bank: null, bankSpec: 'demo', item: null, shown: null };
 
   function showError(text) { message($('office-error'), text); }
 
@@ -80,8 +80,12 @@
         byRoom.append(el('a', { href: '/api/office/events/' + id + '/tickets.pdf?room=' + encodeURIComponent(r), text: r }));
       });
     }
-    if (scroll) {
-      $('event-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    // A newly chosen event (clicked, or just created) gets its own panels; the 15-second refresh
+    // of the same event leaves forms and previews as they are.
+    const fresh = scroll || S.shown !== id;
+    S.shown = id;
+    if (scroll) $('event-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (fresh) {
       for (const box of ['roster-error', 'roster-done', 'release-error', 'release-done', 'kc-error', 'kc-done', 'ap-error', 'ap-done', 'proctor-error', 'grader-error']) message($(box), '');
       $('roster-preview').hidden = true;
       $('kc-report').hidden = true;

@@ -112,6 +112,9 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
         assert_eq!((created.published, created.late_entry_ms), (false, 40 * 60_000));
         let row = format!("#event-{}", created.id);
         page.wait_text(&format!("{row} .badge"), "草稿").await;
+        // The new event is shown with its own panels (not those of an event shown before).
+        page.wait_text("#detail-title", "2026 年冬季考试").await;
+        page.wait_text("#proctor-list", "还没有指派监考老师").await;
         assert!(
             page.text(&row).await.contains("14:40 后不得入场"),
             "{}",
