@@ -91,9 +91,14 @@ impl Exam {
     /// The bank the office names (a folder on the server, or "demo") with the office's statuses
     /// applied: what a new event draws from.
     pub async fn bank_in_use(&self, spec: &str) -> ServiceResult<Bank> {
+        Ok(self.bank_with_changes(spec).await?.0)
+    }
+
+    /// [`Exam::bank_in_use`] and the office's status changes it applied.
+    async fn bank_with_changes(&self, spec: &str) -> ServiceResult<(Bank, Vec<ItemStatusRow>)> {
         let mut bank = super::office::load_bank_blocking(spec).await?;
         let changed = self.store.item_statuses(&bank.id).await?;
-        for c in changed {
+        for c in &changed {
             if let (Ok(i), Some(status)) = (
                 bank.items.binary_search_by(|i| i.id.as_str().cmp(c.item_id.as_str())),
                 Status::parse(&c.status),
@@ -101,19 +106,13 @@ impl Exam {
                 bank.items[i].status = status;
             }
         }
-        Ok(bank)
+        Ok((bank, changed))
     }
 
     /// The bank's items by module × kind against the CMQ blueprint, and the list of its items.
     pub async fn bank_view(&self, spec: &str) -> ServiceResult<BankView> {
-        let bank = self.bank_in_use(spec).await?;
-        let changed: std::collections::HashSet<String> = self
-            .store
-            .item_statuses(&bank.id)
-            .await?
-            .into_iter()
-            .map(|c| c.item_id)
-            .collect();
+        let (bank, changed) = self.bank_with_changes(spec).await?;
+        let changed: std::collections::HashSet<String> = changed.into_iter().map(|c| c.item_id).collect();
         let blueprint = Blueprint::cmq_2010();
         let c = bank.coverage(&blueprint);
         let coverage: Vec<CoverageCell> = c
@@ -159,31 +158,25 @@ impl Exam {
 
     /// One item of the bank, as the candidate sees it and as the key shows it.
     pub async fn bank_item(&self, spec: &str, item_id: &str) -> ServiceResult<ItemPreview> {
-        let bank = self.bank_in_use(spec).await?;
+        let (bank, changed) = self.bank_with_changes(spec).await?;
         let item = bank
             .items
             .iter()
             .find(|i| i.id.as_str() == item_id)
             .ok_or_else(|| ServiceError::Invalid(format!("题库 {} 中没有题目“{item_id}”", bank.id)))?;
-        let note = self
-            .store
-            .item_statuses(&bank.id)
-            .await?
-            .into_iter()
-            .find(|c| c.item_id == item_id)
-            .map(|c| {
-                format!(
-                    "{} 由 {} {}：{}",
-                    exam_rules::schedule::day_and_clock_zh(c.at_ms),
-                    c.actor,
-                    if c.status == "retired" {
-                        "停用"
-                    } else {
-                        "恢复启用"
-                    },
-                    c.reason
-                )
-            });
+        let note = changed.into_iter().find(|c| c.item_id == item_id).map(|c| {
+            format!(
+                "{} 由 {} {}：{}",
+                exam_rules::schedule::day_and_clock_zh(c.at_ms),
+                c.actor,
+                if c.status == "retired" {
+                    "停用"
+                } else {
+                    "恢复启用"
+                },
+                c.reason
+            )
+        });
         let (options, key, rubric) = match &item.body {
             ItemBody::Choice { options, key, .. } => (
                 options

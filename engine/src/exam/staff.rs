@@ -44,6 +44,16 @@ pub struct PasswordReset {
     pub password: String,
 }
 
+/// A new initial password for a staff account and its hash (hashed off the async runtime).
+async fn new_staff_password() -> ServiceResult<(String, String)> {
+    let password = issue_password();
+    let to_hash = password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash, Strength::Staff))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?;
+    Ok((password, hash))
+}
+
 impl Exam {
     /// Every staff account, by role then username.
     pub async fn staff(&self) -> ServiceResult<Vec<StaffMember>> {
@@ -78,13 +88,7 @@ impl Exam {
                 "不能重置自己的密码；请在“修改密码”页面修改".into(),
             ));
         }
-        let password = issue_password();
-        let hash = {
-            let password = password.clone();
-            tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?
-        };
+        let (password, hash) = new_staff_password().await?;
         self.store
             .reset_password(
                 account.id,
@@ -131,13 +135,7 @@ impl Exam {
         if self.store.account_by_username(username).await?.is_some() {
             return Err(ServiceError::Invalid(format!("用户名“{username}”已存在")));
         }
-        let password = issue_password();
-        let hash = {
-            let password = password.clone();
-            tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?
-        };
+        let (password, hash) = new_staff_password().await?;
         let id = self
             .store
             .create_account(username, name, role, &hash, self.now())
