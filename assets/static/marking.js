@@ -29,6 +29,14 @@
     for (const r of rows) tbody.append(r);
   }
 
+  // How long something has waited, as a person says it.
+  function age(ms) {
+    const min = Math.max(0, Math.floor(ms / 60000));
+    if (min < 1) return '不到 1 分钟';
+    if (min < 60) return min + ' 分钟';
+    return Math.floor(min / 60) + ' 小时 ' + (min % 60) + ' 分钟';
+  }
+
   function dashboard() {
     if (!EVENT) return;
     const STATUS_NAME = { marking: '评阅中', disputed: '待仲裁', appeal: '申诉复评', final: '已定分' };
@@ -40,9 +48,10 @@
         showError('');
         const d = res.body;
         fill($('question-rows'), d.questions.map((q) => el('tr', {},
-          el('td', { text: q.item_id }),
+          el('td', { class: 'mono', text: q.item_id }),
+          el('td', { class: 'stem-cell', text: q.stem }),
           ...[q.answers, q.unmarked, q.marked_once, q.marked_twice, q.disputed, q.appeal, q.final_]
-            .map((n) => el('td', { class: 'num', text: String(n) })))), 8, '暂无开放式试题答卷');
+            .map((n) => el('td', { class: 'num', text: String(n) })))), 9, '暂无开放式试题答卷');
         fill($('grader-rows'), d.graders.map((g) => el('tr', {},
           el('td', { text: g.name }),
           el('td', { class: 'num', text: String(g.count) }),
@@ -55,8 +64,10 @@
           el('td', { class: 'mono', text: String(a.answer) }),
           el('td', { text: a.item_id }),
           el('td', {}, el('span', { class: 'tag', text: STATUS_NAME[a.status] || a.status })),
-          el('td', { text: a.marks.map((m) => m[1] + ' ' + m[3] + ' 分' + (m[4] ? '（已重评）' : '')).join('；') }))),
-          4, '暂无待仲裁或申诉的答卷');
+          el('td', { text: a.marks.map((m) => m[1] + ' ' + m[3] + ' 分' + (m[4] ? '（已重评）' : '')).join('；') }),
+          el('td', { class: 'num', text: a.waiting_since_ms === null ? '—' : age(d.now_ms - a.waiting_since_ms) }),
+          el('td', { text: a.waiting_for || '—' }))),
+          6, '暂无待仲裁或申诉的答卷');
         $('refreshed').textContent = '更新于 ' + clock(Date.now());
       } catch (e) {
         showError('无法连接服务器，正在重试…');
@@ -103,6 +114,13 @@
       if (res.status === 204) {
         S.task = null;
         $('lease').textContent = '';
+        show('empty');
+        return;
+      }
+      if (res.status === 409 && res.body && res.body.code === 'not_assigned') {
+        S.task = null;
+        $('empty-title').textContent = '尚未分配阅卷任务';
+        $('empty-text').textContent = res.body.error;
         show('empty');
         return;
       }

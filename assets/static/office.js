@@ -92,7 +92,7 @@
       $('print-progress').hidden = true;
       message($('print-error'), '');
       fillRooms(e);
-      await Promise.all([loadProctors(id), loadGraders(id), loadAudit(id)]);
+      await Promise.all([loadProctors(id), loadGraders(id), loadPolicy(id), loadAudit(id)]);
     }
     await loadResults(id);
   }
@@ -331,6 +331,48 @@
       const scope = g.items.length >= g.open_items ? '全部开放题（' + g.open_items + ' 道）' : g.items.length + ' / ' + g.open_items + ' 道开放题';
       list.append(el('li', {}, el('strong', { text: g.name }), '（' + g.role_name + '，' + g.username + '）：' + scope));
     }
+    // The open questions by their stems: the scope of an assignment, and who marks each.
+    const q = await api('GET', '/api/office/events/' + id + '/open-questions');
+    const scope = $('grader-scope');
+    const chosen = scope.value;
+    scope.textContent = '';
+    scope.append(el('option', { value: '', text: '全部开放题' }));
+    const byQuestion = $('open-question-list');
+    byQuestion.textContent = '';
+    if (q.status !== 200) return;
+    for (const o of q.body) {
+      scope.append(el('option', { value: o.item_id, text: o.item_id + ' ' + o.stem }));
+      byQuestion.append(el('li', {},
+        el('span', { class: 'mono', text: o.item_id }), ' ' + o.stem + ' — ',
+        o.graders.length ? '阅卷人：' + o.graders.join('、') : el('span', { class: 'text-danger', text: '未分配阅卷人' }),
+        '（已交 ' + o.answers + ' 份）'));
+    }
+    scope.value = chosen;
+  }
+
+  // ---- the marking policy: double or single marking, the tolerance, and the rule it follows ------
+  async function loadPolicy(id) {
+    const res = await api('GET', '/api/office/events/' + id + '/marking-policy');
+    if (res.status !== 200) { message($('policy-error'), errorText(res)); return; }
+    message($('policy-error'), '');
+    $('policy-double').value = String(res.body.double);
+    $('policy-tolerance').value = String(res.body.tolerance);
+    $('policy-rule').textContent = '最终分：' + res.body.rule + '。已交卷的答卷按交卷时的规则评阅。';
+  }
+
+  async function savePolicy(ev) {
+    ev.preventDefault();
+    message($('policy-error'), '');
+    const tolerance = Number($('policy-tolerance').value);
+    if ($('policy-tolerance').value.trim() === '' || !Number.isFinite(tolerance)) {
+      message($('policy-error'), '请填写误差阈值（0–20 分，以 0.5 分为单位）');
+      return;
+    }
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/marking-policy',
+      { double: $('policy-double').value === 'true', tolerance });
+    if (res.status !== 200) { message($('policy-error'), errorText(res)); return; }
+    toast('阅卷规则已保存', true);
+    await loadPolicy(S.chosen);
   }
 
   async function assignGrader(ev) {
@@ -338,9 +380,10 @@
     message($('grader-error'), '');
     const username = $('grader-user').value;
     if (!username) { message($('grader-error'), '请选择阅卷人'); return; }
-    const res = await api('POST', '/api/office/events/' + S.chosen + '/assignments', { username });
+    const itemId = $('grader-scope').value;
+    const res = await api('POST', '/api/office/events/' + S.chosen + '/assignments', itemId ? { username, item_id: itemId } : { username });
     if (res.status !== 200) { message($('grader-error'), errorText(res)); return; }
-    toast('已分配 ' + username + ' 评阅 ' + res.body.items + ' 道开放题', true);
+    toast('已分配 ' + username + ' 评阅 ' + (itemId ? '开放题 ' + itemId : res.body.items + ' 道开放题'), true);
     await loadGraders(S.chosen);
   }
 
@@ -692,6 +735,7 @@
   $('roster-submit').addEventListener('click', importRoster);
   $('proctor-form').addEventListener('submit', assignProctor);
   $('grader-form').addEventListener('submit', assignGrader);
+  $('policy-form').addEventListener('submit', savePolicy);
   $('kc-form').addEventListener('submit', previewCorrection);
   $('kc-commit').addEventListener('click', commitCorrection);
   $('kc-void').addEventListener('change', () => { $('kc-accept').disabled = $('kc-void').checked; });

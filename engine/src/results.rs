@@ -242,6 +242,7 @@ mod tests {
             status: AnswerStatus::Final,
             final_mark: Some(Points::from_hundredths(mark)),
             marks: vec![],
+            waiting_since_ms: None,
         };
         let answers = [open(1, 1, 3000), open(2, 2, 4500)];
         let candidates = [facts(1), facts(2)];

@@ -66,12 +66,76 @@ pub fn check_mark(mark: Points) -> Result<Points, MarkError> {
     Ok(mark)
 }
 
-/// Resolves an answer's standing from its marks (first, second, third marker).
+/// The marker slot of the third (arbitration) marking; 1 and 2 are the two independent marks,
+/// `FIRST_APPEAL_SLOT` and above appeal re-marks.
+pub const THIRD_SLOT: i64 = 3;
+pub const FIRST_APPEAL_SLOT: i64 = 4;
+
+/// The tie rule, as the office reads it where it sets the marking policy.
+pub const TIE_RULE_ZH: &str = "两评分差不超过误差阈值时取两评平均分；超过时由阅卷组长第三评（仲裁），\
+     最终分取三个分数中最接近的两个分数的平均分；若有两组同样接近（第三评恰在两评正中，或与其中一评的距离等于两评之差），\
+     取三个分数的中位数";
+
+/// A round of marking, named in the order the marks were given (not by the task's slot: the
+/// first mark an answer ever receives is its 第一评, whichever of its two tasks it was).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Round {
+    First,
+    Second,
+    Third,
+    Appeal,
+}
+
+impl Round {
+    /// The round of a mark on a task of `slot`, given how many independent marks (first and
+    /// second rounds, re-opened ones included) the answer received before it.
+    pub fn of(slot: i64, independent_before: usize) -> Round {
+        match slot {
+            s if s >= FIRST_APPEAL_SLOT => Round::Appeal,
+            THIRD_SLOT => Round::Third,
+            _ if independent_before == 0 => Round::First,
+            _ => Round::Second,
+        }
+    }
+
+    /// The rounds of an answer's marks, given as (slot, superseded) in the order they were
+    /// given. A standing mark is numbered among the standing marks before it (a re-mark after a
+    /// re-open takes the place of the mark it replaces); a superseded one among all before it.
+    pub fn in_order(marks: &[(i64, bool)]) -> Vec<Round> {
+        let (mut standing, mut all) = (0, 0);
+        marks
+            .iter()
+            .map(|&(slot, superseded)| {
+                let round = Round::of(slot, if superseded { all } else { standing });
+                if slot < THIRD_SLOT {
+                    all += 1;
+                    if !superseded {
+                        standing += 1;
+                    }
+                }
+                round
+            })
+            .collect()
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Round::First => "第一评",
+            Round::Second => "第二评",
+            Round::Third => "第三评（仲裁）",
+            Round::Appeal => "复评（申诉）",
+        }
+    }
+}
+
+/// Resolves an answer's standing from its marks in the order they were given (the two
+/// independent marks, then the third marker's), under a policy whose `double` is the number of
+/// marks fixed for the answer when it was queued.
 ///
-/// With three marks the final mark is the mean of the two closest. If the third mark is exactly
-/// midway between the first two, both pairs are equally close; the mean of either pair would
-/// favour one of the two original markers, so the third (senior) marker's mark decides — which is
-/// also the mean of all three in that case.
+/// With three marks the final mark is the mean of the two closest. When two pairs are equally
+/// close (the third mark midway between the first two, or as far from one of them as the first
+/// two are apart), the final mark is the median of the three — the mark both pairs share — so
+/// neither original marker's pair is preferred by the order of the arithmetic.
 pub fn resolve(policy: &MarkingPolicy, marks: &[Points]) -> Resolution {
     match (policy.double, marks) {
         (_, []) => Resolution::Pending {
@@ -82,17 +146,20 @@ pub fn resolve(policy: &MarkingPolicy, marks: &[Points]) -> Resolution {
         (true, [a, b]) if a.abs_diff(*b) <= policy.tolerance => Resolution::Final(Points::mean2(*a, *b)),
         (true, [_, _]) => Resolution::Disputed,
         (true, [a, b, c, ..]) => {
-            let (ac, bc) = (a.abs_diff(*c), b.abs_diff(*c));
-            let ab = a.abs_diff(*b);
-            let closest = ac.min(bc).min(ab);
-            if ac == bc && ac == closest {
-                Resolution::Final(*c)
-            } else if ab == closest {
-                Resolution::Final(Points::mean2(*a, *b))
-            } else if ac == closest {
-                Resolution::Final(Points::mean2(*a, *c))
-            } else {
-                Resolution::Final(Points::mean2(*b, *c))
+            let pairs = [
+                (a.abs_diff(*b), Points::mean2(*a, *b)),
+                (a.abs_diff(*c), Points::mean2(*a, *c)),
+                (b.abs_diff(*c), Points::mean2(*b, *c)),
+            ];
+            let closest = pairs.iter().map(|(d, _)| *d).min().unwrap_or(Points::ZERO);
+            let mut tied = pairs.iter().filter(|(d, _)| *d == closest);
+            match (tied.next(), tied.next()) {
+                (Some((_, mean)), None) => Resolution::Final(*mean),
+                _ => {
+                    let mut three = [*a, *b, *c];
+                    three.sort();
+                    Resolution::Final(three[1])
+                }
             }
         }
     }
@@ -151,6 +218,58 @@ mod tests {
             Resolution::Final(p("12")),
             "the original pair may be the closest"
         );
+    }
+
+    /// The tie rule at its boundaries: two equally close pairs give the median, whichever pairs
+    /// they are; a pair closer by half a point still gives that pair's mean.
+    #[test]
+    fn equally_close_pairs_give_the_median() {
+        // The first pair ties with a pair that includes the third mark (the case the office
+        // found: 6, 11.5, 17 gave 8.75, the first pair's mean, ignoring the third marker).
+        assert_eq!(r(&["6", "11.5", "17"]), Resolution::Final(p("11.5")));
+        assert_eq!(r(&["11.5", "6", "0.5"]), Resolution::Final(p("6")), "the other side");
+        // The third mark midway between the first two: both pairs with it tie.
+        assert_eq!(r(&["10", "16", "13"]), Resolution::Final(p("13")));
+        assert_eq!(r(&["4", "12", "8"]), Resolution::Final(p("8")));
+        // Half a point off the tie: the closest pair's mean.
+        assert_eq!(
+            r(&["6", "11.5", "16.5"]),
+            Resolution::Final(p("14")),
+            "(11.5, 16.5) is 5 apart, (6, 11.5) 5.5"
+        );
+        assert_eq!(
+            r(&["6", "11.5", "17.5"]),
+            Resolution::Final(p("8.75")),
+            "(6, 11.5) is 5.5 apart, (11.5, 17.5) 6"
+        );
+        assert_eq!(r(&["10", "16", "13.5"]), Resolution::Final(p("14.75")));
+        // The third marker agrees with one of the two: that pair.
+        assert_eq!(r(&["10", "16", "16"]), Resolution::Final(p("16")));
+        // The final mark never leaves the range of the three marks, whatever their order.
+        for marks in [["6", "11.5", "17"], ["17", "6", "11.5"], ["11.5", "17", "6"]] {
+            let Resolution::Final(m) = r(&marks) else { panic!() };
+            assert_eq!(m, p("11.5"), "{marks:?}");
+        }
+    }
+
+    #[test]
+    fn rounds_follow_the_order_marks_were_given() {
+        // The second task's mark given first is the answer's 第一评.
+        let given = |slots: &[i64]| Round::in_order(&slots.iter().map(|s| (*s, false)).collect::<Vec<_>>());
+        assert_eq!(given(&[2, 1, 3]), [Round::First, Round::Second, Round::Third]);
+        assert_eq!(given(&[1, 2, 4]), [Round::First, Round::Second, Round::Appeal]);
+        assert_eq!(given(&[1]), [Round::First]);
+        // A first mark re-opened by the chief: the re-mark takes its place as 第一评 when the
+        // answer has no other standing mark.
+        assert_eq!(Round::in_order(&[(1, true), (1, false)]), [Round::First, Round::First]);
+        assert_eq!(
+            Round::in_order(&[(1, true), (2, false), (1, false)]),
+            [Round::First, Round::First, Round::Second]
+        );
+        assert_eq!(Round::of(2, 0).name_zh(), "第一评");
+        assert_eq!(Round::of(1, 1).name_zh(), "第二评");
+        assert_eq!(Round::of(3, 2).name_zh(), "第三评（仲裁）");
+        assert_eq!(Round::of(5, 3).name_zh(), "复评（申诉）");
     }
 
     #[test]

@@ -89,6 +89,12 @@ pub enum Refusal {
     AlreadyMarked,
     /// A grader marks a task no longer leased to them (it timed out and went to another).
     TaskNotYours,
+    /// A grader asks for an answer to mark in an event where they are assigned no open question.
+    NotAssigned,
+    /// An appeal on an answer already under appeal.
+    AppealPending,
+    /// An appeal on an answer that has no final mark yet (it is still being marked).
+    AppealBeforeFinal,
     /// Results are released only when every candidate's result is complete or absent (and
     /// nobody may still start): how many are incomplete, and how many may still start before the
     /// cut-off.
@@ -126,6 +132,9 @@ impl Refusal {
             Refusal::MoveAfterSubmit { .. } => "move_after_submit",
             Refusal::AlreadyMarked => "already_marked",
             Refusal::TaskNotYours => "task_not_yours",
+            Refusal::NotAssigned => "not_assigned",
+            Refusal::AppealPending => "appeal_pending",
+            Refusal::AppealBeforeFinal => "appeal_before_final",
             Refusal::ResultsIncomplete { .. } => "results_incomplete",
             Refusal::NothingToRelease => "nothing_to_release",
         }
@@ -192,6 +201,11 @@ impl Refusal {
             Refusal::MoveAfterSubmit { ticket } => format!("考生 {ticket} 已交卷，无需更换机位"),
             Refusal::AlreadyMarked => "该答卷已评分".into(),
             Refusal::TaskNotYours => "该任务不在您名下（可能已超时并分配给其他阅卷人），请领取下一份".into(),
+            Refusal::NotAssigned => {
+                "您在本场考试中尚未被分配评阅任何开放题，请联系考务办公室或阅卷组长分配后再领取".into()
+            }
+            Refusal::AppealPending => "该题已在申诉复评中，复评完成前不能再次申诉".into(),
+            Refusal::AppealBeforeFinal => "该题尚未评定最终分数（仍在评阅或仲裁中），评定后才能申诉复评".into(),
             Refusal::ResultsIncomplete {
                 incomplete,
                 may_still_start,
@@ -256,6 +270,9 @@ mod tests {
             Refusal::MoveAfterSubmit { ticket: "T".into() },
             Refusal::AlreadyMarked,
             Refusal::TaskNotYours,
+            Refusal::NotAssigned,
+            Refusal::AppealPending,
+            Refusal::AppealBeforeFinal,
             Refusal::ResultsIncomplete {
                 incomplete: 3,
                 may_still_start: None,

@@ -389,3 +389,214 @@ async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
     );
     app.finish().await;
 }
+
+/// The number of marks an answer needs is fixed when it is queued; rounds are named in the order
+/// marks are given; three marks with two equally close pairs give the median; an appeal on an
+/// answer every grader and the chief have marked reaches the chief (it was offered to nobody),
+/// shown on the dashboard with its age; a grader with no assignment is told so.
+#[tokio::test]
+async fn appeals_reach_someone_and_rounds_follow_the_order_marks_are_given() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("chief", "chief")])
+            .await;
+        let ev = app.event_id;
+        let office = app.staff("office").await;
+        sit(&app, "DEMO0001").await; // queued under double marking
+        let _: serde_json::Value = office
+            .post_ok(
+                &format!("/api/office/events/{ev}/marking-policy"),
+                json!({ "double": false, "tolerance": 3 }),
+            )
+            .await;
+        let policy = office
+            .get_ok::<serde_json::Value>(&format!("/api/office/events/{ev}/marking-policy"))
+            .await;
+        assert_eq!(policy["double"], false, "{policy}");
+        assert!(
+            policy["rule"].as_str().unwrap().contains("中位数"),
+            "the tie rule is stated: {policy}"
+        );
+        let (g1, g2, chief) = (app.staff("g1").await, app.staff("g2").await, app.staff("chief").await);
+
+        // g1 takes an answer; g2, asking while g1 holds it, gets the same answer's other task.
+        let t1 = g1.next_task(ev).await.expect("a task for g1");
+        assert_eq!(t1.round, "第一评");
+        let t2 = g2.next_task(ev).await.expect("a task for g2");
+        assert_eq!(t2.answer, t1.answer, "both markers of one answer at once");
+        assert_eq!(t2.round, "第二评");
+        // g2 is quicker: theirs is the first mark given. Under the single marking set after the
+        // answer was queued it would now be final; the answer was queued for two marks.
+        assert_eq!(g2.mark(t2.task_id, "6").await.status, "marking");
+        assert_eq!(g1.mark(t1.task_id, "11.5").await.status, "disputed");
+        let dash: serde_json::Value = chief.get_ok(&format!("/api/marking/events/{ev}/dashboard")).await;
+        let disputed = &dash["disputed"][0];
+        let rounds: Vec<(String, f64)> = disputed["marks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m[1].as_str().unwrap().to_string(), m[3].as_f64().unwrap()))
+            .collect();
+        assert_eq!(
+            rounds,
+            [("第一评".to_string(), 6.0), ("第二评".to_string(), 11.5)],
+            "labels in the order given: {dash}"
+        );
+        assert_eq!(disputed["waiting_for"], "阅卷组长", "{dash}");
+        assert!(disputed["waiting_since_ms"].as_i64().is_some(), "{dash}");
+        let third = chief.next_task(ev).await.expect("the chief takes the dispute");
+        assert_eq!(third.round, "第三评（仲裁）");
+        // 6, 11.5 and 17: (6, 11.5) and (11.5, 17) are both 5.5 apart — the median, 11.5.
+        assert_eq!(chief.mark(third.task_id, "17").await.status, "final");
+        let disputed_no = open_no_of(&t1.answer);
+        let final_of = |answers: &[kaowu::store::DashboardAnswer], no: i64| {
+            answers.iter().find(|a| a.open_no == no).unwrap().final_mark
+        };
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert_eq!(final_of(&answers, disputed_no), Some("11.5".parse::<Points>().unwrap()));
+
+        // An appeal before an answer is final, and a second appeal while one is pending, are refused.
+        let other_no = (1..=3).find(|n| *n != disputed_no).unwrap();
+        let appeal = |no: i64| json!({ "ticket": "DEMO0001", "open_no": no, "reason": "考生申请复核" });
+        let (status, body) = office
+            .post(&format!("/api/office/events/{ev}/appeals"), appeal(other_no))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("appeal_before_final")),
+            "{body}"
+        );
+        // The rest is marked by the two graders (within the tolerance).
+        for _ in 0..2 {
+            for g in [&g1, &g2] {
+                let t = g.next_task(ev).await.expect("the other answers");
+                assert_ne!(g.mark(t.task_id, "12").await.status, "disputed");
+            }
+        }
+        assert!(g1.next_task(ev).await.is_none() && g2.next_task(ev).await.is_none());
+
+        // The disputed answer is appealed: both graders and the chief have marked it, so it goes
+        // to the chief (before, nobody was offered it).
+        let _: serde_json::Value = office
+            .post_ok(&format!("/api/office/events/{ev}/appeals"), appeal(disputed_no))
+            .await;
+        let (status, body) = office
+            .post(&format!("/api/office/events/{ev}/appeals"), appeal(disputed_no))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("appeal_pending")),
+            "{body}"
+        );
+        assert!(
+            g1.next_task(ev).await.is_none() && g2.next_task(ev).await.is_none(),
+            "its markers may not"
+        );
+        let dash: serde_json::Value = chief.get_ok(&format!("/api/marking/events/{ev}/dashboard")).await;
+        let waiting = dash["disputed"].as_array().unwrap();
+        assert_eq!(waiting.len(), 1, "{dash}");
+        assert_eq!(
+            (waiting[0]["status"].as_str(), waiting[0]["waiting_for"].as_str()),
+            (Some("appeal"), Some("阅卷组长"))
+        );
+        app.clock.advance_ms(7 * MIN);
+        let dash: serde_json::Value = chief.get_ok(&format!("/api/marking/events/{ev}/dashboard")).await;
+        let age = dash["now_ms"].as_i64().unwrap() - dash["disputed"][0]["waiting_since_ms"].as_i64().unwrap();
+        assert_eq!(age, 7 * MIN, "the appeal's age: {dash}");
+        let re = chief.next_task(ev).await.expect("the appeal reaches the chief");
+        assert_eq!(
+            (re.round.as_str(), re.answer.as_str()),
+            ("复评（申诉）", t1.answer.as_str())
+        );
+        assert_eq!(chief.mark(re.task_id, "15").await.status, "final");
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert_eq!(final_of(&answers, disputed_no), Some(Points::whole(15)));
+
+        // A grader with no assignment in the event is told so; a chief without one is not.
+        app.add_staff("g9", "阅卷人g9", "grader").await;
+        let (status, body) = app
+            .staff("g9")
+            .await
+            .post(&format!("/api/marking/events/{ev}/next"), serde_json::Value::Null)
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("not_assigned")),
+            "{body}"
+        );
+        assert!(error_of(&body).contains("尚未被分配"), "{body}");
+        assert!(chief.next_task(ev).await.is_none());
+        app.finish().await;
+    })
+    .await;
+}
+
+/// Which open question (1–3) an answer written by `sit` is, from its text.
+fn open_no_of(answer: &str) -> i64 {
+    ["第一题", "第二题", "第三题"]
+        .iter()
+        .position(|p| answer.starts_with(p))
+        .map(|i| i as i64 + 1)
+        .unwrap_or_else(|| panic!("not an answer of `sit`: {answer}"))
+}
+
+/// The office assigns a grader to one open question, chosen among the event's questions listed
+/// by stem; that grader is offered answers to that question only.
+#[tokio::test]
+async fn a_grader_assigned_to_one_question_marks_only_that_question() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let ev = app.event_id;
+        let office = app.staff("office").await;
+        app.add_staff("q1", "王评", "grader").await;
+        sit(&app, "DEMO0001").await;
+        let questions: serde_json::Value = office.get_ok(&format!("/api/office/events/{ev}/open-questions")).await;
+        let list = questions.as_array().unwrap();
+        assert!(list.len() >= 5, "every open question the papers can carry: {questions}");
+        assert!(
+            list.iter()
+                .all(|q| !q["stem"].as_str().unwrap().is_empty() && q["graders"].as_array().unwrap().is_empty())
+        );
+        let answered: Vec<&serde_json::Value> = list.iter().filter(|q| q["answers"] == 1).collect();
+        assert_eq!(answered.len(), 3, "three answers handed in: {questions}");
+        let item = answered[1]["item_id"].as_str().unwrap().to_string();
+        let assigned: serde_json::Value = office
+            .post_ok(
+                &format!("/api/office/events/{ev}/assignments"),
+                json!({ "username": "q1", "item_id": item }),
+            )
+            .await;
+        assert_eq!(assigned["items"], 1);
+        let questions: serde_json::Value = office.get_ok(&format!("/api/office/events/{ev}/open-questions")).await;
+        for q in questions.as_array().unwrap() {
+            let names: Vec<&str> = q["graders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                names,
+                if q["item_id"] == item.as_str() {
+                    vec!["王评"]
+                } else {
+                    vec![]
+                },
+                "{questions}"
+            );
+        }
+        let q1 = app.staff("q1").await;
+        let t = q1.next_task(ev).await.expect("the answer to that question");
+        q1.mark(t.task_id, "10").await;
+        assert!(q1.next_task(ev).await.is_none(), "nothing of the other questions");
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        let marked: Vec<&str> = answers
+            .iter()
+            .filter(|a| !a.marks.is_empty())
+            .map(|a| a.item_id.as_str())
+            .collect();
+        assert_eq!(marked, [item.as_str()]);
+        app.finish().await;
+    })
+    .await;
+}

@@ -214,6 +214,25 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
             "{}",
             page.text("#grader-list").await
         );
+        // Every open question, by its stem, now has the grader.
+        let per_question = page.wait_text("#open-question-list", "阅卷人张").await;
+        assert!(!per_question.contains("未分配阅卷人"), "{per_question}");
+        // The marking policy, with the rule that settles three marks, set to single marking.
+        let rule = page.wait_text("#policy-rule", "中位数").await;
+        assert!(rule.contains("最接近的两个分数的平均分"), "{rule}");
+        page.js("document.getElementById('policy-double').value = 'false'; return 1;")
+            .await;
+        page.click("#policy-save").await;
+        page.wait_text("#toast", "阅卷规则已保存").await;
+        let policy: serde_json::Value = app
+            .staff("office")
+            .await
+            .get_ok(&format!("/api/office/events/{}/marking-policy", created.id))
+            .await;
+        assert_eq!(policy["double"], false, "{policy}");
+        page.js("document.getElementById('graders-title').scrollIntoView(); return 1;")
+            .await;
+        page.shot("office-06b-marking").await;
         page.js("document.getElementById('proctor-room').value = '第三考场'; return 1;")
             .await;
         page.click("#proctor-form button[type='submit']").await;

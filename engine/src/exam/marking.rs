@@ -11,11 +11,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use exam_rules::Refusal;
-use exam_rules::marking::{MAX_MARK, MarkingPolicy, check_mark};
+use exam_rules::marking::{MAX_MARK, MarkingPolicy, Round, TIE_RULE_ZH, check_mark};
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
-use crate::store::{AnswerStatus, MarkOutcome, MarkingTask, Session};
+use crate::store::{AnswerStatus, AppealOutcome, MarkOutcome, MarkingTask, Session};
 
 /// How long a task stays with a grader before it returns to the queue.
 pub const LEASE_MS: i64 = 20 * 60 * 1000;
@@ -23,20 +23,12 @@ pub const LEASE_MS: i64 = 20 * 60 * 1000;
 /// The longest comment a grader may leave with a mark.
 const MAX_COMMENT_CHARS: usize = 1000;
 
-/// What a round of marking is called on the grader's screen and the chief's dashboard.
-pub fn round_name(slot: i64) -> &'static str {
-    match slot {
-        1 => "第一评",
-        2 => "第二评",
-        3 => "第三评（仲裁）",
-        _ => "复评（申诉）",
-    }
-}
-
 /// A task with what the grader marks it against: the question and its rubric (never who wrote
 /// the answer).
 pub struct TaskToMark {
     pub task: MarkingTask,
+    /// Named in the order the answer's marks are given.
+    pub round: Round,
     pub question: String,
     pub rubric: Vec<RubricPoint>,
 }
@@ -44,6 +36,8 @@ pub struct TaskToMark {
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct QuestionProgress {
     pub item_id: String,
+    /// The question's stem, shortened: what the chief and the office recognise it by.
+    pub stem: String,
     pub answers: usize,
     pub unmarked: usize,
     pub marked_once: usize,
@@ -72,15 +66,44 @@ pub struct AnswerMarks {
     pub item_id: String,
     pub status: AnswerStatus,
     pub final_mark: Option<Points>,
-    /// (mark id, round, grader id, mark, superseded)
+    /// (mark id, round, grader id, mark, superseded), in the order the marks were given.
     pub marks: Vec<(i64, &'static str, i64, Points, bool)>,
+    /// When the third marking or appeal re-mark it waits for was queued (its age is now − this).
+    pub waiting_since_ms: Option<i64>,
+    /// Who takes it: 阅卷组长 for a third marking, or for an appeal once every grader of the
+    /// question has marked the answer; otherwise a grader of the question who has not marked it.
+    pub waiting_for: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Dashboard {
     pub questions: Vec<QuestionProgress>,
     pub graders: Vec<GraderStats>,
+    /// Answers in dispute or under appeal, oldest waiting first.
     pub disputed: Vec<AnswerMarks>,
+    /// The server's clock when this was read (ages are measured against it).
+    pub now_ms: i64,
+}
+
+/// The marking policy as the office sees and sets it, with the rule that settles three marks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub double: bool,
+    pub tolerance: Points,
+    /// How the final mark is reached, in Chinese (the tie rule included).
+    pub rule: &'static str,
+}
+
+/// An open question the event's papers can carry, as the office assigns graders to it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenQuestion {
+    pub item_id: String,
+    /// The stem, shortened.
+    pub stem: String,
+    /// Answers handed in so far.
+    pub answers: usize,
+    /// The graders and chiefs assigned to it (names).
+    pub graders: Vec<String>,
 }
 
 /// One grader's assignment in an event.
@@ -95,6 +118,17 @@ pub struct GraderAssignment {
     pub open_items: usize,
 }
 
+/// A question's stem cut to what fits a table cell.
+pub fn short_stem(stem: &str) -> String {
+    const MAX: usize = 40;
+    let stem = stem.trim();
+    if stem.chars().count() <= MAX {
+        stem.to_string()
+    } else {
+        stem.chars().take(MAX).chain(std::iter::once('…')).collect()
+    }
+}
+
 impl Exam {
     /// The next answer for `grader` to mark in the event (`None` when there is none now); the chief
     /// grader also takes third markings.
@@ -106,6 +140,10 @@ impl Exam {
             .next_marking_task(event, grader.subject_id, third, self.now(), LEASE_MS)
             .await?
         else {
+            // Nothing now: say so plainly to a grader who has nothing to mark in this event at all.
+            if !third && !self.store.has_grader_assignment(event, grader.subject_id).await? {
+                return Err(Refusal::NotAssigned.into());
+            }
             return Ok(None);
         };
         let item = loaded
@@ -126,6 +164,7 @@ impl Exam {
             ))));
         };
         Ok(Some(TaskToMark {
+            round: Round::of(task.marker_slot, task.independent_before as usize),
             question: item.stem.clone(),
             rubric: rubric.clone(),
             task,
@@ -166,7 +205,7 @@ impl Exam {
 
     /// The chief grader's view: progress per question, each grader's statistics, the disputes.
     pub async fn marking_dashboard(&self, event: i64) -> ServiceResult<Dashboard> {
-        self.event(event).await?;
+        let loaded = self.event(event).await?;
         let policy = self.store.marking_policy(event).await?;
         let answers = self.store.event_open_answers(event).await?;
         let mut questions: BTreeMap<String, QuestionProgress> = BTreeMap::new();
@@ -176,6 +215,13 @@ impl Exam {
         for a in &answers {
             let q = questions.entry(a.item_id.clone()).or_insert_with(|| QuestionProgress {
                 item_id: a.item_id.clone(),
+                stem: loaded
+                    .bank
+                    .items
+                    .iter()
+                    .find(|i| i.id.as_str() == a.item_id)
+                    .map(|i| short_stem(&i.stem))
+                    .unwrap_or_default(),
                 ..Default::default()
             });
             q.answers += 1;
@@ -210,6 +256,13 @@ impl Exam {
                     .push(y.mark.hundredths() - x.mark.hundredths());
             }
             if matches!(a.status, AnswerStatus::Disputed | AnswerStatus::Appeal) {
+                let slots: Vec<(i64, bool)> = a.marks.iter().map(|m| (m.marker_slot, m.superseded)).collect();
+                let graders_left = a.status == AnswerStatus::Appeal
+                    && self
+                        .store
+                        .graders_who_have_not_marked(event, &a.item_id, a.open_answer_id)
+                        .await?
+                        > 0;
                 disputed.push(AnswerMarks {
                     answer: a.open_answer_id,
                     item_id: a.item_id.clone(),
@@ -218,8 +271,17 @@ impl Exam {
                     marks: a
                         .marks
                         .iter()
-                        .map(|m| (m.id, round_name(m.marker_slot), m.grader_id, m.mark, m.superseded))
+                        .zip(Round::in_order(&slots))
+                        .map(|(m, round)| (m.id, round.name_zh(), m.grader_id, m.mark, m.superseded))
                         .collect(),
+                    waiting_since_ms: a.waiting_since_ms,
+                    waiting_for: a.waiting_since_ms.map(|_| {
+                        if graders_left {
+                            "未评过此答卷的阅卷人"
+                        } else {
+                            "阅卷组长"
+                        }
+                    }),
                 });
             }
         }
@@ -257,10 +319,12 @@ impl Exam {
             });
         }
         graders.sort_by_key(|g| g.grader_id);
+        disputed.sort_by_key(|d| (d.waiting_since_ms.unwrap_or(i64::MAX), d.answer));
         Ok(Dashboard {
             questions: questions.into_values().collect(),
             graders,
             disputed,
+            now_ms: self.now(),
         })
     }
 
@@ -280,7 +344,19 @@ impl Exam {
         Ok(())
     }
 
-    /// The event's marking policy (double marking and the tolerance).
+    /// The event's marking policy, with the rule that settles the final mark.
+    pub async fn marking_policy(&self, event: i64) -> ServiceResult<PolicyView> {
+        self.event(event).await?;
+        let p = self.store.marking_policy(event).await?;
+        Ok(PolicyView {
+            double: p.double,
+            tolerance: p.tolerance,
+            rule: TIE_RULE_ZH,
+        })
+    }
+
+    /// The event's marking policy (double marking and the tolerance). Answers already queued keep
+    /// the number of marks they were queued with.
     pub async fn set_marking_policy(&self, event: i64, double: bool, tolerance: Points) -> ServiceResult<()> {
         if tolerance < Points::ZERO || tolerance > MAX_MARK || !tolerance.is_half_step() {
             return Err(ServiceError::Invalid(format!(
@@ -355,6 +431,33 @@ impl Exam {
         Ok(out)
     }
 
+    /// Every open question the event's papers can carry (its frozen items), with the answers
+    /// handed in so far and who is assigned to mark it.
+    pub async fn open_questions(&self, event: i64) -> ServiceResult<Vec<OpenQuestion>> {
+        let loaded = self.event(event).await?;
+        let assigned = self.store.grader_assignments(event).await?;
+        let mut answers: HashMap<String, usize> = HashMap::new();
+        for a in self.store.event_open_answers(event).await? {
+            *answers.entry(a.item_id).or_default() += 1;
+        }
+        Ok(loaded
+            .bank
+            .items
+            .iter()
+            .filter(|i| i.kind() == question_bank::ItemKind::Open)
+            .map(|i| OpenQuestion {
+                item_id: i.id.to_string(),
+                stem: short_stem(&i.stem),
+                answers: answers.get(i.id.as_str()).copied().unwrap_or(0),
+                graders: assigned
+                    .iter()
+                    .filter(|g| g.item_id == i.id.as_str())
+                    .map(|g| g.display_name.clone())
+                    .collect(),
+            })
+            .collect())
+    }
+
     /// Re-opens one candidate's open answer for re-marking by a grader who has not marked it.
     pub async fn appeal(&self, event: i64, ticket: &str, open_no: i64, reason: &str, actor: &str) -> ServiceResult<()> {
         if reason.trim().is_empty() {
@@ -375,7 +478,15 @@ impl Exam {
                 ticket: ticket.to_string(),
                 open_no,
             })?;
-        self.store.appeal(answer, actor, reason.trim(), self.now()).await?;
-        Ok(())
+        match self.store.appeal(answer, actor, reason.trim(), self.now()).await? {
+            AppealOutcome::Filed => Ok(()),
+            AppealOutcome::NoAnswer => Err(NotFound::OpenAnswer {
+                ticket: ticket.to_string(),
+                open_no,
+            }
+            .into()),
+            AppealOutcome::Pending => Err(Refusal::AppealPending.into()),
+            AppealOutcome::NotFinal => Err(Refusal::AppealBeforeFinal.into()),
+        }
     }
 }

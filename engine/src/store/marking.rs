@@ -12,9 +12,7 @@ use super::{Backend, Result, Store};
 use exam_rules::marking::{MarkingPolicy, Resolution, resolve};
 use exam_rules::sitting::SittingState;
 
-/// The third marker's slot; 1 and 2 are the two independent markers, 4+ appeal re-marks.
-pub const THIRD_SLOT: i64 = 3;
-pub const FIRST_APPEAL_SLOT: i64 = 4;
+pub use exam_rules::marking::{FIRST_APPEAL_SLOT, THIRD_SLOT};
 
 /// A leased task: what a grader marks. It carries no candidate identity (blind marking).
 #[derive(Debug, Clone)]
@@ -24,8 +22,22 @@ pub struct MarkingTask {
     pub event_id: i64,
     pub item_id: String,
     pub marker_slot: i64,
+    /// Independent marks (first and second rounds) the answer has standing, or is being given
+    /// by another grader now: names the round this task is on the grader's screen.
+    pub independent_before: i64,
     pub body: String,
     pub lease_expires_ms: i64,
+}
+
+/// Why an appeal was not filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealOutcome {
+    Filed,
+    NoAnswer,
+    /// The answer is already under appeal.
+    Pending,
+    /// The answer has no final mark yet.
+    NotFinal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +97,10 @@ pub struct DashboardAnswer {
     pub item_id: String,
     pub status: AnswerStatus,
     pub final_mark: Option<Points>,
+    /// In the order given.
     pub marks: Vec<MarkRecord>,
+    /// Since when a third marking or an appeal re-mark has been waiting (not yet given).
+    pub waiting_since_ms: Option<i64>,
 }
 
 /// A line of the audit log as read back.
@@ -109,6 +124,28 @@ pub struct GraderItem {
     pub item_id: String,
 }
 
+/// Who may take a task (`t`, its answer `a`; `$1` the event, `$2` the grader, `$3` now, `$4` 1 when
+/// the grader is a chief): never an answer they have marked, nor one whose other task they hold.
+/// First and second marks and appeal re-marks go to the graders assigned to the question, third
+/// markings to the chief; an appeal re-mark goes to the chief only when every grader assigned to
+/// the question has marked the answer (then even a chief who marked it). A final answer is never
+/// offered again: its marks change only by a re-open or an appeal.
+const PULL_RULE: &str = "a.status <> 'final' \
+     AND ((t.marker_slot <> 3 AND t.item_id IN (SELECT g.item_id FROM grader_assignments g WHERE g.event_id = $1 AND g.account_id = $2) \
+           AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.grader_id = $2)) \
+       OR ($4 = 1 AND t.marker_slot = 3 \
+           AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.grader_id = $2)) \
+       OR ($4 = 1 AND t.marker_slot >= 4 AND NOT EXISTS ( \
+             SELECT 1 FROM grader_assignments g JOIN accounts ac ON ac.id = g.account_id \
+             WHERE g.event_id = $1 AND g.item_id = t.item_id AND ac.role = 'grader' AND NOT EXISTS \
+               (SELECT 1 FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.grader_id = g.account_id)))) \
+     AND NOT EXISTS (SELECT 1 FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
+         AND o.state = 'leased' AND o.leased_by = $2 AND o.lease_expires_ms > $3)";
+const _: () = assert!(
+    THIRD_SLOT == 3 && FIRST_APPEAL_SLOT == 4,
+    "PULL_RULE spells the slots out"
+);
+
 impl Store {
     pub async fn assign_grader(&self, event_id: i64, item_id: &str, account_id: i64) -> Result<()> {
         sqlx::query(
@@ -120,6 +157,31 @@ impl Store {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    /// Whether `account` is assigned any open question of the event.
+    pub async fn has_grader_assignment(&self, event_id: i64, account_id: i64) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM grader_assignments WHERE event_id = $1 AND account_id = $2")
+                .bind(event_id)
+                .bind(account_id)
+                .fetch_one(&self.read)
+                .await?;
+        Ok(n > 0)
+    }
+
+    /// How many graders (not chiefs) assigned to `item_id` in the event have not marked the answer.
+    pub async fn graders_who_have_not_marked(&self, event_id: i64, item_id: &str, open_answer_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM grader_assignments g JOIN accounts ac ON ac.id = g.account_id \
+             WHERE g.event_id = $1 AND g.item_id = $2 AND ac.role = 'grader' AND NOT EXISTS \
+               (SELECT 1 FROM marks m WHERE m.open_answer_id = $3 AND m.grader_id = g.account_id)",
+        )
+        .bind(event_id)
+        .bind(item_id)
+        .bind(open_answer_id)
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// The event's grader assignments, by username.
@@ -170,27 +232,37 @@ impl Store {
         let task_id = match held {
             Some(id) => Some(id),
             None => {
-                let lock = match self.backend {
-                    Backend::Sqlite => "",
-                    Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
-                };
-                let sql = format!(
-                    "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-                     WHERE a.event_id = $1 AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_ms <= $3)) \
-                       AND ((t.marker_slot = {THIRD_SLOT} AND $4 = 1) OR (t.marker_slot <> {THIRD_SLOT} AND t.item_id IN \
-                           (SELECT g.item_id FROM grader_assignments g WHERE g.event_id = $1 AND g.account_id = $2))) \
-                       AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.grader_id = $2) \
-                       AND NOT EXISTS (SELECT 1 FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
-                           AND o.state = 'leased' AND o.leased_by = $2 AND o.lease_expires_ms > $3) \
-                     ORDER BY t.marker_slot DESC, t.id LIMIT 1{lock}"
-                );
-                let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .bind(event_id)
-                    .bind(grader_id)
-                    .bind(now)
-                    .bind(third_marker as i64)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                // Third markings and appeals first, then tasks whose lease lapsed, then the
+                // oldest queued task: three narrow look-ups by index (the queue's order is the
+                // task id, so the pull costs the same at 10 % and at 90 % done), each under the
+                // same rule of who may mark what (`PULL_RULE`).
+                let mut id = None;
+                for which in [
+                    format!(
+                        "t.marker_slot >= {THIRD_SLOT} AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_ms <= $3))"
+                    ),
+                    "t.state = 'leased' AND t.lease_expires_ms <= $3".to_string(),
+                    format!("t.state = 'queued' AND t.marker_slot < {THIRD_SLOT}"),
+                ] {
+                    let sql = format!(
+                        "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+                         WHERE {which} AND a.event_id = $1 AND {PULL_RULE} ORDER BY t.id LIMIT 1{}",
+                        match self.backend {
+                            Backend::Sqlite => "",
+                            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
+                        }
+                    );
+                    id = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .bind(event_id)
+                        .bind(grader_id)
+                        .bind(now)
+                        .bind(third_marker as i64)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if id.is_some() {
+                        break;
+                    }
+                }
                 if let Some(id) = id {
                     sqlx::query("UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $3 WHERE id = $1")
                         .bind(id)
@@ -205,11 +277,15 @@ impl Store {
         let task = match task_id {
             None => None,
             Some(id) => {
-                let r = sqlx::query(
-                    "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms \
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms, \
+                       (SELECT COUNT(*) FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.marker_slot < {THIRD_SLOT} AND m.superseded = 0) \
+                       + (SELECT COUNT(*) FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
+                            AND o.marker_slot < {THIRD_SLOT} AND o.state = 'leased' AND o.lease_expires_ms > $2) AS independent_before \
                      FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1",
-                )
+                )))
                 .bind(id)
+                .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
                 Some(MarkingTask {
@@ -218,6 +294,7 @@ impl Store {
                     event_id: r.try_get("event_id")?,
                     item_id: r.try_get("item_id")?,
                     marker_slot: r.try_get("marker_slot")?,
+                    independent_before: r.try_get("independent_before")?,
                     body: r.try_get("body")?,
                     lease_expires_ms: r.try_get("lease_expires_ms")?,
                 })
@@ -233,7 +310,8 @@ impl Store {
         open_answer_id: i64,
     ) -> Result<Vec<(i64, Points)>> {
         let rows = sqlx::query(
-            "SELECT marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0 ORDER BY marker_slot, id",
+            "SELECT marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0 \
+             ORDER BY CASE WHEN marker_slot >= 3 THEN marker_slot ELSE 0 END, id",
         )
         .bind(open_answer_id)
         .fetch_all(&mut **tx)
@@ -243,16 +321,28 @@ impl Store {
             .collect()
     }
 
-    /// Settles an answer from its active marks: final, disputed (a third task is queued), or
-    /// still marking. An appeal re-mark, when there is one, is final.
+    /// Settles an answer from its active marks (independent marks in the order given, then the
+    /// third marker's) and the number of marks fixed for it when it was queued: final, disputed
+    /// (a third task is queued), or still marking. An appeal re-mark, when there is one, is final.
+    /// A final answer keeps no task open but appeals (none is left under the rules; any from
+    /// before marks were fixed per answer is withdrawn, so nothing can change a final mark).
     async fn settle(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         open_answer_id: i64,
         item_id: &str,
-        policy: &MarkingPolicy,
+        event_policy: &MarkingPolicy,
         now: i64,
     ) -> Result<AnswerStatus> {
+        let needed: i64 = sqlx::query_scalar("SELECT marks_needed FROM open_answers WHERE id = $1")
+            .bind(open_answer_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let policy = MarkingPolicy {
+            double: needed >= 2,
+            ..*event_policy
+        };
+        let policy = &policy;
         let marks = self.active_marks(tx, open_answer_id).await?;
         let (status, final_mark) = if let Some((_, appeal)) =
             marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT)
@@ -278,6 +368,13 @@ impl Store {
                 }
             }
         };
+        if status == AnswerStatus::Final {
+            sqlx::query("DELETE FROM marking_tasks WHERE open_answer_id = $1 AND state <> 'done' AND marker_slot < $2")
+                .bind(open_answer_id)
+                .bind(FIRST_APPEAL_SLOT)
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query("UPDATE open_answers SET status = $2, final_mark = $3 WHERE id = $1")
             .bind(open_answer_id)
             .bind(status.as_str())
@@ -426,17 +523,26 @@ impl Store {
 
     /// An appeal: the answer goes back for re-marking by a grader who has not marked it; the
     /// re-mark becomes final; every earlier mark is kept.
-    pub async fn appeal(&self, open_answer_id: i64, actor: &str, reason: &str, now: i64) -> Result<bool> {
+    pub async fn appeal(&self, open_answer_id: i64, actor: &str, reason: &str, now: i64) -> Result<AppealOutcome> {
         let mut tx = self.begin_write().await?;
-        let Some(r) = sqlx::query("SELECT event_id, item_id, final_mark FROM open_answers WHERE id = $1")
+        let sql = format!(
+            "SELECT event_id, item_id, final_mark, status FROM open_answers WHERE id = $1{}",
+            self.for_update()
+        );
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(open_answer_id)
             .fetch_optional(&mut *tx)
             .await?
         else {
-            return Ok(false);
+            return Ok(AppealOutcome::NoAnswer);
         };
         let (event_id, item_id, old): (i64, String, Option<i64>) =
             (r.try_get("event_id")?, r.try_get("item_id")?, r.try_get("final_mark")?);
+        match AnswerStatus::parse(&r.try_get::<String, _>("status")?) {
+            AnswerStatus::Final => {}
+            AnswerStatus::Appeal => return Ok(AppealOutcome::Pending),
+            AnswerStatus::Marking | AnswerStatus::Disputed => return Ok(AppealOutcome::NotFinal),
+        }
         let slot: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(marker_slot), 0) FROM marking_tasks WHERE open_answer_id = $1")
                 .bind(open_answer_id)
@@ -469,7 +575,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(AppealOutcome::Filed)
     }
 
     /// Every open answer of an event with all its marks (superseded ones included).
@@ -485,6 +591,16 @@ impl Store {
         .bind(event_id)
         .fetch_all(&self.read)
         .await?;
+        let waiting: std::collections::HashMap<i64, i64> = sqlx::query(
+            "SELECT t.open_answer_id, MIN(t.created_ms) AS since FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+             WHERE a.event_id = $1 AND t.state <> 'done' AND t.marker_slot >= 3 GROUP BY t.open_answer_id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("open_answer_id")?, r.try_get("since")?)))
+        .collect::<Result<_>>()?;
         let mut by_answer: std::collections::HashMap<i64, Vec<MarkRecord>> = std::collections::HashMap::new();
         for m in &marks {
             by_answer
@@ -511,6 +627,7 @@ impl Store {
                     status: AnswerStatus::parse(&r.try_get::<String, _>("status")?),
                     final_mark: r.try_get::<Option<i64>, _>("final_mark")?.map(Points::from_hundredths),
                     marks: by_answer.remove(&id).unwrap_or_default(),
+                    waiting_since_ms: waiting.get(&id).copied(),
                 })
             })
             .collect()

@@ -28,8 +28,8 @@ use sqlx::{AnyPool, Connection, Executor};
 pub use bank::ItemStatusRow;
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
-    AnswerStatus, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome, MarkRecord,
-    MarkingTask,
+    AnswerStatus, AppealOutcome, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome,
+    MarkRecord, MarkingTask,
 };
 pub use rescoring::{
     Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,

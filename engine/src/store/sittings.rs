@@ -278,16 +278,22 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
+        // How many marks each answer needs is fixed now, from the policy as it stands in this
+        // transaction (one under single marking, two under double), and kept with the answer.
+        let marks = super::marking::marking_policy_in(&mut tx, s.event_id)
+            .await?
+            .marks_needed() as i64;
         let mut tasks: Vec<(i64, &str)> = Vec::with_capacity(sub.open.len());
-        for chunk in sub.open.chunks((MAX_BINDS - 3) / 3) {
+        for chunk in sub.open.chunks((MAX_BINDS - 4) / 3) {
             let sql = format!(
-                "INSERT INTO open_answers (open_no, item_id, body, event_id, candidate_id, created_ms) VALUES {} RETURNING id, open_no",
-                tuples(chunk.len(), 3, 4, ", $1, $2, $3")
+                "INSERT INTO open_answers (open_no, item_id, body, event_id, candidate_id, created_ms, marks_needed) VALUES {} RETURNING id, open_no",
+                tuples(chunk.len(), 3, 5, ", $1, $2, $3, $4")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(s.event_id)
                 .bind(candidate_id)
-                .bind(now);
+                .bind(now)
+                .bind(marks);
             for (open_no, item_id, body) in chunk {
                 q = q.bind(*open_no as i64).bind(item_id.as_str()).bind(body.as_str());
             }
@@ -304,11 +310,6 @@ impl Store {
                 tasks.push((*id, item_id.as_str()));
             }
         }
-        // How many marks each answer needs is fixed now, from the policy as it stands in this
-        // transaction: under single marking one task, under double marking two.
-        let marks = super::marking::marking_policy_in(&mut tx, s.event_id)
-            .await?
-            .marks_needed() as i64;
         let tasks: Vec<(i64, &str, i64)> = tasks
             .into_iter()
             .flat_map(|(id, item_id)| (1..=marks).map(move |slot| (id, item_id, slot)))

@@ -15,7 +15,7 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path};
 use super::session::{Chief, Grader};
 use crate::exam::AnswerStatus;
-use crate::exam::marking::{Dashboard, round_name};
+use crate::exam::marking::Dashboard;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -43,12 +43,13 @@ pub struct TaskView {
     params(("event" = i64, Path, description = "考试编号")),
     responses(
         (status = 200, description = "一份答卷", body = TaskView),
-        (status = 204, description = "暂无待评答卷")))]
+        (status = 204, description = "暂无待评答卷"),
+        (status = 409, description = "本场考试未分配给该阅卷人（not_assigned）", body = crate::web::openapi::ErrorBody)))]
 async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) -> ApiResult<Response> {
     match state.exam.next_task(&g.0, event).await? {
         Some(t) => Ok(Json(TaskView {
             task_id: t.task.task_id,
-            round: round_name(t.task.marker_slot),
+            round: t.round.name_zh(),
             question: t.question,
             rubric: t.rubric,
             max_mark: exam_rules::marking::MAX_MARK,

@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(save_log))
         .routes(routes!(proctors, assign_proctor))
         .routes(routes!(unlock_staff))
-        .routes(routes!(marking_policy))
+        .routes(routes!(get_marking_policy, marking_policy))
         .routes(routes!(results))
         .routes(routes!(results_csv))
         .routes(routes!(results_xlsx))
@@ -249,6 +249,17 @@ pub struct PolicyRequest {
     pub double: bool,
     /// Largest difference (points of 20) needing no third marker; default 3.
     pub tolerance: Points,
+}
+
+#[utoipa::path(
+    get, summary = "阅卷规则：双评与误差阈值，及最终分的确定办法", description = "阅卷规则：双评与误差阈值，及最终分的确定办法", path = "/api/office/events/{id}/marking-policy", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "当前阅卷规则", body = crate::exam::marking::PolicyView)))]
+async fn get_marking_policy(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<crate::exam::marking::PolicyView>> {
+    Ok(Json(state.exam.marking_policy(id).await?))
 }
 
 #[utoipa::path(

@@ -13,7 +13,7 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path};
 use super::openapi::ErrorBody;
 use super::session::Office;
-use crate::exam::marking::GraderAssignment;
+use crate::exam::marking::{GraderAssignment, OpenQuestion};
 use crate::exam::staff::StaffMember;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_staff, add_staff))
         .routes(routes!(reset_password))
         .routes(routes!(graders, assign))
+        .routes(routes!(open_questions))
 }
 
 #[utoipa::path(
@@ -88,6 +89,18 @@ async fn graders(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<GraderAssignment>>> {
     Ok(Json(state.exam.grader_assignments(id).await?))
+}
+
+#[utoipa::path(
+    get, summary = "本场考试可能出现的开放题（按题干），及分配到各题的阅卷人", description = "本场考试试卷可能出现的每道开放题：题目编号、题干摘要、已作答份数和分配到该题的阅卷人；按题分配阅卷人时据此选择",
+    path = "/api/office/events/{id}/open-questions", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "开放题", body = Vec<OpenQuestion>)))]
+async fn open_questions(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<OpenQuestion>>> {
+    Ok(Json(state.exam.open_questions(id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
