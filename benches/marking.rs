@@ -169,6 +169,10 @@ impl Lat {
 #[derive(Default)]
 struct Stats {
     pull_task: Lat,
+    /// Pulls that got a task while 5–15 % and 85–95 % of the queue was marked: the pull's cost
+    /// must not grow with the marks already given.
+    pull_early: Lat,
+    pull_late: Lat,
     pull_empty: Lat,
     mark: Lat,
     errors: HashMap<String, usize>,
@@ -423,17 +427,20 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     let quality = Arc::new(quality.lock().await.clone());
     let stats: Arc<Mutex<Stats>> = Default::default();
     let graders_left = Arc::new(AtomicUsize::new(args.graders));
+    // Marks given so far, against the tasks queued at the start (third markings come on top).
+    let done = Arc::new(AtomicUsize::new(0));
     let deadline = (args.duration_s > 0).then(|| Instant::now() + Duration::from_secs(args.duration_s));
     let t0 = Instant::now();
     let grader_end: Arc<Mutex<Option<Duration>>> = Default::default();
     let mut workers = tokio::task::JoinSet::new();
     for (i, (_user, chief, http)) in clients.into_iter().enumerate() {
-        let (base, quality, stats, graders_left, grader_end) = (
+        let (base, quality, stats, graders_left, grader_end, done) = (
             base.clone(),
             quality.clone(),
             stats.clone(),
             graders_left.clone(),
             grader_end.clone(),
+            done.clone(),
         );
         let dispute_rate = args.dispute_rate;
         let seed = args.seed ^ 0xA11CE ^ (i as u64) << 20;
@@ -445,6 +452,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                     break;
                 }
                 let t = Instant::now();
+                let progress = done.load(Ordering::Relaxed) as f64 / tasks_queued.max(1) as f64;
                 let resp = http.post(format!("{base}/api/marking/events/{ev}/next")).send().await;
                 let resp = match resp {
                     Ok(r) => r,
@@ -474,6 +482,11 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                     continue;
                 }
                 mine.pull_task.0.push(elapsed);
+                if (0.05..0.15).contains(&progress) {
+                    mine.pull_early.0.push(elapsed);
+                } else if (0.85..0.95).contains(&progress) {
+                    mine.pull_late.0.push(elapsed);
+                }
                 let task: Value = serde_json::from_str(&body)?;
                 let answer = task["answer"].as_str().unwrap_or_default();
                 let truth = quality.get(answer).copied().unwrap_or(1000);
@@ -496,6 +509,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                         mine.mark.0.push(t.elapsed());
                         if status == StatusCode::OK {
                             mine.marked += 1;
+                            done.fetch_add(1, Ordering::Relaxed);
                             let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                             *mine
                                 .statuses
@@ -513,6 +527,8 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
             }
             let mut all = stats.lock().await;
             all.pull_task.0.extend(mine.pull_task.0);
+            all.pull_early.0.extend(mine.pull_early.0);
+            all.pull_late.0.extend(mine.pull_late.0);
             all.pull_empty.0.extend(mine.pull_empty.0);
             all.mark.0.extend(mine.mark.0);
             all.marked += mine.marked;
@@ -563,6 +579,8 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     ));
     r.line("\n| request | count | mean (ms) | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|---:|");
     r.line(s.pull_task.row("`POST …/next` → a task"));
+    r.line(s.pull_early.row("… of which at 5–15 % marked"));
+    r.line(s.pull_late.row("… of which at 85–95 % marked"));
     r.line(s.pull_empty.row("`POST …/next` → 204 (nothing for this grader)"));
     r.line(s.mark.row("`POST …/tasks/{id}/mark`"));
 

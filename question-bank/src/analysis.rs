@@ -201,6 +201,9 @@ impl Answer {
 pub struct ResponseMatrix {
     items: Vec<ItemSpec>,
     rows: Vec<Vec<Answer>>,
+    /// A candidate's full marks when it is not the sum of every item's (elective questions, or
+    /// a paper of its own per candidate drawn from a larger set of items).
+    full_marks: Option<Points>,
 }
 
 /// Why a response matrix cannot be analysed.
@@ -264,7 +267,18 @@ impl ResponseMatrix {
                 })?;
             }
         }
-        Ok(ResponseMatrix { items, rows })
+        Ok(ResponseMatrix {
+            items,
+            rows,
+            full_marks: None,
+        })
+    }
+
+    /// States a candidate's full marks (the paper's total, e.g. 150) when it is less than the
+    /// sum of the matrix's items: the score distribution then runs from 0 to it.
+    pub fn with_full_marks(mut self, full_marks: Points) -> ResponseMatrix {
+        self.full_marks = Some(full_marks);
+        self
     }
 
     pub fn items(&self) -> &[ItemSpec] {
@@ -372,6 +386,10 @@ pub struct AnalysisSettings {
     /// Two markers agree "within tolerance" when their marks differ by at most this (default 3
     /// points, the exam rules' default gap before a third marker is called).
     pub marker_tolerance: Points,
+    /// Below this many candidates, reliability (α, SEM, α if deleted) is not computed and no item
+    /// is flagged: with a handful of candidates they mean nothing (two candidates gave α = −3.1
+    /// and flagged 105 of 115 items). Default 30.
+    pub min_candidates: usize,
     /// Width of a score-distribution bin. `None` (the default, or a width ≤ 0) picks the smallest of
     /// 1, 2, 5, 10, 20, 50 … points that needs no more than 31 bins from 0 to full marks.
     pub bin_width: Option<Points>,
@@ -385,6 +403,7 @@ impl Default for AnalysisSettings {
             min_facility: 0.20,
             max_facility: 0.95,
             marker_tolerance: Points::whole(3),
+            min_candidates: 30,
             bin_width: None,
         }
     }
@@ -434,6 +453,9 @@ pub struct TestStatistics {
     pub alpha: Option<f64>,
     /// How many items α covers: all of them unless some were elective ([`Answer::NotTaken`]).
     pub alpha_items: usize,
+    /// Fewer candidates than [`AnalysisSettings::min_candidates`]: reliability and flags are
+    /// withheld.
+    pub too_few_candidates: bool,
     /// Standard error of measurement, SD · √(1 − α), with the SD of the score over the items α
     /// covers (the total score when α covers every item).
     pub sem: Option<f64>,
@@ -641,8 +663,14 @@ pub fn analyse(matrix: &ResponseMatrix, settings: &AnalysisSettings) -> Analysis
     }
     let totals_vary = totals.iter().any(|&t| t != totals[0]);
 
-    let reliability = Reliability::of(matrix);
-    let test = test_statistics(matrix, &totals, groups.as_ref(), &reliability, settings);
+    let too_few = totals.len() < settings.min_candidates;
+    let reliability = if too_few {
+        Reliability::withheld()
+    } else {
+        Reliability::of(matrix)
+    };
+    let mut test = test_statistics(matrix, &totals, groups.as_ref(), &reliability, settings);
+    test.too_few_candidates = too_few;
     let items = matrix
         .items
         .iter()
@@ -660,7 +688,7 @@ pub fn analyse(matrix: &ResponseMatrix, settings: &AnalysisSettings) -> Analysis
             };
             let mut item = ctx.analyse();
             item.alpha_if_deleted = reliability.alpha_if_deleted(j);
-            item.flags = flags(&item, settings);
+            item.flags = if too_few { Vec::new() } else { flags(&item, settings) };
             item
         })
         .collect();
@@ -787,6 +815,20 @@ impl Reliability {
         }
     }
 
+    /// Nothing computed (too few candidates): no α, no SEM, no α if deleted.
+    fn withheld() -> Reliability {
+        Reliability {
+            items: Vec::new(),
+            item_c: Vec::new(),
+            score_c: 0,
+            item_score_xy: Vec::new(),
+            item_x: Vec::new(),
+            score_sum: 0,
+            n: 0,
+            alpha: None,
+        }
+    }
+
     /// SD (points) of the covered score.
     fn score_sd(&self) -> Option<f64> {
         (self.n > 1).then(|| (self.score_c as f64 / (self.n * (self.n - 1)) as f64).sqrt() / HUNDREDTHS)
@@ -845,7 +887,11 @@ fn test_statistics(
     let mut sorted: Vec<i64> = totals.iter().map(|t| t.hundredths()).collect();
     sorted.sort_unstable();
 
-    let max_possible: Points = matrix.items.iter().map(|i| i.max).sum();
+    let observed_max = Points::from_hundredths(sorted[sorted.len() - 1]);
+    let max_possible: Points = matrix
+        .full_marks
+        .unwrap_or_else(|| matrix.items.iter().map(|i| i.max).sum())
+        .max(observed_max);
     let bin_width = match settings.bin_width {
         Some(w) if w > Points::ZERO => w,
         _ => auto_bin_width(max_possible),
@@ -894,6 +940,7 @@ fn test_statistics(
         q3: quantile7(&sorted, 3, 4),
         alpha,
         alpha_items: reliability.items.len(),
+        too_few_candidates: false,
         sem,
         groups,
         bin_width,

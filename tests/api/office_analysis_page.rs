@@ -49,6 +49,43 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
         .collect();
     assert_eq!(cells[1], "5", "taken by five: {cells:?}");
     assert_eq!(cells[2], "0.600", "facility 0.6 to 3 decimals: {cells:?}");
+    // Five candidates are too few for reliability or flags: said, not computed.
+    assert!(page.text("#analysis-caveat").contains("少于 30 人"), "{page}");
+    assert!(
+        cells.iter().all(|c| !c.contains("偏") && !c.contains("区分度低")),
+        "no flags: {cells:?}"
+    );
+    // The paper's full marks, not the sum of every item drawn.
+    assert!(page.text(".room-status").contains("满分 150 分"), "{page}");
+
+    // A voided item gives everyone its points, a blank included, as the results do: the third
+    // item, which nobody answered, has facility 1 once voided (it was 0 in the analysis).
+    let third = paper.objective[2].item_id.to_string();
+    let facility_of = |html: &str, item: &str| -> String {
+        let page = Page::parse(html);
+        let row = page
+            .all("table.analysis-items tbody tr")
+            .into_iter()
+            .find(|tr| {
+                tr.select(&scraper::Selector::parse("th").unwrap())
+                    .map(Page::text_of)
+                    .any(|t| t == item)
+            })
+            .unwrap_or_else(|| panic!("no row for {item}"));
+        row.select(&scraper::Selector::parse("td").unwrap())
+            .map(Page::text_of)
+            .nth(2)
+            .unwrap()
+    };
+    assert_eq!(facility_of(&html, &third), "0.000");
+    let _: serde_json::Value = office
+        .post_ok(
+            &format!("/api/office/events/{ev}/key-corrections"),
+            serde_json::json!({ "item_id": third, "void": true, "reason": "专家组复核：题干有误，作废" }),
+        )
+        .await;
+    let (_, voided) = office.get_text(&format!("/office/analysis?event={ev}")).await;
+    assert_eq!(facility_of(&voided, &third), "1.000");
     if let Ok(dir) = std::env::var("KAOWU_ANALYSIS_HTML") {
         std::fs::write(dir, &html).unwrap();
     }

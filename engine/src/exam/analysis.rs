@@ -56,7 +56,9 @@ impl Exam {
         let mut rows: Vec<Vec<Answer>> = vec![vec![Answer::NotTaken; specs.len()]; submitted.len()];
         for x in &responses {
             if let (Some(&r), Some(&c)) = (row_of.get(&x.candidate_id), column.get(x.item_id.as_str())) {
-                rows[r][c] = if x.bank_response.is_empty() {
+                // The points in force, as results give them: a blank on a voided item scores
+                // the item's points (it was counted as 0 here while the results gave them).
+                rows[r][c] = if x.bank_response.is_empty() && x.points == 0 {
                     Answer::Blank
                 } else {
                     Answer::choice(
@@ -80,8 +82,10 @@ impl Exam {
                 };
             }
         }
-        let matrix =
-            ResponseMatrix::new(specs, rows).map_err(|e| ServiceError::Invalid(format!("无法进行题目分析：{e}")))?;
+        // A candidate's full marks are the paper's (150), not the sum of every item anyone drew.
+        let matrix = ResponseMatrix::new(specs, rows)
+            .map_err(|e| ServiceError::Invalid(format!("无法进行题目分析：{e}")))?
+            .with_full_marks(Points::whole(event.row.blueprint.total_points));
         Ok(analyse(&matrix, settings))
     }
 }

@@ -126,6 +126,20 @@ fn set(font: &PrintFont, a: &Analysis, info: &AnalysisReportInfo) -> super::docu
             Setting::new(NOTE, 14.0),
         ));
     }
+    if t.too_few_candidates {
+        doc.skip(4.0);
+        doc.rows(&paragraph(
+            font,
+            &format!(
+                "仅 {} 名考生，少于 {} 人：样本太小，不计算信度，也不标记需复核的题目；其余数字仅供参考。",
+                t.candidates, a.settings.min_candidates
+            ),
+            left,
+            width,
+            0.0,
+            Setting::new(NOTE, 14.0),
+        ));
+    }
     doc.skip(10.0);
 
     // 二、 The histogram.

@@ -590,6 +590,10 @@ async fn office_analysis(
             "title": "题目分析",
             "event": event_json,
             "problem": null,
+            "caveat": t.too_few_candidates.then(|| format!(
+                "仅 {} 名考生交卷，少于 {} 人：样本太小，不计算信度（α、测量标准误、删除后α），也不标记需复核的题目；其余数字仅供参考",
+                t.candidates, a.settings.min_candidates
+            )),
             "staff": staff,
             "test": test,
             "histogram": histogram(&t.distribution),

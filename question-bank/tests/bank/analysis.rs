@@ -268,7 +268,7 @@ fn upper_and_lower_27_percent_groups_on_a_tiny_matrix() {
     assert_eq!(groups.upper, [0, 1, 2]);
     assert_eq!(groups.lower, [7, 8, 9]);
 
-    let a = analyse(&m, &AnalysisSettings::default());
+    let a = analyse(&m, &small_sample());
     let g = a.test.groups.as_ref().unwrap();
     assert_eq!(
         (g.size, g.upper_cut, g.lower_cut),
@@ -319,7 +319,7 @@ fn distractor_matrix() -> ResponseMatrix {
 
 #[test]
 fn a_distractor_attracting_the_upper_group_is_flagged() {
-    let a = analyse(&distractor_matrix(), &AnalysisSettings::default());
+    let a = analyse(&distractor_matrix(), &small_sample());
     let item = &a.items[3];
     let c = item.choices.as_ref().unwrap();
     let row = |l: char| &c.options[label(l).index()];
@@ -365,7 +365,7 @@ fn an_item_the_weaker_candidates_get_right_has_negative_discrimination() {
             &[0, 0, 0, 1],
         ],
     );
-    let a = analyse(&m, &AnalysisSettings::default());
+    let a = analyse(&m, &small_sample());
     let bad = &a.items[3];
     // Rest scores 3, 3, 2, 1, 1, 0 against 0, 0, 0, 1, 1, 1: r = −0.904534 (by hand);
     // against totals 3, 3, 2, 2, 2, 1: r = −0.727607.
@@ -396,7 +396,7 @@ fn inter_marker_agreement_on_a_few_pairs() {
 
     // Differences 0, −1, 1.5, 0, −4: exact 2/5; within the default 3 points 4/5;
     // mean |d| = 6.5/5 = 1.3; mean d = −3.5/5 = −0.7; r = 0.8027010647 (by hand).
-    let a = analyse(&m, &AnalysisSettings::default());
+    let a = analyse(&m, &small_sample());
     let k = a.items[0].markers.as_ref().unwrap();
     assert_eq!((k.pairs, k.tolerance), (5, Points::whole(3)));
     assert!(close(k.exact, 0.4) && close(k.within_tolerance, 0.8));
@@ -405,7 +405,7 @@ fn inter_marker_agreement_on_a_few_pairs() {
 
     let strict = AnalysisSettings {
         marker_tolerance: Points::whole(1),
-        ..AnalysisSettings::default()
+        ..small_sample()
     };
     let k = analyse(&m, &strict).items[0].markers.clone().unwrap();
     assert!(close(k.within_tolerance, 0.6));
@@ -440,7 +440,7 @@ fn elective_open_questions_are_analysed_over_those_who_took_them() {
         vec![s(0), s(1), Answer::NotTaken, o(10)],
         vec![s(0), s(0), Answer::NotTaken, o(4)],
     ];
-    let a = analyse(&ResponseMatrix::new(items, rows).unwrap(), &AnalysisSettings::default());
+    let a = analyse(&ResponseMatrix::new(items, rows).unwrap(), &small_sample());
     assert_eq!(a.test.alpha_items, 2, "α covers the items everyone took");
     assert_eq!(a.test.max_possible, Points::whole(42));
     let open1 = &a.items[2];
@@ -461,7 +461,7 @@ fn everyone_on_the_same_total_gives_none_not_nan() {
     // Same answers everywhere: every variance is zero.
     let a = analyse(
         &scored(&[1, 1, 2], &[&[1, 0, 2], &[1, 0, 2], &[1, 0, 2], &[1, 0, 2]]),
-        &Default::default(),
+        &small_sample(),
     );
     let t = &a.test;
     assert_eq!((t.mean, t.variance, t.sd), (3.0, Some(0.0), Some(0.0)));
@@ -484,10 +484,7 @@ fn everyone_on_the_same_total_gives_none_not_nan() {
 
     // Items that vary but cancel out: totals are all 1, so α and the item–total r are
     // undefined, while the two items correlate perfectly negatively with each other.
-    let a = analyse(
-        &scored(&[1, 1], &[&[1, 0], &[0, 1], &[1, 0], &[0, 1]]),
-        &Default::default(),
-    );
+    let a = analyse(&scored(&[1, 1], &[&[1, 0], &[0, 1], &[1, 0], &[0, 1]]), &small_sample());
     assert_eq!((a.test.alpha, a.test.skewness), (None, None));
     assert_eq!(a.items[0].item_total_r, None);
     assert!(close(a.items[0].item_rest_r.unwrap(), -1.0));
@@ -495,7 +492,7 @@ fn everyone_on_the_same_total_gives_none_not_nan() {
     assert_all_finite(&a);
 
     // A single candidate: no variance, no groups.
-    let a = analyse(&scored(&[1, 1, 1], &[&[1, 0, 1]]), &Default::default());
+    let a = analyse(&scored(&[1, 1, 1], &[&[1, 0, 1]]), &small_sample());
     assert_eq!((a.test.variance, a.test.sd, a.test.groups.clone()), (None, None, None));
     assert_eq!((a.test.q1, a.test.median, a.test.q3), (2.0, 2.0, 2.0));
     assert_eq!((a.items[0].sd, a.items[0].upper_facility), (None, None));
@@ -614,4 +611,64 @@ fn paper_labels_are_translated_back_to_bank_labels() {
         Some([label('C'), label('D')].into())
     );
     assert_eq!(bank_labels(&item, [label('E')]), None);
+}
+
+/// The settings for the hand-made matrices here, which have a few candidates each: every figure
+/// computed, as if the sample were large enough.
+fn small_sample() -> AnalysisSettings {
+    AnalysisSettings {
+        min_candidates: 0,
+        ..AnalysisSettings::default()
+    }
+}
+
+/// Below the stated minimum of candidates (30 by default) reliability is withheld and no item is
+/// flagged: two candidates gave α = −3.1 and flagged nearly every item. The full marks stated for
+/// the paper bound the distribution, not the sum of every item anyone took.
+#[test]
+fn a_small_sample_withholds_reliability_and_flags_and_full_marks_are_the_papers() {
+    let m = distractor_matrix();
+    let full = analyse(&m, &small_sample());
+    assert!(
+        full.items.iter().any(|i| !i.flags.is_empty()),
+        "the matrix has something to flag"
+    );
+    let a = analyse(&m, &AnalysisSettings::default());
+    assert!(a.test.candidates < 30);
+    assert!(a.test.too_few_candidates);
+    assert_eq!((a.test.alpha, a.test.sem), (None, None));
+    assert!(
+        a.items
+            .iter()
+            .all(|i| i.flags.is_empty() && i.alpha_if_deleted.is_none())
+    );
+    assert_eq!(a.test.mean, full.test.mean, "the descriptive figures stay");
+
+    let items = vec![
+        ItemSpec::open(id("M1-O-001"), Points::whole(20)),
+        ItemSpec::open(id("M1-O-002"), Points::whole(20)),
+        ItemSpec::open(id("M1-O-003"), Points::whole(20)),
+    ];
+    let rows = vec![
+        vec![
+            Answer::open(Points::whole(12)),
+            Answer::open(Points::whole(15)),
+            Answer::NotTaken,
+        ],
+        vec![
+            Answer::NotTaken,
+            Answer::open(Points::whole(9)),
+            Answer::open(Points::whole(18)),
+        ],
+    ];
+    let m = ResponseMatrix::new(items, rows)
+        .unwrap()
+        .with_full_marks(Points::whole(40));
+    let a = analyse(&m, &small_sample());
+    assert_eq!(
+        a.test.max_possible,
+        Points::whole(40),
+        "two of three questions answered"
+    );
+    assert_eq!(a.test.distribution.last().unwrap().from, Points::whole(40));
 }
