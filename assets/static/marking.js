@@ -8,6 +8,10 @@
   const main = $('main');
   const EVENT = main.dataset.event;
   const QUICK = [0, 5, 8, 10, 12, 14, 15, 16, 18, 20];
+  // The chief's dashboard: the graders as last read, and the column they are sorted by.
+  let graders = [];
+  let sortKey = null;
+  let sortDir = 1;
 
   if (main.dataset.view === 'dashboard') { dashboard(); return; }
 
@@ -37,8 +41,68 @@
     return Math.floor(min / 60) + ' 小时 ' + (min % 60) + ' 分钟';
   }
 
+  // The graders' table, sorted by the chosen column (a missing figure sorts last).
+  function drawGraders() {
+    const rows = graders.slice();
+    if (sortKey) {
+      rows.sort((a, b) => {
+        const x = a[sortKey];
+        const y = b[sortKey];
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        return (typeof x === 'string' ? x.localeCompare(y, 'zh-CN') : x - y) * sortDir;
+      });
+    }
+    for (const th of document.querySelectorAll('#graders th[data-sort]')) {
+      th.setAttribute('aria-sort', th.dataset.sort === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+    }
+    fill($('grader-rows'), rows.map((g) => el('tr', { 'data-grader': String(g.grader_id) },
+      el('td', { text: g.name }),
+      el('td', { class: 'num', text: String(g.count) }),
+      el('td', { class: 'num', text: num(g.mean, 2) }),
+      el('td', { class: 'num', text: num(g.sd, 2) }),
+      el('td', { class: 'num', text: g.agreement === null ? '—' : Math.round(g.agreement * 100) + '%' }),
+      el('td', { class: 'num', text: g.mean_difference === null ? '—' : (g.mean_difference > 0 ? '+' : '') + num(g.mean_difference, 2) }),
+      el('td', { class: 'num', text: g.median_ms === null ? '—' : seconds(g.median_ms) }),
+      el('td', { class: 'num', text: g.third_share === null ? '—' : Math.round(g.third_share * 100) + '%' }),
+      el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small reopen-grader', 'data-grader': String(g.grader_id), 'data-name': g.name, text: '重评其全部评分' })))),
+      9, '尚无评分');
+  }
+
+  function seconds(ms) {
+    const s = Math.round(ms / 1000);
+    return s < 60 ? s + ' 秒' : Math.floor(s / 60) + ' 分 ' + (s % 60) + ' 秒';
+  }
+
+  async function reopenGrader(id, name, refresh) {
+    const reason = $('reopen-reason').value.trim();
+    message($('reopen-error'), '');
+    if (!reason) { message($('reopen-error'), '请先填写重评原因，再重评“' + name + '”的全部评分'); $('reopen-reason').focus(); return; }
+    const res = await api('POST', '/api/marking/events/' + EVENT + '/graders/' + id + '/reopen', { reason });
+    if (res.status !== 200) { message($('reopen-error'), errorText(res, '重评失败')); return; }
+    message($('reopen-error'), '');
+    window.Kaowu.toast('已重开“' + name + '”的 ' + res.body.reopened + ' 项评分，答卷将交由其他阅卷人重评', true);
+    $('reopen-reason').value = '';
+    await refresh();
+  }
+
   function dashboard() {
     if (!EVENT) return;
+    for (const th of document.querySelectorAll('#graders th[data-sort]')) {
+      th.tabIndex = 0;
+      const sort = () => {
+        sortDir = sortKey === th.dataset.sort ? -sortDir : 1;
+        sortKey = th.dataset.sort;
+        drawGraders();
+      };
+      th.addEventListener('click', sort);
+      th.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
+    }
+    $('grader-rows').addEventListener('click', (e) => {
+      const b = e.target.closest('.reopen-grader');
+      if (b) reopenGrader(b.dataset.grader, b.dataset.name, refresh);
+    });
+    $('reopen-form').addEventListener('submit', (e) => e.preventDefault());
     const STATUS_NAME = { marking: '评阅中', disputed: '待仲裁', appeal: '申诉复评', final: '已定分' };
     async function refresh() {
       try {
@@ -50,16 +114,10 @@
         fill($('question-rows'), d.questions.map((q) => el('tr', {},
           el('td', { class: 'mono', text: q.item_id }),
           el('td', { class: 'stem-cell', text: q.stem }),
-          ...[q.answers, q.unmarked, q.marked_once, q.marked_twice, q.disputed, q.appeal, q.final_]
-            .map((n) => el('td', { class: 'num', text: String(n) })))), 9, '暂无开放式试题答卷');
-        fill($('grader-rows'), d.graders.map((g) => el('tr', {},
-          el('td', { text: g.name }),
-          el('td', { class: 'num', text: String(g.count) }),
-          el('td', { class: 'num', text: num(g.mean, 2) }),
-          el('td', { class: 'num', text: num(g.sd, 2) }),
-          el('td', { class: 'num', text: g.agreement === null ? '—' : Math.round(g.agreement * 100) + '%' }),
-          el('td', { class: 'num', text: g.mean_difference === null ? '—' : (g.mean_difference > 0 ? '+' : '') + num(g.mean_difference, 2) }))),
-          6, '尚无评分');
+          ...[q.answers, q.unmarked, q.marked_once, q.marked_twice, q.disputed, q.appeal, q.final_, q.in_progress]
+            .map((n) => el('td', { class: 'num', text: String(n) })))), 10, '暂无开放式试题答卷');
+        graders = d.graders;
+        drawGraders();
         fill($('disputed-rows'), d.disputed.map((a) => el('tr', {},
           el('td', { class: 'mono', text: String(a.answer) }),
           el('td', { text: a.item_id }),

@@ -131,7 +131,34 @@ fn a_grader_marks_answers_in_the_browser() {
         assert!(row.contains("12.50"), "mean of 12.5, 10 and 15: {row}");
         b.wait_text("#question-rows", "3").await;
         b.wait_text("#disputed-rows", "暂无待仲裁").await;
+        assert!(row.contains("秒"), "median time per answer: {row}");
+        // Sortable by a column; the sort is shown on the header.
+        b.click("#graders th[data-sort='mean']").await;
+        assert_eq!(
+            b.js("return document.querySelector(\"#graders th[data-sort='mean']\").getAttribute('aria-sort')")
+                .await,
+            json!("ascending")
+        );
         b.shot("22-chief-dashboard").await;
+        // Re-opening all of g1's marks needs a reason, then sends the three answers back.
+        b.click(".reopen-grader").await;
+        b.wait_text("#reopen-error", "请先填写重评原因").await;
+        b.fill("#reopen-reason", "质检发现给分偏离评分要点").await;
+        b.click(".reopen-grader").await;
+        b.wait_text("#toast", "已重开“阅卷人g1”的 3 项评分").await;
+        let answers = app.store.event_open_answers(app.event_id).await.expect("answers");
+        assert!(
+            answers.iter().all(|a| a.marks.iter().all(|m| m.superseded)),
+            "{answers:#?}"
+        );
+        let audit = app.staff("office").await.audit(app.event_id).await;
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|e| e.action == "reopen_mark" && e.reason == "质检发现给分偏离评分要点")
+                .count(),
+            3
+        );
         b.close().await;
     });
 }

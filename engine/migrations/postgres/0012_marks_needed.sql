@@ -11,3 +11,7 @@ CREATE INDEX marks_answer_grader ON marks (open_answer_id, grader_id);
 
 -- The queue is taken oldest task first: queued tasks in id order, found without sorting them.
 CREATE INDEX marking_tasks_queue_order ON marking_tasks (state, id);
+
+-- When the task's current lease began: a mark's time is from then to the mark (the chief's
+-- dashboard shows each grader's median time per answer).
+ALTER TABLE marking_tasks ADD COLUMN leased_ms BIGINT;

@@ -45,6 +45,8 @@ pub struct QuestionProgress {
     pub disputed: usize,
     pub appeal: usize,
     pub final_: usize,
+    /// Tasks a grader holds now (leased, lease not lapsed).
+    pub in_progress: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,6 +60,23 @@ pub struct GraderStats {
     pub agreement: Option<f64>,
     /// Mean of (their mark − co-marker's): positive is lenient, negative harsh.
     pub mean_difference: Option<f64>,
+    /// Median time from taking an answer to marking it (milliseconds).
+    pub median_ms: Option<i64>,
+    /// Share of their first and second marks whose answer went to a third marker.
+    pub third_share: Option<f64>,
+}
+
+/// What the dashboard gathers of one grader while it reads the answers.
+#[derive(Default)]
+struct Tally {
+    /// Their standing marks (hundredths).
+    marks: Vec<i64>,
+    /// Their mark − the co-marker's, per double-marked answer.
+    diffs: Vec<i64>,
+    /// Milliseconds from lease to mark.
+    times: Vec<i64>,
+    independent: usize,
+    sent_to_third: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -208,9 +227,9 @@ impl Exam {
         let loaded = self.event(event).await?;
         let policy = self.store.marking_policy(event).await?;
         let answers = self.store.event_open_answers(event).await?;
+        let leased = self.store.leased_tasks_per_item(event, self.now()).await?;
         let mut questions: BTreeMap<String, QuestionProgress> = BTreeMap::new();
-        // grader → their marks, and differences with co-markers.
-        let mut per_grader: HashMap<i64, (Vec<i64>, Vec<i64>)> = HashMap::new();
+        let mut per_grader: HashMap<i64, Tally> = HashMap::new();
         let mut disputed = Vec::new();
         for a in &answers {
             let q = questions.entry(a.item_id.clone()).or_insert_with(|| QuestionProgress {
@@ -222,6 +241,7 @@ impl Exam {
                     .find(|i| i.id.as_str() == a.item_id)
                     .map(|i| short_stem(&i.stem))
                     .unwrap_or_default(),
+                in_progress: leased.get(&a.item_id).copied().unwrap_or(0),
                 ..Default::default()
             });
             q.answers += 1;
@@ -239,20 +259,30 @@ impl Exam {
             if a.status == AnswerStatus::Final && active.iter().filter(|m| m.marker_slot <= 2).count() >= 2 {
                 q.marked_twice += 1;
             }
+            let went_to_third =
+                a.marks.iter().any(|m| m.marker_slot == crate::store::THIRD_SLOT) || a.status == AnswerStatus::Disputed;
             for m in &active {
-                per_grader.entry(m.grader_id).or_default().0.push(m.mark.hundredths());
+                let t = per_grader.entry(m.grader_id).or_default();
+                t.marks.push(m.mark.hundredths());
+                if let Some(leased) = m.leased_ms {
+                    t.times.push(m.at_ms - leased);
+                }
+                if m.marker_slot < crate::store::THIRD_SLOT {
+                    t.independent += 1;
+                    t.sent_to_third += usize::from(went_to_third);
+                }
             }
             let pair: Vec<_> = active.iter().filter(|m| m.marker_slot <= 2).collect();
             if let [x, y] = pair[..] {
                 per_grader
                     .entry(x.grader_id)
                     .or_default()
-                    .1
+                    .diffs
                     .push(x.mark.hundredths() - y.mark.hundredths());
                 per_grader
                     .entry(y.grader_id)
                     .or_default()
-                    .1
+                    .diffs
                     .push(y.mark.hundredths() - x.mark.hundredths());
             }
             if matches!(a.status, AnswerStatus::Disputed | AnswerStatus::Appeal) {
@@ -286,7 +316,8 @@ impl Exam {
             }
         }
         let mut graders = Vec::new();
-        for (id, (marks, diffs)) in per_grader {
+        for (id, mut tally) in per_grader {
+            let (marks, diffs) = (&tally.marks, &tally.diffs);
             let name = self
                 .store
                 .account(id)
@@ -308,6 +339,9 @@ impl Exam {
             });
             let mean_difference =
                 (!diffs.is_empty()).then(|| diffs.iter().sum::<i64>() as f64 / diffs.len() as f64 / 100.0);
+            tally.times.sort_unstable();
+            let median_ms = (!tally.times.is_empty()).then(|| tally.times[tally.times.len() / 2]);
+            let third_share = (tally.independent > 0).then(|| tally.sent_to_third as f64 / tally.independent as f64);
             graders.push(GraderStats {
                 grader_id: id,
                 name,
@@ -316,6 +350,8 @@ impl Exam {
                 sd,
                 agreement,
                 mean_difference,
+                median_ms,
+                third_share,
             });
         }
         graders.sort_by_key(|g| g.grader_id);
@@ -342,6 +378,40 @@ impl Exam {
             return Err(NotFound::Mark(mark).into());
         }
         Ok(())
+    }
+
+    /// The chief re-opens every standing mark one grader gave in the event (answers under appeal
+    /// excepted): each is kept but superseded and its answer goes back to the queue for a grader
+    /// who has not marked it; each re-open is audited with the reason. Returns how many.
+    pub async fn reopen_grader(&self, chief: &Session, event: i64, grader: i64, reason: &str) -> ServiceResult<usize> {
+        if reason.trim().is_empty() {
+            return Err(ServiceError::Invalid("请填写重评原因".into()));
+        }
+        self.event(event).await?;
+        let marks: Vec<i64> = self
+            .store
+            .event_open_answers(event)
+            .await?
+            .iter()
+            .filter(|a| a.status != AnswerStatus::Appeal)
+            .flat_map(|a| {
+                a.marks
+                    .iter()
+                    .filter(|m| !m.superseded && m.grader_id == grader)
+                    .map(|m| m.id)
+            })
+            .collect();
+        let mut reopened = 0;
+        for mark in marks {
+            if self
+                .store
+                .reopen_mark(mark, &chief.actor(), reason.trim(), self.now())
+                .await?
+            {
+                reopened += 1;
+            }
+        }
+        Ok(reopened)
     }
 
     /// The event's marking policy, with the rule that settles the final mark.

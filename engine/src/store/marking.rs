@@ -86,6 +86,9 @@ pub struct MarkRecord {
     pub comment: String,
     pub at_ms: i64,
     pub superseded: bool,
+    /// When the lease under which it was given began (`None` for marks from before this was
+    /// kept, and once its task is re-opened).
+    pub leased_ms: Option<i64>,
 }
 
 /// An open answer with its marks, for dashboards and results.
@@ -157,6 +160,25 @@ impl Store {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    /// Tasks held by a grader now (a live lease), per open question of the event.
+    pub async fn leased_tasks_per_item(
+        &self,
+        event_id: i64,
+        now: i64,
+    ) -> Result<std::collections::HashMap<String, usize>> {
+        let rows = sqlx::query(
+            "SELECT t.item_id, COUNT(*) AS n FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+             WHERE t.state = 'leased' AND t.lease_expires_ms > $2 AND a.event_id = $1 GROUP BY t.item_id",
+        )
+        .bind(event_id)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("item_id")?, r.try_get::<i64, _>("n")? as usize)))
+            .collect()
     }
 
     /// Whether `account` is assigned any open question of the event.
@@ -264,10 +286,11 @@ impl Store {
                     }
                 }
                 if let Some(id) = id {
-                    sqlx::query("UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $3 WHERE id = $1")
+                    sqlx::query("UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $3, leased_ms = $4 WHERE id = $1")
                         .bind(id)
                         .bind(grader_id)
                         .bind(now + lease_ms)
+                        .bind(now)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -585,8 +608,9 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         let marks = sqlx::query(
-            "SELECT m.id, m.open_answer_id, m.marker_slot, m.grader_id, m.mark, m.comment, m.at_ms, m.superseded \
-             FROM marks m JOIN open_answers a ON a.id = m.open_answer_id WHERE a.event_id = $1 ORDER BY m.id",
+            "SELECT m.id, m.open_answer_id, m.marker_slot, m.grader_id, m.mark, m.comment, m.at_ms, m.superseded, t.leased_ms \
+             FROM marks m JOIN open_answers a ON a.id = m.open_answer_id LEFT JOIN marking_tasks t ON t.id = m.task_id \
+             WHERE a.event_id = $1 ORDER BY m.id",
         )
         .bind(event_id)
         .fetch_all(&self.read)
@@ -614,6 +638,7 @@ impl Store {
                     comment: m.try_get("comment")?,
                     at_ms: m.try_get("at_ms")?,
                     superseded: m.try_get::<i64, _>("superseded")? != 0,
+                    leased_ms: m.try_get("leased_ms")?,
                 });
         }
         rows.iter()

@@ -29,7 +29,7 @@ pub use bank::ItemStatusRow;
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
     AnswerStatus, AppealOutcome, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome,
-    MarkRecord, MarkingTask,
+    MarkRecord, MarkingTask, THIRD_SLOT,
 };
 pub use rescoring::{
     Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark))
         .routes(routes!(dashboard))
         .routes(routes!(reopen))
+        .routes(routes!(reopen_grader))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,4 +116,24 @@ async fn reopen(
 ) -> ApiResult<Json<super::openapi::OkBody>> {
     state.exam.reopen_mark(&c.0, mark, &r.reason).await?;
     Ok(Json(super::openapi::OkBody::YES))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Reopened {
+    reopened: usize,
+}
+
+#[utoipa::path(
+    post, summary = "组长重评某位阅卷人在本场的全部评分", description = "组长重评某位阅卷人在本场考试中的全部有效评分（申诉复评中的答卷除外）：原评分保留并标为已重评，答卷交由未评过的阅卷人重评；每一项记入审计记录",
+    path = "/api/marking/events/{event}/graders/{grader}/reopen", tag = "marking", security(("cookie" = [])),
+    params(("event" = i64, Path, description = "考试编号"), ("grader" = i64, Path, description = "阅卷人编号（看板中的 grader_id）")), request_body = Reason,
+    responses((status = 200, description = "已重开的评分数", body = Reopened), (status = 422, description = "未填写原因", body = crate::web::openapi::ErrorBody)))]
+async fn reopen_grader(
+    State(state): State<AppState>,
+    c: Chief,
+    Path((event, grader)): Path<(i64, i64)>,
+    Body(r): Body<Reason>,
+) -> ApiResult<Json<Reopened>> {
+    let reopened = state.exam.reopen_grader(&c.0, event, grader, &r.reason).await?;
+    Ok(Json(Reopened { reopened }))
 }
