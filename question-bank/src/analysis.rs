@@ -204,6 +204,9 @@ pub struct ResponseMatrix {
     /// A candidate's full marks when it is not the sum of every item's (elective questions, or
     /// a paper of its own per candidate drawn from a larger set of items).
     full_marks: Option<Points>,
+    /// Each item's stratum (e.g. its blueprint cell), when papers are drawn per candidate from
+    /// strata: the reliability is then the stratified coefficient (see [`stratified_alpha`]).
+    strata: Option<Vec<usize>>,
 }
 
 /// Why a response matrix cannot be analysed.
@@ -271,7 +274,18 @@ impl ResponseMatrix {
             items,
             rows,
             full_marks: None,
+            strata: None,
         })
+    }
+
+    /// Names each item's stratum (`strata[j]` for item j: its blueprint cell, say) for papers
+    /// drawn per candidate, where no item is common to all and α over common items is undefined.
+    /// Items a candidate did not take are left out of their stratum.
+    pub fn with_strata(mut self, strata: Vec<usize>) -> ResponseMatrix {
+        if strata.len() == self.items.len() {
+            self.strata = Some(strata);
+        }
+        self
     }
 
     /// States a candidate's full marks (the paper's total, e.g. 150) when it is less than the
@@ -456,6 +470,11 @@ pub struct TestStatistics {
     /// Fewer candidates than [`AnalysisSettings::min_candidates`]: reliability and flags are
     /// withheld.
     pub too_few_candidates: bool,
+    /// The stratified coefficient over the strata the matrix names ([`stratified_alpha`]): the
+    /// reliability of a test whose papers are drawn per candidate from the blueprint's cells.
+    pub stratified_alpha: Option<f64>,
+    /// How many strata it is over.
+    pub strata: usize,
     /// Standard error of measurement, SD · √(1 − α), with the SD of the score over the items α
     /// covers (the total score when α covers every item).
     pub sem: Option<f64>,
@@ -671,6 +690,16 @@ pub fn analyse(matrix: &ResponseMatrix, settings: &AnalysisSettings) -> Analysis
     };
     let mut test = test_statistics(matrix, &totals, groups.as_ref(), &reliability, settings);
     test.too_few_candidates = too_few;
+    if let (Some(strata), false) = (&matrix.strata, too_few) {
+        test.stratified_alpha = stratified_alpha(&matrix.rows, strata);
+        test.strata = strata.iter().collect::<HashSet<_>>().len();
+        if test.sem.is_none() {
+            test.sem = test
+                .stratified_alpha
+                .zip(test.sd)
+                .and_then(|(a, sd)| finite(sd * (1.0 - a).max(0.0).sqrt()));
+        }
+    }
     let items = matrix
         .items
         .iter()
@@ -844,6 +873,62 @@ impl Reliability {
     }
 }
 
+/// The stratified coefficient α_S = 1 − Σ_c var(X_c)·(1 − α_c) / var(X) (Cronbach, Schönemann
+/// and McKie 1965), for papers drawn per candidate from strata (the blueprint's cells): X_c is a
+/// candidate's score on stratum c, X their total, and α_c is coefficient α over the stratum's
+/// *positions* — the first, second, … item the candidate took in it, in column order. With items
+/// drawn at random from a cell, positions are randomly parallel, and α_c estimates the
+/// generalisability of the cell score over the items that could have been drawn (so the
+/// coefficient counts the luck of the draw as error, as it should for a candidate's own paper).
+/// A candidate with fewer items in a stratum than others (an open question not answered) scores 0
+/// on the missing positions. A single-position stratum counts wholly as error (α_c = 0). `None`
+/// with fewer than 2 candidates or a constant total.
+pub fn stratified_alpha(rows: &[Vec<Answer>], strata: &[usize]) -> Option<f64> {
+    let n = rows.len();
+    if n < 2 {
+        return None;
+    }
+    let count = strata.iter().max().map_or(0, |m| m + 1);
+    // scores[c][i] = candidate i's position scores in stratum c (hundredths).
+    let mut scores: Vec<Vec<Vec<i128>>> = vec![vec![Vec::new(); n]; count];
+    for (i, row) in rows.iter().enumerate() {
+        for (j, answer) in row.iter().enumerate() {
+            if let Some(p) = answer.points() {
+                scores[strata[j]][i].push(i128::from(p.hundredths()));
+            }
+        }
+    }
+    let centred = |xs: &mut dyn Iterator<Item = i128>| {
+        let (mut sum, mut sq, mut k) = (0i128, 0i128, 0i128);
+        for x in xs {
+            sum += x;
+            sq += x * x;
+            k += 1;
+        }
+        k * sq - sum * sum
+    };
+    let totals: Vec<i128> = (0..n)
+        .map(|i| scores.iter().map(|c| c[i].iter().sum::<i128>()).sum())
+        .collect();
+    let total_c = centred(&mut totals.iter().copied());
+    if total_c <= 0 {
+        return None;
+    }
+    let mut error = 0.0;
+    for stratum in &scores {
+        let k = stratum.iter().map(Vec::len).max().unwrap_or(0);
+        if k == 0 {
+            continue;
+        }
+        let position = |i: usize, p: usize| stratum[i].get(p).copied().unwrap_or(0);
+        let sub_c = centred(&mut (0..n).map(|i| stratum[i].iter().sum::<i128>()));
+        let items_c: i128 = (0..k).map(|p| centred(&mut (0..n).map(|i| position(i, p)))).sum();
+        let alpha_c = cronbach(k, items_c, sub_c).unwrap_or(0.0);
+        error += sub_c as f64 * (1.0 - alpha_c);
+    }
+    finite(1.0 - error / total_c as f64)
+}
+
 /// α = k/(k−1) · (1 − Σ var(item) / var(total)), from exact centred sums (the common
 /// denominators cancel). `None` for k < 2 or a constant total.
 fn cronbach(k: usize, items_c: i128, total_c: i128) -> Option<f64> {
@@ -941,6 +1026,8 @@ fn test_statistics(
         alpha,
         alpha_items: reliability.items.len(),
         too_few_candidates: false,
+        stratified_alpha: None,
+        strata: 0,
         sem,
         groups,
         bin_width,

@@ -112,3 +112,43 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     assert!(!text.contains(&first), "{text:.500}");
     app.finish().await;
 }
+
+/// With a paper of its own per candidate (the demo event) no item is common to all, so the
+/// analysis reports the stratified coefficient over the blueprint's cells instead of α.
+#[tokio::test]
+async fn own_papers_get_a_stratified_reliability_over_the_blueprints_cells() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (i, ticket) in ["DEMO0001", "DEMO0002", "DEMO0003", "DEMO0004"].into_iter().enumerate() {
+        let answers: Vec<(String, &str)> = (1..=40)
+            .map(|n| (n.to_string(), ["A", "B", "C", "D"][(n * (i + 1)) % 4]))
+            .collect();
+        let saves: Vec<(i64, &str, &str)> = answers
+            .iter()
+            .enumerate()
+            .map(|(k, (slot, value))| (k as i64 + 1, slot.as_str(), *value))
+            .chain([(41, "open", "1,2,3"), (42, "open-1", "建立质量目标并逐层分解。")])
+            .collect();
+        app.sat(ticket, &saves).await;
+    }
+    let settings = question_bank::analysis::AnalysisSettings {
+        min_candidates: 0,
+        ..Default::default()
+    };
+    let a = app
+        .exam
+        .analyse_event(app.event_id, &settings)
+        .await
+        .expect("the analysis");
+    assert!(
+        a.test.alpha_items < a.test.items,
+        "α covers only the few items common to all four papers: {:?}",
+        a.test
+    );
+    assert!(a.test.stratified_alpha.is_some(), "{:?}", a.test);
+    assert_eq!(a.test.strata, 13, "6 modules × 2 kinds and the open part");
+    assert_eq!(a.test.max_possible, question_bank::Points::whole(150));
+    // Under the default minimum of 30 candidates, it is withheld like α.
+    let a = app.exam.analyse_event(app.event_id, &Default::default()).await.unwrap();
+    assert_eq!((a.test.stratified_alpha, a.test.too_few_candidates), (None, true));
+    app.finish().await;
+}

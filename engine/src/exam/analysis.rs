@@ -82,10 +82,26 @@ impl Exam {
                 };
             }
         }
-        // A candidate's full marks are the paper's (150), not the sum of every item anyone drew.
+        // A candidate's full marks are the paper's (150), not the sum of every item anyone drew;
+        // the strata are the blueprint's cells (module × kind; the open part is one), over which
+        // the stratified coefficient gives a reliability when each candidate has a paper of their
+        // own and no item is common to all.
+        let mut cells: Vec<(Option<question_bank::Module>, question_bank::ItemKind)> = Vec::new();
+        let strata: Vec<usize> = items
+            .iter()
+            .map(|i| {
+                let kind = i.kind();
+                let cell = ((kind != question_bank::ItemKind::Open).then_some(i.module), kind);
+                cells.iter().position(|c| *c == cell).unwrap_or_else(|| {
+                    cells.push(cell);
+                    cells.len() - 1
+                })
+            })
+            .collect();
         let matrix = ResponseMatrix::new(specs, rows)
             .map_err(|e| ServiceError::Invalid(format!("无法进行题目分析：{e}")))?
-            .with_full_marks(Points::whole(event.row.blueprint.total_points));
+            .with_full_marks(Points::whole(event.row.blueprint.total_points))
+            .with_strata(strata);
         Ok(analyse(&matrix, settings))
     }
 }

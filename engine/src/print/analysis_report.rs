@@ -97,6 +97,8 @@ fn set(font: &PrintFont, a: &Analysis, info: &AnalysisReportInfo) -> super::docu
         ("四分位数 Q1 / Q3".into(), format!("{:.2} / {:.2}", t.q1, t.q3)),
         ("信度 α（0/1 计分即 KR-20）".into(), f3(t.alpha)),
         ("α 所含题数".into(), t.alpha_items.to_string()),
+        (format!("分层信度 αS（{} 个细目格）", t.strata), f3(t.stratified_alpha)),
+        ("".into(), "".into()),
         ("测量标准误 SEM".into(), f2(t.sem)),
         ("偏度 / 峰度".into(), format!("{} / {}", f2(t.skewness), f2(t.kurtosis))),
     ];

@@ -559,6 +559,11 @@ async fn office_analysis(
         "mean": fig(Some(t.mean)),
         "sd": fig(t.sd),
         "alpha": fig(t.alpha),
+        "stratified_alpha": fig(t.stratified_alpha),
+        "strata": t.strata,
+        // Papers of their own: α covers only the items common to all (often none), so the
+        // stratified coefficient is the reliability shown.
+        "own_papers": t.stratified_alpha.is_some() && t.alpha_items < t.items,
         "sem": fig(t.sem),
         "min": t.min.to_string(),
         "median": fig(Some(t.median)),
