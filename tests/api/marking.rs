@@ -600,3 +600,35 @@ async fn a_grader_assigned_to_one_question_marks_only_that_question() {
     })
     .await;
 }
+
+/// Both markers of one answer mark at the same moment: the answer is settled, not left waiting
+/// for a mark it already has (on PostgreSQL each transaction saw only its own mark, and 2,371 of
+/// 6,000 answers in the marking bench stayed 评阅中 with both marks given).
+#[tokio::test]
+async fn two_marks_given_at_once_settle_the_answer() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader")]).await;
+        let ev = app.event_id;
+        sit(&app, "DEMO0001").await;
+        let (g1, g2) = (app.staff("g1").await, app.staff("g2").await);
+        for _ in 0..3 {
+            let (t1, t2) = (g1.next_task(ev).await.unwrap(), g2.next_task(ev).await.unwrap());
+            assert_eq!(t1.answer, t2.answer, "the two tasks of one answer");
+            let (m1, m2) = tokio::join!(g1.mark(t1.task_id, "12"), g2.mark(t2.task_id, "13"));
+            assert!(
+                m1.status == "final" || m2.status == "final",
+                "one of the two settles it: {m1:?} {m2:?}"
+            );
+        }
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert!(
+            answers
+                .iter()
+                .all(|a| a.status == kaowu::store::AnswerStatus::Final && a.final_mark == Some("12.5".parse().unwrap())),
+            "{answers:?}"
+        );
+        app.finish().await;
+    })
+    .await;
+}

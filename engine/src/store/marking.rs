@@ -264,7 +264,9 @@ impl Store {
                         "t.marker_slot >= {THIRD_SLOT} AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_ms <= $3))"
                     ),
                     "t.state = 'leased' AND t.lease_expires_ms <= $3".to_string(),
-                    format!("t.state = 'queued' AND t.marker_slot < {THIRD_SLOT}"),
+                    // Every queued task (third markings and appeals the rule lets this grader
+                    // take were found above): by the (state, id) index in id order, no sort.
+                    "t.state = 'queued'".to_string(),
                 ] {
                     let sql = format!(
                         "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
@@ -420,9 +422,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}",
+            // The answer's row too: two graders marking the two tasks of one answer at once
+            // would each see only their own mark and neither would settle it (PostgreSQL, read
+            // committed); locked, the second waits and sees the first's. SQLite's one writer
+            // serialises them anyway.
             match self.backend {
                 Backend::Sqlite => "",
-                Backend::Postgres => " FOR UPDATE OF t",
+                Backend::Postgres => " FOR UPDATE OF t, a",
             }
         );
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
