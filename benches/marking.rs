@@ -82,6 +82,10 @@ struct Args {
     /// Share of marks that are off by 4–6 points (beyond the tolerance).
     #[arg(long, default_value_t = 0.02)]
     dispute_rate: f64,
+    /// A grader's reading time between receiving an answer and sending its mark (0: none, the
+    /// closed loop that measures capacity; real graders take a minute or more).
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
     /// Stop after this many seconds of marking (0: until every task is marked).
     #[arg(long, default_value_t = 0)]
     duration_s: u64,
@@ -196,8 +200,8 @@ async fn main() -> anyhow::Result<()> {
 async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     let mut r = Report(String::new());
     r.line(format!(
-        "# marking: backend {}, {} graders + {} chiefs, {} candidates, dispute rate {}",
-        args.backend, args.graders, args.chiefs, args.candidates, args.dispute_rate
+        "# marking: backend {}, {} graders + {} chiefs, {} candidates, dispute rate {}, reading time {} ms",
+        args.backend, args.graders, args.chiefs, args.candidates, args.dispute_rate, args.think_ms
     ));
     r.line(format!("load average at start: {}", loadavg()));
     r.line("\n## Setup (not part of the figures)\n");
@@ -443,6 +447,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
             done.clone(),
         );
         let dispute_rate = args.dispute_rate;
+        let think_ms = args.think_ms;
         let seed = args.seed ^ 0xA11CE ^ (i as u64) << 20;
         workers.spawn(async move {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -496,6 +501,9 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                     rng.random_range(-3..=3) * 50
                 };
                 let mark = (truth + off).clamp(0, 2000) as f64 / 100.0;
+                if think_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(think_ms)).await;
+                }
                 let t = Instant::now();
                 let resp = http
                     .post(format!("{base}/api/marking/tasks/{}/mark", task["task_id"]))
