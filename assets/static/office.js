@@ -502,6 +502,7 @@
     publish: '发布考试', key_correction: '更正答案', release: '发布成绩', export: '导出成绩', appeal: '申诉复评',
     assign_proctor: '指派监考', mark: '评分', reopen_mark: '重开评分', incident: '考场记录', moved_in: '换机',
     unlock_login: '解除锁定', change_password: '修改密码', reset_password: '重置密码',
+    create_account: '新建账号', retire_item: '停用题目', reinstate_item: '恢复题目',
   };
 
   async function loadAudit(id) {
@@ -640,6 +641,22 @@
         el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: '重置密码', 'data-act': 'reset', onclick: () => resetPassword(m) }))));
     }
     fillStaffChoices();
+    await loadStaffAudit();
+  }
+
+  // What was done to accounts and the bank outside any event, newest first.
+  async function loadStaffAudit() {
+    const res = await api('GET', '/api/office/staff/audit');
+    const rows = $('staff-audit-rows');
+    rows.textContent = '';
+    if (res.status !== 200) { rows.append(el('tr', {}, el('td', { colspan: '7', class: 'muted', text: errorText(res) }))); return; }
+    if (!res.body.length) rows.append(el('tr', {}, el('td', { colspan: '7', class: 'muted', text: '暂无记录' })));
+    for (const a of res.body.slice().reverse()) {
+      rows.append(el('tr', {},
+        el('td', { class: 'nowrap', text: beijing(a.at_ms) }),
+        el('td', { class: 'mono', text: a.actor }), el('td', { text: ACTIONS[a.action] || a.action }),
+        el('td', { text: a.subject }), el('td', { text: a.old_value }), el('td', { text: a.new_value }), el('td', { text: a.reason })));
+    }
   }
 
   function showPassword(username, password, what) {

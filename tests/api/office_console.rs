@@ -194,6 +194,12 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
         let password = page.text("#staff-password code").await;
         assert!(shown.contains("只显示这一次") && password.len() >= 10, "{shown}");
         page.wait_text("#staff-rows", "阅卷人张").await;
+        // The account's creation is in the record of what was done outside any event.
+        let record = page.wait_text("#staff-audit-rows", "新建账号").await;
+        assert!(
+            record.contains("zhang.grader") && record.contains("阅卷人张（阅卷人）"),
+            "{record}"
+        );
         page.shot("office-05-staff").await;
         let (status, _) = app
             .client()

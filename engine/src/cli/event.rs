@@ -329,7 +329,7 @@ pub async fn run_account(cmd: AccountCommand) -> anyhow::Result<()> {
     };
     let password = Exam::open(&db.database)
         .await?
-        .add_staff(&username, &name, &role)
+        .add_staff(&username, &name, &role, "cli")
         .await?;
     // The password ends the output (scripts take what follows the last "：").
     println!("已创建账号 {username}（{role}），首次登录须修改初始密码");

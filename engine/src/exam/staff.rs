@@ -113,7 +113,7 @@ impl Exam {
 
     /// Creates a staff account with a new initial password, which must be changed at first login.
     /// Returns the password (it exists nowhere else afterwards).
-    pub async fn add_staff(&self, username: &str, name: &str, role: &str) -> ServiceResult<String> {
+    pub async fn add_staff(&self, username: &str, name: &str, role: &str, actor: &str) -> ServiceResult<String> {
         if !STAFF_ROLES.contains(&role) {
             return Err(ServiceError::Invalid(format!(
                 "角色“{role}”无效，应为 office、proctor、grader 或 chief"
@@ -141,7 +141,25 @@ impl Exam {
             .create_account(username, name, role, &hash, self.now())
             .await?;
         self.store.require_password_change(id, true).await?;
+        self.store
+            .record_audit(&AuditRecord {
+                event_id: 0,
+                actor,
+                action: "create_account",
+                subject: username,
+                old: "",
+                new: &format!("{name}（{}）", role_zh(role)),
+                reason: "",
+                at_ms: self.now(),
+            })
+            .await?;
         Ok(password)
+    }
+
+    /// What was done to staff accounts and the bank, outside any event (newest last): accounts
+    /// created, passwords reset or changed, logins unlocked, items retired or reinstated.
+    pub async fn staff_audit(&self) -> ServiceResult<Vec<crate::store::AuditEntry>> {
+        Ok(self.store.audit_log(0).await?)
     }
 
     /// Unlocks a staff account after too many wrong passwords (audited under event 0: no event).

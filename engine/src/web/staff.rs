@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_password))
         .routes(routes!(graders, assign))
         .routes(routes!(open_questions))
+        .routes(routes!(staff_audit))
 }
 
 #[utoipa::path(
@@ -30,6 +31,14 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, description = "账号", body = Vec<StaffMember>)))]
 async fn list_staff(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<StaffMember>>> {
     Ok(Json(state.exam.staff().await?))
+}
+
+#[utoipa::path(
+    get, summary = "账号与题库的操作记录（不属于任何考试）", description = "不属于任何一场考试的审计记录：新建账号、重置或修改密码、解除登录锁定、停用或恢复题目；按时间先后",
+    path = "/api/office/staff/audit", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "审计记录", body = Vec<crate::store::AuditEntry>)))]
+async fn staff_audit(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<crate::store::AuditEntry>>> {
+    Ok(Json(state.exam.staff_audit().await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,11 +63,14 @@ pub struct InitialPassword {
     responses((status = 200, description = "已新建", body = InitialPassword), (status = 422, description = "用户名已存在、角色无效等", body = ErrorBody)))]
 async fn add_staff(
     State(state): State<AppState>,
-    _o: Office,
+    o: Office,
     Body(s): Body<NewStaff>,
 ) -> ApiResult<Json<InitialPassword>> {
     let username = s.username.trim().to_string();
-    let password = state.exam.add_staff(&username, s.name.trim(), s.role.trim()).await?;
+    let password = state
+        .exam
+        .add_staff(&username, s.name.trim(), s.role.trim(), &o.0.actor())
+        .await?;
     Ok(Json(InitialPassword { username, password }))
 }
 
