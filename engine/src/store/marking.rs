@@ -254,23 +254,25 @@ impl Store {
         let task_id = match held {
             Some(id) => Some(id),
             None => {
-                // Third markings and appeals first, then tasks whose lease lapsed, then the
-                // oldest queued task: three narrow look-ups by index (the queue's order is the
-                // task id, so the pull costs the same at 10 % and at 90 % done), each under the
-                // same rule of who may mark what (`PULL_RULE`).
+                // Third markings and appeals first, then tasks whose lease lapsed (one look-up over
+                // those two small sets), then the oldest queued task by the (state, id) index —
+                // the queue's order is the task id, so the pull costs the same at 10 % and at
+                // 90 % done — each under the same rule of who may mark what (`PULL_RULE`).
                 let mut id = None;
-                for which in [
-                    format!(
-                        "t.marker_slot >= {THIRD_SLOT} AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_ms <= $3))"
+                for (which, order) in [
+                    (
+                        format!(
+                            "((t.state = 'queued' AND t.marker_slot >= {THIRD_SLOT}) OR (t.state = 'leased' AND t.lease_expires_ms <= $3))"
+                        ),
+                        format!("t.marker_slot >= {THIRD_SLOT} DESC, t.id"),
                     ),
-                    "t.state = 'leased' AND t.lease_expires_ms <= $3".to_string(),
                     // Every queued task (third markings and appeals the rule lets this grader
                     // take were found above): by the (state, id) index in id order, no sort.
-                    "t.state = 'queued'".to_string(),
+                    ("t.state = 'queued'".to_string(), "t.id".to_string()),
                 ] {
                     let sql = format!(
                         "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-                         WHERE {which} AND a.event_id = $1 AND {PULL_RULE} ORDER BY t.id LIMIT 1{}",
+                         WHERE {which} AND a.event_id = $1 AND {PULL_RULE} ORDER BY {order} LIMIT 1{}",
                         match self.backend {
                             Backend::Sqlite => "",
                             Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
@@ -347,7 +349,8 @@ impl Store {
     }
 
     /// Settles an answer from its active marks (independent marks in the order given, then the
-    /// third marker's) and the number of marks fixed for it when it was queued: final, disputed
+    /// third marker's) under `policy` (whose `double` is the number of marks fixed for the answer
+    /// when it was queued): final, disputed
     /// (a third task is queued), or still marking. An appeal re-mark, when there is one, is final.
     /// A final answer keeps no task open but appeals (none is left under the rules; any from
     /// before marks were fixed per answer is withdrawn, so nothing can change a final mark).
@@ -356,18 +359,9 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         open_answer_id: i64,
         item_id: &str,
-        event_policy: &MarkingPolicy,
+        policy: &MarkingPolicy,
         now: i64,
     ) -> Result<AnswerStatus> {
-        let needed: i64 = sqlx::query_scalar("SELECT marks_needed FROM open_answers WHERE id = $1")
-            .bind(open_answer_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        let policy = MarkingPolicy {
-            double: needed >= 2,
-            ..*event_policy
-        };
-        let policy = &policy;
         let marks = self.active_marks(tx, open_answer_id).await?;
         let (status, final_mark) = if let Some((_, appeal)) =
             marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT)
@@ -421,7 +415,9 @@ impl Store {
     ) -> Result<MarkOutcome> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1{}",
+            "SELECT t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id, a.marks_needed, \
+               e.tolerance FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id JOIN events e ON e.id = a.event_id \
+             WHERE t.id = $1{}",
             // The answer's row too: two graders marking the two tasks of one answer at once
             // would each see only their own mark and neither would settle it (PostgreSQL, read
             // committed); locked, the second waits and sees the first's. SQLite's one writer
@@ -465,7 +461,11 @@ impl Store {
             .bind(task_id)
             .execute(&mut *tx)
             .await?;
-        let policy = marking_policy_in(&mut tx, event_id).await?;
+        // The number of marks fixed for the answer when it was queued, the event's tolerance now.
+        let policy = MarkingPolicy {
+            double: r.try_get::<i64, _>("marks_needed")? >= 2,
+            tolerance: Points::from_hundredths(r.try_get("tolerance")?),
+        };
         let status = self.settle(&mut tx, open_answer_id, &item_id, &policy, now).await?;
         audit(
             &mut tx,
