@@ -779,6 +779,34 @@
   for (const id of ['rf-search']) $(id).addEventListener('input', renderResults);
   for (const id of ['rf-room', 'rf-verdict']) $(id).addEventListener('change', renderResults);
   $('cc-close').addEventListener('click', () => { $('candidate-card').hidden = true; });
+  // ---- a candidate of any event ----------------------------------------------------------------
+  async function findCandidates(ev) {
+    ev.preventDefault();
+    message($('find-error'), '');
+    const list = $('find-results');
+    list.textContent = '';
+    list.hidden = true;
+    const q = $('find-text').value.trim();
+    if (!q) { message($('find-error'), '请输入准考证号、姓名或身份证号'); return; }
+    const res = await api('GET', '/api/office/candidates?q=' + encodeURIComponent(q));
+    if (res.status !== 200) { message($('find-error'), errorText(res)); return; }
+    list.hidden = false;
+    if (!res.body.length) { list.append(el('li', { class: 'muted', text: '没有找到“' + q + '”' })); return; }
+    for (const c of res.body) {
+      list.append(el('li', {},
+        el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: '查看', 'data-ticket': c.ticket, onclick: () => openFound(c) }),
+        ' ', el('strong', { text: c.name }), '（', el('span', { class: 'mono', text: c.ticket }), '）', ' · ' + c.event_name + ' · ' + c.room + ' ' + c.seat + ' 号 · ' + c.state_name));
+    }
+  }
+
+  // Opens the candidate's event and their card (result and every save).
+  async function openFound(c) {
+    await showDetail(c.event_id, true);
+    const r = S.results && S.results.results.find((x) => x.ticket === c.ticket);
+    if (r) await showCandidate(r);
+  }
+
+  $('find-form').addEventListener('submit', findCandidates);
   load();
   loadStaff();
   setInterval(load, 15000);

@@ -292,6 +292,26 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         assert!(page.text("#cc-summary").await.contains("总分 1 分"));
         page.shot("office-08-candidate").await;
 
+        // A candidate of any event, by name, from the top of the console.
+        page.fill("#find-text", "王芳").await;
+        page.click("#find-btn").await;
+        let found = page.wait_text("#find-results", "DEMO0002").await;
+        assert!(found.contains("第一考场"), "{found}");
+        page.click("#find-results button[data-ticket='DEMO0002']").await;
+        page.wait_text("#cc-title", "王芳（DEMO0002）").await;
+        let office = app.staff("office").await;
+        let (status, all) = office.get("/api/office/candidates?q=demo000").await;
+        assert_eq!(
+            (status, all.as_array().map(Vec::len)),
+            (StatusCode::OK, Some(5)),
+            "{all}"
+        );
+        let (_, none) = office.get("/api/office/candidates?q=%25").await;
+        assert_eq!(none, serde_json::json!([]), "a % is a character, not a wildcard");
+        let (status, body) = office.get("/api/office/candidates?q=%20").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(common::error_of(&body).contains("准考证号"), "{body}");
+
         // Printing one candidate's answer sheet in the background, downloaded when ready.
         page.js("document.getElementById('print-what').value = 'answer-sheet'; return 1;")
             .await;

@@ -611,3 +611,59 @@ async fn a_retired_item_is_never_drawn_again_and_published_events_keep_theirs() 
     })
     .await;
 }
+
+/// The office finds a candidate of any event by part of the ticket or name (case-insensitive,
+/// `%` and `_` taken literally) or by the whole ID number, on both backends.
+#[tokio::test]
+async fn a_candidate_is_found_across_events_by_ticket_name_or_id_number() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        assert_eq!(found(&office, "demo0003").await, ["DEMO0003"]);
+        assert_eq!(found(&office, "DEMO").await.len(), 5);
+        let roster = app.store.roster(app.event_id).await.unwrap();
+        let fourth = roster.iter().find(|r| r.ticket == "DEMO0004").unwrap();
+        assert!(found(&office, &fourth.name).await.contains(&"DEMO0004".to_string()));
+        assert!(
+            found(&office, &fourth.id_number)
+                .await
+                .contains(&"DEMO0004".to_string()),
+            "the whole ID number (the demo's candidates share one)"
+        );
+        assert_eq!(
+            found(&office, &fourth.id_number[..10]).await,
+            Vec::<String>::new(),
+            "not a part of it"
+        );
+        assert_eq!(found(&office, "%").await, Vec::<String>::new());
+        assert_eq!(found(&office, "DEMO_").await, Vec::<String>::new());
+        let (status, body) = office.get("/api/office/candidates?q=").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let row: Value = office.get_ok("/api/office/candidates?q=DEMO0001").await;
+        assert_eq!(row[0]["state_name"], "未开始", "{row}");
+        assert_eq!(
+            app.staff("proctor").await.get("/api/office/candidates?q=DEMO").await.0,
+            StatusCode::FORBIDDEN
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+/// The tickets `GET /api/office/candidates?q=` finds.
+async fn found(office: &crate::common::Client, q: &str) -> Vec<String> {
+    let encoded: String = q
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let (status, body) = office.get(&format!("/api/office/candidates?q={encoded}")).await;
+    assert_eq!(status, StatusCode::OK, "{q}: {body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ticket"].as_str().unwrap().to_string())
+        .collect()
+}

@@ -461,6 +461,18 @@ impl Exam {
         Ok(out)
     }
 
+    /// Candidates of every event by ticket or name (part of either) or ID number: at most 50,
+    /// the newest events first.
+    pub async fn find_candidates(&self, text: &str) -> ServiceResult<Vec<crate::store::FoundCandidate>> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 64 || text.chars().any(char::is_control) {
+            return Err(ServiceError::Invalid(
+                "请输入要查找的准考证号、姓名（或其中一部分）或身份证号，最长 64 字".into(),
+            ));
+        }
+        Ok(self.store.search_candidates(text, 50).await?)
+    }
+
     /// Every save a candidate's browser sent, in order, with server time (for appeals).
     pub async fn save_history(&self, ticket: &str) -> ServiceResult<Vec<SaveLogLine>> {
         let c = self

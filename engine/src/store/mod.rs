@@ -37,7 +37,7 @@ pub use rescoring::{
 pub use rooms::{LiveChange, LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
 pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, Submission, SubmitOutcome};
-pub use staff::{AccountRow, CandidateRow, ProctorRoom, Session, StaffRow, UnlockRecord};
+pub use staff::{AccountRow, CandidateRow, FoundCandidate, ProctorRoom, Session, StaffRow, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

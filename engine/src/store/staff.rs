@@ -27,6 +27,19 @@ pub struct CandidateRow {
     pub password_hash: String,
 }
 
+/// A candidate found across events.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FoundCandidate {
+    pub event_id: i64,
+    pub event_name: String,
+    pub ticket: String,
+    pub name: String,
+    pub room: String,
+    pub seat: String,
+    #[sqlx(try_from = "String")]
+    pub state: exam_rules::sitting::SittingState,
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
@@ -193,6 +206,30 @@ impl Store {
             CandidateKey::Ticket(t) => q.bind(t.to_string()),
         };
         Ok(q.fetch_optional(&self.read).await?)
+    }
+
+    /// Candidates of every event whose ticket or name contains `text` (case-insensitive), or whose
+    /// ID number is `text`; the newest events first, at most `limit`.
+    pub async fn search_candidates(&self, text: &str, limit: i64) -> Result<Vec<FoundCandidate>> {
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        Ok(sqlx::query_as(
+            "SELECT c.event_id, e.name AS event_name, c.ticket, c.name, c.room, c.seat, s.state \
+             FROM candidates c JOIN events e ON e.id = c.event_id JOIN sittings s ON s.candidate_id = c.id \
+             WHERE LOWER(c.ticket) LIKE $1 ESCAPE '\\' OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR c.id_number = $2 \
+             ORDER BY c.event_id DESC, c.ticket LIMIT $3",
+        )
+        .bind(format!("%{escaped}%"))
+        .bind(text.to_uppercase())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
     }
 
     pub async fn candidate_by_ticket(&self, ticket: &str) -> Result<Option<CandidateRow>> {

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish))
         .routes(routes!(sittings))
         .routes(routes!(save_log))
+        .routes(routes!(find_candidates))
         .routes(routes!(proctors, assign_proctor))
         .routes(routes!(unlock_staff))
         .routes(routes!(get_marking_policy, marking_policy))
@@ -208,6 +209,53 @@ async fn sittings(
         })
         .collect();
     Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FindQuery {
+    /// 准考证号、姓名（或其中一部分），或身份证号
+    pub q: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct FoundCandidate {
+    event_id: i64,
+    event_name: String,
+    ticket: String,
+    name: String,
+    room: String,
+    seat: String,
+    /// 未开始、答题中、已暂停、已交卷…
+    state_name: &'static str,
+}
+
+/// Candidates of every event, by ticket, name or ID number.
+#[utoipa::path(
+    get, summary = "跨场次查找考生（准考证号、姓名或身份证号）", description = "在全部考试场次中查找考生：准考证号或姓名包含所输入的文字（不区分大小写），或身份证号完全一致；最新的场次在前，最多 50 名",
+    path = "/api/office/candidates", tag = "office", security(("cookie" = [])), params(FindQuery),
+    responses((status = 200, description = "找到的考生", body = Vec<FoundCandidate>), (status = 422, description = "查找内容为空或过长", body = ErrorBody)))]
+async fn find_candidates(
+    State(state): State<AppState>,
+    _o: Office,
+    Query(q): Query<FindQuery>,
+) -> ApiResult<Json<Vec<FoundCandidate>>> {
+    Ok(Json(
+        state
+            .exam
+            .find_candidates(&q.q)
+            .await?
+            .into_iter()
+            .map(|c| FoundCandidate {
+                event_id: c.event_id,
+                event_name: c.event_name,
+                ticket: c.ticket,
+                name: c.name,
+                room: c.room,
+                seat: c.seat,
+                state_name: c.state.name_zh(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
