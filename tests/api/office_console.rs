@@ -77,8 +77,13 @@ impl Browser {
     }
 }
 
+/// A whole event as the office runs it in the browser: created, published, an XLSX roster refused
+/// for a bad row then imported, a grader created and assigned, single marking set, admission
+/// tickets printed, the release refused before anyone sat; candidates sit (through the API) and
+/// the grader marks; a key correction previewed then made; the results released; a candidate
+/// sees the result in the browser.
 #[test]
-fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
+fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_result() {
     browser_test(|driver: Driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
         let files = tempfile::tempdir().unwrap();
@@ -177,8 +182,24 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
             0,
             "checking imports nothing"
         );
+        // Watch the import's answer as a network inspector would: the passwords it issues once go
+        // to the candidates, who log in with them below.
+        page.js("window.__imports = []; const f = window.fetch; \
+             window.fetch = async (...a) => { const r = await f(...a); \
+               if (String(a[0]).endsWith('/roster')) window.__imports.push(await r.clone().json()); return r; }; \
+             return 1;")
+            .await;
         page.click("#roster-submit").await;
         page.wait_text("#roster-done", "已导入 2 名考生").await;
+        let issued: Vec<(String, String)> = page
+            .js("return window.__imports[0].passwords.map(p => [p.ticket, p.password])")
+            .await
+            .as_array()
+            .expect("the issued passwords")
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(issued.len(), 2);
         page.wait_text(&format!("{row} .event-counts"), "考生 2 名").await;
         page.wait_text("#results-summary", "考生 2 名").await;
 
@@ -239,17 +260,109 @@ fn the_office_creates_publishes_imports_and_tries_to_release_in_the_browser() {
         page.js("document.getElementById('graders-title').scrollIntoView(); return 1;")
             .await;
         page.shot("office-06b-marking").await;
-        page.js("document.getElementById('proctor-room').value = '第三考场'; return 1;")
+        page.js("document.getElementById('proctor-room').value = '第二考场'; return 1;")
             .await;
         page.click("#proctor-form button[type='submit']").await;
-        page.wait_text("#proctor-list", "第三考场").await;
+        page.wait_text("#proctor-list", "第二考场").await;
 
         // Release before anyone sat: refused, with the reason.
         page.click("#release-btn").await;
         let refused = page.wait_text("#release-error", "暂不能发布成绩").await;
         assert!(refused.contains("入场截止"), "{refused}");
         page.shot("office-06-event-detail").await;
+
+        // The admission tickets the console links to: one page per candidate.
+        let href = page
+            .js("return document.getElementById('link-tickets').getAttribute('href')")
+            .await;
+        let office = app.staff("office").await;
+        let tickets = office
+            .http
+            .get(format!("{}{}", office.base, href.as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tickets.status(), StatusCode::OK);
+        assert!(tickets.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+        // The exam: the proctor opens 第二考场 at the start; both candidates sit (through the API).
+        // W0001 answers the first item with a wrong option the key correction will accept.
+        app.clock
+            .advance_ms(created.starts_at_ms - app.clock.now_ms() + common::MIN);
+        app.staff("proctor").await.open_room(created.id, "第二考场").await;
+        let paper = app.office_paper("W0001").await;
+        let first = &paper.objective[0];
+        let key: String = first.key.iter().map(|l| l.as_char()).collect();
+        let wrong = first
+            .options
+            .iter()
+            .find(|o| !first.key.contains(&o.label))
+            .unwrap()
+            .label
+            .as_char()
+            .to_string();
+        for (ticket, password) in &issued {
+            let c = app.client();
+            c.login(common::ticket_login(ticket, password)).await;
+            c.start().await;
+            let answer = if ticket == "W0001" {
+                wrong.as_str()
+            } else {
+                key.as_str()
+            };
+            c.save(1, "1", answer).await;
+            c.save(2, "open", "1,2,3").await;
+            c.save(3, "open-1", "应建立质量目标并逐层分解，按 PDCA 循环持续改进。")
+                .await;
+            c.submit().await;
+        }
+
+        // The grader changes the initial password and marks every answer (single marking).
+        let grader = app.client();
+        grader.login(common::staff_login("zhang.grader", &password)).await;
+        let _: serde_json::Value = grader
+            .post_ok(
+                "/api/password",
+                serde_json::json!({ "old_password": password, "new_password": "阅卷专用-2026-新密码" }),
+            )
+            .await;
+        let mut marked = 0;
+        while let Some(t) = grader.next_task(created.id).await {
+            assert_eq!(t.round, "第一评");
+            grader
+                .mark(t.task_id, if t.answer.is_empty() { "0" } else { "12" })
+                .await;
+            marked += 1;
+        }
+        assert_eq!(marked, 6, "three open answers each, one mark each");
+
+        // A key correction, previewed, then made; then the release.
+        page.fill("#kc-item", first.item_id.as_str()).await;
+        page.fill("#kc-accept", &format!("{key},{wrong}")).await;
+        page.fill("#kc-reason", "专家组复核：两项均可").await;
+        page.click("#kc-preview").await;
+        let summary = page.wait_text("#kc-summary", "预览（尚未更正）").await;
+        assert!(summary.contains("加分 1 人，减分 0 人"), "{summary}");
+        page.click("#kc-commit").await;
+        page.wait_text("#kc-done", "已更正并重新计分").await;
+        page.click("#release-btn").await;
+        page.wait_text("#release-done", "成绩已发布").await;
+        page.wait_text(&format!("{row} .badge"), "已发布成绩").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
+
+        // W0001 sees the result in the browser: the corrected item counts.
+        let candidate = driver.browser().await;
+        candidate.goto(&app.url("/login")).await;
+        candidate.fill("#ticket", "W0001").await;
+        let w0001 = &issued.iter().find(|(t, _)| t == "W0001").unwrap().1;
+        candidate.fill("#password", w0001).await;
+        candidate.click("#login-submit").await;
+        let total = candidate.wait_text("#result-total", "总分").await;
+        assert!(
+            total.contains("13"),
+            "1 objective point after the correction and 12 for the open answer: {total}"
+        );
+        candidate.shot("office-13-whole-event-result").await;
         app.finish().await;
     })
 }
