@@ -88,6 +88,7 @@
     if (fresh) {
       for (const box of ['roster-error', 'roster-done', 'release-error', 'release-done', 'kc-error', 'kc-done', 'ap-error', 'ap-done', 'proctor-error', 'grader-error']) message($(box), '');
       $('roster-preview').hidden = true;
+      if (S.issued && S.issued.event !== id) { S.issued = null; $('slips-btn').hidden = true; }
       $('kc-report').hidden = true;
       $('print-progress').hidden = true;
       message($('print-error'), '');
@@ -255,14 +256,47 @@
       const res = await sendRoster('/roster', file);
       if (res.status !== 200) { message($('roster-error'), (res.body && res.body.error) || '导入失败，请重试'); return; }
       $('roster-preview').hidden = true;
-      message($('roster-done'), '已导入 ' + res.body.imported + ' 名考生。初始密码只显示这一次：已下载“考生密码.csv”，请妥善保管并打印发给考生。');
+      message($('roster-done'), '已导入 ' + res.body.imported + ' 名考生。初始密码只显示这一次：已下载“考生密码.csv”；请现在打印密码条（离开本页后无法再打印），妥善保管并发给考生。');
       downloadPasswords(res.body.passwords);
+      S.issued = { event: S.chosen, passwords: res.body.passwords };
+      $('slips-btn').hidden = false;
       S.rosterFile = null;
       $('roster-file').value = '';
       $('roster-name').textContent = '未选择文件';
       await load();
     } catch (e) {
       message($('roster-error'), '与服务器的连接中断，名单未导入，请重试');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** The password slips of the import just made, as a PDF the server lays out (it keeps no
+      password in clear, so the page sends back what the import returned). */
+  async function printSlips() {
+    message($('roster-error'), '');
+    if (!S.issued) return;
+    const button = $('slips-btn');
+    button.disabled = true;
+    try {
+      const res = await fetch('/api/office/events/' + S.issued.event + '/password-slips.pdf', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/pdf' },
+        body: JSON.stringify({ passwords: S.issued.passwords.map((p) => ({ ticket: p.ticket, password: p.password })) }),
+      });
+      if (res.status !== 200) {
+        const body = await res.json().catch(() => null);
+        message($('roster-error'), (body && body.error) || '密码条生成失败，请重试');
+        return;
+      }
+      const a = el('a', { href: URL.createObjectURL(await res.blob()), download: '密码条.pdf', id: 'slips-download' });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      toast('已生成密码条（' + S.issued.passwords.length + ' 名考生）', true);
+    } catch (e) {
+      message($('roster-error'), '与服务器的连接中断，密码条未生成，请重试');
     } finally {
       button.disabled = false;
     }
@@ -807,6 +841,7 @@
   }
 
   $('find-form').addEventListener('submit', findCandidates);
+  $('slips-btn').addEventListener('click', printSlips);
   load();
   loadStaff();
   setInterval(load, 15000);

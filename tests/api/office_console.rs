@@ -200,6 +200,42 @@ fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_
             .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
             .collect();
         assert_eq!(issued.len(), 2);
+        // The password slips, printed right away from the page that has the passwords.
+        page.click("#slips-btn").await;
+        page.wait_text("#toast", "已生成密码条（2 名考生）").await;
+        let office = app.staff("office").await;
+        let slips_path = format!("/api/office/events/{}/password-slips.pdf", created.id);
+        let body = serde_json::json!({ "passwords": issued.iter().map(|(t, p)| serde_json::json!({ "ticket": t, "password": p })).collect::<Vec<_>>() });
+        let slips = office
+            .http
+            .post(format!("{}{slips_path}", office.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(slips.status(), StatusCode::OK);
+        let pdf = files.path().join("slips.pdf");
+        std::fs::write(&pdf, slips.bytes().await.unwrap()).unwrap();
+        if let Some(text) = common::cli::pdftotext(&pdf) {
+            for (ticket, password) in &issued {
+                assert!(
+                    text.contains(ticket.as_str()) && text.contains(password.as_str()),
+                    "{text}"
+                );
+            }
+            assert!(text.contains("密码条") && text.contains("沿虚线剪开"), "{text}");
+        }
+        let (status, refused) = office
+            .post(
+                &slips_path,
+                serde_json::json!({ "passwords": [{ "ticket": "DEMO0001", "password": "x1234567890" }] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            common::error_of(&refused).contains("DEMO0001"),
+            "another event's candidate is named: {refused}"
+        );
         page.wait_text(&format!("{row} .event-counts"), "考生 2 名").await;
         page.wait_text("#results-summary", "考生 2 名").await;
 

@@ -4,6 +4,7 @@
 use super::Exam;
 use super::error::{ServiceError, ServiceResult};
 use crate::print::Printed;
+use crate::print::slips::{PasswordSlip, SlipInfo, password_slips};
 use crate::print::ticket::{TicketInfo, admission_tickets, candidate_rules};
 use exam_rules::schedule::{clock_zh, day_and_clock_zh};
 
@@ -62,6 +63,73 @@ impl Exam {
         tokio::task::spawn_blocking(move || admission_tickets(&roster, &info))
             .await
             .map_err(|e| ServiceError::Internal(format!("printing tickets: {e}")))?
+            .map_err(|e| ServiceError::Invalid(e.to_string()))
+    }
+}
+
+/// A password the roster import issued, sent back by the console to print on a slip.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct IssuedSlip {
+    pub ticket: String,
+    pub password: String,
+}
+
+impl Exam {
+    /// The password slips (密码条) of candidates of the event, six to a page, by room and seat.
+    /// The server keeps no password in clear, so it prints what the import returned to the
+    /// console; every ticket must be the event's, each at most once.
+    pub async fn password_slips(&self, event_id: i64, issued: &[IssuedSlip]) -> ServiceResult<Printed> {
+        let event = self.event(event_id).await?;
+        if issued.is_empty() {
+            return Err(ServiceError::Invalid(
+                "没有要打印的密码：请在导入名单后立即打印密码条".into(),
+            ));
+        }
+        let mut roster = self.store.roster(event_id).await?;
+        let mut wanted: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        let mut problems = Vec::new();
+        for (k, s) in issued.iter().enumerate() {
+            if s.password.is_empty() || s.password.chars().count() > 128 || s.password.chars().any(char::is_control) {
+                problems.push(format!("第 {} 项（{}）的密码无效", k + 1, s.ticket));
+            } else if wanted.insert(s.ticket.as_str(), s.password.as_str()).is_some() {
+                problems.push(format!("准考证号 {} 出现了不止一次", s.ticket));
+            }
+        }
+        let known: std::collections::HashSet<&str> = roster.iter().map(|c| c.ticket.as_str()).collect();
+        let unknown: Vec<&str> = wanted.keys().copied().filter(|t| !known.contains(t)).collect();
+        if !unknown.is_empty() {
+            problems.push(format!("准考证号不是本场考试的考生：{}", unknown.join("、")));
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems.join("；")));
+        }
+        roster.retain(|c| wanted.contains_key(c.ticket.as_str()));
+        roster.sort_by(|a, b| {
+            let seat = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
+            (&a.room, seat(&a.seat), &a.seat, &a.ticket).cmp(&(&b.room, seat(&b.seat), &b.seat, &b.ticket))
+        });
+        let slips: Vec<PasswordSlip> = roster
+            .into_iter()
+            .map(|c| PasswordSlip {
+                password: wanted[c.ticket.as_str()].to_string(),
+                ticket: c.ticket,
+                name: c.name,
+                room: c.room,
+                seat: c.seat,
+            })
+            .collect();
+        let schedule = event.row.schedule();
+        let info = SlipInfo {
+            exam_name: event.row.name.clone(),
+            when: format!(
+                "{}–{}（北京时间）",
+                day_and_clock_zh(schedule.starts_at),
+                clock_zh(schedule.common_end())
+            ),
+        };
+        tokio::task::spawn_blocking(move || password_slips(&slips, &info))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("printing password slips: {e}")))?
             .map_err(|e| ServiceError::Invalid(e.to_string()))
     }
 }

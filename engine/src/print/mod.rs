@@ -24,6 +24,7 @@ pub mod font;
 pub mod key;
 pub mod layout;
 pub mod score_report;
+pub mod slips;
 pub mod table;
 pub mod ticket;
 

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(results_csv))
         .routes(routes!(results_xlsx))
         .routes(routes!(tickets_pdf))
+        .routes(routes!(password_slips))
         .routes(routes!(release))
         .routes(routes!(appeal))
         .routes(routes!(audit))
@@ -458,6 +459,39 @@ async fn tickets_pdf(
                 CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"tickets-{id}.pdf\"; filename*=UTF-8''%E5%87%86%E8%80%83%E8%AF%81-{id}.pdf"
+                ),
+            ),
+        ],
+        printed.pdf,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SlipsRequest {
+    /// The passwords the roster import just returned (the server keeps none in clear).
+    pub passwords: Vec<crate::exam::printing::IssuedSlip>,
+}
+
+/// Password slips (密码条) as one PDF, six to a page with cut lines.
+#[utoipa::path(
+    post, summary = "打印考生密码条（PDF，每页 6 条，附裁切线）", description = "导入名单后立即打印密码条：控制台把导入时签发的初始密码发回，服务器按考场、座位排版成 PDF（服务器不保存明文密码，之后无法再打印）；准考证号须为本场考生",
+    path = "/api/office/events/{id}/password-slips.pdf", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = SlipsRequest,
+    responses((status = 200, description = "密码条", content_type = "application/pdf", body = Vec<u8>), (status = 422, description = "没有密码、准考证号不属于本场等", body = ErrorBody)))]
+async fn password_slips(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+    Body(r): Body<SlipsRequest>,
+) -> ApiResult<Response> {
+    let printed = state.exam.password_slips(id, &r.passwords).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"password-slips-{id}.pdf\"; filename*=UTF-8''%E5%AF%86%E7%A0%81%E6%9D%A1-{id}.pdf"
                 ),
             ),
         ],
