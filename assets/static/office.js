@@ -142,7 +142,16 @@
     const q = $('rf-search').value.trim().toLowerCase();
     const room = $('rf-room').value;
     const want = $('rf-verdict').value;
+    // A module's (or the open part's) score below a figure: who is weak where.
+    const part = $('rf-module').value;
+    const below = $('rf-below').value.trim() === '' ? null : Number($('rf-below').value);
+    const partScore = (c) => {
+      if (part === 'open') return Number(c.open_total);
+      const m = (c.modules || []).find((x) => String(x.module) === part);
+      return m ? Number(m.points) : 0;
+    };
     const shown = r.results.filter((c) => (!q || c.ticket.toLowerCase().includes(q) || c.name.includes(q))
+      && (!part || below === null || !Number.isFinite(below) || (c.status !== 'absent' && partScore(c) < below))
       && (!room || c.room === room)
       && (!want || (want === 'pass' && c.passed === true) || (want === 'fail' && c.passed === false && c.status !== 'absent')
         || (want === 'incomplete' && c.status === 'incomplete') || (want === 'absent' && c.status === 'absent')));
@@ -811,7 +820,8 @@
   });
   $('release-btn').addEventListener('click', release);
   for (const id of ['rf-search']) $(id).addEventListener('input', renderResults);
-  for (const id of ['rf-room', 'rf-verdict']) $(id).addEventListener('change', renderResults);
+  for (const id of ['rf-room', 'rf-verdict', 'rf-module']) $(id).addEventListener('change', renderResults);
+  $('rf-below').addEventListener('input', renderResults);
   $('cc-close').addEventListener('click', () => { $('candidate-card').hidden = true; });
   // ---- a candidate of any event ----------------------------------------------------------------
   async function findCandidates(ev) {

@@ -440,6 +440,15 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         assert!(card.contains("第 1 题") && card.contains(&w.answered), "{card}");
         assert!(page.text("#cc-summary").await.contains("总分 1 分"));
         page.shot("office-08-candidate").await;
+        // Who is weak where: the open part below 0.5 points (absentees left out).
+        page.fill("#rf-search", "").await;
+        page.js("document.getElementById('rf-module').value = 'open'; document.getElementById('rf-module').dispatchEvent(new Event('change')); return 1;")
+            .await;
+        page.fill("#rf-below", "0.5").await;
+        page.wait_text("#rf-count", "显示 1 / 5 名").await;
+        assert!(page.text("#results-rows").await.contains("DEMO0001"));
+        page.fill("#rf-below", "").await;
+        page.wait_text("#rf-count", "共 5 名").await;
 
         // A candidate of any event, by name, from the top of the console.
         page.fill("#find-text", "王芳").await;
