@@ -5,6 +5,23 @@ use reqwest::StatusCode;
 
 use crate::common::{Backend, Page, TestApp};
 
+/// The figures in an item's row of the analysis page (题号 is the row's header).
+fn item_cells(html: &str, item: &str) -> Vec<String> {
+    let page = Page::parse(html);
+    let row = page
+        .all("table.analysis-items tbody tr")
+        .into_iter()
+        .find(|tr| {
+            tr.select(&scraper::Selector::parse("th").unwrap())
+                .map(Page::text_of)
+                .any(|t| t == item)
+        })
+        .unwrap_or_else(|| panic!("no row for {item}: {page}"));
+    row.select(&scraper::Selector::parse("td").unwrap())
+        .map(Page::text_of)
+        .collect()
+}
+
 #[tokio::test]
 async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -34,19 +51,7 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     // Five candidates, and figures to three decimals: the first item's row shows facility 0.6.
     assert_eq!(page.text(".stat-total .stat-n"), "5", "{page}");
     assert_eq!(page.text(".stat-total > span:last-child"), "考生人数");
-    let row = page
-        .all("table.analysis-items tbody tr")
-        .into_iter()
-        .find(|tr| {
-            tr.select(&scraper::Selector::parse("th").unwrap())
-                .map(Page::text_of)
-                .any(|t| t == first)
-        })
-        .unwrap_or_else(|| panic!("no row for {first}: {page}"));
-    let cells: Vec<String> = row
-        .select(&scraper::Selector::parse("td").unwrap())
-        .map(Page::text_of)
-        .collect();
+    let cells = item_cells(&html, &first);
     assert_eq!(cells[1], "5", "taken by five: {cells:?}");
     assert_eq!(cells[2], "0.600", "facility 0.6 to 3 decimals: {cells:?}");
     // Five candidates are too few for reliability or flags: said, not computed.
@@ -61,22 +66,7 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     // A voided item gives everyone its points, a blank included, as the results do: the third
     // item, which nobody answered, has facility 1 once voided (it was 0 in the analysis).
     let third = paper.objective[2].item_id.to_string();
-    let facility_of = |html: &str, item: &str| -> String {
-        let page = Page::parse(html);
-        let row = page
-            .all("table.analysis-items tbody tr")
-            .into_iter()
-            .find(|tr| {
-                tr.select(&scraper::Selector::parse("th").unwrap())
-                    .map(Page::text_of)
-                    .any(|t| t == item)
-            })
-            .unwrap_or_else(|| panic!("no row for {item}"));
-        row.select(&scraper::Selector::parse("td").unwrap())
-            .map(Page::text_of)
-            .nth(2)
-            .unwrap()
-    };
+    let facility_of = |html: &str, item: &str| item_cells(html, item)[2].clone();
     assert_eq!(facility_of(&html, &third), "0.000");
     let _: serde_json::Value = office
         .post_ok(

@@ -452,19 +452,28 @@ async fn tickets_pdf(
     Query(q): Query<TicketsQuery>,
 ) -> ApiResult<Response> {
     let printed = state.exam.admission_tickets(id, q.room.as_deref()).await?;
-    Ok((
+    // 准考证
+    Ok(pdf_attachment(
+        printed,
+        &format!("tickets-{id}"),
+        &format!("%E5%87%86%E8%80%83%E8%AF%81-{id}"),
+    ))
+}
+
+/// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in
+/// Chinese for the rest.
+fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: &str) -> Response {
+    (
         [
             (CONTENT_TYPE, "application/pdf".to_string()),
             (
                 CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"tickets-{id}.pdf\"; filename*=UTF-8''%E5%87%86%E8%80%83%E8%AF%81-{id}.pdf"
-                ),
+                format!("attachment; filename=\"{ascii}.pdf\"; filename*=UTF-8''{utf8}.pdf"),
             ),
         ],
         printed.pdf,
     )
-        .into_response())
+        .into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -485,19 +494,12 @@ async fn password_slips(
     Body(r): Body<SlipsRequest>,
 ) -> ApiResult<Response> {
     let printed = state.exam.password_slips(id, &r.passwords).await?;
-    Ok((
-        [
-            (CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"password-slips-{id}.pdf\"; filename*=UTF-8''%E5%AF%86%E7%A0%81%E6%9D%A1-{id}.pdf"
-                ),
-            ),
-        ],
-        printed.pdf,
-    )
-        .into_response())
+    // 密码条
+    Ok(pdf_attachment(
+        printed,
+        &format!("password-slips-{id}"),
+        &format!("%E5%AF%86%E7%A0%81%E6%9D%A1-{id}"),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
