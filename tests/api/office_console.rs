@@ -328,23 +328,23 @@ fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_
         app.staff("proctor").await.open_room(created.id, "第二考场").await;
         let paper = app.office_paper("W0001").await;
         let first = &paper.objective[0];
-        let key: String = first.key.iter().map(|l| l.as_char()).collect();
-        let wrong = first
-            .options
-            .iter()
-            .find(|o| !first.key.contains(&o.label))
-            .unwrap()
-            .label
-            .as_char()
-            .to_string();
+        // The paper shows options in its own order: W0001 answers a wrong option by the letter on
+        // the paper; the office corrects the key in the bank's letters.
+        let key_on_paper: String = first.key.iter().map(|l| l.as_char()).collect();
+        let wrong_option = first.options.iter().find(|o| !first.key.contains(&o.label)).unwrap();
+        let wrong_on_paper = wrong_option.label.as_char().to_string();
+        let (key, wrong) = (
+            app.bank_key(first.item_id.as_str()).await,
+            wrong_option.source.as_char().to_string(),
+        );
         for (ticket, password) in &issued {
             let c = app.client();
             c.login(common::ticket_login(ticket, password)).await;
             c.start().await;
             let answer = if ticket == "W0001" {
-                wrong.as_str()
+                wrong_on_paper.as_str()
             } else {
-                key.as_str()
+                key_on_paper.as_str()
             };
             c.save(1, "1", answer).await;
             c.save(2, "open", "1,2,3").await;
