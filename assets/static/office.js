@@ -545,7 +545,7 @@
     publish: '发布考试', key_correction: '更正答案', release: '发布成绩', export: '导出成绩', appeal: '申诉复评',
     assign_proctor: '指派监考', mark: '评分', reopen_mark: '重开评分', incident: '考场记录', moved_in: '换机',
     unlock_login: '解除锁定', change_password: '修改密码', reset_password: '重置密码',
-    create_account: '新建账号', retire_item: '停用题目', reinstate_item: '恢复题目',
+    create_account: '新建账号', retire_item: '停用题目', reinstate_item: '恢复题目', upload_bank: '上传题库',
   };
 
   async function loadAudit(id) {
@@ -850,6 +850,50 @@
     if (r) await showCandidate(r);
   }
 
+  // ---- a new bank version, uploaded as a ZIP --------------------------------------------------
+  async function uploadBank(ev) {
+    ev.preventDefault();
+    message($('bank-error'), '');
+    message($('bank-upload-done'), '');
+    $('bank-problems-wrap').hidden = true;
+    const file = $('bank-file').files[0];
+    if (!file) { message($('bank-error'), '请先选择题库的 ZIP 文件'); return; }
+    const button = $('bank-upload');
+    button.disabled = true;
+    try {
+      const res = await fetch('/api/office/bank/upload', {
+        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/zip', Accept: 'application/json' }, body: file,
+      });
+      const body = await res.json().catch(() => null);
+      if (res.status !== 200 || !body) { message($('bank-error'), (body && body.error) || '上传失败，请重试'); return; }
+      if (body.problems.length) {
+        const rows = $('bank-problem-rows');
+        rows.textContent = '';
+        for (const p of body.problems) {
+          rows.append(el('tr', {}, el('td', { class: 'mono', text: p.file }), el('td', { class: 'num', text: p.line == null ? '' : String(p.line) }),
+            el('td', { class: 'mono', text: p.item || '' }), el('td', { class: 'mono', text: p.field || '' }), el('td', { text: p.message })));
+        }
+        $('bank-problems-caption').textContent = '《' + file.name + '》有 ' + body.problems.length + ' 处问题，未保存。请改正后重新上传。';
+        $('bank-problems-wrap').hidden = false;
+        return;
+      }
+      const b = body.stored;
+      message($('bank-upload-done'), (b.new ? '已保存为新版本：' : '该版本已上传过：') + b.name + '（' + b.bank_id + '，' + b.items + ' 道题，可组 ' + b.papers
+        + ' 份不重复的试卷），服务器位置 ' + b.path + '。新建考试时在“题库”中填写此位置即使用该版本。');
+      $('bank-spec').value = b.path;
+      await loadBank();
+    } catch (e) {
+      message($('bank-error'), '与服务器的连接中断，题库未上传，请重试');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  $('bank-upload-form').addEventListener('submit', uploadBank);
+  $('bank-file').addEventListener('change', () => {
+    const f = $('bank-file').files[0];
+    if (f) $('bank-file-name').textContent = f.name;
+  });
   $('find-form').addEventListener('submit', findCandidates);
   $('slips-btn').addEventListener('click', printSlips);
   load();

@@ -513,6 +513,44 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         )
         .await;
         page.shot("office-12-bank").await;
+
+        // A new version uploaded as a ZIP: a broken one is listed problem by problem and not
+        // stored; the mended one is stored and shown.
+        let files = tempfile::tempdir().unwrap();
+        let broken = files.path().join("题库-有误.zip");
+        std::fs::write(
+            &broken,
+            common::bank_zip(
+                |name, text| {
+                    if name == "items/m1-quality.toml" {
+                        text.replacen("key = ", "kee = ", 1)
+                    } else {
+                        text
+                    }
+                },
+                &[],
+            ),
+        )
+        .unwrap();
+        page.upload("#bank-file", &broken).await;
+        page.click("#bank-upload").await;
+        let listed = page.wait_text("#bank-problems-caption", "处问题，未保存").await;
+        assert!(listed.contains("题库-有误.zip"), "{listed}");
+        assert!(page.text("#bank-problem-rows").await.contains("items/m1-quality.toml"));
+        page.shot("office-14-bank-upload-problems").await;
+        let good = files.path().join("题库.zip");
+        std::fs::write(&good, common::bank_zip(|_, t| t, &[])).unwrap();
+        page.upload("#bank-file", &good).await;
+        page.click("#bank-upload").await;
+        page.wait_text("#bank-upload-done", "已保存为新版本").await;
+        let spec = page.js("return document.getElementById('bank-spec').value").await;
+        assert!(
+            spec.as_str()
+                .unwrap()
+                .starts_with(&app.banks.path().display().to_string()),
+            "{spec}"
+        );
+        page.wait_text("#bank-summary", "份题目互不重复的试卷").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
         app.finish().await;
     })

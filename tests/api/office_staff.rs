@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Backend, TestApp, XCell, each_backend, error_of, staff_login, ticket_login, xlsx};
+use crate::common::{Backend, TestApp, XCell, bank_zip, each_backend, error_of, staff_login, ticket_login, xlsx};
 
 #[tokio::test]
 async fn the_office_creates_staff_resets_a_forgotten_password_and_assigns_graders() {
@@ -666,4 +666,149 @@ async fn found(office: &crate::common::Client, q: &str) -> Vec<String> {
         .iter()
         .map(|c| c["ticket"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// A new bank version is uploaded as a ZIP of its folder: every problem listed by file, line,
+/// item and field and nothing stored; a good one stored as a version of its own that a new event
+/// can use; nothing outside the banks folder is ever written.
+#[tokio::test]
+async fn a_bank_uploaded_as_a_zip_is_checked_in_full_then_stored_as_a_new_version() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let upload = |bytes: Vec<u8>, kind: &'static str| {
+        let office = &office;
+        async move {
+            let r = office
+                .http
+                .post(format!("{}/api/office/bank/upload", office.base))
+                .header("content-type", kind)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let stored_folders = || walk(app.banks.path());
+
+    // Two items broken in two files, and an entry trying to leave the folder.
+    let broken = bank_zip(
+        |name, text| match name {
+            "items/m1-quality.toml" => text.replacen("key = ", "kee = ", 1),
+            "items/m6-tools.toml" => text.replacen("[[item]]", "[[item]\n", 1),
+            _ => text,
+        },
+        &[("新题库/items/../../../逃逸.toml", "x = 1")],
+    );
+    let (status, body) = upload(broken, "application/zip").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let problems = body["problems"].as_array().unwrap();
+    assert!(body["stored"].is_null(), "{body}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["file"] == "items/../../../逃逸.toml" || p["message"].as_str().unwrap().contains("文件名")),
+        "the escaping entry is named: {body}"
+    );
+    assert!(stored_folders().is_empty(), "nothing stored: {:?}", stored_folders());
+
+    // Without the escaping entry: both broken files are reported, each with its line.
+    let broken = bank_zip(
+        |name, text| match name {
+            "items/m1-quality.toml" => text.replacen("key = ", "kee = ", 1),
+            "items/m6-tools.toml" => text.replacen("[[item]]", "[[item]\n", 1),
+            _ => text,
+        },
+        &[],
+    );
+    let (_, body) = upload(broken, "application/octet-stream").await;
+    let problems = body["problems"].as_array().unwrap();
+    let files: std::collections::BTreeSet<&str> = problems.iter().map(|p| p["file"].as_str().unwrap()).collect();
+    assert!(
+        files.contains("items/m1-quality.toml") && files.contains("items/m6-tools.toml"),
+        "{body}"
+    );
+    assert!(
+        problems.iter().all(|p| p["line"].as_u64().is_some()),
+        "every problem has its line: {body}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["item"].as_str().is_some_and(|i| i.starts_with("M1-"))),
+        "the item is named: {body}"
+    );
+    assert!(stored_folders().is_empty());
+
+    // Not a ZIP at all; a type a cross-site form could send; a proctor.
+    let (_, body) = upload(b"bank.toml".to_vec(), "application/zip").await;
+    assert!(
+        body["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是有效的 ZIP"),
+        "{body}"
+    );
+    let (status, _) = upload(bank_zip(|_, t| t, &[]), "text/plain").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let proctor = app.staff("proctor").await;
+    let r = proctor
+        .http
+        .post(format!("{}/api/office/bank/upload", proctor.base))
+        .header("content-type", "application/zip")
+        .body(bank_zip(|_, t| t, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A good bank: stored as a version, the same upload again writes nothing new.
+    let (_, body) = upload(bank_zip(|_, t| t, &[]), "application/zip").await;
+    assert_eq!(body["problems"], serde_json::json!([]), "{body}");
+    let stored = &body["stored"];
+    assert_eq!(
+        (stored["items"].as_u64(), stored["new"].as_bool()),
+        (Some(164), Some(true)),
+        "{body}"
+    );
+    let path = stored["path"].as_str().unwrap().to_string();
+    assert!(
+        std::path::Path::new(&path).join("bank.toml").exists()
+            && path.starts_with(&app.banks.path().display().to_string())
+    );
+    assert!(!stored_folders().iter().any(|f| f.contains("逃逸")));
+    let (_, again) = upload(bank_zip(|_, t| t, &[]), "application/zip").await;
+    assert_eq!(
+        (again["stored"]["new"].as_bool(), again["stored"]["path"].as_str()),
+        (Some(false), Some(path.as_str()))
+    );
+
+    // A new event uses the version by its folder; the upload is in the record.
+    let created = office
+        .create_event(
+            json!({ "name": "新版题库考试", "starts_at": "2026-12-13T09:00:00+08:00", "rooms": ["A1"], "bank": path }),
+        )
+        .await;
+    assert!(created.id > 0);
+    let record: Value = office.get_ok("/api/office/staff/audit").await;
+    assert!(
+        record.as_array().unwrap().iter().any(|a| a["action"] == "upload_bank"),
+        "{record}"
+    );
+    app.finish().await;
+}
+
+/// Every file under `dir`, relative paths.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
 }

@@ -106,6 +106,8 @@ pub struct TestApp {
     pub store: Store,
     pub event_id: i64,
     pub db: TestDb,
+    /// Where banks uploaded through this server are stored.
+    pub banks: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -153,7 +155,8 @@ impl TestApp {
         let demo = kaowu::exam::demo::ensure_demo(&exam).await.expect("demo event");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(exam.clone());
+        let banks = tempfile::tempdir().expect("a folder for uploaded banks");
+        let state = AppState::new(exam.clone()).with_bank_dir(banks.path().to_path_buf());
         let server = tokio::spawn(async move {
             serve(listener, state, async {
                 let _ = rx.await;
@@ -168,6 +171,7 @@ impl TestApp {
             store,
             event_id: demo.event_id,
             db,
+            banks,
             shutdown: Some(tx),
             server,
         }
@@ -455,6 +459,39 @@ pub enum XCell<'a> {
 }
 
 /// An Excel workbook (.xlsx) whose first sheet holds `rows` from A1 on, as an office saves one.
+/// The demo bank's folder as a ZIP (deflated, under a top folder as a zipped folder is), with
+/// `change` applied to its files first; `extra` adds entries as they are.
+pub fn bank_zip(change: impl Fn(&str, String) -> String, extra: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../question-bank/banks/demo");
+    let mut files = vec![(
+        "bank.toml".to_string(),
+        std::fs::read_to_string(dir.join("bank.toml")).unwrap(),
+    )];
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("items"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names {
+        files.push((
+            format!("items/{n}"),
+            std::fs::read_to_string(dir.join("items").join(&n)).unwrap(),
+        ));
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        zip.start_file(format!("新题库/{name}"), options).unwrap();
+        zip.write_all(change(&name, text).as_bytes()).unwrap();
+    }
+    for (name, text) in extra {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
 pub fn xlsx(rows: &[Vec<XCell>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();

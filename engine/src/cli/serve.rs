@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// 登录 Cookie 加上 Secure 标记（浏览器只经 HTTPS 发送）：在 HTTPS 反向代理之后运行时使用
     #[arg(long)]
     secure_cookies: bool,
+    /// 考务办公室在控制台上传的题库保存在此文件夹（每个版本一个子文件夹）
+    #[arg(long, default_value = "banks")]
+    bank_dir: std::path::PathBuf,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -69,7 +72,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     serve(
         listener,
-        AppState::new(exam).with_secure_cookies(args.secure_cookies),
+        AppState::new(exam)
+            .with_secure_cookies(args.secure_cookies)
+            .with_bank_dir(args.bank_dir),
         shutdown,
     )
     .await?;

@@ -262,3 +262,265 @@ impl Exam {
         self.bank_item(spec, item_id).await
     }
 }
+
+/// A bank version uploaded as a ZIP of its folder: every problem, or where it was stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankUpload {
+    /// Every problem found, by file, line, item and field; nothing is stored when there is one.
+    pub problems: Vec<BankProblem>,
+    pub stored: Option<StoredBank>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankProblem {
+    /// The file inside the ZIP, relative to the bank's folder (bank.toml, items/m1.toml).
+    pub file: String,
+    pub line: Option<usize>,
+    pub item: Option<String>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StoredBank {
+    /// The folder on the server to give as the bank of a new event (题库).
+    pub path: String,
+    pub bank_id: String,
+    pub name: String,
+    pub items: usize,
+    /// Whole papers the bank feeds without repeating an item.
+    pub papers: u32,
+    /// False when this very version was uploaded before (nothing new written).
+    pub new: bool,
+}
+
+/// The most a bank's ZIP may hold once unpacked, and its number of entries.
+const MAX_UNPACKED: u64 = 32 * 1024 * 1024;
+const MAX_ENTRIES: usize = 5_000;
+
+impl Exam {
+    /// Checks a bank uploaded as a ZIP of its folder (`bank.toml` and `items/*.toml`, at the top
+    /// or inside one folder) and, only when it has no problem at all, stores it as a new version
+    /// under `banks_dir/<bank id>/<content hash>/`. Nothing already stored is replaced: events keep
+    /// the items they froze, and a new event names the version by its folder. Audited.
+    pub async fn upload_bank(
+        &self,
+        zip: Vec<u8>,
+        banks_dir: &std::path::Path,
+        actor: &str,
+    ) -> ServiceResult<BankUpload> {
+        let dir = banks_dir.to_path_buf();
+        let (bank, files) = match tokio::task::spawn_blocking(move || read_bank_zip(&zip))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading a bank ZIP: {e}")))?
+        {
+            Ok(read) => read,
+            Err(problems) => {
+                return Ok(BankUpload { problems, stored: None });
+            }
+        };
+        let hash = bank.content_hash();
+        let folder = dir.join(safe_name(&bank.id)).join(&hash[..16.min(hash.len())]);
+        let target = folder.clone();
+        let new = tokio::task::spawn_blocking(move || write_bank(&target, &files))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("writing a bank: {e}")))?
+            .map_err(|e| ServiceError::Internal(format!("无法保存题库到 {}：{e}", folder.display())))?;
+        let path = folder.display().to_string();
+        let papers = papers_fed(&bank);
+        self.store
+            .record_audit(&AuditRecord {
+                event_id: 0,
+                actor,
+                action: "upload_bank",
+                subject: &bank.id,
+                old: "",
+                new: &format!("{}（{} 道题），保存于 {path}", bank.name, bank.items.len()),
+                reason: "",
+                at_ms: self.now(),
+            })
+            .await?;
+        Ok(BankUpload {
+            problems: Vec::new(),
+            stored: Some(StoredBank {
+                path,
+                bank_id: bank.id.clone(),
+                name: bank.name.clone(),
+                items: bank.items.len(),
+                papers,
+                new,
+            }),
+        })
+    }
+}
+
+/// Whole papers the bank's active items feed on the CMQ blueprint without repeating one.
+fn papers_fed(bank: &Bank) -> u32 {
+    let c = bank.coverage(&Blueprint::cmq_2010());
+    c.rows
+        .iter()
+        .flat_map(|r| [papers(r.single.0, r.single.1), papers(r.multi.0, r.multi.1)])
+        .min()
+        .unwrap_or(0)
+}
+
+/// A bank id as a folder name: letters, digits, `-` and `_` kept, anything else `_`.
+fn safe_name(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "bank".into() } else { s }
+}
+
+fn problem(file: &str, message: impl Into<String>) -> BankProblem {
+    BankProblem {
+        file: file.to_string(),
+        line: None,
+        item: None,
+        field: None,
+        message: message.into(),
+    }
+}
+
+/// A bank's files as (path relative to its folder, text): `bank.toml` first.
+type BankFiles = Vec<(String, String)>;
+
+/// The bank's files from a ZIP — `bank.toml` and `items/*.toml` under one root — checked as a
+/// bank, or every problem found. Reads at most [`MAX_UNPACKED`] bytes in all, whatever the ZIP
+/// claims; names with `..`, absolute paths and nested item folders are refused, never written.
+fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| {
+        vec![problem(
+            "（ZIP 文件）",
+            "不是有效的 ZIP 文件：请把题库文件夹（含 bank.toml 和 items 文件夹）压缩成 ZIP 后上传",
+        )]
+    })?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(vec![problem(
+            "（ZIP 文件）",
+            format!("文件过多（{} 个，最多 {MAX_ENTRIES} 个）", archive.len()),
+        )]);
+    }
+    let names: Vec<(usize, String)> = (0..archive.len())
+        .filter_map(|i| {
+            archive
+                .name_for_index(i)
+                .and_then(Result::ok)
+                .map(|n| (i, n.to_string()))
+        })
+        .collect();
+    // The root: the folder of the shallowest bank.toml ("" at the top).
+    let root = names
+        .iter()
+        .map(|(_, n)| n)
+        .filter(|n| *n == "bank.toml" || n.ends_with("/bank.toml"))
+        .min_by_key(|n| n.matches('/').count())
+        .map(|n| n[..n.len() - "bank.toml".len()].to_string())
+        .ok_or_else(|| {
+            vec![problem(
+                "bank.toml",
+                "ZIP 中没有 bank.toml：题库文件夹须含 bank.toml 和 items 文件夹",
+            )]
+        })?;
+    let mut problems = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut budget = MAX_UNPACKED;
+    for (i, name) in &names {
+        let Some(rel) = name.strip_prefix(&root) else { continue };
+        let wanted = rel == "bank.toml" || (rel.starts_with("items/") && rel.ends_with(".toml"));
+        if !wanted {
+            continue;
+        }
+        let file_name = rel.trim_start_matches("items/");
+        if rel != "bank.toml"
+            && (file_name.contains('/')
+                || file_name.contains("..")
+                || !file_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        {
+            problems.push(problem(
+                rel,
+                "文件名只能由字母、数字和 - _ . 组成，且须直接放在 items 文件夹中",
+            ));
+            continue;
+        }
+        let Ok(entry) = archive.by_index(*i) else {
+            problems.push(problem(rel, "无法读取（ZIP 已损坏或加了密码）"));
+            continue;
+        };
+        let mut raw = Vec::new();
+        if entry.take(budget + 1).read_to_end(&mut raw).is_err() {
+            problems.push(problem(rel, "无法解压（ZIP 已损坏或使用了不支持的压缩方式）"));
+            continue;
+        }
+        if raw.len() as u64 > budget {
+            return Err(vec![problem(
+                rel,
+                format!("解压后超过 {} MB：题库过大", MAX_UNPACKED / 1024 / 1024),
+            )]);
+        }
+        budget -= raw.len() as u64;
+        match String::from_utf8(raw) {
+            Ok(text) => files.push((rel.to_string(), text.trim_start_matches('\u{feff}').to_string())),
+            Err(_) => problems.push(problem(rel, "不是 UTF-8 编码的文本：请用 UTF-8 保存")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // bank.toml first, then the items in name order (as a folder is read).
+    files.sort_by(|a, b| (a.0 != "bank.toml", &a.0).cmp(&(b.0 != "bank.toml", &b.0)));
+    if files.len() < 2 {
+        return Err(vec![problem("items/", "items 文件夹中没有题目文件（*.toml）")]);
+    }
+    match Bank::from_files(&files) {
+        Ok(bank) => Ok((bank, files)),
+        Err(found) => Err(found
+            .into_iter()
+            .map(|p| BankProblem {
+                file: p.file,
+                line: p.line,
+                item: p.item,
+                field: p.field,
+                message: p.message,
+            })
+            .collect()),
+    }
+}
+
+/// Writes the bank's files into `folder` through a temporary sibling renamed into place, so a
+/// version is there whole or not at all. False when the version is there already.
+fn write_bank(folder: &std::path::Path, files: &[(String, String)]) -> std::io::Result<bool> {
+    if folder.join("bank.toml").exists() {
+        return Ok(false);
+    }
+    let parent = folder.parent().unwrap_or(folder);
+    std::fs::create_dir_all(parent)?;
+    let tmp = parent.join(format!(
+        ".upload-{}-{}",
+        std::process::id(),
+        folder.file_name().and_then(|n| n.to_str()).unwrap_or("bank")
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("items"))?;
+    for (rel, text) in files {
+        std::fs::write(tmp.join(rel), text)?;
+    }
+    match std::fs::rename(&tmp, folder) {
+        Ok(()) => Ok(true),
+        Err(_) if folder.join("bank.toml").exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}

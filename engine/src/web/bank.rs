@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::AppState;
@@ -20,12 +20,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(view))
         .routes(routes!(item))
         .routes(routes!(set_status))
+        .routes(routes!(upload).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BankQuery {
     /// The bank: a folder on the server, or "demo"
     pub bank: String,
+}
+
+/// A bank version uploaded as a ZIP of its folder.
+#[utoipa::path(
+    post, summary = "上传题库新版本（题库文件夹的 ZIP）：先全部检查，无误才保存", description = "上传题库文件夹（bank.toml 与 items/*.toml）压缩成的 ZIP：逐一检查，按文件、行、题目、字段列出全部问题；没有问题才保存为新版本（服务器上的一个文件夹，新建考试时填写），不替换已有版本，已发布的考试不受影响；记入审计记录",
+    path = "/api/office/bank/upload", tag = "office", security(("cookie" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "题库文件夹的 ZIP（也接受 Content-Type: application/zip）"),
+    responses((status = 200, description = "问题清单，或保存的位置", body = crate::exam::bank::BankUpload), (status = 413, description = "超过 16 MB", body = ErrorBody)))]
+async fn upload(
+    State(state): State<AppState>,
+    o: Office,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::exam::bank::BankUpload>> {
+    Ok(Json(
+        state
+            .exam
+            .upload_bank(body.to_vec(), &state.bank_dir, &o.0.actor())
+            .await?,
+    ))
 }
 
 #[utoipa::path(

@@ -57,10 +57,15 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
         // text/plain, multipart/form-data and application/x-www-form-urlencoded).
         let path = request.uri().path();
         let roster = path.ends_with("/roster") || path.ends_with("/roster/check");
-        let allowed = essence == "application/json" || (roster && ROSTER_TYPES.contains(&essence.as_str()));
+        let bank = path == "/api/office/bank/upload";
+        let allowed = essence == "application/json"
+            || (roster && ROSTER_TYPES.contains(&essence.as_str()))
+            || (bank && BANK_TYPES.contains(&essence.as_str()));
         if !allowed {
             let expected = if roster {
                 "text/csv、application/octet-stream 或 Excel 工作簿（.xlsx）"
+            } else if bank {
+                "ZIP 文件（application/zip 或 application/octet-stream）"
             } else {
                 "application/json"
             };
@@ -75,6 +80,13 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
     }
     next.run(request).await
 }
+
+/// The content types a bank's ZIP may be sent as (none is CORS-safelisted).
+const BANK_TYPES: [&str; 3] = [
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/octet-stream",
+];
 
 /// The content types a roster may be sent as.
 const ROSTER_TYPES: [&str; 3] = [

@@ -38,6 +38,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The console's print jobs running or kept on this node.
     pub print_jobs: printing::PrintJobs,
+    /// Where banks uploaded from the console are stored (`serve --bank-dir`, default `banks`).
+    pub bank_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -50,7 +52,13 @@ impl AppState {
             sessions: SessionCache::default(),
             print_jobs: printing::PrintJobs::default(),
             secure_cookies: false,
+            bank_dir: std::path::PathBuf::from("banks"),
         }
+    }
+
+    /// Where banks uploaded from the console are stored.
+    pub fn with_bank_dir(self, bank_dir: std::path::PathBuf) -> AppState {
+        AppState { bank_dir, ..self }
     }
 
     /// The login cookie marked `Secure`, so browsers send it over HTTPS only.
