@@ -9,7 +9,7 @@
   const staff = form.dataset.kind === 'staff';
 
   /** The released result on the login page (the login has already ended). */
-  function showResult(r) {
+  function showResult(r, report) {
     const { el } = window.Kaowu;
     document.getElementById('result-card').hidden = false;
     document.getElementById('result-total').textContent = '总分 ' + r.total + ' 分（合格线 ' + r.pass_mark + ' 分）';
@@ -24,6 +24,11 @@
     row('开放式试题', r.open_total + ' 分' + (r.open.length ? '（' + r.open.map((o) => '第 ' + o.no + ' 题 ' + (o.mark === null ? '—' : o.mark)).join('，') + '）' : ''));
     for (const m of r.modules) row('模块 ' + m.module + ' · ' + m.name, m.points + ' 分');
     document.getElementById('result-note').textContent = '成绩以考务办公室发布的为准；如有疑问，可在规定时间内申请复核。';
+    const link = document.getElementById('result-pdf');
+    if (report) {
+      link.href = report;
+      link.hidden = false;
+    }
   }
 
   function showError(text) { message(errorBox, text); }
@@ -59,9 +64,17 @@
       if (st.status === 200 && st.body.state === 'submitted') {
         // After the exam: the released result, or when it comes; then the login ends.
         const result = await api('GET', '/api/candidate/result');
+        // The 成绩单 is fetched while still logged in, kept in the page for its download link.
+        let report = null;
+        if (result.status === 200) {
+          try {
+            const r = await fetch('/api/candidate/score-report.pdf', { credentials: 'same-origin', cache: 'no-store' });
+            if (r.status === 200) report = URL.createObjectURL(await r.blob());
+          } catch (e) { report = null; }
+        }
         await api('POST', '/api/logout');
         if (result.status === 200) {
-          showResult(result.body);
+          showResult(result.body, report);
           return;
         }
         showError((st.body.submitted_by === 'system'

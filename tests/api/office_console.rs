@@ -398,6 +398,32 @@ fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_
             total.contains("13"),
             "1 objective point after the correction and 12 for the open answer: {total}"
         );
+        // The 成绩单 to download, fetched while the candidate was logged in.
+        candidate
+            .wait_js(
+                "the score report link",
+                "const a = document.getElementById('result-pdf'); return !a.hidden && a.href.startsWith('blob:')",
+            )
+            .await;
+        let own = app.client();
+        own.login(common::ticket_login("W0001", w0001)).await;
+        let report = own
+            .http
+            .get(format!("{}/api/candidate/score-report.pdf", own.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(report.status(), StatusCode::OK);
+        assert!(report.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // Before a release there is none (the demo event's results are not released).
+        let unreleased = app.client();
+        unreleased
+            .login(common::ticket_login("DEMO0001", common::DEMO_PASSWORD))
+            .await;
+        assert_eq!(
+            unreleased.get("/api/candidate/score-report.pdf").await.0,
+            StatusCode::NOT_FOUND
+        );
         candidate.shot("office-13-whole-event-result").await;
         app.finish().await;
     })

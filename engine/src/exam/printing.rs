@@ -134,6 +134,31 @@ impl Exam {
     }
 }
 
+impl Exam {
+    /// A candidate's own score report (成绩单) of their released result, as a PDF; `None` before
+    /// the release.
+    pub async fn own_score_report(&self, candidate_id: i64) -> ServiceResult<Option<Printed>> {
+        let Some(result) = self.released_result(candidate_id).await? else {
+            return Ok(None);
+        };
+        let candidate = self
+            .store
+            .candidate(candidate_id)
+            .await?
+            .ok_or_else(|| ServiceError::Invalid("找不到该考生".into()))?;
+        let event = self.event(candidate.event_id).await?;
+        let info = crate::print::ScoreReportInfo {
+            exam_name: event.row.name.clone(),
+            date: crate::print::today_zh(),
+        };
+        let printed = tokio::task::spawn_blocking(move || crate::print::score_report(&result, &info))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("printing a score report: {e}")))?
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        Ok(Some(printed))
+    }
+}
+
 /// What the office prints for each candidate of an event from the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]

@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(saves))
         .routes(routes!(submit))
         .routes(routes!(result))
+        .routes(routes!(score_report))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -400,6 +401,32 @@ pub struct ResultView {
     pub open_total: question_bank::Points,
     pub open: Vec<crate::results::OpenScore>,
     pub modules: Vec<crate::results::ModuleScore>,
+}
+
+/// The candidate's own 成绩单 as a PDF, after the release.
+#[utoipa::path(
+    get, summary = "下载本人成绩单（PDF，成绩发布后）", description = "下载本人成绩单（PDF，成绩发布后）", path = "/api/candidate/score-report.pdf", tag = "candidate", security(("cookie" = [])),
+    responses(
+        (status = 200, description = "成绩单", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "成绩尚未发布", body = crate::web::openapi::ErrorBody)))]
+async fn score_report(State(state): State<AppState>, c: Candidate) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let printed = state
+        .exam
+        .own_score_report(c.0.subject_id)
+        .await?
+        .ok_or(NotFound::ResultNotReleased)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"score-report.pdf\"; filename*=UTF-8''%E6%88%90%E7%BB%A9%E5%8D%95.pdf",
+            ),
+        ],
+        printed.pdf,
+    )
+        .into_response())
 }
 
 #[utoipa::path(
