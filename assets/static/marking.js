@@ -3,7 +3,7 @@
    and comment, and takes the next. */
 (function () {
   'use strict';
-  const { api, el, clock, errorText, message } = window.Kaowu;
+  const { api, el, clock, errorText, message, toast } = window.Kaowu;
   const $ = (id) => document.getElementById(id);
   const main = $('main');
   const EVENT = main.dataset.event;
@@ -81,7 +81,7 @@
     const res = await api('POST', '/api/marking/events/' + EVENT + '/graders/' + id + '/reopen', { reason });
     if (res.status !== 200) { message($('reopen-error'), errorText(res, '重评失败')); return; }
     message($('reopen-error'), '');
-    window.Kaowu.toast('已重开“' + name + '”的 ' + res.body.reopened + ' 项评分，答卷将交由其他阅卷人重评', true);
+    toast('已重开“' + name + '”的 ' + res.body.reopened + ' 项评分，答卷将交由其他阅卷人重评', true);
     $('reopen-reason').value = '';
     await refresh();
   }

@@ -216,14 +216,17 @@
     }
   }
 
-  /** Sends the chosen roster file to `path`; the reply's status and JSON body. */
-  async function sendRoster(path, file) {
-    const response = await fetch('/api/office/events/' + S.chosen + path, {
+  /** Sends a chosen file to `url` as it is; the reply's status and JSON body. */
+  async function sendFile(url, file) {
+    const response = await fetch(url, {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
       body: await file.arrayBuffer(),
     });
     return { status: response.status, body: await response.json().catch(() => null) };
   }
+
+  /** Sends the chosen roster file to the chosen event's `path`. */
+  const sendRoster = (path, file) => sendFile('/api/office/events/' + S.chosen + path, file);
 
   async function checkRoster(ev) {
     ev.preventDefault();
@@ -861,10 +864,8 @@
     const button = $('bank-upload');
     button.disabled = true;
     try {
-      const res = await fetch('/api/office/bank/upload', {
-        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/zip', Accept: 'application/json' }, body: file,
-      });
-      const body = await res.json().catch(() => null);
+      const res = await sendFile('/api/office/bank/upload', file);
+      const body = res.body;
       if (res.status !== 200 || !body) { message($('bank-error'), (body && body.error) || '上传失败，请重试'); return; }
       if (body.problems.length) {
         const rows = $('bank-problem-rows');

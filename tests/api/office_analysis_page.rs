@@ -56,10 +56,15 @@ async fn the_office_sees_the_item_analysis_page_and_candidates_do_not() {
     assert_eq!(cells[2], "0.600", "facility 0.6 to 3 decimals: {cells:?}");
     // Five candidates are too few for reliability or flags: said, not computed.
     assert!(page.text("#analysis-caveat").contains("少于 30 人"), "{page}");
-    assert!(
-        cells.iter().all(|c| !c.contains("偏") && !c.contains("区分度低")),
-        "no flags: {cells:?}"
+    assert_eq!(
+        (
+            page.count("table.analysis-items tr.flagged"),
+            page.count(".analysis-flag-count")
+        ),
+        (0, 0),
+        "no item flagged: {page}"
     );
+    assert_eq!(cells.last().map(String::as_str), Some("—"), "{cells:?}");
     // The paper's full marks, not the sum of every item drawn.
     assert!(page.text(".room-status").contains("满分 150 分"), "{page}");
 

@@ -678,16 +678,8 @@ async fn a_bank_uploaded_as_a_zip_is_checked_in_full_then_stored_as_a_new_versio
     let upload = |bytes: Vec<u8>, kind: &'static str| {
         let office = &office;
         async move {
-            let r = office
-                .http
-                .post(format!("{}/api/office/bank/upload", office.base))
-                .header("content-type", kind)
-                .body(bytes)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+            let (status, text) = office.post_raw("/api/office/bank/upload", kind, bytes).await;
+            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null))
         }
     };
     let stored_folders = || walk(app.banks.path());
@@ -753,15 +745,10 @@ async fn a_bank_uploaded_as_a_zip_is_checked_in_full_then_stored_as_a_new_versio
     let (status, _) = upload(bank_zip(|_, t| t, &[]), "text/plain").await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let proctor = app.staff("proctor").await;
-    let r = proctor
-        .http
-        .post(format!("{}/api/office/bank/upload", proctor.base))
-        .header("content-type", "application/zip")
-        .body(bank_zip(|_, t| t, &[]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (status, _) = proctor
+        .post_raw("/api/office/bank/upload", "application/zip", bank_zip(|_, t| t, &[]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     // A good bank: stored as a version, the same upload again writes nothing new.
     let (_, body) = upload(bank_zip(|_, t| t, &[]), "application/zip").await;

@@ -227,7 +227,7 @@ async fn bad_input_gets_a_clear_4xx_and_loses_nothing() {
             assert!(error_of(&reply).contains(says), "{body} → {reply} should say {says}");
         }
         let (status, reply) = c
-            .post_raw("/api/candidate/saves", "application/json", "{\"saves\": [".into())
+            .post_raw("/api/candidate/saves", "application/json", "{\"saves\": [")
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(reply.contains("不是有效的 JSON"), "{reply}");
@@ -1350,7 +1350,7 @@ async fn staff_change_an_initial_password_before_anything_else() {
             assert!(error_of(&body).contains(says), "{new:?}: {body}");
         }
         let (status, body) = p
-            .post_raw("/api/password", "application/json", "{\"old_password\": 1}".into())
+            .post_raw("/api/password", "application/json", "{\"old_password\": 1}")
             .await;
         assert!(status.is_client_error(), "{status} {body}");
         let new = "质量第一 quality 2026";

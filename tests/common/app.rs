@@ -945,7 +945,12 @@ impl Client {
         (r.status(), r.text().await.expect("body"))
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> (StatusCode, String) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, String) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -1136,8 +1141,12 @@ impl Client {
     }
 
     pub async fn try_import_roster(&self, event: i64, csv: &str) -> (StatusCode, String) {
-        self.post_raw(&format!("/api/office/events/{event}/roster"), "text/csv", csv.into())
-            .await
+        self.post_raw(
+            &format!("/api/office/events/{event}/roster"),
+            "text/csv",
+            csv.to_string(),
+        )
+        .await
     }
 
     pub async fn publish(&self, event: i64, bank: &str) -> Published {

@@ -506,10 +506,7 @@ impl Exam {
     pub async fn open_questions(&self, event: i64) -> ServiceResult<Vec<OpenQuestion>> {
         let loaded = self.event(event).await?;
         let assigned = self.store.grader_assignments(event).await?;
-        let mut answers: HashMap<String, usize> = HashMap::new();
-        for a in self.store.event_open_answers(event).await? {
-            *answers.entry(a.item_id).or_default() += 1;
-        }
+        let answers = self.store.open_answers_per_item(event).await?;
         Ok(loaded
             .bank
             .items

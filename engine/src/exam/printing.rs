@@ -36,11 +36,7 @@ impl Exam {
         if roster.is_empty() {
             return Err(ServiceError::Invalid("本场考试还没有考生：请先导入考生名单".into()));
         }
-        // Seats as numbers where they are numbers: seat 2 before seat 10.
-        roster.sort_by(|a, b| {
-            let seat = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
-            (&a.room, seat(&a.seat), &a.seat, &a.ticket).cmp(&(&b.room, seat(&b.seat), &b.seat, &b.ticket))
-        });
+        by_room_and_seat(&mut roster);
         let schedule = event.row.schedule();
         let year = (time::OffsetDateTime::UNIX_EPOCH
             + time::Duration::milliseconds(schedule.starts_at + 8 * 3_600_000))
@@ -65,6 +61,15 @@ impl Exam {
             .map_err(|e| ServiceError::Internal(format!("printing tickets: {e}")))?
             .map_err(|e| ServiceError::Invalid(e.to_string()))
     }
+}
+
+/// Candidates in the order they are printed: by room, then seat — as numbers where they are
+/// numbers (seat 2 before seat 10) —, then ticket.
+fn by_room_and_seat(roster: &mut [crate::store::Registered]) {
+    roster.sort_by(|a, b| {
+        let seat = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
+        (&a.room, seat(&a.seat), &a.seat, &a.ticket).cmp(&(&b.room, seat(&b.seat), &b.seat, &b.ticket))
+    });
 }
 
 /// A password the roster import issued, sent back by the console to print on a slip.
@@ -104,10 +109,7 @@ impl Exam {
             return Err(ServiceError::Invalid(problems.join("；")));
         }
         roster.retain(|c| wanted.contains_key(c.ticket.as_str()));
-        roster.sort_by(|a, b| {
-            let seat = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
-            (&a.room, seat(&a.seat), &a.seat, &a.ticket).cmp(&(&b.room, seat(&b.seat), &b.seat, &b.ticket))
-        });
+        by_room_and_seat(&mut roster);
         let slips: Vec<PasswordSlip> = roster
             .into_iter()
             .map(|c| PasswordSlip {

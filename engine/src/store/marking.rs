@@ -181,6 +181,17 @@ impl Store {
             .collect()
     }
 
+    /// Open answers handed in per open question of the event.
+    pub async fn open_answers_per_item(&self, event_id: i64) -> Result<std::collections::HashMap<String, usize>> {
+        let rows = sqlx::query("SELECT item_id, COUNT(*) AS n FROM open_answers WHERE event_id = $1 GROUP BY item_id")
+            .bind(event_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("item_id")?, r.try_get::<i64, _>("n")? as usize)))
+            .collect()
+    }
+
     /// Whether `account` is assigned any open question of the event.
     pub async fn has_grader_assignment(&self, event_id: i64, account_id: i64) -> Result<bool> {
         let n: i64 =

@@ -410,23 +410,17 @@ pub struct ResultView {
         (status = 200, description = "成绩单", content_type = "application/pdf", body = Vec<u8>),
         (status = 404, description = "成绩尚未发布", body = crate::web::openapi::ErrorBody)))]
 async fn score_report(State(state): State<AppState>, c: Candidate) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
     let printed = state
         .exam
         .own_score_report(c.0.subject_id)
         .await?
         .ok_or(NotFound::ResultNotReleased)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/pdf"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"score-report.pdf\"; filename*=UTF-8''%E6%88%90%E7%BB%A9%E5%8D%95.pdf",
-            ),
-        ],
-        printed.pdf,
-    )
-        .into_response())
+    // 成绩单
+    Ok(super::pdf_attachment(
+        printed,
+        "score-report",
+        "%E6%88%90%E7%BB%A9%E5%8D%95",
+    ))
 }
 
 #[utoipa::path(

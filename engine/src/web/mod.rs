@@ -159,3 +159,20 @@ pub async fn serve(
     live.abort();
     result
 }
+
+/// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in
+/// Chinese for the rest.
+pub(crate) fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}.pdf\"; filename*=UTF-8''{utf8}.pdf"),
+            ),
+        ],
+        printed.pdf,
+    )
+        .into_response()
+}

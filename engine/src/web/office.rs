@@ -453,27 +453,11 @@ async fn tickets_pdf(
 ) -> ApiResult<Response> {
     let printed = state.exam.admission_tickets(id, q.room.as_deref()).await?;
     // 准考证
-    Ok(pdf_attachment(
+    Ok(super::pdf_attachment(
         printed,
         &format!("tickets-{id}"),
         &format!("%E5%87%86%E8%80%83%E8%AF%81-{id}"),
     ))
-}
-
-/// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in
-/// Chinese for the rest.
-fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: &str) -> Response {
-    (
-        [
-            (CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}.pdf\"; filename*=UTF-8''{utf8}.pdf"),
-            ),
-        ],
-        printed.pdf,
-    )
-        .into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -495,7 +479,7 @@ async fn password_slips(
 ) -> ApiResult<Response> {
     let printed = state.exam.password_slips(id, &r.passwords).await?;
     // 密码条
-    Ok(pdf_attachment(
+    Ok(super::pdf_attachment(
         printed,
         &format!("password-slips-{id}"),
         &format!("%E5%AF%86%E7%A0%81%E6%9D%A1-{id}"),

@@ -701,7 +701,6 @@ fn simulated_own_papers(cells: usize, per_cell: usize, seed: u64) -> (ResponseMa
     for _ in 0..n {
         let theta = normal();
         let mut row = vec![Answer::NotTaken; cells * per_cell];
-        let mut total = 0.0;
         for (c, bank) in difficulty.iter().enumerate() {
             let mut pool: Vec<usize> = (0..per_cell).collect();
             for k in 0..drawn {
@@ -709,7 +708,6 @@ fn simulated_own_papers(cells: usize, per_cell: usize, seed: u64) -> (ResponseMa
                 pool.swap(k, pick);
                 let j = pool[k];
                 let right = draw.random_range(0.0..1.0) < p(theta, bank[j]);
-                total += f64::from(u8::from(right));
                 row[c * per_cell + j] = Answer::score(Points::whole(i64::from(right)));
             }
         }
@@ -728,7 +726,6 @@ fn simulated_own_papers(cells: usize, per_cell: usize, seed: u64) -> (ResponseMa
         rows.push(row);
         tau.push(expected);
         errors.push(error);
-        let _ = total;
     }
     let var = |v: &[f64]| {
         let m = v.iter().sum::<f64>() / v.len() as f64;
