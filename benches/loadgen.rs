@@ -21,9 +21,14 @@
 //!    open loop (this is what "≥ 5,000 acknowledged saves/s at p99 < 50 ms" is measured on);
 //! 6. burst (`--burst`): every candidate saves as fast as the server acknowledges, `--window`
 //!    saves in flight each (closed loop: gives the most acknowledged saves per second);
+//! 6c. closed (`--closed 200,2000,10000`): one phase per count of connections, each connection
+//!    sending its next save as soon as the last is acknowledged, over its own share of the
+//!    candidates (`--closed-s` each); the report gives each as a share of the raw limit;
 //! 7. submit: every candidate submits;
 //! 8. verify: for a sample (default: all) GET /api/candidate/answers must hold the last
-//!    acknowledged value of every slot.
+//!    acknowledged value of every slot;
+//! 9. raw limit (after the server stopped): the same two writes a save makes, in plain SQL on
+//!    a scratch database of the same backend, batches of `--raw-batch` (`support::raw_saves`).
 //!
 //! One shared reqwest client sends everything; each candidate's session cookie is set by hand.
 //! At most `--connections` requests are in flight at once, so at most about that many TCP
@@ -32,6 +37,13 @@
 //! Latencies are measured on the client from the moment the request was due (so time spent
 //! waiting for a pooled connection counts); "service" latencies from the moment it got a
 //! connection. CPU use of the server, of PostgreSQL and of the load generator is read from /proc.
+
+#[path = "support/mod.rs"]
+mod support;
+
+/// The load generator shares the machine with the server: the cheaper allocator the server uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -79,6 +91,19 @@ struct Args {
     /// Saves each candidate keeps in flight in the burst phase (1 with `--own-connections`).
     #[arg(long, default_value_t = 2)]
     window: usize,
+    /// Closed loop over a fixed number of connections, one phase per count ("200,2000,10000"):
+    /// each connection sends its next save as soon as the previous one is acknowledged, cycling
+    /// over its own share of the candidates (as a room clicking through answers after a
+    /// synchronized start). Needs `ulimit -n` above the largest count.
+    #[arg(long, value_delimiter = ',')]
+    closed: Vec<usize>,
+    /// Length of each closed-loop phase (seconds).
+    #[arg(long, default_value_t = 30)]
+    closed_s: u64,
+    /// Batch size of the raw limit measured at the end of the run: the same writes in plain SQL
+    /// on a scratch database of the same backend (`benches/support/raw_saves.rs`; 0: skip).
+    #[arg(long, default_value_t = 1000)]
+    raw_batch: usize,
     /// Total saves per second offered in the fixed-rate phase (0: skip the phase).
     #[arg(long, default_value_t = 5000.0)]
     rate: f64,
@@ -387,6 +412,29 @@ fn http_client(idle: usize) -> reqwest::Client {
         .expect("HTTP client")
 }
 
+/// A closed-loop lane: one bare HTTP/1.1 connection (hyper's client connection: no pool, no
+/// cookie store), one request at a time.
+struct Lane {
+    addr: String,
+    sender: Option<hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>>,
+}
+
+impl Lane {
+    async fn connect(
+        addr: &str,
+    ) -> Result<hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>, String> {
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connecting: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| error_chain(&e))?;
+        tokio::spawn(conn);
+        Ok(sender)
+    }
+}
+
 struct Reply {
     status: u16,
     body: Vec<u8>,
@@ -427,6 +475,59 @@ impl Http {
             None => (&self.client, &*self.permits),
         };
         let _permit = slots.acquire().await.expect("semaphore open");
+        self.send(client, method, path, cookie, body).await
+    }
+
+    /// Sends one request on a closed-loop lane (its own connection, one request at a time),
+    /// connecting again if the connection was lost. Returns the reply and its service time.
+    async fn send_on_lane(
+        &self,
+        lane: &mut Lane,
+        path: &str,
+        cookie: &str,
+        body: Vec<u8>,
+    ) -> (Result<Reply, String>, Duration) {
+        let t = Instant::now();
+        let result = async {
+            if lane.sender.as_ref().is_none_or(|s| s.is_closed()) {
+                lane.sender = Some(Lane::connect(&lane.addr).await?);
+            }
+            let sender = lane.sender.as_mut().expect("connected");
+            sender.ready().await.map_err(|e| error_chain(&e))?;
+            let req = hyper::Request::post(path)
+                .header(hyper::header::HOST, lane.addr.as_str())
+                .header(COOKIE, cookie)
+                .header(CONTENT_TYPE, "application/json")
+                .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+                .map_err(|e| e.to_string())?;
+            let resp = sender.send_request(req).await.map_err(|e| error_chain(&e))?;
+            let status = resp.status().as_u16();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .map_err(|e| format!("reading the reply: {}", error_chain(&e)))?
+                .to_bytes();
+            Ok(Reply {
+                status,
+                body: body.to_vec(),
+                set_cookie: None,
+            })
+        }
+        .await;
+        if result.is_err() {
+            lane.sender = None;
+        }
+        (result, t.elapsed())
+    }
+
+    /// Sends one request on `client` at once.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (Result<Reply, String>, Duration) {
         let t = Instant::now();
         let mut rb = client.request(method, format!("{}{}", self.base, path));
         if let Some(c) = cookie {
@@ -566,30 +667,6 @@ struct CpuSnap {
     machine_all: u64,
 }
 
-fn proc_ticks(stat_path: &str) -> Option<(String, u64)> {
-    let s = std::fs::read_to_string(stat_path).ok()?;
-    let open = s.find('(')?;
-    let close = s.rfind(')')?;
-    let comm = s[open + 1..close].to_string();
-    let f: Vec<&str> = s[close + 2..].split_whitespace().collect();
-    // After ") ": state is field 3; utime and stime are fields 14 and 15.
-    Some((comm, f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?))
-}
-
-fn postgres_ticks() -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
-    dir.filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .filter_map(|e| proc_ticks(&format!("/proc/{}/stat", e.file_name().to_string_lossy())))
-        .filter(|(comm, _)| comm == "postgres")
-        .map(|(_, t)| t)
-        .sum()
-}
-
 fn machine_ticks() -> (u64, u64) {
     let s = std::fs::read_to_string("/proc/stat").unwrap_or_default();
     let line = s.lines().next().unwrap_or("");
@@ -604,9 +681,9 @@ impl CpuSnap {
         let (machine_busy, machine_all) = machine_ticks();
         CpuSnap {
             at: Instant::now(),
-            server: proc_ticks(&format!("/proc/{server_pid}/stat")).map_or(0, |t| t.1),
-            loadgen: proc_ticks("/proc/self/stat").map_or(0, |t| t.1),
-            postgres: postgres_ticks(),
+            server: support::proc_ticks(&format!("/proc/{server_pid}/stat")).map_or(0, |t| t.1),
+            loadgen: support::proc_ticks("/proc/self/stat").map_or(0, |t| t.1),
+            postgres: support::postgres_ticks(),
             machine_busy,
             machine_all,
         }
@@ -620,7 +697,9 @@ fn thread_ticks(pid: u32) -> std::collections::BTreeMap<String, u64> {
         return out;
     };
     for e in dir.filter_map(Result::ok) {
-        if let Some((comm, t)) = proc_ticks(&format!("/proc/{pid}/task/{}/stat", e.file_name().to_string_lossy())) {
+        if let Some((comm, t)) =
+            support::proc_ticks(&format!("/proc/{pid}/task/{}/stat", e.file_name().to_string_lossy()))
+        {
             let name = comm
                 .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-')
                 .to_string();
@@ -700,6 +779,8 @@ struct PhaseResult {
     note: String,
     /// Server CPU by thread name.
     threads: String,
+    /// The server's resident memory at the end of the phase (MiB).
+    rss_mib: f64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -843,17 +924,26 @@ fn json_body(v: serde_json::Value) -> Option<Vec<u8>> {
 }
 
 /// One change, saved. `due` is when the candidate made the change: latency counts from there.
-async fn save_one(ctx: &Ctx, i: usize, due: Instant, op: &Op) {
+/// `lane`: a closed-loop connection to send it on (else the candidate's own or the shared pool).
+async fn save_one(ctx: &Ctx, i: usize, due: Instant, op: &Op, lane: Option<&mut Lane>) {
     let (cookie, seq, slot, value) = {
         let mut c = ctx.cands[i].lock().unwrap();
         let (seq, slot, value) = c.next_change();
         (c.cookie.clone(), seq, slot, value)
     };
     let body = json_body(serde_json::json!({ "saves": [{ "seq": seq, "slot": slot, "value": value }] }));
-    let (result, svc) = ctx
-        .http
-        .call(Some(i), Method::POST, "/api/candidate/saves", Some(&cookie), body)
-        .await;
+    let (result, svc) = match lane {
+        Some(lane) => {
+            ctx.http
+                .send_on_lane(lane, "/api/candidate/saves", &cookie, body.unwrap_or_default())
+                .await
+        }
+        None => {
+            ctx.http
+                .call(Some(i), Method::POST, "/api/candidate/saves", Some(&cookie), body)
+                .await
+        }
+    };
     let lat = due.elapsed();
     let outcome = match &result {
         Ok(r) if (200..300).contains(&r.status) => match serde_json::from_slice::<SavesOut>(&r.body) {
@@ -966,6 +1056,7 @@ async fn phase<F: std::future::Future<Output = ()>>(
         max_connections: max_conns.load(Ordering::Relaxed),
         note,
         threads,
+        rss_mib: rss_mib(env.server_pid, "VmRSS:"),
     };
     println!("   server threads (% of one core): {}", result.threads);
     for s in &result.ops {
@@ -978,14 +1069,15 @@ async fn phase<F: std::future::Future<Output = ()>>(
         }
     }
     println!(
-        "   wall {:.1} s; CPU (% of one core): server {:.0}, postgres {:.0}, loadgen {:.0}, whole machine {:.0} of {:.0}; max {} connections",
+        "   wall {:.1} s; CPU (% of one core): server {:.0}, postgres {:.0}, loadgen {:.0}, whole machine {:.0} of {:.0}; max {} connections; server RSS {:.0} MiB",
         wall.as_secs_f64(),
         result.cpu.server,
         result.cpu.postgres,
         result.cpu.loadgen,
         result.cpu.machine,
         env.cores * 100.0,
-        result.max_connections
+        result.max_connections,
+        result.rss_mib
     );
     result
 }
@@ -1014,7 +1106,7 @@ async fn paced(
         set.spawn(async move {
             while due < deadline {
                 tokio::time::sleep_until(due.into()).await;
-                save_one(&ctx, i, due, &op).await;
+                save_one(&ctx, i, due, &op, None).await;
                 due += Duration::from_secs_f64(next(&mut rng));
             }
         });
@@ -1047,12 +1139,13 @@ fn machine_description() -> (usize, String, String) {
     (cores, mem, model)
 }
 
-fn rss_peak_mib(pid: u32) -> f64 {
+/// A memory figure of a process from its status file (`VmRSS:` now, `VmHWM:` the peak), MiB.
+fn rss_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
@@ -1589,10 +1682,54 @@ async fn main() {
                                 let (ctx, burst_op) = (ctx.clone(), burst_op.clone());
                                 set.spawn(async move {
                                     while Instant::now() < deadline {
-                                        save_one(&ctx, i, Instant::now(), &burst_op).await;
+                                        save_one(&ctx, i, Instant::now(), &burst_op, None).await;
                                     }
                                 });
                             }
+                        }
+                        while set.join_next().await.is_some() {}
+                    }
+                },
+            )
+            .await,
+        );
+    }
+
+    // 6c. Closed loop over a fixed number of connections, one phase per count.
+    let with_paper_ids: Vec<usize> = (0..n).filter(|&i| ctx.cands[i].lock().unwrap().has_paper).collect();
+    for &lanes in args.closed.iter().filter(|_| !with_paper_ids.is_empty()) {
+        let closed_op = Op::new("save");
+        let lanes = lanes.clamp(1, with_paper_ids.len());
+        let closed_s = args.closed_s;
+        phases.push(
+            phase(
+                &env,
+                &format!("6c closed {lanes}"),
+                &[&closed_op],
+                format!(
+                    "{lanes} connections, each sending its next save as soon as the last is acknowledged, over its own {}–{} of the {} candidates, for {closed_s} s",
+                    with_paper_ids.len() / lanes,
+                    with_paper_ids.len().div_ceil(lanes),
+                    with_paper_ids.len()
+                ),
+                {
+                    let (ctx, closed_op, ids) = (ctx.clone(), closed_op.clone(), Arc::new(with_paper_ids.clone()));
+                    async move {
+                        let deadline = Instant::now() + Duration::from_secs(closed_s);
+                        let mut set = JoinSet::new();
+                        for k in 0..lanes {
+                            let (ctx, closed_op, ids) = (ctx.clone(), closed_op.clone(), ids.clone());
+                            let addr = ctx.http.base.trim_start_matches("http://").to_string();
+                            set.spawn(async move {
+                                let mut lane = Lane { addr, sender: None };
+                                let mine: Vec<usize> = ids.iter().copied().skip(k).step_by(lanes).collect();
+                                for &i in mine.iter().cycle() {
+                                    if Instant::now() >= deadline {
+                                        break;
+                                    }
+                                    save_one(&ctx, i, Instant::now(), &closed_op, Some(&mut lane)).await;
+                                }
+                            });
                         }
                         while set.join_next().await.is_some() {}
                     }
@@ -1760,7 +1897,7 @@ async fn main() {
     }
 
     // Wrap up.
-    let peak_rss = rss_peak_mib(env.server_pid);
+    let peak_rss = rss_mib(env.server_pid, "VmHWM:");
     let db_size: u64 = match &pg_db {
         None => std::fs::read_dir(tmp.path())
             .map(|d| {
@@ -1778,6 +1915,31 @@ async fn main() {
         (l.lines, l.errors, l.warnings, l.first.clone())
     };
     server.stop();
+
+    // The raw limit of the same storage, measured now that the server has stopped.
+    let raw = if args.raw_batch == 0 {
+        None
+    } else {
+        let saves = 200_000;
+        println!(
+            "── raw limit: {saves} saves in plain SQL, batches of {}",
+            args.raw_batch
+        );
+        let measured = match &pg_db {
+            None => support::raw_saves::sqlite(tmp.path(), n, args.raw_batch, saves),
+            Some(db) => support::raw_saves::postgres(&format!("{}/postgres", db.url), n, args.raw_batch, saves).await,
+        };
+        match measured {
+            Ok(r) => {
+                println!("   {:.0} saves/s", r.saves_per_s);
+                Some(r)
+            }
+            Err(e) => {
+                eprintln!("the raw limit could not be measured: {e}");
+                None
+            }
+        }
+    };
     if pg_db.is_some() {
         drop(pg_db);
     } else if args.keep_db
@@ -1826,17 +1988,17 @@ async fn main() {
     );
     let _ = writeln!(
         md,
-        "| phase | op | ok | rate/s | p50 ms | p99 ms | max ms | service p50/p99 ms | errors | wall s | CPU server | CPU postgres | CPU loadgen | CPU other | max conns |"
+        "| phase | op | ok | rate/s | p50 ms | p99 ms | max ms | service p50/p99 ms | errors | wall s | CPU server | CPU postgres | CPU loadgen | CPU other | max conns | server RSS MiB |"
     );
     let _ = writeln!(
         md,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for p in &phases {
         for s in &p.ops {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {} | {:.1} | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {} |",
+                "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {} | {:.1} | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {} | {:.0} |",
                 p.name,
                 s.op,
                 s.count,
@@ -1852,7 +2014,8 @@ async fn main() {
                 p.cpu.postgres,
                 p.cpu.loadgen,
                 (p.cpu.machine - p.cpu.server - p.cpu.postgres - p.cpu.loadgen).max(0.0),
-                p.max_connections
+                p.max_connections,
+                p.rss_mib
             );
         }
     }
@@ -1932,6 +2095,51 @@ async fn main() {
             args.burst_window() * with_paper,
             s.rate,
             s.p99
+        );
+    }
+    if let Some(raw) = raw {
+        let _ = writeln!(
+            md,
+            "- raw limit of the storage (the same two writes in plain SQL, batches of {}, measured after the server stopped): {:.0} saves/s",
+            raw.batch, raw.saves_per_s
+        );
+    }
+    let closed: Vec<(&PhaseResult, &Summary)> = phases
+        .iter()
+        .filter(|p| p.name.starts_with("6c closed"))
+        .filter_map(|p| Some((p, p.ops.first()?)))
+        .collect();
+    for (p, s) in &closed {
+        let share = raw.map_or(String::new(), |r| {
+            format!(", {:.0} % of the raw limit", s.rate / r.saves_per_s * 100.0)
+        });
+        let _ = writeln!(
+            md,
+            "- {}: {:.0} acknowledged saves/s (p50 {:.1} ms, p99 {:.1} ms{share}, {} errors, server RSS {:.0} MiB): ≥ 10,000/s {}",
+            p.name,
+            s.rate,
+            s.p50,
+            s.p99,
+            s.errors,
+            p.rss_mib,
+            if s.rate >= 10_000.0 && s.errors == 0 {
+                "MET"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+    if let (Some((first, low)), Some((last, high))) = (closed.first(), closed.last())
+        && closed.len() > 1
+    {
+        let _ = writeln!(
+            md,
+            "- throughput at {} at least that at {}: {} ({:.0} vs {:.0} saves/s)",
+            last.name,
+            first.name,
+            if high.rate >= low.rate { "MET" } else { "MISSED" },
+            high.rate,
+            low.rate
         );
     }
     if let Some(s) = find("start", "start+paper") {

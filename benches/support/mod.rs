@@ -6,6 +6,8 @@
 
 use sqlx::Connection;
 
+pub mod raw_saves;
+
 /// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` gives them.
 pub fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -56,4 +58,38 @@ pub async fn drop_pg_database(admin: &str, name: &str) {
         }
         Err(e) => eprintln!("could not connect to drop {name}: {e}"),
     }
+}
+
+/// A process's name and CPU time so far (user + system, in clock ticks) from its `stat` file.
+pub fn proc_ticks(stat_path: &str) -> Option<(String, u64)> {
+    let s = std::fs::read_to_string(stat_path).ok()?;
+    let open = s.find('(')?;
+    let close = s.rfind(')')?;
+    let comm = s[open + 1..close].to_string();
+    let f: Vec<&str> = s[close + 2..].split_whitespace().collect();
+    // After ") ": state is field 3; utime and stime are fields 14 and 15.
+    Some((comm, f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?))
+}
+
+/// CPU time so far of every `postgres` process on the machine (clock ticks).
+pub fn postgres_ticks() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| proc_ticks(&format!("/proc/{}/stat", e.file_name().to_string_lossy())))
+        .filter(|(comm, _)| comm == "postgres")
+        .map(|(_, t)| t)
+        .sum()
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux).
+pub const TICKS_PER_S: f64 = 100.0;
+
+/// CPU time this process has used so far (all threads), in seconds.
+pub fn own_cpu_s() -> f64 {
+    proc_ticks("/proc/self/stat").map_or(0.0, |(_, t)| t as f64 / TICKS_PER_S)
 }

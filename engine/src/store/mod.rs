@@ -55,6 +55,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// From the SQLite save connection (`saves/sqlite.rs`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -66,6 +69,10 @@ impl StoreError {
     /// transaction was kept and the same request may succeed later, so clients are told to try
     /// again (503) rather than that the server is broken (500).
     pub fn is_unavailable(&self) -> bool {
+        if let StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) = self {
+            // Primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN, PROTOCOL.
+            return matches!(e.extended_code & 0xff, 5 | 6 | 7 | 10 | 13 | 14 | 15);
+        }
         let StoreError::Db(e) = self else { return false };
         match e {
             sqlx::Error::Io(_)
@@ -108,6 +115,8 @@ pub struct Store {
     write: AnyPool,
     /// How to connect again (PostgreSQL): the save writers open connections of their own.
     postgres: Option<AnyConnectOptions>,
+    /// SQLite: the save writer's own connection (`saves/sqlite.rs`).
+    sqlite_saves: Option<std::sync::Arc<saves::SqliteSaves>>,
 }
 
 /// Each backend's migrations, embedded from `engine/migrations/{sqlite,postgres}` at build time
@@ -143,8 +152,13 @@ impl Store {
                 read: write.clone(),
                 write,
                 postgres: None,
+                sqlite_saves: None,
             };
             store.migrate().await?;
+            let store = Store {
+                sqlite_saves: Some(saves::SqliteSaves::open(&sqlite_path(&url))?),
+                ..store
+            };
             let read = AnyPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(60))
@@ -164,6 +178,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 postgres: Some(options),
+                sqlite_saves: None,
             };
             store.migrate().await?;
             Ok(store)
@@ -262,11 +277,23 @@ impl Store {
 /// Temporary files stay in memory (`temp_store=MEMORY`): a multi-row upsert inside a transaction
 /// keeps a statement journal, which SQLite otherwise spills to a temporary file past 64 KiB (a
 /// 4-byte and a 4 KiB write for every page a batch of saves touches, seen with strace).
+/// The file of a `sqlite:` URL (`sqlite:PATH`, `sqlite://PATH`, with or without `?options`).
+fn sqlite_path(url: &str) -> std::path::PathBuf {
+    let path = url.trim_start_matches("sqlite:");
+    let path = path.strip_prefix("//").unwrap_or(path);
+    std::path::PathBuf::from(path.split('?').next().unwrap_or(path))
+}
+
 fn sqlite_writer_pragmas(conn: &mut sqlx::AnyConnection, meta: sqlx::pool::PoolConnectionMetadata) -> BoxFuture<'_> {
     Box::pin(async move {
         sqlite_pragmas(conn, meta).await?;
-        conn.execute("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=1024; PRAGMA temp_store=MEMORY;")
-            .await?;
+        // Checkpoints run beside the writers (`saves::SqliteSaves`); a commit checkpoints by
+        // itself only past the backstop.
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint={}; PRAGMA temp_store=MEMORY;",
+            saves::WAL_AUTOCHECKPOINT_PAGES
+        )))
+        .await?;
         Ok(())
     })
 }

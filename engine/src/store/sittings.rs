@@ -49,32 +49,89 @@ pub(super) fn stored_state(state: String) -> Result<SittingState> {
 }
 
 pub(super) fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
-    let state: String = r.try_get("state")?;
-    let started: Option<i64> = r.try_get("started_ms")?;
-    let base_ms: i64 = r.try_get("base_ms")?;
-    Ok(SittingRow {
-        candidate_id: r.try_get("candidate_id")?,
-        event_id: r.try_get("event_id")?,
-        paper_seed: r.try_get::<i64, _>("paper_seed")? as u64,
-        form: r.try_get::<i64, _>("form")? as u32,
-        state: stored_state(state)?,
-        base_ms,
-        timer: match started {
-            Some(started_ms) => Some(Timer {
+    SittingColumns(
+        r.try_get("candidate_id")?,
+        r.try_get("event_id")?,
+        r.try_get("paper_seed")?,
+        r.try_get("form")?,
+        r.try_get("state")?,
+        r.try_get("started_ms")?,
+        r.try_get("base_ms")?,
+        r.try_get("extra_ms")?,
+        r.try_get("paused_total_ms")?,
+        r.try_get("paused_since_ms")?,
+        r.try_get("submitted_ms")?,
+        r.try_get("submitted_by")?,
+        r.try_get("session_id")?,
+        r.try_get("move_allowed")?,
+        r.try_get("objective_score")?,
+    )
+    .try_into()
+}
+
+/// A sitting's stored columns in `SITTING_COLUMNS` order, as sqlx or the SQLite save connection
+/// (`saves/sqlite.rs`, rusqlite) read them.
+#[derive(Debug)]
+pub(super) struct SittingColumns(
+    pub(super) i64,
+    pub(super) i64,
+    pub(super) i64,
+    pub(super) i64,
+    pub(super) String,
+    pub(super) Option<i64>,
+    pub(super) i64,
+    pub(super) i64,
+    pub(super) i64,
+    pub(super) Option<i64>,
+    pub(super) Option<i64>,
+    pub(super) Option<String>,
+    pub(super) Option<String>,
+    pub(super) i64,
+    pub(super) Option<i64>,
+);
+
+impl TryFrom<SittingColumns> for SittingRow {
+    type Error = StoreError;
+
+    fn try_from(c: SittingColumns) -> Result<SittingRow> {
+        let SittingColumns(
+            candidate_id,
+            event_id,
+            paper_seed,
+            form,
+            state,
+            started_ms,
+            base_ms,
+            extra_ms,
+            paused_total_ms,
+            paused_since_ms,
+            submitted_ms,
+            submitted_by,
+            session_id,
+            move_allowed,
+            objective_score,
+        ) = c;
+        Ok(SittingRow {
+            candidate_id,
+            event_id,
+            paper_seed: paper_seed as u64,
+            form: form as u32,
+            state: stored_state(state)?,
+            base_ms,
+            timer: started_ms.map(|started_ms| Timer {
                 started_ms,
                 base_ms,
-                extra_ms: r.try_get("extra_ms")?,
-                paused_total_ms: r.try_get("paused_total_ms")?,
-                paused_since_ms: r.try_get("paused_since_ms")?,
+                extra_ms,
+                paused_total_ms,
+                paused_since_ms,
             }),
-            None => None,
-        },
-        submitted_ms: r.try_get("submitted_ms")?,
-        submitted_by: r.try_get("submitted_by")?,
-        session_id: r.try_get("session_id")?,
-        move_allowed: r.try_get::<i64, _>("move_allowed")? != 0,
-        objective_score: r.try_get("objective_score")?,
-    })
+            submitted_ms,
+            submitted_by,
+            session_id,
+            move_allowed: move_allowed != 0,
+            objective_score,
+        })
+    }
 }
 
 /// What submission writes: computed from the answers inside the submitting transaction.

@@ -1,20 +1,24 @@
 //! Saves: a batch of answer changes applied in one transaction and committed once (the saver's
 //! group commit), each checked inside the transaction by `exam_rules::sitting::save` against the
-//! sitting as it stands there; the save log; the answers as stored. The statements that write a
-//! batch are tuned per backend, one file each: `postgres.rs` (constant statements over one JSON
-//! parameter) and `sqlite.rs` (multi-row `VALUES`).
+//! sitting as it stands there; the save log; the answers as stored. What each save does is
+//! decided here, the same on both backends (`decide`); how a batch is read and written is tuned
+//! per backend, one file each: `postgres.rs` (constant statements over one JSON parameter, so each
+//! is prepared once per connection whatever the batch's size) and `sqlite.rs` (a connection of its
+//! own through rusqlite, prepared statements executed per row at C speed). On both the writer's
+//! cost per save does not grow with the batch (`benches/savebatch.rs`).
 
 mod postgres;
 mod sqlite;
 
+pub(super) use sqlite::{SqliteSaves, WAL_AUTOCHECKPOINT_PAGES};
+
 use std::collections::{HashMap, HashSet};
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
-use super::sittings::{SITTING_COLUMNS, SittingRow, sitting_from_row};
-use super::sql::{MAX_BINDS, tuples};
-use super::{Backend, Result, Store, StoreError};
+use super::sittings::SittingRow;
+use super::{Result, Store, StoreError};
 use exam_rules::Refusal;
 use exam_rules::paper_shape::{Slot, parse_open_choice};
 use exam_rules::sitting::SittingState;
@@ -68,19 +72,6 @@ pub(super) fn answer_from_row(r: &AnyRow) -> Result<AnswerRow> {
     })
 }
 
-/// The current sequence number of each of `keys` (candidate, slot) that has an answer, with
-/// the value for the open choice (the only value a save is judged by).
-async fn read_slots(
-    backend: Backend,
-    tx: &mut Transaction<'static, Any>,
-    keys: &[(i64, String)],
-) -> Result<HashMap<(i64, String), (i64, Option<String>)>> {
-    match backend {
-        Backend::Postgres => postgres::read_slots(tx, keys).await,
-        Backend::Sqlite => sqlite::read_slots(tx, keys).await,
-    }
-}
-
 /// The winning value per slot, upserted (still guarded by the sequence number).
 pub(super) const UPSERT_TAIL: &str = "ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, \
      saved_ms = excluded.saved_ms WHERE answers.seq < excluded.seq";
@@ -97,22 +88,110 @@ pub(super) fn check_written(written: u64, decided: usize) -> Result<()> {
     }
 }
 
-/// What a save batch writes once its outcomes are decided: the winning value per slot (in key
-/// order) and every save with its outcome for the log (in the batch's order).
-struct BatchWrites<'a> {
-    pub(super) winners: &'a [((i64, String), &'a SaveRequest)],
-    pub(super) batch: &'a [SaveRequest],
-    pub(super) logged: &'a [String],
-    pub(super) now: i64,
-}
-
-impl BatchWrites<'_> {
-    async fn write(&self, backend: Backend, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        match backend {
-            Backend::Postgres => self.write_pg(tx).await,
-            Backend::Sqlite => self.write_sqlite(tx).await,
+/// The slots a batch can change (only sittings in progress take saves), and the open choice
+/// wherever open text is saved: what the transaction reads before deciding.
+fn wanted_slots(batch: &[SaveRequest], sittings: &HashMap<i64, SittingRow>) -> Vec<(i64, String)> {
+    let mut wanted: HashSet<(i64, String)> = HashSet::new();
+    for save in batch {
+        if sittings
+            .get(&save.candidate_id)
+            .is_some_and(|s| s.state == SittingState::InProgress)
+        {
+            wanted.insert((save.candidate_id, save.slot.key()));
+            if let Slot::OpenText(_) = save.slot {
+                wanted.insert((save.candidate_id, Slot::OpenChoice.key()));
+            }
         }
     }
+    wanted.into_iter().collect()
+}
+
+/// A batch decided: each save's outcome (in the batch's order), the winning save per slot (in key
+/// order, so concurrent batches take index locks alike) and each save's line in the log.
+struct Decided<'a> {
+    outcomes: Vec<SaveOutcome>,
+    winners: Vec<((i64, String), &'a SaveRequest)>,
+    logged: Vec<String>,
+}
+
+/// Decides every save of a batch in memory, in the batch's order (a later save sees an earlier
+/// one's effect, as if applied one by one), against the sittings and the current slots
+/// ((candidate, slot) → sequence number, and the value where it is the open choice) as the
+/// transaction read them. Pure: the same on both backends.
+fn decide<'a>(
+    batch: &'a [SaveRequest],
+    sittings: &HashMap<i64, SittingRow>,
+    mut current: HashMap<(i64, String), (i64, Option<String>)>,
+    now: i64,
+) -> Decided<'a> {
+    let open_key = Slot::OpenChoice.key();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    // (candidate, slot) → the save that writes it: the last one saved, hence the highest seq.
+    let mut winners: HashMap<(i64, String), &SaveRequest> = HashMap::new();
+    for save in batch {
+        let allowed = match sittings.get(&save.candidate_id) {
+            None => Err(Refusal::NoSitting),
+            Some(s) => may_save(
+                SaveFacts {
+                    state: s.state,
+                    deadline: s.timer.and_then(|t| t.deadline()),
+                    clock_starts: s.timer.map(|t| t.started_ms),
+                    bound_session: s.session_id.as_deref(),
+                },
+                &save.session_id,
+                now,
+            ),
+        }
+        .and_then(|()| match save.slot {
+            Slot::OpenText(no) => {
+                let chosen = current
+                    .get(&(save.candidate_id, open_key.clone()))
+                    .and_then(|(_, v)| v.as_deref())
+                    .unwrap_or("");
+                let chosen = parse_open_choice(chosen).unwrap_or_default();
+                may_write_open_text(no, &save.value, &chosen)
+            }
+            _ => Ok(()),
+        });
+        let outcome = match allowed {
+            Err(reason) => SaveOutcome::Refused(reason),
+            Ok(()) => {
+                let key = (save.candidate_id, save.slot.key());
+                if current.get(&key).is_some_and(|&(seq, _)| seq >= save.seq) {
+                    SaveOutcome::Stale
+                } else {
+                    let open_value = (save.slot == Slot::OpenChoice).then(|| save.value.clone());
+                    current.insert(key.clone(), (save.seq, open_value));
+                    winners.insert(key, save);
+                    SaveOutcome::Saved
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let mut winners: Vec<((i64, String), &SaveRequest)> = winners.into_iter().collect();
+    winners.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let logged = outcomes
+        .iter()
+        .map(|o| match o {
+            SaveOutcome::Saved => "saved".to_string(),
+            SaveOutcome::Stale => "stale".to_string(),
+            SaveOutcome::Refused(reason) => format!("refused: {reason}"),
+        })
+        .collect();
+    Decided {
+        outcomes,
+        winners,
+        logged,
+    }
+}
+
+/// The distinct candidates of a batch, in order.
+fn candidate_ids(batch: &[SaveRequest]) -> Vec<i64> {
+    let mut ids: Vec<i64> = batch.iter().map(|s| s.candidate_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 impl Store {
@@ -125,150 +204,29 @@ impl Store {
     /// [`Store::save_answers`], also returning the batch's sittings as read (and locked) inside
     /// its transaction, so the caller needs no read of its own (e.g. for the remaining time).
     ///
-    /// Set-based: whatever the batch's size, a handful of statements. The sittings are locked in
-    /// candidate order (no deadlock between batches), the current sequence numbers of the slots
-    /// the batch touches (and the open choices) are read, every save's outcome is decided in
-    /// memory in the batch's order (a later save sees an earlier one's effect, as if applied one
-    /// by one), then only the winning value per slot is upserted and every save is logged, with
-    /// multi-row statements.
+    /// In one write transaction: the batch's sittings are read (on PostgreSQL locked, in
+    /// candidate order: no deadlock between batches), then the current sequence numbers of the
+    /// slots the batch touches (and the open choices); every save's outcome is decided in memory
+    /// (`decide`); only the winning value per slot is upserted (still guarded by its sequence
+    /// number) and every save is logged. Each backend's statements are in its own file.
     pub async fn save_batch(&self, batch: &[SaveRequest], now: i64) -> Result<SaveBatch> {
         if batch.is_empty() {
             return Ok(SaveBatch::default());
         }
-        let mut tx = self.begin_write().await?;
-        let mut ids: Vec<i64> = batch.iter().map(|s| s.candidate_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let sittings = self.lock_sittings(&mut tx, &ids).await?;
-
-        // The slots the batch can change (only sittings in progress take saves), and the open
-        // choice wherever open text is saved.
-        let mut wanted: HashSet<(i64, String)> = HashSet::new();
-        for save in batch {
-            if sittings
-                .get(&save.candidate_id)
-                .is_some_and(|s| s.state == SittingState::InProgress)
-            {
-                wanted.insert((save.candidate_id, save.slot.key()));
-                if let Slot::OpenText(_) = save.slot {
-                    wanted.insert((save.candidate_id, Slot::OpenChoice.key()));
-                }
+        match &self.sqlite_saves {
+            Some(saves) => {
+                // The process's one sqlx write connection, held (unused) while the batch is
+                // written on the save connection: no other write of this process interleaves.
+                let gate = self.write.acquire().await?;
+                let (saves, batch) = (saves.clone(), batch.to_vec());
+                let done = tokio::task::spawn_blocking(move || saves.save_batch(&batch, now))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(format!("the save writer's thread failed: {e}")))?;
+                drop(gate);
+                done
             }
+            None => postgres::save_batch(self, batch, now).await,
         }
-        let wanted: Vec<(i64, String)> = wanted.into_iter().collect();
-        // (candidate, slot) → (sequence number, value if it is the open choice), as the batch
-        // leaves it so far.
-        let mut current = read_slots(self.backend, &mut tx, &wanted).await?;
-
-        let open_key = Slot::OpenChoice.key();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        // (candidate, slot) → the save that writes it: the last one saved, hence the highest seq.
-        let mut winners: HashMap<(i64, String), &SaveRequest> = HashMap::new();
-        for save in batch {
-            let allowed = match sittings.get(&save.candidate_id) {
-                None => Err(Refusal::NoSitting),
-                Some(s) => may_save(
-                    SaveFacts {
-                        state: s.state,
-                        deadline: s.timer.and_then(|t| t.deadline()),
-                        clock_starts: s.timer.map(|t| t.started_ms),
-                        bound_session: s.session_id.as_deref(),
-                    },
-                    &save.session_id,
-                    now,
-                ),
-            }
-            .and_then(|()| match save.slot {
-                Slot::OpenText(no) => {
-                    let chosen = current
-                        .get(&(save.candidate_id, open_key.clone()))
-                        .and_then(|(_, v)| v.as_deref())
-                        .unwrap_or("");
-                    let chosen = parse_open_choice(chosen).unwrap_or_default();
-                    may_write_open_text(no, &save.value, &chosen)
-                }
-                _ => Ok(()),
-            });
-            let outcome = match allowed {
-                Err(reason) => SaveOutcome::Refused(reason),
-                Ok(()) => {
-                    let key = (save.candidate_id, save.slot.key());
-                    if current.get(&key).is_some_and(|&(seq, _)| seq >= save.seq) {
-                        SaveOutcome::Stale
-                    } else {
-                        let open_value = (save.slot == Slot::OpenChoice).then(|| save.value.clone());
-                        current.insert(key.clone(), (save.seq, open_value));
-                        winners.insert(key, save);
-                        SaveOutcome::Saved
-                    }
-                }
-            };
-            outcomes.push(outcome);
-        }
-
-        // Rows in key order, so concurrent batches (other candidates) take index locks alike.
-        let mut winners: Vec<((i64, String), &SaveRequest)> = winners.into_iter().collect();
-        winners.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let logged: Vec<String> = outcomes
-            .iter()
-            .map(|o| match o {
-                SaveOutcome::Saved => "saved".to_string(),
-                SaveOutcome::Stale => "stale".to_string(),
-                SaveOutcome::Refused(reason) => format!("refused: {reason}"),
-            })
-            .collect();
-        BatchWrites {
-            winners: &winners,
-            batch,
-            logged: &logged,
-            now,
-        }
-        .write(self.backend, &mut tx)
-        .await?;
-        tx.commit().await?;
-        Ok(SaveBatch { outcomes, sittings })
-    }
-
-    /// Reads the sittings of `ids` (sorted, distinct) and on PostgreSQL locks them in that
-    /// order. `FOR NO KEY UPDATE`: it excludes other batches and submission (`FOR UPDATE`) as
-    /// needed, but not the `FOR KEY SHARE` locks of foreign-key checks.
-    async fn lock_sittings(&self, tx: &mut Transaction<'static, Any>, ids: &[i64]) -> Result<HashMap<i64, SittingRow>> {
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR NO KEY UPDATE",
-        };
-        let mut sittings = HashMap::with_capacity(ids.len());
-        if self.backend == Backend::Postgres {
-            // One constant statement (see `JsonRow`): the ids as an array literal.
-            let ids_text = format!("{{{}}}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-            let sql = format!(
-                "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = ANY($1::BIGINT[]) ORDER BY candidate_id{lock}"
-            );
-            for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(ids_text)
-                .fetch_all(&mut **tx)
-                .await?
-            {
-                let s = sitting_from_row(&row)?;
-                sittings.insert(s.candidate_id, s);
-            }
-            return Ok(sittings);
-        }
-        for chunk in ids.chunks(MAX_BINDS) {
-            let sql = format!(
-                "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id IN {} ORDER BY candidate_id{lock}",
-                tuples(1, chunk.len(), 1, "")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&mut **tx).await? {
-                let s = sitting_from_row(&row)?;
-                sittings.insert(s.candidate_id, s);
-            }
-        }
-        Ok(sittings)
     }
 
     pub async fn answers(&self, candidate_id: i64) -> Result<Vec<AnswerRow>> {
