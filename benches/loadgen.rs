@@ -21,9 +21,10 @@
 //!    open loop (this is what "≥ 5,000 acknowledged saves/s at p99 < 50 ms" is measured on);
 //! 6. burst (`--burst`): every candidate saves as fast as the server acknowledges, `--window`
 //!    saves in flight each (closed loop: gives the most acknowledged saves per second);
-//! 6c. closed (`--closed 200,2000,10000`): one phase per count of connections, each connection
-//!    sending its next save as soon as the last is acknowledged, over its own share of the
-//!    candidates (`--closed-s` each); the report gives each as a share of the raw limit;
+//! 6. closed (`--closed 200,2000,10000`, phases "6c closed N"): one phase per count of
+//!    connections, each connection sending its next save as soon as the last is acknowledged,
+//!    over its own share of the candidates (`--closed-s` each); the report gives each as a share
+//!    of the raw limit;
 //! 7. submit: every candidate submits;
 //! 8. verify: for a sample (default: all) GET /api/candidate/answers must hold the last
 //!    acknowledged value of every slot;
