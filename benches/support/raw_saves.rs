@@ -109,28 +109,23 @@ pub async fn postgres(admin: &str, candidates: usize, batch: usize, saves: usize
             let values: Vec<&str> = chunk.iter().map(|r| r.2.as_str()).collect();
             let seqs: Vec<i64> = chunk.iter().map(|r| r.3).collect();
             let mut tx = db.begin().await?;
-            sqlx::query(
+            // The same four arrays for both statements.
+            for sql in [
                 "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) \
                  SELECT c, s, v, q, 0 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS r (c, s, v, q) \
                  ON CONFLICT (candidate_id, slot) DO UPDATE SET value = excluded.value, seq = excluded.seq, \
                  saved_ms = excluded.saved_ms WHERE answers.seq < excluded.seq",
-            )
-            .bind(&cs)
-            .bind(&slots)
-            .bind(&values)
-            .bind(&seqs)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
                 "INSERT INTO save_log (candidate_id, seq, slot, value, received_ms, outcome) \
                  SELECT c, q, s, v, 0, 'saved' FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) AS r (c, s, v, q)",
-            )
-            .bind(&cs)
-            .bind(&slots)
-            .bind(&values)
-            .bind(&seqs)
-            .execute(&mut *tx)
-            .await?;
+            ] {
+                sqlx::query(sql)
+                    .bind(&cs)
+                    .bind(&slots)
+                    .bind(&values)
+                    .bind(&seqs)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         }
         let took = t.elapsed().as_secs_f64();

@@ -328,11 +328,10 @@ fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_
         app.staff("proctor").await.open_room(created.id, "第二考场").await;
         let paper = app.office_paper("W0001").await;
         let first = &paper.objective[0];
-        // The paper shows options in its own order: W0001 answers a wrong option by the letter on
-        // the paper; the office corrects the key in the bank's letters.
-        let key_on_paper: String = first.key.iter().map(|l| l.as_char()).collect();
+        // Every candidate has a paper of their own, its options in their own order: each answers
+        // the item by the letters on their paper (W0001 a wrong option the correction will
+        // accept, the other the key); the office corrects the key in the bank's letters.
         let wrong_option = first.options.iter().find(|o| !first.key.contains(&o.label)).unwrap();
-        let wrong_on_paper = wrong_option.label.as_char().to_string();
         let (key, wrong) = (
             app.bank_key(first.item_id.as_str()).await,
             wrong_option.source.as_char().to_string(),
@@ -341,12 +340,16 @@ fn the_office_runs_a_whole_event_in_the_browser_from_creation_to_the_candidates_
             let c = app.client();
             c.login(common::ticket_login(ticket, password)).await;
             c.start().await;
-            let answer = if ticket == "W0001" {
-                wrong_on_paper.as_str()
-            } else {
-                key_on_paper.as_str()
-            };
-            c.save(1, "1", answer).await;
+            let own = app.office_paper(ticket).await;
+            if let Some(item) = own.objective.iter().find(|i| i.item_id == first.item_id) {
+                let answer: String = if ticket == "W0001" {
+                    let option = item.options.iter().find(|o| o.source == wrong_option.source).unwrap();
+                    option.label.as_char().to_string()
+                } else {
+                    item.key.iter().map(|l| l.as_char()).collect()
+                };
+                c.save(1, &item.no.to_string(), &answer).await;
+            }
             c.save(2, "open", "1,2,3").await;
             c.save(3, "open-1", "应建立质量目标并逐层分解，按 PDCA 循环持续改进。")
                 .await;
