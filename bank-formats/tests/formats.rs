@@ -1,0 +1,6 @@
+//! The formats' tests: small files written here for the awkward cases, the round trips over the
+//! demo bank, and real files from public sources (tests/fixtures, each with its licence).
+
+mod common;
+#[path = "formats/xlsx.rs"]
+mod xlsx;
