@@ -2,5 +2,7 @@
 //! demo bank, and real files from public sources (tests/fixtures, each with its licence).
 
 mod common;
+#[path = "formats/docx.rs"]
+mod docx;
 #[path = "formats/xlsx.rs"]
 mod xlsx;

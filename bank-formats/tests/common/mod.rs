@@ -1,7 +1,22 @@
 //! Helpers shared by the formats' tests.
+#![allow(dead_code)] // each test module uses some of them
+
+use std::path::PathBuf;
 
 use bank_formats::{Import, ImportProblem, Place};
-use question_bank::{Item, ItemBody};
+use question_bank::{Bank, Item, ItemBody};
+
+pub fn demo_bank() -> Bank {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../question-bank/banks/demo");
+    Bank::load(&dir).expect("the demo bank loads")
+}
+
+pub fn fixture(path: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
 
 /// A problem as the tests spell it: (place, item, field, message).
 pub type Spelt = (String, Option<String>, Option<String>, String);
@@ -68,4 +83,16 @@ pub fn assert_chinese(import: &Import) {
             "not Chinese: {p}"
         );
     }
+}
+
+/// A ZIP made of (name, bytes) entries, for .docx files and QTI packages written by the tests.
+pub fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        w.write_all(bytes).expect("zip write");
+    }
+    w.finish().expect("zip finish").into_inner()
 }
