@@ -128,7 +128,8 @@ pub fn to_text(html: &str) -> Plain {
             }
             continue;
         }
-        let next = rest[1..].find('<').map(|i| i + 1).unwrap_or(rest.len());
+        let first = rest.chars().next().map_or(1, char::len_utf8);
+        let next = rest[first..].find('<').map(|i| i + first).unwrap_or(rest.len());
         out.push_str(&decode_entities(&rest[..next]));
         rest = &rest[next..];
     }

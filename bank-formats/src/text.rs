@@ -110,9 +110,11 @@ fn numeral(c: char) -> Option<u8> {
 /// the caller reports it).
 pub fn find_module(text: &str) -> Option<Module> {
     let t: String = fold_width(text).chars().filter(|c| !c.is_whitespace()).collect();
-    if let Some(m) = Module::all().find(|m| t.contains(m.name_zh())) {
-        return Some(m);
-    }
+    numbered_module(&t).or_else(|| Module::all().find(|m| t.contains(m.name_zh())))
+}
+
+/// `模块2`, `模块二`, `第二部分`, `第2模块`, `M2` inside a text without spaces.
+fn numbered_module(t: &str) -> Option<Module> {
     let chars: Vec<char> = t.chars().collect();
     for (i, w) in chars.windows(2).enumerate() {
         let number = match w {
@@ -131,6 +133,19 @@ pub fn find_module(text: &str) -> Option<Module> {
         }
     }
     None
+}
+
+/// The module a category path names (`$course$/CMQ 题库/模块2 质量驱动力`): the last segment
+/// that numbers one (模块2, 第二部分, M2) or is a module's name, alone or after its number — a
+/// bank's own name that merely contains a module's (“质量管理体系题库”) does not count.
+pub fn module_of_category(path: &str) -> Option<Module> {
+    path.rsplit('/').find_map(|segment| {
+        let t: String = fold_width(segment).chars().filter(|c| !c.is_whitespace()).collect();
+        numbered_module(&t).or_else(|| {
+            let name = t.trim_start_matches(|c: char| c.is_ascii_digit() || "．.、".contains(c));
+            Module::all().find(|m| m.name_zh() == name)
+        })
+    })
 }
 
 /// A module as written in a module field: `1`–`6` (also `2.0` from a number cell), or anything
@@ -322,6 +337,11 @@ mod tests {
         assert!(parse_module("财务管理").unwrap_err().contains("无法识别"));
         assert_eq!(find_module("$course$/CMQ/M4 体系").unwrap().number(), 4);
         assert_eq!(find_module("$course$/Default for 2023"), None);
+        assert_eq!(module_of_category("$course$/质量管理体系题库/其他"), None);
+        assert_eq!(
+            module_of_category("$course$/CMQ/4 质量管理体系/子类").unwrap().number(),
+            4
+        );
     }
 
     #[test]

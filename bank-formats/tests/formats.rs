@@ -4,5 +4,9 @@
 mod common;
 #[path = "formats/docx.rs"]
 mod docx;
+#[path = "formats/gift.rs"]
+mod gift;
+#[path = "formats/round_trip.rs"]
+mod round_trip;
 #[path = "formats/xlsx.rs"]
 mod xlsx;
