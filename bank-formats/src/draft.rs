@@ -52,6 +52,8 @@ pub struct Draft {
     pub auto_id: String,
     pub kind: Option<ItemKind>,
     pub module: Option<Module>,
+    /// The category (GIFT, Moodle) the question sits in, to say why no module was found.
+    pub category: Option<String>,
     pub status: Status,
     pub stem: String,
     pub options: Vec<String>,
@@ -81,6 +83,7 @@ impl Draft {
             auto_id,
             kind: None,
             module: None,
+            category: None,
             status: Status::Active,
             stem: String::new(),
             options: Vec::new(),
@@ -242,7 +245,11 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
             };
         }
         if d.module.is_none() && !d.has_problem("module") {
-            d.problem("module", "缺少模块（应为 1–6 或模块名称，如“质量驱动力”）");
+            let message = match &d.category {
+                Some(c) => format!("所在分类“{c}”没有指明模块（分类名中应含模块编号或名称，如“模块2”或“质量驱动力”）"),
+                None => "缺少模块（应为 1–6 或模块名称，如“质量驱动力”）".to_string(),
+            };
+            d.problem("module", message);
         }
         if let (Some(kind), Some(points)) = (d.kind, d.points)
             && points != kind_points(kind)

@@ -333,14 +333,7 @@ fn read_question(
             d.tags.push(tag);
         }
     }
-    if d.module.is_none()
-        && let Some(category) = category
-    {
-        d.problem(
-            "module",
-            format!("所在分类“{category}”没有指明模块（分类名中应含模块编号或名称，如“模块2”或“质量驱动力”）"),
-        );
-    }
+    d.category = category.map(str::to_string);
     reading.drafts.push(d);
 }
 

@@ -1,21 +1,335 @@
-//! Not yet read.
+//! Moodle XML (`<quiz>`): `multichoice` (single, or multiple with fractions: a positive
+//! fraction is a correct option), `essay` (an open question; its rubric is the grader
+//! information, one `要点（N分）` per line), and `category` questions whose path names a module.
+//! HTML text is reduced to plain text and what it loses (images, formulas, attachments) named.
+//! Places are `quiz/question[N]`, N counting every `<question>` element from 1.
 
-use crate::draft::Reading;
+use std::fmt::Write as _;
+
+use question_bank::{Bank, ItemBody, ItemKind, Module};
+
+use crate::draft::{Draft, Reading, Skipped, kind_points};
+use crate::html;
 use crate::report::{ImportProblem, Place};
+use crate::text::{module_of_category, parse_difficulty, parse_points, parse_rubric, rubric_text};
+use crate::xml::{self, Element, esc};
 
-pub fn read(file_name: &str, _input: &str) -> Reading {
-    Reading {
-        file_problems: vec![ImportProblem {
-            file: file_name.to_string(),
-            place: Place::File,
-            item: None,
-            field: None,
-            message: "尚不支持此格式".into(),
-        }],
-        ..Reading::default()
+/// The text of `<field><text>…</text></field>` as plain text, with what it lost.
+fn field_text(q: &Element, field: &str) -> (String, Vec<String>) {
+    let Some(f) = q.child(field) else {
+        return (String::new(), Vec::new());
+    };
+    let raw = f.child("text").map(|t| t.text()).unwrap_or_default();
+    let format = f.attr("format").unwrap_or("html");
+    let (text, mut lost) = if format == "html" || (format == "moodle_auto_format" && raw.contains('<')) {
+        let p = html::to_text(&raw);
+        (p.text, p.lost)
+    } else {
+        (html::tidy_lines(&raw), Vec::new())
+    };
+    for file in f.children_named("file") {
+        let name = file.attr("name").unwrap_or("");
+        if !lost.iter().any(|m| m.contains(name)) {
+            lost.push(format!("附件“{name}”未导入"));
+        }
+    }
+    (text, lost)
+}
+
+fn other_kind(t: &str) -> String {
+    let name = match t {
+        "truefalse" => "判断题",
+        "shortanswer" => "简答（填空）题",
+        "numerical" => "数值题",
+        "matching" | "randomsamatch" => "匹配题",
+        "cloze" | "multianswer" => "完形填空（Cloze）题",
+        "description" => return "说明文字（description），不是题目，未导入".into(),
+        "calculated" | "calculatedsimple" | "calculatedmulti" => "计算题",
+        "ddwtos" | "ddimageortext" | "ddmarker" => "拖放题",
+        "gapselect" => "选词填空题",
+        "ordering" => "排序题",
+        other => return format!("“{other}”类型的题目：Kaowu 只有单选题、多选题和开放题，本题未导入"),
+    };
+    format!("{name}：Kaowu 只有单选题、多选题和开放题，本题未导入")
+}
+
+pub fn read(file_name: &str, text: &str) -> Reading {
+    let mut reading = Reading::default();
+    let file_problem = |message: String| ImportProblem {
+        file: file_name.to_string(),
+        place: Place::File,
+        item: None,
+        field: None,
+        message,
+    };
+    let root = match xml::parse(text) {
+        Ok(r) => r,
+        Err(e) => {
+            reading.file_problems.push(file_problem(e));
+            return reading;
+        }
+    };
+    if root.local() != "quiz" {
+        reading.file_problems.push(file_problem(format!(
+            "不是 Moodle XML：根元素应为 <quiz>，实为 <{}>",
+            root.name
+        )));
+        return reading;
+    }
+    let mut module: Option<Module> = None;
+    let mut category: Option<String> = None;
+    for (i, q) in root.children_named("question").enumerate() {
+        let place = Place::Element(format!("quiz/question[{}]", i + 1));
+        let kind = q.attr("type").unwrap_or("");
+        let name = q
+            .child("name")
+            .and_then(|n| n.child("text"))
+            .map(|t| t.text().trim().to_string())
+            .filter(|s| !s.is_empty());
+        match kind {
+            "category" => {
+                let path = q
+                    .child("category")
+                    .and_then(|c| c.child("text"))
+                    .map(|t| t.text().trim().to_string())
+                    .unwrap_or_default();
+                module = module_of_category(&path);
+                category = module.is_none().then_some(path);
+            }
+            "multichoice" | "essay" => {
+                let mut d = Draft::new(file_name, place, format!("{:04}", i + 1));
+                let idnumber = q.child("idnumber").map(|e| e.text().trim().to_string());
+                d.id = idnumber.filter(|s| !s.is_empty()).or(name);
+                d.id_is_title = true;
+                d.module = module;
+                d.category = category.clone();
+                read_question(q, kind == "essay", &mut d);
+                reading.drafts.push(d);
+            }
+            other => reading.skipped.push(Skipped {
+                file: file_name.to_string(),
+                place,
+                item: name,
+                message: other_kind(other),
+            }),
+        }
+    }
+    if reading.drafts.is_empty() && reading.skipped.is_empty() && reading.file_problems.is_empty() {
+        reading.file_problems.push(file_problem(
+            "没有找到任何题目（<question type=\"multichoice\"> 或 essay）".into(),
+        ));
+    }
+    reading
+}
+
+fn read_question(q: &Element, essay: bool, d: &mut Draft) {
+    let (stem, lost) = field_text(q, "questiontext");
+    d.stem = stem;
+    d.lost.extend(lost);
+    if let Some(image) = q.child("image").map(|e| e.text()).filter(|s| !s.trim().is_empty()) {
+        d.lost
+            .push(format!("图片“{}”未导入：Kaowu 暂不能导入图片", image.trim()));
+    }
+    let (explanation, lost) = field_text(q, "generalfeedback");
+    d.explanation = Some(explanation).filter(|e| !e.is_empty());
+    d.lost.extend(lost);
+    if let Some(grade) = q.child("defaultgrade").map(|g| g.text()) {
+        match parse_points(&grade) {
+            Some(p) => d.points = Some(p),
+            None => d.lost.push(format!("分值“{}”无法识别，未保留", grade.trim())),
+        }
+    }
+    for tag in q.child("tags").into_iter().flat_map(|t| t.children_named("tag")) {
+        let t = tag
+            .child("text")
+            .map(|t| t.text())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if let Some(kp) = t.strip_prefix("知识点:") {
+            d.knowledge_point = Some(kp.trim().to_string());
+        } else if let Some(n) = t.strip_prefix("难度:") {
+            match parse_difficulty(n) {
+                Ok(n) => d.difficulty = Some(n),
+                Err(e) => d.problem("difficulty", e),
+            }
+        } else if !t.is_empty() {
+            d.tags.push(t);
+        }
+    }
+    if essay {
+        d.kind = Some(ItemKind::Open);
+        let (rubric, lost) = field_text(q, "graderinfo");
+        d.lost.extend(lost);
+        if !rubric.is_empty() {
+            match parse_rubric(&rubric) {
+                Ok(r) => d.rubric = r,
+                Err(e) => d.problem("rubric", e),
+            }
+        }
+        return;
+    }
+    let single = q
+        .child("single")
+        .map(|s| matches!(s.text().trim(), "true" | "1"))
+        .unwrap_or(true);
+    d.kind = Some(if single { ItemKind::Single } else { ItemKind::Multi });
+    let mut key = String::new();
+    let mut partial = false;
+    let mut feedback = false;
+    for (i, a) in q.children_named("answer").enumerate() {
+        let raw = a.child("text").map(|t| t.text()).unwrap_or_default();
+        let format = a.attr("format").unwrap_or("moodle_auto_format");
+        let option = if format == "html" || raw.contains('<') {
+            let p = html::to_text(&raw);
+            d.lost.extend(p.lost);
+            p.text
+        } else {
+            html::tidy_lines(&raw)
+        };
+        for file in a.children_named("file") {
+            let name = file.attr("name").unwrap_or("");
+            if !d.lost.iter().any(|m| m.contains(name)) {
+                d.lost.push(format!("附件“{name}”未导入"));
+            }
+        }
+        d.options.push(option);
+        let fraction: f64 = a.attr("fraction").and_then(|f| f.trim().parse().ok()).unwrap_or(0.0);
+        if fraction > 0.0 {
+            if i < 26 {
+                key.push((b'A' + i as u8) as char);
+            }
+            partial |= single && fraction < 100.0;
+        }
+        feedback |= a
+            .child("feedback")
+            .and_then(|f| f.child("text"))
+            .is_some_and(|t| !t.text().trim().is_empty());
+    }
+    if partial {
+        d.lost
+            .push("部分得分的选项分数未保留：Kaowu 的单选题只认一个正确选项".into());
+    }
+    if feedback {
+        d.lost.push("各选项的反馈未保留：Kaowu 只保留整题的解析".into());
+    }
+    let combined = ["correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"]
+        .iter()
+        .any(|f| {
+            q.child(f)
+                .and_then(|f| f.child("text"))
+                .is_some_and(|t| !t.text().trim().is_empty())
+        });
+    if combined {
+        d.lost.push("答对、部分答对、答错时的反馈未保留".into());
+    }
+    d.key = Some(key).filter(|k| !k.is_empty());
+    if d.key.is_none() {
+        d.problem("key", "没有正确选项（fraction 大于 0 的选项为正确选项）");
     }
 }
 
-pub fn export(_bank: &question_bank::Bank) -> String {
-    String::new()
+/// Moodle's fraction for one of k correct options: 100/k as Moodle writes it (33.33333).
+fn fraction(k: usize) -> String {
+    let w = format!("{:.5}", 100.0 / k as f64);
+    w.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn text_field(out: &mut String, name: &str, text: &str) {
+    let _ = writeln!(
+        out,
+        "    <{name} format=\"html\">\n      <text>{}</text>\n    </{name}>",
+        esc(&html::from_text(text))
+    );
+}
+
+pub fn export(bank: &Bank) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n");
+    let _ = writeln!(
+        out,
+        "<!-- {}（{}）：Kaowu 题库导出。标签“知识点:…”“难度:N”是 Kaowu 的字段；开放题的评分要点在评分信息（graderinfo）中，每行一个“要点（N分）”。 -->",
+        esc(&bank.name),
+        esc(&bank.id)
+    );
+    let mut items: Vec<_> = bank.items.iter().collect();
+    items.sort_by(|a, b| a.module.cmp(&b.module).then(a.id.cmp(&b.id)));
+    let mut module = None;
+    for item in items {
+        if module != Some(item.module) {
+            module = Some(item.module);
+            let _ = writeln!(
+                out,
+                "  <question type=\"category\">\n    <category>\n      <text>$course$/{}/{}</text>\n    </category>\n  </question>",
+                esc(&bank.name.replace('/', "／")),
+                esc(&item.module.to_string())
+            );
+        }
+        let kind = if item.kind() == ItemKind::Open {
+            "essay"
+        } else {
+            "multichoice"
+        };
+        let _ = writeln!(out, "  <question type=\"{kind}\">");
+        let _ = writeln!(
+            out,
+            "    <name>\n      <text>{}</text>\n    </name>",
+            esc(item.id.as_str())
+        );
+        text_field(&mut out, "questiontext", &item.stem);
+        text_field(&mut out, "generalfeedback", item.explanation.as_deref().unwrap_or(""));
+        let _ = writeln!(out, "    <defaultgrade>{}</defaultgrade>", kind_points(item.kind()));
+        let _ = writeln!(out, "    <penalty>0</penalty>\n    <hidden>0</hidden>");
+        let _ = writeln!(out, "    <idnumber>{}</idnumber>", esc(item.id.as_str()));
+        match &item.body {
+            ItemBody::Choice { options, key, .. } => {
+                let single = key.len() == 1;
+                let _ = writeln!(
+                    out,
+                    "    <single>{single}</single>\n    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>"
+                );
+                for (i, o) in options.iter().enumerate() {
+                    let correct = key.iter().any(|l| l.index() == i);
+                    let f = match (correct, single) {
+                        (true, true) => "100".to_string(),
+                        (true, false) => fraction(key.len()),
+                        (false, true) => "0".to_string(),
+                        (false, false) => "-100".to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    <answer fraction=\"{f}\" format=\"html\">\n      <text>{}</text>\n      <feedback format=\"html\">\n        <text></text>\n      </feedback>\n    </answer>",
+                        esc(&html::from_text(o))
+                    );
+                }
+            }
+            ItemBody::Open { rubric } => {
+                let _ = writeln!(
+                    out,
+                    "    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n    <responsefieldlines>15</responsefieldlines>\n    <attachments>0</attachments>\n    <attachmentsrequired>0</attachmentsrequired>"
+                );
+                text_field(&mut out, "graderinfo", &rubric_text(rubric));
+                let _ = writeln!(
+                    out,
+                    "    <responsetemplate format=\"html\">\n      <text></text>\n    </responsetemplate>"
+                );
+            }
+        }
+        let mut tags: Vec<String> = item.tags.clone();
+        if let Some(kp) = &item.knowledge_point {
+            tags.push(format!("知识点:{kp}"));
+        }
+        if let Some(d) = item.difficulty {
+            tags.push(format!("难度:{d}"));
+        }
+        if !tags.is_empty() {
+            out.push_str("    <tags>\n");
+            for t in tags {
+                let _ = writeln!(out, "      <tag><text>{}</text></tag>", esc(&t));
+            }
+            out.push_str("    </tags>\n");
+        }
+        out.push_str("  </question>\n");
+    }
+    out.push_str("</quiz>\n");
+    out
 }

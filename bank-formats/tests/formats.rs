@@ -4,8 +4,12 @@
 mod common;
 #[path = "formats/docx.rs"]
 mod docx;
+#[path = "formats/fixtures.rs"]
+mod fixtures;
 #[path = "formats/gift.rs"]
 mod gift;
+#[path = "formats/moodle.rs"]
+mod moodle;
 #[path = "formats/round_trip.rs"]
 mod round_trip;
 #[path = "formats/xlsx.rs"]

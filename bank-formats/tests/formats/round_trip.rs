@@ -44,3 +44,8 @@ fn docx_is_not_exported() {
     let err = export(&demo_bank(), Format::Docx).unwrap_err();
     assert_eq!(err.to_string(), "不支持导出为Word 文档（.docx）");
 }
+
+#[test]
+fn moodle_round_trip() {
+    round_trip(Format::Moodle);
+}
