@@ -22,14 +22,12 @@ mod bank_files;
 mod docx;
 mod draft;
 mod gift;
-#[allow(dead_code)] // used by the Moodle and GIFT readers (next)
 mod html;
 mod moodle;
 mod qti;
 pub mod report;
 mod text;
 mod xlsx;
-#[allow(dead_code)] // parts used by the QTI reader and the writers (next)
 mod xml;
 
 use std::io::Cursor;

@@ -10,6 +10,8 @@ mod fixtures;
 mod gift;
 #[path = "formats/moodle.rs"]
 mod moodle;
+#[path = "formats/qti.rs"]
+mod qti;
 #[path = "formats/round_trip.rs"]
 mod round_trip;
 #[path = "formats/xlsx.rs"]

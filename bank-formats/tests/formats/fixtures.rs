@@ -137,3 +137,204 @@ fn moodle_fixtures_of_other_kinds_are_named_not_dropped() {
     );
     assert_chinese(&import);
 }
+
+/// The Beginner's Guide package as a ZIP of the vendored manifest and items.
+fn beginners_guide() -> Vec<u8> {
+    let mut entries = vec![("imsmanifest.xml", fixture("qti3-1edtech/imsmanifest.xml"))];
+    for name in ["firstexample", "BG007", "BG008", "BG009", "BG010", "BG011"] {
+        let path = format!("items/{name}.xml");
+        entries.push((
+            Box::leak(path.clone().into_boxed_str()),
+            fixture(&format!("qti3-1edtech/{path}")),
+        ));
+    }
+    zip(&entries)
+}
+
+#[test]
+fn the_1edtech_qti3_package_imports_its_choice_items_and_names_the_rest() {
+    let bytes = beginners_guide();
+    assert_eq!(Format::detect("bg.zip", &bytes), Some(Format::Qti));
+    let import = with_module("bg.zip", &bytes, Format::Qti);
+    assert_eq!(ids(&import), ["firstexample", "beginnersguide008"], "{import}");
+    assert_eq!(import.read, 6);
+    let at =
+        |n: &str, path: &str| format!("元素 qti-assessment-item[identifier=beginnersguide{n}]/qti-item-body/{path}");
+    let files: Vec<&str> = import.problems.iter().map(|p| p.file.as_str()).collect();
+    assert_eq!(
+        files,
+        [
+            "bg.zip/items/BG007.xml",
+            "bg.zip/items/BG009.xml",
+            "bg.zip/items/BG011.xml"
+        ]
+    );
+    let choice = "qti-choice-interaction";
+    let text = "qti-extended-text-interaction";
+    assert_eq!(
+        spell(&import.problems),
+        [
+            p(
+                &at("007", choice),
+                Some("beginnersguide007"),
+                Some("选项"),
+                "只有 2 个选项，至少需要 4 个"
+            ),
+            p(
+                &at("009", text),
+                Some("beginnersguide009"),
+                Some("评分要点"),
+                "开放题缺少评分要点"
+            ),
+            p(
+                &at("011", text),
+                Some("beginnersguide011"),
+                Some("评分要点"),
+                "开放题缺少评分要点"
+            ),
+        ]
+    );
+    assert_eq!(
+        spell(&import.not_represented),
+        [
+            p(
+                &at("010", "div/blockquote/p/qti-text-entry-interaction"),
+                Some("beginnersguide010"),
+                None,
+                "填空题（qti-text-entry-interaction）：Kaowu 只有单选题、多选题和开放题，本题未导入"
+            ),
+            p(
+                &at("011", text),
+                Some("beginnersguide011"),
+                None,
+                "图片“Picture of crows roosting in a tree”未导入：Kaowu 暂不能导入图片"
+            ),
+            p(
+                &at("011", text),
+                Some("beginnersguide011"),
+                None,
+                "多媒体内容“resources/crow_movie.mp4”未导入"
+            ),
+        ]
+    );
+    assert_chinese(&import);
+    let first = item(&import, "firstexample");
+    assert_eq!(
+        first.stem,
+        "Of the following hormones, which is produced by the adrenal glands?"
+    );
+    assert_eq!((first.kind(), key(first)), (ItemKind::Single, "A".into()));
+    assert_eq!(options(first), ["Epinephrine", "Glucagon", "Insulin", "Oxytocin"]);
+    let multi = item(&import, "beginnersguide008");
+    assert_eq!(
+        multi.stem,
+        "QTI 3 is a new version released in 2022.\nWhich of the following features are new to QTI 3?\nPick 3 choices."
+    );
+    assert_eq!(
+        (multi.kind(), key(multi), options(multi).len()),
+        (ItemKind::Multi, "ACD".into(), 5)
+    );
+}
+
+#[test]
+fn qti_2_items_import_by_correct_response_or_mapping_and_other_interactions_are_named() {
+    let one = |path: &str| {
+        let bytes = fixture(path);
+        let name = path.rsplit('/').next().unwrap();
+        assert_eq!(Format::detect(name, &bytes), Some(Format::Qti), "{name}");
+        with_module(name, &bytes, Format::Qti)
+    };
+    // QTI 2.2, maxChoices="0" (any number), cardinality multiple.
+    let water = one("qti22-1edtech/choice_multiple.xml");
+    assert!(water.problems.is_empty() && water.not_represented.is_empty(), "{water}");
+    let it = &water.items[0];
+    assert_eq!(
+        (it.id.as_str(), it.kind(), key(it)),
+        ("choiceMultiple", ItemKind::Multi, "AD".into())
+    );
+    assert_eq!(it.stem, "Which of the following elements are used to form water?");
+
+    let luggage = one("qti22-1edtech/choice.xml");
+    let at = "元素 assessmentItem[identifier=choice]/itemBody/choiceInteraction";
+    assert_eq!(
+        spell(&luggage.problems),
+        [p(at, Some("choice"), Some("选项"), "只有 3 个选项，至少需要 4 个")]
+    );
+    assert_eq!(
+        spell(&luggage.not_represented),
+        [p(
+            at,
+            Some("choice"),
+            None,
+            "图片“NEVER LEAVE LUGGAGE UNATTENDED”未导入：Kaowu 暂不能导入图片"
+        )]
+    );
+
+    // A scorer's rubric without points per point is refused, saying how to write one.
+    let postcard = one("qti22-1edtech/extended_text_rubric.xml");
+    assert_eq!(
+        spell(&postcard.problems),
+        [p(
+            "元素 assessmentItem[identifier=extendedText]/itemBody/extendedTextInteraction",
+            Some("extendedText"),
+            Some("评分要点"),
+            "评分要点第 1 行“Scoring Guidelines”没有写分值（每行一个要点，分值写在末尾，如“指出问题的根本原因（6分）”）"
+        )]
+    );
+
+    for (path, at, id, name) in [
+        (
+            "qti22-1edtech/order.xml",
+            "assessmentItem[identifier=order]/itemBody/orderInteraction",
+            "order",
+            "orderInteraction",
+        ),
+        (
+            "qti3-1edtech/QTI3-order.xml",
+            "qti-assessment-item[identifier=QTI3-order]/qti-item-body/qti-order-interaction",
+            "QTI3-order",
+            "qti-order-interaction",
+        ),
+    ] {
+        let import = one(path);
+        assert!(import.items.is_empty() && import.problems.is_empty());
+        assert_eq!(
+            spell(&import.not_represented),
+            [p(
+                &format!("元素 {at}"),
+                Some(id),
+                None,
+                &format!("排序题（{name}）：Kaowu 只有单选题、多选题和开放题，本题未导入")
+            )]
+        );
+    }
+
+    // QTI 2.1 from the Onyx editor: a multiple-choice item comes through; one whose options are
+    // only pictures is refused for its empty options, the pictures and feedback named.
+    let airports = one("qti21-oat/Choicemultiple_2014410822.xml");
+    assert_eq!(ids(&airports), ["Choicemultiple_2014410822"], "{airports}");
+    assert_eq!(key(&airports.items[0]), "BD");
+    let messages: Vec<&str> = airports.not_represented.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "反馈（modalFeedback）未保留：Kaowu 只保留整题的解析",
+            "分值 1 分未保留：Kaowu 的多选题固定为 2 分"
+        ]
+    );
+    let flags = one("qti21-oat/Choicesingle_853928446.xml");
+    assert!(flags.items.is_empty());
+    let problems: Vec<&str> = flags.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(problems, ["选项 A 为空", "选项 B 为空", "选项 C 为空", "选项 D 为空"]);
+    let lost: Vec<&str> = flags.not_represented.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        lost,
+        [
+            "图片“flag”未导入：Kaowu 暂不能导入图片",
+            "反馈（modalFeedback）未保留：Kaowu 只保留整题的解析"
+        ]
+    );
+    for import in [&water, &luggage, &postcard, &airports, &flags] {
+        assert_chinese(import);
+    }
+}

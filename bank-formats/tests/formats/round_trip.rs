@@ -49,3 +49,8 @@ fn docx_is_not_exported() {
 fn moodle_round_trip() {
     round_trip(Format::Moodle);
 }
+
+#[test]
+fn qti_round_trip() {
+    round_trip(Format::Qti);
+}
