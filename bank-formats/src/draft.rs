@@ -199,10 +199,9 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
         let id = match d.id.clone() {
             Some(given) => match ItemId::parse(&given) {
                 Ok(_) => given,
-                Err(message) if d.id_is_title => {
+                Err(_) if d.id_is_title => {
                     d.lost
                         .push(format!("标题“{given}”不是有效的题号，已改用题号 {generated}"));
-                    let _ = message;
                     generated
                 }
                 Err(message) => {
@@ -266,6 +265,8 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
     let mut loader_problems: Vec<Vec<(String, String)>> = vec![Vec::new(); drafts.len()];
     let mut active: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].kind.is_some()).collect();
     let mut bank = None;
+    // Problems the loader gives no item line for (none are expected; kept so nothing is lost).
+    let mut unplaced: Vec<String> = Vec::new();
     for _ in 0..4 {
         if active.is_empty() {
             break;
@@ -284,6 +285,9 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
             Err(problems) => {
                 for p in problems {
                     let Some(line) = p.line.filter(|_| p.file == ITEMS_FILE) else {
+                        if !unplaced.contains(&p.message) {
+                            unplaced.push(p.message);
+                        }
                         continue;
                     };
                     let at = starts.partition_point(|&s| s <= line).saturating_sub(1);
@@ -300,6 +304,12 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
             }
         }
         active.retain(|&i| drafts[i].problems.is_empty() && loader_problems[i].is_empty());
+    }
+    if bank.is_none() {
+        for &i in &active {
+            let message = format!("题库检查未能完成：{}", unplaced.join("；"));
+            loader_problems[i].push((String::new(), message));
+        }
     }
 
     let mut by_id: HashMap<String, Item> = bank

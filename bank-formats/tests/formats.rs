@@ -2,6 +2,8 @@
 //! demo bank, and real files from public sources (tests/fixtures, each with its licence).
 
 mod common;
+#[path = "formats/detect.rs"]
+mod detect;
 #[path = "formats/docx.rs"]
 mod docx;
 #[path = "formats/fixtures.rs"]
