@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use sqlx::Connection;
 
 use crate::common::{
-    Backend, Client, DEMO_PASSWORD, MIN, ROOM, START_MS, TestApp, TestDb, backends, error_of, ticket_login,
+    Backend, Client, DEMO_PASSWORD, MIN, ROOM, START_MS, TestApp, TestDb, backends, error_of, ticket_login, zip_names,
 };
 
 /// The same browser (same cookie jar) talking to another node.
@@ -119,6 +119,29 @@ async fn a_pause_given_on_one_node_reaches_a_page_listening_on_the_other() {
     let heard = feed.next_of("paused", std::time::Duration::from_secs(3)).await;
     let heard = heard.expect("the pause on node B reaches the page on node A");
     assert_eq!(heard["status"]["state"], "paused");
+    b.stop().await;
+    a.finish().await;
+}
+
+/// The console's print job lives in the database: started through one node, followed and
+/// downloaded through the other (no sticky sessions needed behind a balancer).
+#[tokio::test]
+async fn a_print_job_started_on_one_node_is_followed_and_downloaded_on_the_other() {
+    let Some((a, b)) = two_nodes().await else {
+        return; // skipped loudly by backends()
+    };
+    let on_a = a.staff("office").await;
+    let on_b = via(&on_a, &b);
+    let job = on_a
+        .start_print(a.event_id, serde_json::json!({ "what": "booklet" }))
+        .await;
+    let job = on_b.finished_print(&job.job).await;
+    assert_eq!((job.state.as_str(), job.done), ("ready", 5), "{job:?}");
+    let (content_type, bytes) = on_b.print_file(&job.job).await;
+    assert_eq!(content_type, "application/zip");
+    assert_eq!(zip_names(&bytes).len(), 5);
+    let (_, again) = on_a.print_file(&job.job).await;
+    assert_eq!(again, bytes, "both nodes serve the same file");
     b.stop().await;
     a.finish().await;
 }

@@ -6,7 +6,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Backend, TestApp, XCell, bank_zip, each_backend, error_of, staff_login, ticket_login, xlsx};
+use crate::common::{
+    Backend, PrintJob, TestApp, XCell, bank_zip, each_backend, error_of, staff_login, ticket_login, xlsx, zip_names,
+};
 
 #[tokio::test]
 async fn the_office_creates_staff_resets_a_forgotten_password_and_assigns_graders() {
@@ -444,69 +446,29 @@ async fn the_console_prints_every_candidates_booklet_in_the_background_as_one_zi
     let app = TestApp::spawn(Backend::Sqlite).await;
     let office = app.staff("office").await;
     let ev = app.event_id;
-    let wait = |job: Value| {
-        let office = office.clone();
-        async move {
-            let mut job = job;
-            for _ in 0..600 {
-                if job["state"] != "running" {
-                    return job;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                let (status, next) = office
-                    .get(&format!("/api/office/print-jobs/{}", job["job"].as_str().unwrap()))
-                    .await;
-                assert_eq!(status, StatusCode::OK, "{next}");
-                job = next;
-            }
-            panic!("the print job did not finish: {job}");
-        }
-    };
-    let (status, job) = office
-        .post(&format!("/api/office/events/{ev}/print"), json!({ "what": "booklet" }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{job}");
-    assert_eq!(
-        (job["total"].as_u64(), job["state"].as_str()),
-        (Some(5), Some("running"))
-    );
-    let job = wait(job).await;
-    assert_eq!(
-        (job["state"].as_str(), job["done"].as_u64()),
-        (Some("ready"), Some(5)),
-        "{job}"
-    );
-    let r = office
-        .http
-        .get(app.url(&format!("/api/office/print-jobs/{}/file", job["job"].as_str().unwrap())))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.headers()["content-type"], "application/zip");
-    let bytes = r.bytes().await.unwrap().to_vec();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
-    let mut names: Vec<String> = zip.file_names().map(|n| n.expect("a name").into_owned()).collect();
-    names.sort();
+    let job = office.start_print(ev, json!({ "what": "booklet" })).await;
+    assert_eq!((job.total, job.state.as_str()), (5, "running"));
+    let job = office.finished_print(&job.job).await;
+    assert_eq!((job.state.as_str(), job.done), ("ready", 5), "{job:?}");
+    let (content_type, bytes) = office.print_file(&job.job).await;
+    assert_eq!(content_type, "application/zip");
+    let names = zip_names(&bytes);
     assert_eq!(names.len(), 5);
     assert_eq!(names[0], "DEMO0001-booklet.pdf");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
     let mut first = Vec::new();
     std::io::Read::read_to_end(&mut zip.by_name("DEMO0001-booklet.pdf").unwrap(), &mut first).unwrap();
     assert!(first.starts_with(b"%PDF-"));
 
     // One candidate's answer sheet is one PDF.
-    let (_, job) = office
-        .post(
-            &format!("/api/office/events/{ev}/print"),
-            json!({ "what": "answer-sheet", "ticket": "DEMO0002" }),
-        )
+    let job = office
+        .start_print(ev, json!({ "what": "answer-sheet", "ticket": "DEMO0002" }))
         .await;
-    let job = wait(job).await;
-    assert_eq!(job["file_name"], "DEMO0002-answer-sheet.pdf", "{job}");
-    let (status, pdf) = office
-        .get_text(&format!("/api/office/print-jobs/{}/file", job["job"].as_str().unwrap()))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(pdf.starts_with("%PDF-"));
+    let job = office.finished_print(&job.job).await;
+    assert_eq!(job.file_name.as_deref(), Some("DEMO0002-answer-sheet.pdf"), "{job:?}");
+    let (content_type, pdf) = office.print_file(&job.job).await;
+    assert_eq!(content_type, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
 
     // What cannot be printed is refused in Chinese, before any job starts.
     for (body, status_wanted, says) in [
@@ -784,6 +746,77 @@ async fn a_bank_uploaded_as_a_zip_is_checked_in_full_then_stored_as_a_new_versio
         "{record}"
     );
     app.finish().await;
+}
+
+/// A node that stopped while printing leaves its job running with no sign of life: the next node
+/// asked about it prints it again (here the same node, restarted), and gives up after three
+/// attempts; a file stored in several pieces downloads whole.
+#[tokio::test]
+async fn a_print_job_whose_node_stopped_is_printed_again_and_its_file_streams_whole() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let ev = app.event_id;
+        let two_minutes_ago = kaowu::clock::Clock::System.now_ms() - 120_000;
+        let mut db = app.db_connection().await;
+        let jobs = [("silent-first", "running", 1_i64), ("silent-last", "running", 3), ("in-pieces", "ready", 1)];
+        for (id, state, attempt) in jobs {
+            sqlx::query(
+                "INSERT INTO print_jobs (id, event_id, what, ticket, actor, total, done, state, attempt, file_name, \
+                 content_type, size_bytes, chunks, problems, started_ms, beat_ms) \
+                 VALUES ($1, $2, 'key', NULL, 'office#1', 5, 2, $3, $4, 'pieces.zip', 'application/zip', 11, 3, '[]', $5, $5)",
+            )
+            .bind(id)
+            .bind(ev)
+            .bind(state)
+            .bind(attempt)
+            .bind(two_minutes_ago)
+            .execute(&mut db)
+            .await
+            .expect("a job as a stopped node left it");
+        }
+        for (seq, piece) in [&b"%PDF-"[..], b"abc", b"xyz"].into_iter().enumerate() {
+            sqlx::query("INSERT INTO print_job_chunks (job_id, attempt, seq, bytes) VALUES ('in-pieces', 1, $1, $2)")
+                .bind(seq as i64)
+                .bind(piece.to_vec())
+                .execute(&mut db)
+                .await
+                .expect("a piece");
+        }
+
+        // Silent on its first attempt: printed again here, from the start, to the end.
+        let job = office.finished_print("silent-first").await;
+        assert_eq!((job.state.as_str(), job.done, job.total), ("ready", 5, 5), "{job:?}");
+        let (content_type, bytes) = office.print_file("silent-first").await;
+        assert_eq!(content_type, "application/zip");
+        let names = zip_names(&bytes);
+        assert_eq!((names.len(), names[0].as_str()), (5, "DEMO0001-key.pdf"));
+        let attempt: i64 = sqlx::query_scalar("SELECT attempt FROM print_jobs WHERE id = 'silent-first'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(attempt, 2, "taken over once");
+
+        // Silent on its third attempt: given up, said in Chinese; its file is refused.
+        let job: PrintJob = office.get_ok("/api/office/print-jobs/silent-last").await;
+        assert_eq!(job.state, "failed", "{job:?}");
+        assert!(job.problems[0].contains("中断了 3 次"), "{job:?}");
+        let (status, reply) = office.get("/api/office/print-jobs/silent-last/file").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{reply}");
+        assert!(error_of(&reply).contains("打印失败"), "{reply}");
+
+        // A file kept in three pieces comes down as one, with its length.
+        let r = office
+            .http
+            .get(app.url("/api/office/print-jobs/in-pieces/file"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-length"], "11");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-abcxyz");
+        app.finish().await;
+    })
+    .await;
 }
 
 /// Every file under `dir`, relative paths.

@@ -886,6 +886,25 @@ pub struct GraderStats {
     pub mean_difference: Option<f64>,
 }
 
+/// A console print job as `GET /api/office/print-jobs/{job}` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrintJob {
+    pub job: String,
+    pub state: String,
+    pub total: u64,
+    pub done: u64,
+    pub file_name: Option<String>,
+    pub problems: Vec<String>,
+}
+
+/// The names of the files in a ZIP, sorted.
+pub fn zip_names(bytes: &[u8]) -> Vec<String> {
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut names: Vec<String> = zip.file_names().map(|n| n.expect("a name").into_owned()).collect();
+    names.sort();
+    names
+}
+
 // ---- the client ------------------------------------------------------------------------------------
 
 /// An HTTP client with its own cookie jar (one browser).
@@ -1199,6 +1218,40 @@ impl Client {
     pub async fn try_correct_key(&self, event: i64, correction: Value) -> (StatusCode, Value) {
         self.post(&format!("/api/office/events/{event}/key-corrections"), correction)
             .await
+    }
+
+    /// Starts a console print job (`{"what": …, "ticket": …}`); asserts it was accepted.
+    pub async fn start_print(&self, event: i64, request: Value) -> PrintJob {
+        self.post_ok(&format!("/api/office/events/{event}/print"), request)
+            .await
+    }
+
+    /// Follows a print job (through this client's node) until it is no longer running.
+    pub async fn finished_print(&self, job: &str) -> PrintJob {
+        for _ in 0..600 {
+            let now: PrintJob = self.get_ok(&format!("/api/office/print-jobs/{job}")).await;
+            if now.state != "running" {
+                return now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("print job {job} did not finish in 60 s");
+    }
+
+    /// A finished print job's file: its content type and bytes; asserts 200.
+    pub async fn print_file(&self, job: &str) -> (String, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}/api/office/print-jobs/{job}/file", self.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::OK, "the print job's file");
+        let content_type = r.headers()["content-type"]
+            .to_str()
+            .expect("a content type")
+            .to_string();
+        (content_type, r.bytes().await.expect("the file").to_vec())
     }
 
     // -- marking --

@@ -25,6 +25,12 @@ pub enum ServiceError {
     /// Too many wrong passwords: try again later.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The server is doing as much of this as it may at once (print jobs): try again later.
+    #[error("{0}")]
+    Busy(String),
+    /// What was asked for exists but is not there yet (a print job still printing, or failed).
+    #[error("{0}")]
+    NotReady(String),
     /// A failure of the server itself (a worker thread lost): logged in detail, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -56,6 +62,8 @@ pub enum NotFound {
     OpenAnswer { ticket: String, open_no: i64 },
     #[error("评分 {0} 不存在或已被重评")]
     Mark(i64),
+    #[error("没有打印任务“{0}”（任务完成 30 分钟后即删除，请重新打印）")]
+    PrintJob(String),
 }
 
 /// What the caller may not do, though it exists.

@@ -17,6 +17,7 @@ pub mod live;
 pub mod marking;
 pub mod office;
 pub mod overview;
+pub mod print_jobs;
 pub mod printing;
 pub mod proctoring;
 pub mod results;

@@ -193,6 +193,17 @@ impl Printable {
             Printable::ScoreReport => "score-report",
         }
     }
+
+    pub fn from_slug(slug: &str) -> Option<Printable> {
+        [
+            Printable::Booklet,
+            Printable::AnswerSheet,
+            Printable::Key,
+            Printable::ScoreReport,
+        ]
+        .into_iter()
+        .find(|p| p.slug() == slug)
+    }
 }
 
 /// Everything a batch of documents is printed from, read from the store up front, so printing

@@ -11,6 +11,7 @@
 mod bank;
 mod events;
 mod marking;
+mod print_jobs;
 mod rescoring;
 mod rooms;
 mod saves;
@@ -31,6 +32,7 @@ pub use marking::{
     AnswerStatus, AppealOutcome, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome,
     MarkRecord, MarkingTask, THIRD_SLOT,
 };
+pub use print_jobs::{PrintJobEnd, PrintJobRow};
 pub use rescoring::{
     Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
 };

@@ -112,7 +112,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(f) => ApiError::Forbidden(f.to_string()),
             ServiceError::Invalid(m) => ApiError::Unprocessable(m),
             ServiceError::Unauthorized(m) => ApiError::Unauthorized(m),
-            ServiceError::TooManyAttempts(m) => ApiError::TooManyRequests(m),
+            ServiceError::TooManyAttempts(m) | ServiceError::Busy(m) => ApiError::TooManyRequests(m),
+            ServiceError::NotReady(m) => ApiError::Conflict(m),
             other @ (ServiceError::Internal(_) | ServiceError::Assembly(..)) => ApiError::Internal(other.to_string()),
         }
     }

@@ -36,8 +36,6 @@ pub struct AppState {
     pub sessions: SessionCache,
     /// Mark the login cookie `Secure` (`serve --secure-cookies`, behind an HTTPS proxy).
     pub secure_cookies: bool,
-    /// The console's print jobs running or kept on this node.
-    pub print_jobs: printing::PrintJobs,
     /// Where banks uploaded from the console are stored (`serve --bank-dir`, default `banks`).
     pub bank_dir: std::path::PathBuf,
 }
@@ -50,7 +48,6 @@ impl AppState {
             exam,
             saver,
             sessions: SessionCache::default(),
-            print_jobs: printing::PrintJobs::default(),
             secure_cookies: false,
             bank_dir: std::path::PathBuf::from("banks"),
         }
