@@ -890,6 +890,72 @@
     }
   }
 
+  // ---- a bank in another format (Excel, Word, QTI, Moodle XML, GIFT): report, then accept ----
+  const NOTE_KINDS = [['problems', '问题（未导入）'], ['warnings', '提醒'], ['not_represented', '未能保留']];
+
+  function importQuery(file, accept) {
+    const q = new URLSearchParams({ file_name: file.name });
+    if ($('import-module').value) q.set('module', $('import-module').value);
+    if ($('import-id').value.trim()) q.set('bank_id', $('import-id').value.trim());
+    if ($('import-name').value.trim()) q.set('name', $('import-name').value.trim());
+    if (accept) q.set('accept', 'true');
+    return '/api/office/bank/import?' + q.toString();
+  }
+
+  async function importBank(ev, accept) {
+    if (ev) ev.preventDefault();
+    message($('bank-error'), '');
+    message($('bank-upload-done'), '');
+    const file = accept ? S.importFile : $('import-file').files[0];
+    if (!file) { message($('bank-error'), '请先选择题库文件（.xlsx、.docx、QTI 的 .zip、Moodle 的 .xml 或 GIFT）'); return; }
+    const button = accept ? $('import-accept') : $('import-check');
+    button.disabled = true;
+    try {
+      const res = await sendFile(importQuery(file, accept), file);
+      const r = res.body;
+      if (res.status !== 200 || !r) { message($('bank-error'), (r && r.error) || '导入失败，请重试'); return; }
+      S.importFile = file;
+      $('import-summary').textContent = '《' + file.name + '》：' + r.summary + '。';
+      const rows = $('import-note-rows');
+      rows.textContent = '';
+      for (const [key, label] of NOTE_KINDS) {
+        for (const n of r[key]) {
+          rows.append(el('tr', { class: key === 'problems' ? 'short' : '' }, el('td', { text: label }), el('td', { class: 'mono', text: n.file }),
+            el('td', { text: n.place }), el('td', { class: 'mono', text: n.item || '' }), el('td', { text: n.field || '' }), el('td', { text: n.message })));
+        }
+      }
+      $('import-notes-wrap').hidden = !rows.children.length;
+      $('import-accept').hidden = !!r.stored || r.imported === 0;
+      $('import-accept').textContent = '确认导入（保存 ' + r.imported + ' 道题为新版本）';
+      $('import-report').hidden = false;
+      if (r.stored) {
+        const b = r.stored;
+        message($('bank-upload-done'), (b.new ? '已保存为新版本：' : '该版本已保存过：') + b.name + '（' + b.bank_id + '，' + b.items + ' 道题，可组 ' + b.papers
+          + ' 份不重复的试卷），服务器位置 ' + b.path + '。新建考试时在“题库”中填写此位置即使用该版本。');
+        $('bank-spec').value = b.path;
+        await loadBank();
+      }
+    } catch (e) {
+      message($('bank-error'), '与服务器的连接中断，题库未导入，请重试');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  $('bank-import-form').addEventListener('submit', (ev) => importBank(ev, false));
+  $('import-accept').addEventListener('click', () => importBank(null, true));
+  $('import-file').addEventListener('change', () => {
+    const f = $('import-file').files[0];
+    if (f) $('import-file-name').textContent = f.name;
+    $('import-report').hidden = true;
+  });
+  for (const a of document.querySelectorAll('#bank-export a')) {
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      if (!S.bankSpec) return;
+      window.location.href = '/api/office/bank/export?bank=' + encodeURIComponent(S.bankSpec) + '&format=' + a.dataset.format;
+    });
+  }
   $('bank-upload-form').addEventListener('submit', uploadBank);
   $('bank-file').addEventListener('change', () => {
     const f = $('bank-file').files[0];

@@ -7,6 +7,7 @@
 mod common;
 
 mod bank_cli;
+mod bank_formats;
 mod browser;
 mod browser_marking;
 mod browser_schedule;

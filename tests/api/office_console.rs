@@ -580,6 +580,31 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
             "{spec}"
         );
         page.wait_text("#bank-summary", "份题目互不重复的试卷").await;
+
+        // A bank in another format (GIFT here): the report lists the refused question by its
+        // line; accepting stores the rest as a new version, and the bank exports again.
+        let gift = files.path().join("片段.gift");
+        std::fs::write(
+            &gift,
+            "::G1::顾客满意是顾客对其要求已被满足的程度的什么？{=感受 ~要求 ~期望 ~投诉}\n\n::G2::只有一个正确选项的多选题{~%100%甲 ~乙 ~丙 ~丁}\n",
+        )
+        .unwrap();
+        page.upload("#import-file", &gift).await;
+        page.js("document.getElementById('import-module').value = '2'; return 1;")
+            .await;
+        page.fill("#import-id", "gift-bank").await;
+        page.click("#import-check").await;
+        let summary = page.wait_text("#import-summary", "导入 1 题").await;
+        assert!(summary.contains("片段.gift"), "{summary}");
+        let notes = page.text("#import-note-rows").await;
+        assert!(
+            notes.contains("第 3 行") && notes.contains("至少要有 2 个正确选项"),
+            "{notes}"
+        );
+        page.shot("office-15-bank-import-report").await;
+        page.click("#import-accept").await;
+        page.wait_text("#bank-upload-done", "已保存为新版本").await;
+        page.wait_text("#bank-summary", "题库 gift-bank").await;
         assert_eq!(page.page_errors().await, Vec::<String>::new(), "no script errors");
         app.finish().await;
     })

@@ -319,15 +319,30 @@ impl Exam {
                 return Ok(BankUpload { problems, stored: None });
             }
         };
+        let stored = self.store_bank_version(&bank, files, &dir, actor).await?;
+        Ok(BankUpload {
+            problems: Vec::new(),
+            stored: Some(stored),
+        })
+    }
+
+    /// Writes a checked bank as a version of its own under `banks_dir/<bank id>/<content hash>/`
+    /// (nothing written when that version is there already) and records it in the audit.
+    pub(super) async fn store_bank_version(
+        &self,
+        bank: &Bank,
+        files: BankFiles,
+        banks_dir: &std::path::Path,
+        actor: &str,
+    ) -> ServiceResult<StoredBank> {
         let hash = bank.content_hash();
-        let folder = dir.join(safe_name(&bank.id)).join(&hash[..16.min(hash.len())]);
+        let folder = banks_dir.join(safe_name(&bank.id)).join(&hash[..16.min(hash.len())]);
         let target = folder.clone();
         let new = tokio::task::spawn_blocking(move || write_bank(&target, &files))
             .await
             .map_err(|e| ServiceError::Internal(format!("writing a bank: {e}")))?
             .map_err(|e| ServiceError::Internal(format!("无法保存题库到 {}：{e}", folder.display())))?;
         let path = folder.display().to_string();
-        let papers = papers_fed(&bank);
         self.store
             .record_audit(&AuditRecord {
                 event_id: 0,
@@ -340,22 +355,19 @@ impl Exam {
                 at_ms: self.now(),
             })
             .await?;
-        Ok(BankUpload {
-            problems: Vec::new(),
-            stored: Some(StoredBank {
-                path,
-                bank_id: bank.id.clone(),
-                name: bank.name.clone(),
-                items: bank.items.len(),
-                papers,
-                new,
-            }),
+        Ok(StoredBank {
+            path,
+            bank_id: bank.id.clone(),
+            name: bank.name.clone(),
+            items: bank.items.len(),
+            papers: papers_fed(bank),
+            new,
         })
     }
 }
 
 /// Whole papers the bank's active items feed on the CMQ blueprint without repeating one.
-fn papers_fed(bank: &Bank) -> u32 {
+pub(crate) fn papers_fed(bank: &Bank) -> u32 {
     let c = bank.coverage(&Blueprint::cmq_2010());
     c.rows
         .iter()
@@ -390,7 +402,7 @@ fn problem(file: &str, message: impl Into<String>) -> BankProblem {
 }
 
 /// A bank's files as (path relative to its folder, text): `bank.toml` first.
-type BankFiles = Vec<(String, String)>;
+pub(crate) type BankFiles = Vec<(String, String)>;
 
 /// The bank's files from a ZIP — `bank.toml` and `items/*.toml` under one root — checked as a
 /// bank, or every problem found. Reads at most [`MAX_UNPACKED`] bytes in all, whatever the ZIP
@@ -499,7 +511,7 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
 
 /// Writes the bank's files into `folder` through a temporary sibling renamed into place, so a
 /// version is there whole or not at all. False when the version is there already.
-fn write_bank(folder: &std::path::Path, files: &[(String, String)]) -> std::io::Result<bool> {
+pub(crate) fn write_bank(folder: &std::path::Path, files: &[(String, String)]) -> std::io::Result<bool> {
     if folder.join("bank.toml").exists() {
         return Ok(false);
     }

@@ -21,6 +21,97 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(item))
         .routes(routes!(set_status))
         .routes(routes!(upload).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
+        .routes(routes!(import).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
+        .routes(routes!(export))
+        .routes(routes!(template))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// The file's name as the office chose it (its extension helps tell the format)
+    pub file_name: String,
+    /// auto (default), xlsx, docx, qti, moodle or gift
+    pub format: Option<String>,
+    /// The module (1–6) of questions whose file names none
+    pub module: Option<u8>,
+    /// The new bank's id (letters, digits, - and _); from the file's name when left out
+    pub bank_id: Option<String>,
+    /// The new bank's name; the file's name when left out
+    pub name: Option<String>,
+    /// true: the office accepts the report, store the imported questions as a new bank version
+    #[serde(default)]
+    pub accept: bool,
+}
+
+/// A bank file in another format, reported on and (once accepted) stored as a bank version.
+#[utoipa::path(
+    post, summary = "导入题库文件（Excel、Word、QTI、Moodle XML、GIFT）：先出报告，确认后保存", description = "上传题库文件：读出全部题目，按文件、工作表与行（或段落、元素）、题目、字段列出每个问题、提醒和无法保留的内容（图片、公式、其他题型）；accept=true 时把导入的题目保存为新的题库版本（服务器上的一个文件夹，新建考试时填写），记入审计记录",
+    path = "/api/office/bank/import", tag = "office", security(("cookie" = [])), params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "题库文件"),
+    responses((status = 200, description = "导入报告，及保存的位置", body = crate::exam::bank_import::BankImport), (status = 413, description = "超过 16 MB", body = ErrorBody), (status = 422, description = "无法识别格式、模块无效、没有可导入的题目等", body = ErrorBody)))]
+async fn import(
+    State(state): State<AppState>,
+    o: Office,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::exam::bank_import::BankImport>> {
+    let request = crate::exam::bank_import::ImportRequest {
+        file_name: &q.file_name,
+        format: q.format.as_deref(),
+        module: q.module,
+        bank_id: q.bank_id.as_deref(),
+        bank_name: q.name.as_deref(),
+        accept: q.accept,
+    };
+    Ok(Json(
+        state
+            .exam
+            .import_bank(body.to_vec(), request, &state.bank_dir, &o.0.actor())
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// The bank: a folder on the server, or "demo"
+    pub bank: String,
+    /// xlsx, qti, moodle or gift
+    pub format: String,
+}
+
+/// The bank in use in another format.
+#[utoipa::path(
+    get, summary = "导出题库（Excel、QTI 3.0 题目包、Moodle XML、GIFT）", description = "把在用的题库（含考务办公室停用、恢复的状态）导出为其他格式；再导入可得到相同的题目",
+    path = "/api/office/bank/export", tag = "office", security(("cookie" = [])), params(ExportQuery),
+    responses((status = 200, description = "文件", content_type = "application/octet-stream", body = Vec<u8>), (status = 422, description = "格式不支持、题库无法使用", body = ErrorBody)))]
+async fn export(
+    State(state): State<AppState>,
+    _o: Office,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<axum::response::Response> {
+    let (bytes, name) = state.exam.export_bank(&q.bank, &q.format).await?;
+    let content_type = match name.rsplit('.').next() {
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("zip") => "application/zip",
+        Some("xml") => "application/xml",
+        _ => "text/plain; charset=utf-8",
+    };
+    Ok(super::attachment(bytes, content_type, &name, &name))
+}
+
+/// The Excel template for writing a bank.
+#[utoipa::path(
+    get, summary = "下载 Excel 题库模板", description = "题库模板.xlsx：每种题型一行示例，另有“填写说明”工作表解释每一列",
+    path = "/api/office/bank/template.xlsx", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "题库模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)))]
+async fn template(_o: Office) -> axum::response::Response {
+    // 题库模板.xlsx
+    super::attachment(
+        bank_formats::xlsx_template(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "kaowu-bank-template.xlsx",
+        "%E9%A2%98%E5%BA%93%E6%A8%A1%E6%9D%BF.xlsx",
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -58,14 +58,18 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
         let path = request.uri().path();
         let roster = path.ends_with("/roster") || path.ends_with("/roster/check");
         let bank = path == "/api/office/bank/upload";
+        let bank_file = path == "/api/office/bank/import";
         let allowed = essence == "application/json"
             || (roster && ROSTER_TYPES.contains(&essence.as_str()))
-            || (bank && BANK_TYPES.contains(&essence.as_str()));
+            || (bank && BANK_TYPES.contains(&essence.as_str()))
+            || (bank_file && (BANK_TYPES.contains(&essence.as_str()) || BANK_FILE_TYPES.contains(&essence.as_str())));
         if !allowed {
             let expected = if roster {
                 "text/csv、application/octet-stream 或 Excel 工作簿（.xlsx）"
             } else if bank {
                 "ZIP 文件（application/zip 或 application/octet-stream）"
+            } else if bank_file {
+                "题库文件（application/octet-stream、Excel、Word、ZIP 或 XML）"
             } else {
                 "application/json"
             };
@@ -86,6 +90,15 @@ const BANK_TYPES: [&str; 3] = [
     "application/zip",
     "application/x-zip-compressed",
     "application/octet-stream",
+];
+
+/// The content types a bank file in another format may be sent as, besides [`BANK_TYPES`] (none
+/// is CORS-safelisted: GIFT text goes as application/octet-stream, never text/plain).
+const BANK_FILE_TYPES: [&str; 4] = [
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/xml",
+    "text/xml",
 ];
 
 /// The content types a roster may be sent as.

@@ -160,16 +160,26 @@ pub async fn serve(
 /// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in
 /// Chinese for the rest.
 pub(crate) fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: &str) -> axum::response::Response {
+    attachment(
+        printed.pdf,
+        "application/pdf",
+        &format!("{ascii}.pdf"),
+        &format!("{utf8}.pdf"),
+    )
+}
+
+/// A file as a download: `ascii` names it for old browsers, `utf8` (percent-encoded) for the rest.
+pub(crate) fn attachment(bytes: Vec<u8>, content_type: &str, ascii: &str, utf8: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     (
         [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}.pdf\"; filename*=UTF-8''{utf8}.pdf"),
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
             ),
         ],
-        printed.pdf,
+        bytes,
     )
         .into_response()
 }

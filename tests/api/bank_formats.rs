@@ -1,0 +1,255 @@
+//! A bank in the formats offices already have, through the real binary and the real server:
+//! `kaowu bank export|import|template`, and the console's import (report first, stored only when
+//! accepted), export and template.
+
+use std::path::Path;
+
+use question_bank::Bank;
+use reqwest::StatusCode;
+
+use crate::common::cli::{assert_exit, demo_bank, kaowu, stdout};
+use crate::common::{Backend, TestApp, error_of};
+
+/// One good single-choice question, one multiple-choice question with one correct option (CMQ
+/// refuses it), neither naming a module.
+const GIFT: &str = "// 题库片段\n\n::G1::顾客满意是顾客对其要求已被满足的程度的什么？{=感受 ~要求 ~期望 ~投诉}\n\n::G2::只有一个正确选项的多选题{~%100%甲 ~乙 ~丙 ~丁}\n";
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn every_export_format_imports_back_through_the_cli_as_the_same_bank() {
+    let demo = Bank::load(&demo_bank()).expect("the demo bank");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["xlsx", "qti", "moodle", "gift"] {
+        let file = dir.path().join(format!("demo-export.{format}"));
+        let out = kaowu([
+            "bank",
+            "export",
+            arg(&demo_bank()),
+            "--format",
+            format,
+            "--out",
+            arg(&file),
+        ]);
+        assert_exit(&out, 0);
+        assert!(stdout(&out).contains("已将题库 demo"), "{}", stdout(&out));
+
+        // Without --yes: the report, and nothing written.
+        let target = dir.path().join(format!("bank-{format}"));
+        let out = kaowu(["bank", "import", arg(&file), "--out", arg(&target)]);
+        assert_exit(&out, 0);
+        let text = stdout(&out);
+        assert!(
+            text.contains(&format!("导入 {} 题", demo.items.len())),
+            "{format}: {text}"
+        );
+        assert!(text.contains("尚未写入任何文件"), "{text}");
+        assert!(!target.exists(), "{format}: nothing is written before --yes");
+
+        let out = kaowu([
+            "bank",
+            "import",
+            arg(&file),
+            "--out",
+            arg(&target),
+            "--id",
+            "demo",
+            "--name",
+            &demo.name,
+            "--yes",
+        ]);
+        assert_exit(&out, 0);
+        assert!(stdout(&out).contains("已写入题库 demo"), "{}", stdout(&out));
+        let out = kaowu(["bank", "check", arg(&target)]);
+        assert_exit(&out, 0);
+        assert!(
+            stdout(&out).contains(&format!("内容哈希：{}", demo.content_hash())),
+            "{format}: the same items come back\n{}",
+            stdout(&out)
+        );
+        // Never over a bank that is there.
+        let out = kaowu(["bank", "import", arg(&file), "--out", arg(&target), "--yes"]);
+        assert_exit(&out, 1);
+    }
+}
+
+#[test]
+fn the_cli_reports_refused_questions_by_line_and_ids_repeated_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gift = dir.path().join("片段.gift");
+    std::fs::write(&gift, GIFT).unwrap();
+    let again = dir.path().join("again.gift");
+    std::fs::write(&again, GIFT).unwrap();
+    let target = dir.path().join("bank");
+    let out = kaowu([
+        "bank",
+        "import",
+        arg(&gift),
+        arg(&again),
+        "--module",
+        "2",
+        "--out",
+        arg(&target),
+    ]);
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("第 5 行：题目 G2，“正确答案”：多选题至少要有 2 个正确选项，现为 1 个"),
+        "{text}"
+    );
+    assert!(text.contains("题目 G1：题号与"), "{text}");
+    assert!(!target.exists());
+
+    let template = dir.path().join("题库模板.xlsx");
+    let out = kaowu(["bank", "template", "--out", arg(&template)]);
+    assert_exit(&out, 0);
+    let out = kaowu(["bank", "import", arg(&template), "--out", arg(&target)]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("问题 0 处"),
+        "the template's examples import cleanly: {}",
+        stdout(&out)
+    );
+
+    let out = kaowu([
+        "bank",
+        "export",
+        arg(&demo_bank()),
+        "--format",
+        "docx",
+        "--out",
+        arg(&template),
+    ]);
+    assert_exit(&out, 1);
+    assert!(
+        crate::common::cli::stderr(&out).contains("不支持导出"),
+        "{}",
+        crate::common::cli::stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn the_console_imports_a_bank_file_after_the_office_accepts_the_report() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let office = app.staff("office").await;
+    let path = |query: &str| format!("/api/office/bank/import?file_name=%E7%89%87%E6%AE%B5.gift{query}");
+
+    // No module in the file and none chosen: nothing can be imported, and accepting is refused.
+    let (status, report) = office.post_raw(&path(""), "application/octet-stream", GIFT).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (report["read"].as_u64(), report["imported"].as_u64()),
+        (Some(2), Some(0)),
+        "{report}"
+    );
+    let (status, reply) = office
+        .post_raw(&path("&accept=true"), "application/octet-stream", GIFT)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(reply.contains("没有可导入的题目"), "{reply}");
+
+    // With module 2: the report names the refused question by its line; nothing stored yet.
+    let (status, report) = office
+        .post_raw(&path("&module=2"), "application/octet-stream", GIFT)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        (report["format"].as_str(), report["imported"].as_u64()),
+        (Some("gift"), Some(1))
+    );
+    let problem = &report["problems"][0];
+    assert_eq!(
+        (problem["place"].as_str(), problem["item"].as_str()),
+        (Some("第 5 行"), Some("G2")),
+        "{report}"
+    );
+    assert!(
+        problem["message"].as_str().unwrap().contains("至少要有 2 个正确选项"),
+        "{report}"
+    );
+    assert!(report["stored"].is_null());
+    assert_eq!(
+        std::fs::read_dir(app.banks.path()).unwrap().count(),
+        0,
+        "nothing stored before accepting"
+    );
+
+    // Accepted: stored as a bank version of its own, which loads as a bank.
+    let (status, report) = office
+        .post_raw(
+            &path("&module=2&bank_id=gift-bank&name=%E5%AF%BC%E5%85%A5&accept=true"),
+            "application/octet-stream",
+            GIFT,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let stored = report["stored"]["path"].as_str().expect("stored");
+    assert!(stored.starts_with(&app.banks.path().display().to_string()), "{stored}");
+    let bank = Bank::load(Path::new(stored)).expect("a bank folder");
+    assert_eq!(
+        (bank.id.as_str(), bank.name.as_str(), bank.items.len()),
+        ("gift-bank", "导入", 1)
+    );
+    assert_eq!(bank.items[0].module.number(), 2);
+
+    // What cannot be read is refused in Chinese.
+    for (query, body, says) in [
+        ("?file_name=chart.png", &b"\x89PNG\r\n"[..], "无法识别"),
+        ("?file_name=a.gift&module=9", GIFT.as_bytes(), "模块“9”无效"),
+        ("?file_name=a.gift&format=pdf", GIFT.as_bytes(), "不支持的格式"),
+    ] {
+        let (status, reply) = office
+            .post_raw(
+                &format!("/api/office/bank/import{query}"),
+                "application/octet-stream",
+                body.to_vec(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(reply.contains(says), "{reply}");
+    }
+
+    // The bank in use goes out as Excel and comes back whole; the template imports cleanly.
+    let demo = Bank::load(&demo_bank()).unwrap();
+    let r = office
+        .http
+        .get(app.url("/api/office/bank/export?bank=demo&format=xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let xlsx = r.bytes().await.unwrap();
+    let back = bank_formats::import("demo.xlsx", &xlsx, bank_formats::Format::Xlsx);
+    assert_eq!(back.items.len(), demo.items.len(), "{back}");
+    let (status, reply) = office.get("/api/office/bank/export?bank=demo&format=docx").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(error_of(&reply).contains("不支持导出"), "{reply}");
+    let template = office
+        .http
+        .get(app.url("/api/office/bank/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        template.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("%E9%A2%98%E5%BA%93%E6%A8%A1%E6%9D%BF.xlsx")
+    );
+    let template = bank_formats::import("t.xlsx", &template.bytes().await.unwrap(), bank_formats::Format::Xlsx);
+    assert!(template.problems.is_empty() && template.items.len() >= 3, "{template}");
+
+    // The office's only.
+    let (status, _) = app
+        .staff("proctor")
+        .await
+        .post_raw(&path("&module=2"), "application/octet-stream", GIFT)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.finish().await;
+}
