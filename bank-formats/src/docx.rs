@@ -32,13 +32,7 @@ struct Paragraph {
 
 pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
     let mut reading = Reading::default();
-    let file_problem = |message: String| ImportProblem {
-        file: file_name.to_string(),
-        place: Place::File,
-        item: None,
-        field: None,
-        message,
-    };
+    let file_problem = |message: String| ImportProblem::of_file(file_name, message);
     let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(z) => z,
         Err(e) => {

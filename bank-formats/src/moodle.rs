@@ -55,13 +55,7 @@ fn other_kind(t: &str) -> String {
 
 pub fn read(file_name: &str, text: &str) -> Reading {
     let mut reading = Reading::default();
-    let file_problem = |message: String| ImportProblem {
-        file: file_name.to_string(),
-        place: Place::File,
-        item: None,
-        field: None,
-        message,
-    };
+    let file_problem = |message: String| ImportProblem::of_file(file_name, message);
     let root = match xml::parse(text) {
         Ok(r) => r,
         Err(e) => {

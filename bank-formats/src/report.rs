@@ -48,6 +48,19 @@ pub struct ImportProblem {
     pub message: String,
 }
 
+impl ImportProblem {
+    /// A problem of the file as a whole (it cannot be read, or holds no question).
+    pub fn of_file(file: &str, message: impl Into<String>) -> ImportProblem {
+        ImportProblem {
+            file: file.to_string(),
+            place: Place::File,
+            item: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for ImportProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;

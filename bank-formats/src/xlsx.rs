@@ -131,13 +131,7 @@ fn is_notes_sheet(name: &str) -> bool {
 
 pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
     let mut reading = Reading::default();
-    let file_problem = |message: String| ImportProblem {
-        file: file_name.to_string(),
-        place: Place::File,
-        item: None,
-        field: None,
-        message,
-    };
+    let file_problem = |message: String| ImportProblem::of_file(file_name, message);
     let mut book = match Xlsx::new(Cursor::new(bytes)) {
         Ok(b) => b,
         Err(e) => {

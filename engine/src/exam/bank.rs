@@ -377,7 +377,7 @@ pub(crate) fn papers_fed(bank: &Bank) -> u32 {
 }
 
 /// A bank id as a folder name: letters, digits, `-` and `_` kept, anything else `_`.
-fn safe_name(id: &str) -> String {
+pub(crate) fn safe_name(id: &str) -> String {
     let s: String = id
         .chars()
         .map(|c| {
