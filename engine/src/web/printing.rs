@@ -60,7 +60,7 @@ async fn start(
 #[utoipa::path(
     get, summary = "打印任务的进度", description = "打印任务的进度：已完成几份、是否可以下载",
     path = "/api/office/print-jobs/{job}", tag = "office", security(("cookie" = [])), params(("job" = String, Path, description = "任务编号")),
-    responses((status = 200, description = "进度", body = PrintJob), (status = 404, description = "没有该任务（已过期，或在另一台服务器上）", body = ErrorBody)))]
+    responses((status = 200, description = "进度", body = PrintJob), (status = 404, description = "没有该任务（完成 30 分钟后即删除）", body = ErrorBody)))]
 async fn status(State(state): State<AppState>, _o: Office, Path(job): Path<String>) -> ApiResult<Json<PrintJob>> {
     Ok(Json(state.exam.print_job(&job).await?))
 }
