@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::blueprint::Blueprint;
-use crate::item::{ChoiceKind, Item, ItemBody, ItemId, ItemKind, Label, RubricPoint, Status};
+use crate::item::{ChoiceKind, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint, Status};
 use crate::module::Module;
 use crate::points::Points;
 
@@ -24,6 +24,8 @@ pub struct Bank {
     pub name: String,
     pub description: Option<String>,
     pub items: Vec<Item>,
+    /// The pictures of the items, by file name in `images/` (only those some item shows).
+    pub images: BTreeMap<String, Vec<u8>>,
 }
 
 /// One thing wrong with a bank, located as precisely as the format allows.
@@ -67,6 +69,9 @@ pub enum BankLoadError {
 
 const BANK_FILE: &str = "bank.toml";
 const ITEMS_DIR: &str = "items";
+const IMAGES_DIR: &str = "images";
+/// The largest picture an item may carry.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 const ITEM_FIELDS: &[&str] = &[
     "id",
     "module",
@@ -80,6 +85,7 @@ const ITEM_FIELDS: &[&str] = &[
     "difficulty",
     "tags",
     "rubric",
+    "images",
 ];
 const MIN_OPTIONS: usize = 4;
 
@@ -113,12 +119,67 @@ impl Bank {
         for name in names {
             files.push((format!("{ITEMS_DIR}/{name}"), read(&items_dir.join(&name))?));
         }
-        Bank::from_files(&files).map_err(BankLoadError::Problems)
+        let mut images = Vec::new();
+        let images_dir = dir.join(IMAGES_DIR);
+        if images_dir.is_dir() {
+            let io = |source| BankLoadError::Io {
+                path: images_dir.clone(),
+                source,
+            };
+            for entry in std::fs::read_dir(&images_dir).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                if entry.file_type().map_err(io)?.is_file() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let bytes = std::fs::read(entry.path()).map_err(|source| BankLoadError::Io {
+                        path: entry.path(),
+                        source,
+                    })?;
+                    images.push((name, bytes));
+                }
+            }
+        }
+        Bank::from_parts(&files, images).map_err(BankLoadError::Problems)
     }
 
     /// Builds a bank from `(relative path, text)` pairs; the first is `bank.toml`.
     pub fn from_files(files: &[(String, String)]) -> Result<Bank, Vec<Problem>> {
+        Bank::from_parts(files, Vec::new())
+    }
+
+    /// [`Bank::from_files`] with the pictures of `images/` as `(file name, bytes)`: each must be
+    /// a PNG or JPEG of at most [`MAX_IMAGE_BYTES`], and every picture an item names must be
+    /// there. Pictures no item names are left out.
+    pub fn from_parts(files: &[(String, String)], images: Vec<(String, Vec<u8>)>) -> Result<Bank, Vec<Problem>> {
         let mut problems = Vec::new();
+        let mut pictures: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for (name, bytes) in images {
+            let file = format!("{IMAGES_DIR}/{name}");
+            let message = if !valid_image_name(&name) {
+                Some("图片文件名只能由字母、数字和 - _ . 组成，扩展名为 .png、.jpg 或 .jpeg".to_string())
+            } else if crate::item::image_type(&bytes).is_none() {
+                Some("不是 PNG 或 JPEG 图片".to_string())
+            } else if bytes.len() > MAX_IMAGE_BYTES {
+                Some(format!(
+                    "图片过大（{} KB，最多 {} KB）",
+                    bytes.len() / 1024,
+                    MAX_IMAGE_BYTES / 1024
+                ))
+            } else {
+                None
+            };
+            match message {
+                Some(message) => problems.push(Problem {
+                    file,
+                    line: None,
+                    item: None,
+                    field: None,
+                    message,
+                }),
+                None => {
+                    pictures.insert(name, bytes);
+                }
+            }
+        }
         let (meta_name, meta_text) = files
             .first()
             .map(|(n, t)| (n.as_str(), t.as_str()))
@@ -136,6 +197,23 @@ impl Bank {
                 field: None,
                 message: "题库中没有任何题目".into(),
             });
+        }
+        for (item, file, line) in &mut items {
+            for image in &mut item.images {
+                match pictures.get(&image.file) {
+                    Some(bytes) => image.sha256 = hex::encode(Sha256::digest(bytes)),
+                    None if problems
+                        .iter()
+                        .any(|p| p.file == format!("{IMAGES_DIR}/{}", image.file)) => {}
+                    None => problems.push(Problem {
+                        file: file.clone(),
+                        line: Some(*line),
+                        item: Some(item.id.to_string()),
+                        field: Some("images".into()),
+                        message: format!("图片“{}”不在题库的 images 文件夹中", image.file),
+                    }),
+                }
+            }
         }
         let mut first_seen: HashMap<ItemId, (String, usize)> = HashMap::new();
         for (item, file, line) in &items {
@@ -157,11 +235,17 @@ impl Bank {
         let (id, name, description) = meta.expect("no problems means the metadata was read");
         let mut items: Vec<Item> = items.into_iter().map(|(item, _, _)| item).collect();
         items.sort_by(|a, b| a.id.cmp(&b.id));
+        let shown: std::collections::BTreeSet<&str> = items
+            .iter()
+            .flat_map(|i| i.images.iter().map(|p| p.file.as_str()))
+            .collect();
+        pictures.retain(|name, _| shown.contains(name.as_str()));
         Ok(Bank {
             id,
             name,
             description,
             items,
+            images: pictures,
         })
     }
 
@@ -577,6 +661,25 @@ fn read_item(f: &mut Fields<'_, '_, '_>) -> Option<Item> {
         None => Some(Vec::new()),
         Some((tags, _)) => Some(tags.into_iter().map(|(t, _)| t).collect()),
     };
+    let mut images = Vec::new();
+    if let Some((names, _)) = f.string_list("images") {
+        for (name, span) in names {
+            if !valid_image_name(&name) {
+                f.problem(
+                    &span,
+                    Some("images"),
+                    format!("图片“{name}”无效：应为 images 文件夹中的 .png、.jpg 或 .jpeg 文件名"),
+                );
+            } else if images.iter().any(|i: &ItemImage| i.file == name) {
+                f.problem(&span, Some("images"), format!("图片“{name}”重复"));
+            } else {
+                images.push(ItemImage {
+                    file: name,
+                    sha256: String::new(),
+                });
+            }
+        }
+    }
 
     let body = match kind? {
         ItemKind::Single => read_choice(f, ChoiceKind::Single),
@@ -593,7 +696,17 @@ fn read_item(f: &mut Fields<'_, '_, '_>) -> Option<Item> {
         knowledge_point,
         difficulty: difficulty?,
         tags: tags?,
+        images,
     })
+}
+
+/// A picture's file name: letters, digits, `-`, `_`, `.`, ending in .png, .jpg or .jpeg.
+fn valid_image_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.len() <= 128
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e))
 }
 
 fn read_choice(f: &mut Fields<'_, '_, '_>, choice: ChoiceKind) -> Option<ItemBody> {

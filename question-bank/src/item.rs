@@ -212,6 +212,33 @@ pub struct Item {
     /// The author's estimate, 1 (easy) – 5 (hard).
     pub difficulty: Option<u8>,
     pub tags: Vec<String>,
+    /// Pictures shown under the stem (a control chart, a Pareto chart, a fishbone diagram), in
+    /// order. Items stored before pictures existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ItemImage>,
+}
+
+/// A picture of an item: a PNG or JPEG file in the bank folder's `images/`, named on a paper, in
+/// the store and in a URL by the SHA-256 of its bytes (so changing the picture changes the item's
+/// content hash, and one picture used by several items is kept once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemImage {
+    /// The file's name in the bank's `images/` folder.
+    pub file: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// The picture formats an item may carry, told by their first bytes: (content type, extension).
+pub fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some(("image/jpeg", "jpg"))
+    } else {
+        None
+    }
 }
 
 /// SHA-256 of an item's content, hex. Status is not content: retiring an item does not change it.
@@ -251,6 +278,9 @@ impl Item {
             knowledge_point: &'a Option<String>,
             difficulty: Option<u8>,
             tags: &'a [String],
+            // Left out when empty, so items without pictures keep the hashes they always had.
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            images: Vec<&'a str>,
         }
         let content = Content {
             id: &self.id,
@@ -261,6 +291,7 @@ impl Item {
             knowledge_point: &self.knowledge_point,
             difficulty: self.difficulty,
             tags: &self.tags,
+            images: self.images.iter().map(|i| i.sha256.as_str()).collect(),
         };
         let bytes = serde_json::to_vec(&content).expect("item content serialises");
         ContentHash(hex::encode(Sha256::digest(bytes)))

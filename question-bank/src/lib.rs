@@ -25,6 +25,8 @@ pub mod synth;
 pub use assembly::{Assembly, AssemblyError, OpenQuestion, OptionText, Paper, PaperItem, assemble};
 pub use bank::{Bank, BankLoadError, Coverage, Problem};
 pub use blueprint::{Blueprint, BlueprintError};
-pub use item::{ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemKind, Label, RubricPoint, Status};
+pub use item::{
+    ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint, Status, image_type,
+};
 pub use module::Module;
 pub use points::Points;

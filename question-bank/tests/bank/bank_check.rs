@@ -305,3 +305,73 @@ fn every_problem_is_reported_in_one_run() {
     assert!(err.starts_with("题库有 10 处问题"), "{err}");
     assert_eq!(err.lines().count(), 11, "{err}");
 }
+
+/// A bank of one single-choice item showing the pictures named in `images`.
+fn bank_with_pictures(images: &str, pictures: Vec<(String, Vec<u8>)>) -> Result<Bank, Vec<Problem>> {
+    let files = vec![
+        ("bank.toml".to_string(), "id = \"pics\"\nname = \"附图\"\n".to_string()),
+        (
+            "items/m6.toml".to_string(),
+            format!(
+                "[[item]]\nid = \"P1\"\nmodule = 6\nkind = \"single\"\nstem = \"下图是什么图？\"\n\
+                 options = [\"排列图\", \"因果图\", \"控制图\", \"直方图\"]\nkey = \"A\"\nimages = {images}\n"
+            ),
+        ),
+    ];
+    Bank::from_parts(&files, pictures)
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+#[test]
+fn an_items_pictures_are_png_or_jpeg_files_of_the_images_folder_and_part_of_its_content() {
+    let png = |tail: &[u8]| [PNG, tail].concat();
+    let bank = bank_with_pictures(
+        "[\"pareto.png\"]",
+        vec![("pareto.png".into(), png(b"one")), ("unused.png".into(), png(b"x"))],
+    )
+    .expect("a bank with a picture");
+    let item = &bank.items[0];
+    assert_eq!(item.images.len(), 1);
+    assert_eq!(item.images[0].file, "pareto.png");
+    assert_eq!(item.images[0].sha256.len(), 64);
+    assert_eq!(
+        bank.images.keys().collect::<Vec<_>>(),
+        ["pareto.png"],
+        "pictures no item shows are left out"
+    );
+
+    // Another picture is another item: its content hash changes.
+    let other = bank_with_pictures("[\"pareto.png\"]", vec![("pareto.png".into(), png(b"two"))]).unwrap();
+    assert_ne!(other.items[0].content_hash(), item.content_hash());
+    assert_ne!(other.content_hash(), bank.content_hash());
+    // Without pictures the hash is what it always was (the field is left out).
+    let plain = bank_with_pictures("[]", vec![]).unwrap();
+    assert!(plain.items[0].images.is_empty());
+    assert_ne!(plain.items[0].content_hash(), item.content_hash());
+
+    // A picture not in the folder, one that is not a picture, a bad name: each said where.
+    let problems = bank_with_pictures("[\"chart.png\"]", vec![]).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(
+        (
+            problems[0].file.as_str(),
+            problems[0].item.as_deref(),
+            problems[0].field.as_deref()
+        ),
+        ("items/m6.toml", Some("P1"), Some("images"))
+    );
+    assert!(
+        problems[0].message.contains("不在题库的 images 文件夹中"),
+        "{problems:#?}"
+    );
+    let problems = bank_with_pictures("[\"chart.png\"]", vec![("chart.png".into(), b"GIF89a".to_vec())]).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].file, "images/chart.png");
+    assert!(problems[0].message.contains("不是 PNG 或 JPEG"), "{problems:#?}");
+    let problems = bank_with_pictures("[\"../x.png\"]", vec![]).unwrap_err();
+    assert_eq!(problems[0].field.as_deref(), Some("images"), "{problems:#?}");
+    let big = png(&vec![0; question_bank::bank::MAX_IMAGE_BYTES]);
+    let problems = bank_with_pictures("[\"big.png\"]", vec![("big.png".into(), big)]).unwrap_err();
+    assert!(problems[0].message.contains("图片过大"), "{problems:#?}");
+}
