@@ -1,7 +1,7 @@
-//! Items written as a bank folder's files (`bank.toml` + `items/*.toml`, see
+//! Items written as a bank folder's files (`bank.toml` + `items/*.toml` + `images/*`, see
 //! question-bank/BANK-FORMAT.md), exactly what `Bank::load` reads back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use question_bank::{Item, ItemBody, Module, Status};
@@ -31,6 +31,20 @@ pub fn to_bank_files(bank_id: &str, bank_name: &str, items: &[Item]) -> Vec<(Str
         files.push((format!("items/m{}.toml", module.number()), text));
     }
     files
+}
+
+/// The pictures `items` show, as (`images/<file>`, bytes) in file name order: the bank folder's
+/// `images/` next to [`to_bank_files`]'s text. A picture `images` does not hold is left out (the
+/// loader then names the item that shows it).
+pub fn to_bank_images(items: &[Item], images: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
+    let shown: BTreeSet<&str> = items
+        .iter()
+        .flat_map(|i| i.images.iter().map(|p| p.file.as_str()))
+        .collect();
+    shown
+        .into_iter()
+        .filter_map(|f| images.get(f).map(|b| (format!("images/{f}"), b.clone())))
+        .collect()
 }
 
 fn push_item(out: &mut String, item: &Item) {
@@ -73,6 +87,12 @@ fn push_item(out: &mut String, item: &Item) {
     if !item.tags.is_empty() {
         out.push_str("tags = ");
         push_toml_strings(out, &item.tags);
+        out.push('\n');
+    }
+    if !item.images.is_empty() {
+        out.push_str("images = ");
+        let files: Vec<String> = item.images.iter().map(|p| p.file.clone()).collect();
+        push_toml_strings(out, &files);
         out.push('\n');
     }
     if let ItemBody::Open { rubric } = &item.body {

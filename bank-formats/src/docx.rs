@@ -4,6 +4,11 @@
 //! (also `答案：`), section headings such as 一、单项选择题 that set the kind. A question with no
 //! answer line is an open question. Places are paragraphs, counted from 1 (第 N 段).
 //!
+//! A picture in a question's stem or options paragraphs (`<w:drawing>` with `a:blip r:embed`, or
+//! VML `v:imagedata r:id`) is the question's: the relationship in
+//! `word/_rels/document.xml.rels` leads to its file in `word/media/`. A linked picture (not in
+//! the file), a picture under a marker (【解析】 …) or outside any question is named.
+//!
 //! `word/document.xml` is read here with quick-xml rather than with docx-rs: docx-rs 0.4.22's
 //! reader has no Office Math (an `m:oMath` formula vanishes without a trace, and a formula lost
 //! in silence is what the report must never do), it does not give Word's automatic list
@@ -28,6 +33,19 @@ struct Paragraph {
     number: u32,
     text: String,
     lost: Vec<String>,
+    pictures: Vec<Found>,
+}
+
+/// A picture of a paragraph: what the report calls it, and its bytes when the file holds them.
+struct Found {
+    source: String,
+    bytes: Option<Vec<u8>>,
+}
+
+/// A picture as the paragraph names it: a relationship id, embedded or linked.
+struct PicRef {
+    rid: String,
+    linked: bool,
 }
 
 pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
@@ -67,7 +85,38 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
             return reading;
         }
     };
-    let paragraphs = paragraphs(&root, numbering);
+    // Relationship id → (target inside word/, external).
+    let rels: HashMap<String, (String, bool)> = part("word/_rels/document.xml.rels")
+        .and_then(|t| xml::parse(&t).ok())
+        .map(|r| {
+            r.children_named("Relationship")
+                .filter_map(|e| {
+                    let external = e.attr("TargetMode") == Some("External");
+                    Some((e.attr("Id")?.to_string(), (e.attr("Target")?.to_string(), external)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut resolve = |r: &PicRef| -> Found {
+        match rels.get(&r.rid) {
+            Some((target, false)) if !r.linked => {
+                let entry = crate::picture::resolve("word/document.xml", target);
+                Found {
+                    source: crate::picture::base_name(target),
+                    bytes: entry.and_then(|e| crate::picture::zip_entry(&mut zip, &e)),
+                }
+            }
+            Some((target, _)) => Found {
+                source: target.clone(),
+                bytes: None,
+            },
+            None => Found {
+                source: format!("关系 {}", r.rid),
+                bytes: None,
+            },
+        }
+    };
+    let paragraphs = paragraphs(&root, numbering, &mut resolve);
     parse_questions(file_name, &paragraphs, &mut reading);
     if reading.drafts.is_empty() && reading.skipped.is_empty() {
         reading.file_problems.push(file_problem(
@@ -169,10 +218,15 @@ fn format_number(n: u32, fmt: &str) -> String {
 }
 
 /// Every paragraph of the body in reading order, tables' cells included, numbered from 1.
-fn paragraphs(root: &Element, mut numbering: Numbering) -> Vec<Paragraph> {
+fn paragraphs(root: &Element, mut numbering: Numbering, resolve: &mut dyn FnMut(&PicRef) -> Found) -> Vec<Paragraph> {
     let mut out = Vec::new();
     let body = root.child("body").unwrap_or(root);
-    fn walk(e: &Element, numbering: &mut Numbering, out: &mut Vec<Paragraph>) {
+    fn walk(
+        e: &Element,
+        numbering: &mut Numbering,
+        resolve: &mut dyn FnMut(&PicRef) -> Found,
+        out: &mut Vec<Paragraph>,
+    ) {
         for c in e.elements() {
             match c.local() {
                 "p" => {
@@ -189,25 +243,27 @@ fn paragraphs(root: &Element, mut numbering: Numbering) -> Vec<Paragraph> {
                             text.push_str(&label);
                         }
                     }
-                    run_text(c, &mut text, &mut lost);
+                    let mut refs = Vec::new();
+                    run_text(c, &mut text, &mut lost, &mut refs);
                     out.push(Paragraph {
                         number: out.len() as u32 + 1,
                         text,
                         lost,
+                        pictures: refs.iter().map(&mut *resolve).collect(),
                     });
                 }
-                "tbl" | "tr" | "tc" | "sdt" | "sdtContent" | "customXml" => walk(c, numbering, out),
+                "tbl" | "tr" | "tc" | "sdt" | "sdtContent" | "customXml" => walk(c, numbering, resolve, out),
                 _ => {}
             }
         }
     }
-    walk(body, &mut numbering, &mut out);
+    walk(body, &mut numbering, resolve, &mut out);
     out
 }
 
 /// The visible text of a paragraph: runs, inserted text, hyperlinks and fields' results;
 /// deleted text and field codes left out; pictures, embedded objects and formulas named.
-fn run_text(e: &Element, text: &mut String, lost: &mut Vec<String>) {
+fn run_text(e: &Element, text: &mut String, lost: &mut Vec<String>, pictures: &mut Vec<PicRef>) {
     for c in &e.children {
         let Node::Element(c) = c else { continue };
         let qualified = c.name.as_str();
@@ -215,16 +271,41 @@ fn run_text(e: &Element, text: &mut String, lost: &mut Vec<String>) {
             "t" if !qualified.starts_with("m:") => text.push_str(&c.text()),
             "tab" if !qualified.starts_with("m:") => text.push('\t'),
             "br" | "cr" => text.push('\n'),
-            "pPr" | "rPr" | "del" | "moveFrom" | "instrText" | "delText" | "fldChar" => {}
+            // mc:Fallback repeats mc:Choice for older readers (a drawing's VML copy).
+            "pPr" | "rPr" | "del" | "moveFrom" | "instrText" | "delText" | "fldChar" | "Fallback" => {}
             "drawing" | "pict" => {
-                note(lost, "图片未导入：Kaowu 暂不能导入图片");
+                let before = pictures.len();
+                for d in c.descendants() {
+                    let found = match d.local() {
+                        // DrawingML: r:embed (in the file) or r:link (a linked file).
+                        "blip" => d
+                            .attr("embed")
+                            .map(|r| (r, false))
+                            .or_else(|| d.attr("link").map(|r| (r, true))),
+                        // VML (older Word): v:imagedata r:id.
+                        "imagedata" => d.attr("id").map(|r| (r, false)),
+                        _ => None,
+                    };
+                    if let Some((rid, linked)) = found {
+                        pictures.push(PicRef {
+                            rid: rid.to_string(),
+                            linked,
+                        });
+                    }
+                }
+                if pictures.len() == before {
+                    note(
+                        lost,
+                        "图形（形状、文本框或图表）未导入：Kaowu 只能导入 PNG 或 JPEG 图片",
+                    );
+                }
             }
             "object" => note(lost, "嵌入对象（如 MathType 公式）未导入"),
             "oMath" | "oMathPara" => {
                 note(lost, "Word 公式已按纯文字导入，格式（上下标、分式等）未保留");
                 math_text(c, text);
             }
-            _ => run_text(c, text, lost),
+            _ => run_text(c, text, lost, pictures),
         }
     }
 }
@@ -567,6 +648,28 @@ fn parse_questions(file: &str, paragraphs: &[Paragraph], reading: &mut Reading) 
                         value.push_str(line);
                     }
                 }
+            }
+        }
+        // A picture in the stem's or the options' paragraphs is the question's; one under a
+        // marker (the explanation …) would show the candidate what is not theirs to see.
+        for found in &p.pictures {
+            match current.as_mut() {
+                Some(q) => match q.mode {
+                    Mode::Stem | Mode::Options => q.draft.picture(&found.source, None, found.bytes.clone()),
+                    Mode::Marker(field) => {
+                        let marker = q.draft.field_name(field);
+                        let place = format!("（第 {} 段）{marker}", p.number);
+                        let message = crate::picture::not_in_stem(&found.source, &place);
+                        q.draft.lost.push(message);
+                    }
+                },
+                None => reading.file_lost.push(ImportProblem {
+                    file: file.to_string(),
+                    place: Place::Paragraph(p.number),
+                    item: None,
+                    field: None,
+                    message: format!("图片“{}”不属于任何题目，未导入", found.source),
+                }),
             }
         }
         // A paragraph holding only a picture belongs to the question being read.

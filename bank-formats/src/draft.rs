@@ -1,15 +1,17 @@
 //! A question as a reader found it, before any rule is applied, and the one way every format
 //! ends: ids resolved, duplicates found, the items written as bank files and loaded by
-//! `Bank::from_files`, so an import passes exactly the checks a bank folder passes, each
-//! problem mapped back to the place in the source.
+//! `Bank::from_parts` with the pictures the items show, so an import passes exactly the checks a
+//! bank folder passes (a picture's size and bytes included), each problem mapped back to the
+//! place in the source.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::rc::Rc;
 
 use question_bank::{Bank, Item, ItemId, ItemKind, Module, Points, Status};
 
 use crate::bank_files::{push_toml_string, push_toml_strings};
+use crate::picture::{self, Picture};
 use crate::report::{Import, ImportProblem, Place};
 
 /// How a source names each bank field, for the report (`key` is “标准答案” in one workbook,
@@ -32,6 +34,7 @@ pub fn default_field_name(field: &str) -> &'static str {
         "tags" => "标签",
         "rubric" => "评分要点",
         "points" => "分值",
+        "images" => "图片",
         _ => "",
     }
 }
@@ -69,8 +72,10 @@ pub struct Draft {
     pub names: Option<FieldNames>,
     /// (bank field, message): the item is refused.
     pub problems: Vec<(&'static str, String)>,
-    /// What was not kept (an image, a formula …), one message each.
+    /// What was not kept (a formula, a GIF picture …), one message each.
     pub lost: Vec<String>,
+    /// The PNG and JPEG pictures of the stem, in order.
+    pub pictures: Vec<Picture>,
 }
 
 impl Draft {
@@ -97,6 +102,30 @@ impl Draft {
             names: None,
             problems: Vec::new(),
             lost: Vec::new(),
+            pictures: Vec::new(),
+        }
+    }
+
+    /// A picture of the stem, as `source` names it: kept when it is PNG or JPEG; a picture the
+    /// file does not hold (`bytes` is `None`) or of another format is named in the report, and
+    /// the question comes without it.
+    pub fn picture(&mut self, source: &str, name_hint: Option<&str>, bytes: Option<Vec<u8>>) {
+        let message = match bytes {
+            None => picture::missing(source),
+            Some(bytes) if question_bank::image_type(&bytes).is_some() => {
+                if !self.pictures.iter().any(|p| p.bytes == bytes) {
+                    self.pictures.push(Picture {
+                        source: source.to_string(),
+                        name_hint: name_hint.map(str::to_string),
+                        bytes,
+                    });
+                }
+                return;
+            }
+            Some(bytes) => picture::not_png_or_jpeg(source, &bytes),
+        };
+        if !self.lost.contains(&message) {
+            self.lost.push(message);
         }
     }
 
@@ -261,6 +290,31 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
         }
     }
 
+    // Pictures: the name the source gives when it is a valid bank file name not taken by other
+    // bytes (an export read back keeps the bank's names), else `<item id>-<n>.<ext>`.
+    let mut named: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut image_files: Vec<Vec<String>> = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let mut files: Vec<String> = Vec::new();
+        for (n, p) in d.pictures.iter().enumerate() {
+            let fits = |name: &str| named.get(name).is_none_or(|b| *b == p.bytes) && !files.iter().any(|f| f == name);
+            let name = match p.name_hint.as_deref().filter(|h| picture::valid_name(h) && fits(h)) {
+                Some(hint) => hint.to_string(),
+                None => {
+                    let ext = question_bank::image_type(&p.bytes).map_or("png", |t| t.1);
+                    let stem: String = ids[i].chars().take(100).collect();
+                    (n + 1..)
+                        .map(|k| format!("{stem}-{k}.{ext}"))
+                        .find(|c| fits(c))
+                        .expect("some number is free")
+                }
+            };
+            named.entry(name.clone()).or_insert_with(|| p.bytes.clone());
+            files.push(name);
+        }
+        image_files.push(files);
+    }
+
     // The bank loader's own checks, until what is left loads cleanly.
     let mut loader_problems: Vec<Vec<(String, String)>> = vec![Vec::new(); drafts.len()];
     let mut active: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].kind.is_some()).collect();
@@ -271,12 +325,19 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
         if active.is_empty() {
             break;
         }
-        let (text, starts) = items_toml(&drafts, &ids, &active);
+        let (text, starts) = items_toml(&drafts, &ids, &image_files, &active);
         let files = [
             ("bank.toml".to_string(), BANK_TOML.to_string()),
             (ITEMS_FILE.to_string(), text),
         ];
-        match Bank::from_files(&files) {
+        let mut images: BTreeMap<&str, &Vec<u8>> = BTreeMap::new();
+        for &i in &active {
+            for f in &image_files[i] {
+                images.insert(f, &named[f]);
+            }
+        }
+        let images = images.into_iter().map(|(f, b)| (f.to_string(), b.clone())).collect();
+        match Bank::from_parts(&files, images) {
             Ok(b) if active.iter().all(|&i| drafts[i].problems.is_empty()) => {
                 bank = Some(b);
                 break;
@@ -284,6 +345,17 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
             Ok(_) => {}
             Err(problems) => {
                 for p in problems {
+                    // A picture the loader refuses (too big, not really PNG or JPEG) refuses
+                    // the questions that show it, each told which of its pictures.
+                    if let Some(name) = p.file.strip_prefix("images/") {
+                        for &i in &active {
+                            if let Some(at) = image_files[i].iter().position(|f| f == name) {
+                                let message = format!("图片“{}”：{}", drafts[i].pictures[at].source, p.message);
+                                loader_problems[i].push(("images".to_string(), message));
+                            }
+                        }
+                        continue;
+                    }
                     let Some(line) = p.line.filter(|_| p.file == ITEMS_FILE) else {
                         if !unplaced.contains(&p.message) {
                             unplaced.push(p.message);
@@ -312,6 +384,9 @@ pub fn finish(file_name: &str, reading: Reading) -> Import {
         }
     }
 
+    if let Some(b) = &mut bank {
+        import.images = std::mem::take(&mut b.images);
+    }
     let mut by_id: HashMap<String, Item> = bank
         .map(|b| b.items.into_iter().map(|it| (it.id.to_string(), it)).collect())
         .unwrap_or_default();
@@ -382,7 +457,7 @@ fn tidy(message: &str) -> String {
 }
 
 /// The drafts at `active` as one items file, and the line each `[[item]]` starts on.
-fn items_toml(drafts: &[Draft], ids: &[String], active: &[usize]) -> (String, Vec<usize>) {
+fn items_toml(drafts: &[Draft], ids: &[String], images: &[Vec<String>], active: &[usize]) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(active.len() * 400);
     let mut starts = Vec::with_capacity(active.len());
     let mut line = 1;
@@ -430,6 +505,11 @@ fn items_toml(drafts: &[Draft], ids: &[String], active: &[usize]) -> (String, Ve
         if !d.tags.is_empty() {
             out.push_str("tags = ");
             push_toml_strings(&mut out, &d.tags);
+            out.push('\n');
+        }
+        if !images[i].is_empty() {
+            out.push_str("images = ");
+            push_toml_strings(&mut out, &images[i]);
             out.push('\n');
         }
         if kind == ItemKind::Open || !d.rubric.is_empty() {

@@ -65,6 +65,9 @@ fn escape_post(s: &str) -> String {
         .collect()
 }
 
+/// Why an `<img>` in GIFT's HTML does not come: the picture is a file the text only names.
+const GIFT_NO_PICTURES: &str = "GIFT 文本不含图片文件，本题导入时不含此图片";
+
 /// A text with its optional `[format]` prefix, as plain text and what was lost.
 fn formatted(text: &str, default_html: bool) -> (String, Vec<String>, bool) {
     let t = text.trim();
@@ -75,7 +78,8 @@ fn formatted(text: &str, default_html: bool) -> (String, Vec<String>, bool) {
     let body = escape_post(body);
     if is_html {
         let p = html::to_text(&body);
-        (p.text, p.lost, true)
+        let lost = p.lost_with_images(GIFT_NO_PICTURES);
+        (p.text, lost, true)
     } else {
         (body.trim().to_string(), Vec::new(), false)
     }

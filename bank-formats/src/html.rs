@@ -1,12 +1,33 @@
 //! HTML (Moodle's question text, GIFT's `[html]`) to the plain text Kaowu holds, naming what
-//! is lost: images, formulas, media, tables. HTML here is rarely well-formed XML (`<br>`,
+//! is lost (formulas, media, tables) and handing over the pictures (`<img>`) for the reader to
+//! resolve in its own format. HTML here is rarely well-formed XML (`<br>`,
 //! `&nbsp;`), so it is read by a small tolerant scanner rather than the XML parser.
 
-/// The text, and one message per kind of thing that could not be kept.
+/// The text, one message per kind of thing that could not be kept, and the pictures.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Plain {
     pub text: String,
     pub lost: Vec<String>,
+    /// Each `<img>`, in order.
+    pub images: Vec<Img>,
+}
+
+/// An `<img>`: its `src` as written, and what the report calls it (its alt text, else its file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Img {
+    pub src: String,
+    pub what: String,
+}
+
+impl Plain {
+    /// What was lost, the pictures included, for a format or a field that cannot carry them.
+    pub fn lost_with_images(&self, why: &str) -> Vec<String> {
+        let mut lost = self.lost.clone();
+        for img in &self.images {
+            note(&mut lost, format!("图片“{}”未导入：{why}", img.what));
+        }
+        lost
+    }
 }
 
 const BLOCKS: [&str; 18] = [
@@ -56,6 +77,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 pub fn to_text(html: &str) -> Plain {
     let mut out = String::new();
     let mut lost = Vec::new();
+    let mut images = Vec::new();
     let mut rest = html;
     // Content of these is skipped whole (and named when it is a formula or media).
     let mut skip_until: Option<String> = None;
@@ -97,11 +119,11 @@ pub fn to_text(html: &str) -> Plain {
             }
             match local.as_str() {
                 "img" => {
+                    let src = attr(tag, "src").unwrap_or_default();
                     let what = attr(tag, "alt")
                         .filter(|a| !a.trim().is_empty())
-                        .or_else(|| attr(tag, "src").map(|s| file_name(&s)))
-                        .unwrap_or_default();
-                    note(&mut lost, format!("图片“{what}”未导入：Kaowu 暂不能导入图片"));
+                        .unwrap_or_else(|| file_name(&src));
+                    images.push(Img { src, what });
                 }
                 "math" => {
                     note(&mut lost, "公式（MathML）未导入：Kaowu 暂不能表示公式".into());
@@ -137,7 +159,7 @@ pub fn to_text(html: &str) -> Plain {
     if text.contains("$$") || text.contains("\\(") || text.contains("\\[") {
         note(&mut lost, "公式（TeX）按原文导入，Kaowu 不会排版公式".into());
     }
-    Plain { text, lost }
+    Plain { text, lost, images }
 }
 
 /// Runs of spaces become one, each line is trimmed, blank lines dropped.
@@ -224,7 +246,17 @@ mod tests {
         assert_eq!(p.lost, ["附件“bonjour.mp3”未导入"]);
         let p = to_text("<p><img src=\"@@PLUGINFILE@@/flag-uk.jpg\" alt=\"British Flag\" /> English</p>");
         assert_eq!(p.text, "English");
-        assert_eq!(p.lost, ["图片“British Flag”未导入：Kaowu 暂不能导入图片"]);
+        assert_eq!(
+            p.images,
+            [Img {
+                src: "@@PLUGINFILE@@/flag-uk.jpg".into(),
+                what: "British Flag".into()
+            }]
+        );
+        assert_eq!(
+            p.lost_with_images("GIFT 文本不能携带图片"),
+            ["图片“British Flag”未导入：GIFT 文本不能携带图片"]
+        );
         assert_eq!(to_text("x &lt; 2 &amp;&amp; y").text, "x < 2 && y");
         assert_eq!(from_text("a<b\nc"), "a&lt;b<br>c");
         assert_eq!(to_text(&from_text("a<b\nc & “d”")).text, "a<b\nc & “d”");

@@ -2,18 +2,27 @@
 //! 2.x), Moodle XML and GIFT in and out. Pure: bytes in, values out; nothing here touches a
 //! file system.
 //!
-//! Every import ends the same way: what a reader found is written as bank files and loaded by
-//! `question_bank::Bank::from_files`, so an imported item has passed exactly the checks a bank
-//! folder passes (≥ 4 options, a multi item's two correct options …), and each problem is
-//! reported at its place in the source — sheet and row, paragraph, line or XML element — in
-//! Chinese. What Kaowu cannot hold (images, formulas, other kinds of question) is named item by
-//! item, never dropped in silence.
+//! Every import ends the same way: what a reader found is written as bank files and loaded with
+//! its pictures by `question_bank::Bank::from_parts`, so an imported item has passed exactly the
+//! checks a bank folder passes (≥ 4 options, a multi item's two correct options, a picture's
+//! size and bytes …), and each problem is reported at its place in the source — sheet and row,
+//! paragraph, line or XML element — in Chinese. What Kaowu cannot hold (formulas, GIF or EMF
+//! pictures, a picture the file points at but does not hold, other kinds of question) is named
+//! item by item, never dropped in silence.
+//!
+//! Pictures come in from Word (a drawing in a question's paragraphs), QTI (`<img>` and image
+//! `<object>`s of the item body, resolved inside the package), Moodle XML (`@@PLUGINFILE@@`
+//! with its base64 `<file>`) and Excel (a picture anchored on a question's row), and go out in
+//! QTI, Moodle XML and Excel the same way; GIFT cannot carry them, so a bank with pictures is
+//! not exported as GIFT ([`ExportError::PicturesNotCarried`]).
 //!
 //! # Layout
 //! - [`report`]: [`Import`], [`ImportProblem`], [`Place`] — the report.
 //! - `text`: reading typed values (answer letters, kinds, modules, rubric lines) for every format.
 //! - `draft`: a question as read, and the common end of every import (ids, duplicates, the loader).
-//! - `bank_files`: items as `bank.toml` + `items/*.toml` ([`to_bank_files`]).
+//! - `bank_files`: items as `bank.toml` + `items/*.toml` ([`to_bank_files`]) and their
+//!   pictures as `images/*` ([`to_bank_images`]).
+//! - `picture`: pictures as the formats carry them (names, paths, base64, what a GIF is).
 //! - `xlsx`, `docx`, `gift`, `moodle`, `qti`: one module per format; `xml` and `html` hold the
 //!   small XML tree and the HTML-to-text the XML formats share.
 #![forbid(unsafe_code)]
@@ -24,6 +33,7 @@ mod draft;
 mod gift;
 mod html;
 mod moodle;
+mod picture;
 mod qti;
 pub mod report;
 mod text;
@@ -32,7 +42,7 @@ mod xml;
 
 use std::io::Cursor;
 
-pub use bank_files::to_bank_files;
+pub use bank_files::{to_bank_files, to_bank_images};
 use question_bank::{Bank, Module};
 pub use report::{Import, ImportProblem, Place};
 
@@ -204,11 +214,41 @@ pub enum ExportError {
     Xlsx(String),
     #[error("生成 ZIP 文件失败：{0}")]
     Zip(String),
+    /// The format cannot carry pictures (GIFT) and these items (ids) have some: exporting them
+    /// without their pictures would lose them in silence.
+    #[error(
+        "{}不能携带图片，题库中 {} 道题目有图片（{}）：请改用 Moodle XML、QTI 或 Excel 导出",
+        .format.name_zh(),
+        .items.len(),
+        list_ids(.items)
+    )]
+    PicturesNotCarried { format: Format, items: Vec<String> },
+}
+
+/// Ids for a sentence: the first ten, then how many more.
+fn list_ids(ids: &[String]) -> String {
+    let mut s = ids.iter().take(10).cloned().collect::<Vec<_>>().join("、");
+    if ids.len() > 10 {
+        s.push_str(&format!(" 等 {} 题", ids.len()));
+    }
+    s
 }
 
 /// The bank in one of the formats that can be read back: importing the export gives the same
-/// items (ids, stems, options, keys, modules, rubrics, explanations …).
+/// items (ids, stems, options, keys, modules, rubrics, explanations, pictures …). GIFT holds no
+/// pictures: a bank whose items show some is refused ([`ExportError::PicturesNotCarried`]).
 pub fn export(bank: &Bank, format: Format) -> Result<Vec<u8>, ExportError> {
+    if format == Format::Gift {
+        let items: Vec<String> = bank
+            .items
+            .iter()
+            .filter(|i| !i.images.is_empty())
+            .map(|i| i.id.to_string())
+            .collect();
+        if !items.is_empty() {
+            return Err(ExportError::PicturesNotCarried { format, items });
+        }
+    }
     match format {
         Format::Xlsx => xlsx::export(bank).map_err(|e| ExportError::Xlsx(e.to_string())),
         Format::Qti => qti::export(bank).map_err(|e| ExportError::Zip(e.to_string())),

@@ -1,39 +1,76 @@
 //! Moodle XML (`<quiz>`): `multichoice` (single, or multiple with fractions: a positive
 //! fraction is a correct option), `essay` (an open question; its rubric is the grader
 //! information, one `要点（N分）` per line), and `category` questions whose path names a module.
-//! HTML text is reduced to plain text and what it loses (images, formulas, attachments) named.
+//! HTML text is reduced to plain text and what it loses (formulas, attachments) named. The
+//! question text's pictures — `<img src="@@PLUGINFILE@@/name">` with a base64
+//! `<file name="name">` in the same field, a `data:` URI, or Moodle 1.9's `<image>` with
+//! `<image_base64>` — come with the question; pictures in options or feedback are named.
 //! Places are `quiz/question[N]`, N counting every `<question>` element from 1.
 
 use std::fmt::Write as _;
 
-use question_bank::{Bank, ItemBody, ItemKind, Module};
+use question_bank::{Bank, Item, ItemBody, ItemKind, Module};
 
 use crate::draft::{Draft, Reading, Skipped, kind_points};
-use crate::html;
+use crate::html::{self, Img};
+use crate::picture;
 use crate::report::{ImportProblem, Place};
 use crate::text::{module_of_category, parse_difficulty, parse_points, parse_rubric, rubric_text};
 use crate::xml::{self, Element, esc};
 
-/// The text of `<field><text>…</text></field>` as plain text, with what it lost.
-fn field_text(q: &Element, field: &str) -> (String, Vec<String>) {
+/// A picture of a field: (what the report calls it, its file name, its bytes if the file has them).
+type FieldPicture = (String, Option<String>, Option<Vec<u8>>);
+
+/// The text of `<field><text>…</text></field>` as plain text, with what it lost and its
+/// pictures resolved against the field's own `<file>` elements.
+fn field_text(q: &Element, field: &str) -> (String, Vec<String>, Vec<FieldPicture>) {
     let Some(f) = q.child(field) else {
-        return (String::new(), Vec::new());
+        return (String::new(), Vec::new(), Vec::new());
     };
     let raw = f.child("text").map(|t| t.text()).unwrap_or_default();
     let format = f.attr("format").unwrap_or("html");
-    let (text, mut lost) = if format == "html" || (format == "moodle_auto_format" && raw.contains('<')) {
+    let (text, mut lost, images) = if format == "html" || (format == "moodle_auto_format" && raw.contains('<')) {
         let p = html::to_text(&raw);
-        (p.text, p.lost)
+        (p.text, p.lost, p.images)
     } else {
-        (html::tidy_lines(&raw), Vec::new())
+        (html::tidy_lines(&raw), Vec::new(), Vec::new())
     };
+    let pictures: Vec<FieldPicture> = images.iter().map(|img| resolve(f, img)).collect();
     for file in f.children_named("file") {
         let name = file.attr("name").unwrap_or("");
-        if !lost.iter().any(|m| m.contains(name)) {
+        let shown = pictures.iter().any(|(_, n, _)| n.as_deref() == Some(name));
+        if !shown && !lost.iter().any(|m| m.contains(name)) {
             lost.push(format!("附件“{name}”未导入"));
         }
     }
-    (text, lost)
+    (text, lost, pictures)
+}
+
+/// An `<img>` of a field: `@@PLUGINFILE@@/name` is the field's `<file name="name">`, a `data:`
+/// URI holds its bytes; anything else (a web address) is not in the file.
+fn resolve(field: &Element, img: &Img) -> FieldPicture {
+    if img.src.trim_start().starts_with("data:") {
+        return (img.what.clone(), None, picture::data_uri(&img.src));
+    }
+    let Some(rest) = img.src.trim().strip_prefix("@@PLUGINFILE@@/") else {
+        return (img.src.clone(), None, None);
+    };
+    let name = picture::base_name(rest);
+    let bytes = field
+        .children_named("file")
+        .find(|f| f.attr("name").map(picture::percent_decode).as_deref() == Some(name.as_str()))
+        .and_then(|f| picture::decode_base64(&f.text()));
+    (name.clone(), Some(name), bytes)
+}
+
+/// Pictures of a field that is not the question text: named, not kept.
+fn pictures_elsewhere(d: &mut Draft, pictures: Vec<FieldPicture>, where_zh: &str) {
+    for (what, _, _) in pictures {
+        let message = picture::not_in_stem(&what, where_zh);
+        if !d.lost.contains(&message) {
+            d.lost.push(message);
+        }
+    }
 }
 
 fn other_kind(t: &str) -> String {
@@ -117,16 +154,22 @@ pub fn read(file_name: &str, text: &str) -> Reading {
 }
 
 fn read_question(q: &Element, essay: bool, d: &mut Draft) {
-    let (stem, lost) = field_text(q, "questiontext");
+    let (stem, lost, pictures) = field_text(q, "questiontext");
     d.stem = stem;
     d.lost.extend(lost);
-    if let Some(image) = q.child("image").map(|e| e.text()).filter(|s| !s.trim().is_empty()) {
-        d.lost
-            .push(format!("图片“{}”未导入：Kaowu 暂不能导入图片", image.trim()));
+    for (what, name, bytes) in pictures {
+        d.picture(&what, name.as_deref(), bytes);
     }
-    let (explanation, lost) = field_text(q, "generalfeedback");
+    // Moodle 1.9's picture of the question: `<image>` naming it, `<image_base64>` holding it.
+    if let Some(image) = q.child("image").map(|e| e.text()).filter(|s| !s.trim().is_empty()) {
+        let name = picture::base_name(image.trim());
+        let bytes = q.child("image_base64").and_then(|b| picture::decode_base64(&b.text()));
+        d.picture(&name, Some(&name), bytes);
+    }
+    let (explanation, lost, pictures) = field_text(q, "generalfeedback");
     d.explanation = Some(explanation).filter(|e| !e.is_empty());
     d.lost.extend(lost);
+    pictures_elsewhere(d, pictures, "解析（generalfeedback）");
     if let Some(grade) = q.child("defaultgrade").map(|g| g.text()) {
         match parse_points(&grade) {
             Some(p) => d.points = Some(p),
@@ -153,8 +196,9 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
     }
     if essay {
         d.kind = Some(ItemKind::Open);
-        let (rubric, lost) = field_text(q, "graderinfo");
+        let (rubric, lost, pictures) = field_text(q, "graderinfo");
         d.lost.extend(lost);
+        pictures_elsewhere(d, pictures, "评分信息（graderinfo）");
         if !rubric.is_empty() {
             match parse_rubric(&rubric) {
                 Ok(r) => d.rubric = r,
@@ -177,6 +221,8 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
         let option = if format == "html" || raw.contains('<') {
             let p = html::to_text(&raw);
             d.lost.extend(p.lost);
+            let pictures = p.images.iter().map(|img| (img.what.clone(), None, None)).collect();
+            pictures_elsewhere(d, pictures, &format!("选项 {}", (b'A' + i.min(25) as u8) as char));
             p.text
         } else {
             html::tidy_lines(&raw)
@@ -237,6 +283,31 @@ fn text_field(out: &mut String, name: &str, text: &str) {
     );
 }
 
+/// The stem as HTML with each picture after it as `<img src="@@PLUGINFILE@@/file">`, the
+/// picture's bytes in a base64 `<file>` of the same field, as Moodle writes them.
+fn question_text(out: &mut String, bank: &Bank, item: &Item) {
+    let mut html = html::from_text(&item.stem);
+    for p in &item.images {
+        let _ = write!(html, "<p><img src=\"@@PLUGINFILE@@/{0}\" alt=\"{0}\" /></p>", p.file);
+    }
+    let _ = writeln!(
+        out,
+        "    <questiontext format=\"html\">\n      <text>{}</text>",
+        esc(&html)
+    );
+    for p in &item.images {
+        if let Some(bytes) = bank.images.get(&p.file) {
+            let _ = writeln!(
+                out,
+                "      <file name=\"{}\" path=\"/\" encoding=\"base64\">{}</file>",
+                esc(&p.file),
+                picture::encode_base64(bytes)
+            );
+        }
+    }
+    out.push_str("    </questiontext>\n");
+}
+
 pub fn export(bank: &Bank) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n");
     let _ = writeln!(
@@ -269,7 +340,7 @@ pub fn export(bank: &Bank) -> String {
             "    <name>\n      <text>{}</text>\n    </name>",
             esc(item.id.as_str())
         );
-        text_field(&mut out, "questiontext", &item.stem);
+        question_text(&mut out, bank, item);
         text_field(&mut out, "generalfeedback", item.explanation.as_deref().unwrap_or(""));
         let _ = writeln!(out, "    <defaultgrade>{}</defaultgrade>", kind_points(item.kind()));
         let _ = writeln!(out, "    <penalty>0</penalty>\n    <hidden>0</hidden>");

@@ -101,11 +101,40 @@ fn interaction_name_zh(name: &str) -> &'static str {
     }
 }
 
-/// Text of XHTML content, block elements on lines of their own, with what could not be kept.
-fn content_text(e: &Element, lost: &mut Vec<String>) -> String {
+/// A picture of XHTML content: its `src` (or an image object's `data`) and what the report
+/// calls it.
+struct Pic {
+    src: String,
+    what: String,
+}
+
+/// Text of XHTML content, block elements on lines of their own, with what could not be kept and
+/// the pictures.
+fn content_text(e: &Element, lost: &mut Vec<String>, pics: &mut Vec<Pic>) -> String {
     let mut out = String::new();
-    walk_content(e, &mut out, lost);
+    walk_content(e, &mut out, lost, pics);
     crate::html::tidy_lines(&out)
+}
+
+/// Text of content whose pictures cannot be kept (an option, a rubric block): named.
+fn text_without_pictures(e: &Element, lost: &mut Vec<String>, where_zh: &str) -> String {
+    let mut pics = Vec::new();
+    let text = content_text(e, lost, &mut pics);
+    for p in pics {
+        note(lost, crate::picture::not_in_stem(&p.what, where_zh));
+    }
+    text
+}
+
+/// An `<object>` that is a picture: by its type, else by its file's extension.
+fn is_image_object(e: &Element) -> bool {
+    let data = e.attr("data").unwrap_or("").to_ascii_lowercase();
+    match e.attr("type") {
+        Some(t) => t.trim().to_ascii_lowercase().starts_with("image/"),
+        None => [".png", ".jpg", ".jpeg", ".gif", ".svg", ".bmp", ".webp"]
+            .iter()
+            .any(|x| data.ends_with(x)),
+    }
 }
 
 fn note(lost: &mut Vec<String>, message: String) {
@@ -114,7 +143,7 @@ fn note(lost: &mut Vec<String>, message: String) {
     }
 }
 
-fn walk_content(e: &Element, out: &mut String, lost: &mut Vec<String>) {
+fn walk_content(e: &Element, out: &mut String, lost: &mut Vec<String>, pics: &mut Vec<Pic>) {
     for c in &e.children {
         let c = match c {
             Node::Text(t) => {
@@ -128,26 +157,30 @@ fn walk_content(e: &Element, out: &mut String, lost: &mut Vec<String>) {
             "p" | "div" | "br" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "blockquote"
             | "pre" | "tr" | "hr" | "dd" | "dt" | "figure" | "figcaption" | "contentBody" => {
                 out.push('\n');
-                walk_content(c, out, lost);
+                walk_content(c, out, lost, pics);
                 out.push('\n');
             }
             "td" | "th" => {
                 out.push('\t');
-                walk_content(c, out, lost);
+                walk_content(c, out, lost, pics);
             }
             "table" => {
                 note(lost, "表格已按文字导入，行列格式未保留".into());
                 out.push('\n');
-                walk_content(c, out, lost);
+                walk_content(c, out, lost, pics);
                 out.push('\n');
             }
             "img" => {
-                let what = c
-                    .attr("alt")
-                    .filter(|a| !a.trim().is_empty())
-                    .or(c.attr("src"))
-                    .unwrap_or("");
-                note(lost, format!("图片“{what}”未导入：Kaowu 暂不能导入图片"));
+                let src = c.attr("src").unwrap_or("").to_string();
+                let what = c.attr("alt").filter(|a| !a.trim().is_empty()).unwrap_or(&src);
+                pics.push(Pic {
+                    what: what.to_string(),
+                    src,
+                });
+            }
+            "object" if is_image_object(c) => {
+                let src = c.attr("data").unwrap_or("").to_string();
+                pics.push(Pic { what: src.clone(), src });
             }
             "math" => note(lost, "公式（MathML）未导入：Kaowu 暂不能表示公式".into()),
             "svg" => note(lost, "矢量图（SVG）未导入：Kaowu 暂不能导入图片".into()),
@@ -164,7 +197,7 @@ fn walk_content(e: &Element, out: &mut String, lost: &mut Vec<String>) {
             }
             "rubricBlock" | "stylesheet" | "catalogInfo" | "prompt" | "simpleChoice" => {}
             n if n.ends_with("Interaction") => {}
-            _ => walk_content(c, out, lost),
+            _ => walk_content(c, out, lost, pics),
         }
     }
 }
@@ -218,7 +251,9 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
     };
     if !bytes.starts_with(b"PK\x03\x04") {
         let (text, _) = crate::decode_text(bytes);
-        read_item_file(file_name, &text, 1, &mut reading);
+        // A single item file: its pictures are files next to it that were not sent.
+        let mut fetch = |src: &str| crate::picture::data_uri(src);
+        read_item_file(file_name, &text, 1, &mut fetch, &mut reading);
         return reading;
     }
     let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
@@ -244,14 +279,14 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
         return reading;
     };
     let base = manifest_name.strip_suffix("imsmanifest.xml").unwrap_or("").to_string();
-    let mut read_entry = |name: &str| -> Option<String> {
+    let read_entry = |zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Option<String> {
         let mut f = zip.by_name(name).ok()?;
         let mut b = Vec::new();
         f.read_to_end(&mut b).ok()?;
         Some(crate::decode_text(&b).0)
     };
     let manifest_file = format!("{file_name}/{manifest_name}");
-    let manifest = match read_entry(&manifest_name).map(|t| xml::parse(&t)) {
+    let manifest = match read_entry(&mut zip, &manifest_name).map(|t| xml::parse(&t)) {
         Some(Ok(m)) => m,
         Some(Err(e)) => {
             reading.file_problems.push(file_problem(&manifest_file, e));
@@ -276,8 +311,15 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
             position += 1;
             let path = format!("{base}{href}");
             let file = format!("{file_name}/{path}");
-            match read_entry(&path) {
-                Some(text) => read_item_file(&file, &text, position, &mut reading),
+            match read_entry(&mut zip, &path) {
+                Some(text) => {
+                    // Pictures are found relative to the item file, inside the package.
+                    let mut fetch = |src: &str| match crate::picture::resolve(&path, src) {
+                        Some(entry) => crate::picture::zip_entry(&mut zip, &entry),
+                        None => crate::picture::data_uri(src),
+                    };
+                    read_item_file(&file, &text, position, &mut fetch, &mut reading)
+                }
                 None => reading.file_problems.push(file_problem(
                     &manifest_file,
                     format!("清单中的题目文件“{href}”不在包中"),
@@ -305,7 +347,15 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
     reading
 }
 
-fn read_item_file(file: &str, text: &str, position: usize, reading: &mut Reading) {
+/// One item file; `fetch` gives the bytes of a picture the item body points at, if the
+/// package holds them.
+fn read_item_file(
+    file: &str,
+    text: &str,
+    position: usize,
+    fetch: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    reading: &mut Reading,
+) {
     let root = match xml::parse(text) {
         Ok(r) => r,
         Err(e) => {
@@ -414,9 +464,10 @@ fn read_item_file(file: &str, text: &str, position: usize, reading: &mut Reading
     d.id = Some(id).filter(|s| !s.is_empty());
     d.id_is_title = true;
     let mut lost = Vec::new();
-    let mut stem = content_text(body, &mut lost);
+    let mut pics = Vec::new();
+    let mut stem = content_text(body, &mut lost, &mut pics);
     if let Some(prompt) = child(interaction, "prompt") {
-        let p = content_text(prompt, &mut lost);
+        let p = content_text(prompt, &mut lost, &mut pics);
         if !p.is_empty() {
             if !stem.is_empty() {
                 stem.push('\n');
@@ -425,6 +476,17 @@ fn read_item_file(file: &str, text: &str, position: usize, reading: &mut Reading
         }
     }
     d.stem = stem;
+    for p in pics {
+        let inline = p.src.trim_start().starts_with("data:");
+        let source = if inline { p.what.as_str() } else { p.src.as_str() };
+        let source = if source.starts_with("data:") {
+            "内嵌图片"
+        } else {
+            source
+        };
+        let hint = (!inline).then(|| crate::picture::base_name(&p.src));
+        d.picture(source, hint.as_deref(), fetch(&p.src));
+    }
     if let Some(m) = kaowu.as_ref().and_then(|v| v.first()) {
         match m.parse::<i64>().ok().and_then(Module::new) {
             Some(m) => d.module = Some(m),
@@ -448,7 +510,7 @@ fn read_item_file(file: &str, text: &str, position: usize, reading: &mut Reading
     let mut rubric_text = String::new();
     for block in body.descendants().into_iter().filter(|e| is(e, "rubricBlock")) {
         let view = get(block, "view").unwrap_or("");
-        let text = content_text(block, &mut lost);
+        let text = text_without_pictures(block, &mut lost, "评分说明（rubricBlock）");
         match get(block, "use") {
             Some("kaowu-explanation") => d.explanation = Some(text).filter(|t| !t.is_empty()),
             _ if view.split_whitespace().any(|v| v == "scorer") => {
@@ -484,7 +546,7 @@ fn read_item_file(file: &str, text: &str, position: usize, reading: &mut Reading
                 .collect();
             let ids: Vec<&str> = choices.iter().map(|c| get(c, "identifier").unwrap_or("")).collect();
             for c in &choices {
-                d.options.push(content_text(c, &mut lost));
+                d.options.push(text_without_pictures(c, &mut lost, "选项"));
             }
             let max: Option<i64> = get(interaction, "maxChoices").and_then(|m| m.parse().ok());
             let single = match decl.map(|x| x.cardinality.as_str()) {
@@ -631,6 +693,14 @@ pub fn item_xml(item: &Item) -> String {
     }
     out.push_str("  <qti-item-body>\n");
     paragraphs(&mut out, "    ", &item.stem);
+    // The pictures under the stem, files of the package's images/ (the item is in items/).
+    for p in &item.images {
+        let _ = writeln!(
+            out,
+            "    <p><img src=\"../{IMAGES_DIR}/{0}\" alt=\"{0}\"/></p>",
+            esc(&p.file)
+        );
+    }
     match &item.body {
         ItemBody::Choice { options, key, .. } => {
             let max = if key.len() == 1 { 1 } else { options.len() };
@@ -686,14 +756,50 @@ pub fn manifest_xml(bank: &Bank) -> String {
         let href = format!("items/{}.xml", item.id);
         let _ = writeln!(
             out,
-            "    <resource identifier=\"R-{}\" type=\"imsqti_item_xmlv3p0\" href=\"{}\">\n      <file href=\"{}\"/>\n    </resource>",
+            "    <resource identifier=\"R-{}\" type=\"imsqti_item_xmlv3p0\" href=\"{}\">\n      <file href=\"{}\"/>",
             esc(item.id.as_str()),
+            esc(&href),
+            esc(&href)
+        );
+        for p in &item.images {
+            let _ = writeln!(
+                out,
+                "      <dependency identifierref=\"{}\"/>",
+                picture_resource(&p.file)
+            );
+        }
+        out.push_str("    </resource>\n");
+    }
+    // Each picture once, as web content the items depend on.
+    for file in package_pictures(bank).keys() {
+        let href = format!("{IMAGES_DIR}/{file}");
+        let _ = writeln!(
+            out,
+            "    <resource identifier=\"{}\" type=\"webcontent\" href=\"{}\">\n      <file href=\"{}\"/>\n    </resource>",
+            picture_resource(file),
             esc(&href),
             esc(&href)
         );
     }
     out.push_str("  </resources>\n</manifest>\n");
     out
+}
+
+/// Where an exported package keeps the pictures.
+const IMAGES_DIR: &str = "images";
+
+/// A picture's resource identifier in the manifest (an XML ID: a bank file name after a letter).
+fn picture_resource(file: &str) -> String {
+    format!("IMG-{}", esc(file))
+}
+
+/// The pictures the bank's items show, by file name.
+fn package_pictures(bank: &Bank) -> std::collections::BTreeMap<&str, &[u8]> {
+    bank.items
+        .iter()
+        .flat_map(|i| &i.images)
+        .filter_map(|p| bank.images.get(&p.file).map(|b| (p.file.as_str(), b.as_slice())))
+        .collect()
 }
 
 pub fn export(bank: &Bank) -> Result<Vec<u8>, zip::result::ZipError> {
@@ -704,6 +810,12 @@ pub fn export(bank: &Bank) -> Result<Vec<u8>, zip::result::ZipError> {
     for item in &bank.items {
         w.start_file(format!("items/{}.xml", item.id), options)?;
         w.write_all(item_xml(item).as_bytes())?;
+    }
+    // PNG and JPEG are compressed already.
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (file, bytes) in package_pictures(bank) {
+        w.start_file(format!("{IMAGES_DIR}/{file}"), stored)?;
+        w.write_all(bytes)?;
     }
     Ok(w.finish()?.into_inner())
 }

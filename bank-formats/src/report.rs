@@ -2,6 +2,7 @@
 //! over, each named by file and place (sheet and row, paragraph, line or XML element) in the
 //! exam office's words.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use question_bank::Item;
@@ -79,7 +80,8 @@ impl fmt::Display for ImportProblem {
 }
 
 /// What an import found. Nothing is written anywhere: the caller shows this report and writes
-/// the items (with [`crate::to_bank_files`]) only when the office accepts it.
+/// the items (with [`crate::to_bank_files`] and [`crate::to_bank_images`]) only when the office
+/// accepts it.
 #[derive(Debug, Clone, Default)]
 pub struct Import {
     /// The items that passed every check of the bank loader, in source order.
@@ -93,6 +95,10 @@ pub struct Import {
     /// What Kaowu cannot hold and so did not keep, item by item: images, formulas, media,
     /// questions of other kinds (matching, ordering, hotspot, true/false …), fixed scores.
     pub not_represented: Vec<ImportProblem>,
+    /// The pictures the imported items show, by the file name their `images` give (written as
+    /// the bank folder's `images/` with [`crate::to_bank_images`]). PNG or JPEG, each checked by
+    /// the bank loader.
+    pub images: BTreeMap<String, Vec<u8>>,
 }
 
 impl Import {

@@ -2,13 +2,20 @@
 //! 题型 / 题干 / 选项A … / 正确答案 / 解析 / 难度 / 分值 / 知识点 / 模块 / 评分要点, headers matched
 //! leniently. Read with calamine, written with rust_xlsxwriter; the template is the export's
 //! layout with an example row per kind and a sheet explaining each column.
+//!
+//! A picture placed on a question's row (a drawing anchored at that row, `xdr:from/xdr:row`) is
+//! the question's, left to right; calamine does not read drawings, so they are found through
+//! the package's relationships: workbook.xml's sheet → its drawing → the picture's file in
+//! `xl/media/`. The export puts each picture in the 图片 column of its question's row, its file
+//! name as the picture's alternative text (which the reader takes as the name).
 
+use std::collections::HashSet;
 use std::io::{Cursor, Read as _};
 use std::rc::Rc;
 
 use calamine::{Data, Reader, Xlsx};
 use question_bank::{Bank, ItemBody, ItemKind, Status};
-use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Image, Workbook, Worksheet, XlsxError};
 
 use crate::draft::{Draft, FieldNames, Reading, Skipped};
 use crate::report::{ImportProblem, Place};
@@ -16,6 +23,7 @@ use crate::text::{
     KindText, find_module, fold_width, kind_in_heading, parse_difficulty, parse_key, parse_kind, parse_module,
     parse_points, parse_rubric, parse_tags, rubric_text,
 };
+use crate::xml::{self, Element};
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +41,8 @@ enum Col {
     Rubric,
     Tags,
     Status,
+    /// Where the export places pictures; a picture is read from the row it is on, whatever column.
+    Images,
 }
 
 impl Col {
@@ -51,6 +61,7 @@ impl Col {
             Col::Rubric => "rubric",
             Col::Tags => "tags",
             Col::Status => "status",
+            Col::Images => "images",
         }
     }
 }
@@ -82,6 +93,7 @@ fn header_column(text: &str) -> Option<Col> {
         "评分要点" | "评分标准" | "评分细则" | "采分点" | "rubric" => Col::Rubric,
         "标签" | "关键词" | "tags" => Col::Tags,
         "状态" | "status" => Col::Status,
+        "图片" | "插图" | "配图" | "附图" | "images" => Col::Images,
         _ => return option_column(&t).map(Col::Option),
     };
     Some(col)
@@ -182,7 +194,7 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
         }
         read_sheet(file_name, &sheet, sheet_no + 1, top + 1, &grid, &mut reading);
     }
-    note_pictures(file_name, bytes, &mut reading);
+    attach_pictures(file_name, bytes, &mut reading);
     if reading.drafts.is_empty() && reading.skipped.is_empty() && reading.file_problems.is_empty() {
         reading.file_problems.push(file_problem(
             "没有找到任何题目：需要一行表头（含“题干”列，以及“题型”“选项A”“正确答案”之一），其下每行一题".into(),
@@ -273,7 +285,7 @@ fn read_sheet(file: &str, sheet: &str, sheet_no: usize, first_row: u32, grid: &[
         let filled = columns
             .iter()
             .zip(row)
-            .any(|(c, v)| !matches!(c, Some(Col::Id)) && c.is_some() && !v.trim().is_empty());
+            .any(|(c, v)| !matches!(c, Some(Col::Id | Col::Images)) && c.is_some() && !v.trim().is_empty());
         if !filled {
             continue;
         }
@@ -367,6 +379,13 @@ fn read_sheet(file: &str, sheet: &str, sheet_no: usize, first_row: u32, grid: &[
             }
         }
         d.tags = parse_tags(cell(Col::Tags));
+        let images_text = cell(Col::Images);
+        if !images_text.is_empty() {
+            d.lost.push(format!(
+                "“{}”列的文字“{images_text}”未导入：图片请插入（粘贴）到本题所在的行",
+                d.field_name("images")
+            ));
+        }
         match parse_status(cell(Col::Status)) {
             Ok(s) => d.status = s,
             Err(e) => d.problem("status", e),
@@ -427,65 +446,130 @@ fn column_letter(i: usize) -> String {
     s.iter().rev().collect()
 }
 
-/// calamine gives no pictures' places; a workbook's pictures are named here, by sheet and row
-/// when the drawing says where they are anchored.
-fn note_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
+/// A picture anchored in a drawing: its sheet, row and column (0-based, as the drawing has
+/// them), its file's name, the name its alternative text gives, its bytes.
+struct Anchored {
+    sheet: String,
+    at: Option<(u32, u32)>,
+    source: String,
+    hint: Option<String>,
+    bytes: Option<Vec<u8>>,
+}
+
+/// Each picture of the workbook goes to the question on its row; the others are named.
+fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return;
     };
     let names = crate::zip_names(&zip);
-    let media = names.iter().filter(|n| n.starts_with("xl/media/")).count();
-    if media == 0 {
+    let media: Vec<&String> = names.iter().filter(|n| n.starts_with("xl/media/")).collect();
+    if media.is_empty() {
         return;
     }
-    let mut anchored = 0;
-    let drawings: Vec<&String> = names
-        .iter()
-        .filter(|n| n.starts_with("xl/drawings/drawing") && n.ends_with(".xml"))
-        .collect();
-    let sheet_of_drawing = drawing_sheets(&mut zip);
-    for drawing in drawings {
-        let mut text = String::new();
-        if zip.by_name(drawing).map(|mut f| f.read_to_string(&mut text)).is_err() {
+    let mut pictures: Vec<Anchored> = Vec::new();
+    let mut reached: HashSet<String> = HashSet::new();
+    for (drawing, sheet) in drawing_sheets(&mut zip) {
+        let Some(root) =
+            crate::picture::zip_entry(&mut zip, &drawing).and_then(|b| xml::parse(&crate::decode_text(&b).0).ok())
+        else {
             continue;
-        }
-        let sheet = sheet_of_drawing
-            .iter()
-            .find(|(d, _)| d == drawing)
-            .map(|(_, s)| s.clone())
+        };
+        let (dir, base) = drawing.rsplit_once('/').unwrap_or(("", &drawing));
+        let rels = crate::picture::zip_entry(&mut zip, &format!("{dir}/_rels/{base}.rels"))
+            .and_then(|b| xml::parse(&crate::decode_text(&b).0).ok())
             .unwrap_or_default();
-        // Each picture is an anchor `<xdr:from>…<xdr:row>N</xdr:row>` holding a `<xdr:pic>`.
-        for anchor in text
-            .split("Anchor>")
-            .filter(|a| a.contains("<xdr:pic>") || a.contains(":pic>"))
-        {
-            let row = anchor
-                .split_once("<xdr:row>")
-                .and_then(|(_, r)| r.split_once('<'))
-                .and_then(|(n, _)| n.trim().parse::<u32>().ok());
-            if let Some(row) = row {
-                anchored += 1;
-                reading.file_lost.push(ImportProblem {
-                    file: file.to_string(),
-                    place: Place::Row {
-                        sheet: sheet.clone(),
-                        row: row + 1,
-                    },
-                    item: None,
-                    field: None,
-                    message: "本行有一张图片：Kaowu 暂不能导入图片，请核对该题是否需要图片".into(),
+        let target = |rid: &str| {
+            rels.children_named("Relationship")
+                .find(|r| r.attr("Id") == Some(rid))
+                .and_then(|r| r.attr("Target"))
+                .map(str::to_string)
+        };
+        let mut anchors = Vec::new();
+        anchors_of(&root, &mut anchors);
+        for anchor in anchors {
+            let at = anchor.child("from").and_then(|f| {
+                let n = |name: &str| f.child(name).and_then(|e| e.text().trim().parse::<u32>().ok());
+                Some((n("row")?, n("col").unwrap_or(0)))
+            });
+            for pic in anchor.descendants().into_iter().filter(|e| e.local() == "pic") {
+                let Some(rid) = pic
+                    .descendants()
+                    .into_iter()
+                    .find(|e| e.local() == "blip")
+                    .and_then(|b| b.attr("embed"))
+                else {
+                    continue;
+                };
+                let hint = pic
+                    .descendants()
+                    .into_iter()
+                    .find(|e| e.local() == "cNvPr")
+                    .and_then(|c| c.attr("descr"))
+                    .map(|d| d.trim().to_string());
+                let (source, bytes) = match target(rid) {
+                    Some(t) => {
+                        let entry = crate::picture::resolve(&drawing, &t);
+                        let bytes = entry.as_ref().and_then(|e| crate::picture::zip_entry(&mut zip, e));
+                        reached.extend(entry);
+                        (crate::picture::base_name(&t), bytes)
+                    }
+                    None => (format!("关系 {rid}"), None),
+                };
+                pictures.push(Anchored {
+                    sheet: sheet.clone(),
+                    at,
+                    source,
+                    hint,
+                    bytes,
                 });
             }
         }
     }
-    if anchored == 0 {
-        reading.file_lost.push(ImportProblem {
-            file: file.to_string(),
-            place: Place::File,
-            item: None,
-            field: None,
-            message: format!("工作簿中有 {media} 张图片：Kaowu 暂不能导入图片，请核对相关题目"),
-        });
+    // Left to right along a row (the order the drawing lists them in where they share a cell).
+    pictures.sort_by_key(|p| p.at);
+    for p in pictures {
+        let Some((row, _)) = p.at else {
+            reading.file_lost.push(ImportProblem::of_file(
+                file,
+                format!("图片“{}”没有固定在任何行上，未导入", p.source),
+            ));
+            continue;
+        };
+        let place = Place::Row {
+            sheet: p.sheet.clone(),
+            row: row + 1,
+        };
+        match reading.drafts.iter_mut().find(|d| d.place == place) {
+            Some(d) => d.picture(&p.source, p.hint.as_deref(), p.bytes),
+            None => reading.file_lost.push(ImportProblem {
+                file: file.to_string(),
+                place,
+                item: None,
+                field: None,
+                message: format!("本行有一张图片（“{}”），但本行不是可导入的题目：图片未导入", p.source),
+            }),
+        }
+    }
+    let elsewhere = media.iter().filter(|m| !reached.contains(m.as_str())).count();
+    if elsewhere > 0 {
+        reading.file_lost.push(ImportProblem::of_file(
+            file,
+            format!(
+                "工作簿中有 {elsewhere} 张图片没有放在工作表的行上（如嵌入单元格的图片或图表中的图片）：未导入，请把图片插入到题目所在的行"
+            ),
+        ));
+    }
+}
+
+/// The anchors of a drawing (`xdr:twoCellAnchor`, `oneCellAnchor`, `absoluteAnchor`), the
+/// fallback copies of `mc:AlternateContent` left out.
+fn anchors_of<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+    for c in e.elements() {
+        match c.local() {
+            "twoCellAnchor" | "oneCellAnchor" | "absoluteAnchor" => out.push(c),
+            "Fallback" => {}
+            _ => anchors_of(c, out),
+        }
     }
 }
 
@@ -544,7 +628,7 @@ const TAIL_HEADERS: [&str; 9] = [
     "标签",
     "评分要点",
     "状态",
-    "",
+    "图片",
 ];
 
 fn headers(options: usize) -> Vec<String> {
@@ -576,6 +660,8 @@ struct Row {
     tags: String,
     rubric: String,
     status: Status,
+    /// (file name, bytes) of each picture, placed on the row from the 图片 column rightwards.
+    images: Vec<(String, Vec<u8>)>,
 }
 
 fn write_sheet(ws: &mut Worksheet, rows: &[Row], option_columns: usize) -> Result<(), XlsxError> {
@@ -620,7 +706,16 @@ fn write_sheet(ws: &mut Worksheet, rows: &[Row], option_columns: usize) -> Resul
         ws.write_string(r, col("标签"), &row.tags)?;
         ws.write_string_with_format(r, col("评分要点"), &row.rubric, &wrap)?;
         ws.write_string(r, col("状态"), status_text(row.status))?;
+        if !row.images.is_empty() {
+            ws.set_row_height(r, 60)?;
+        }
+        for (j, (file, bytes)) in row.images.iter().enumerate() {
+            // The file name as the alternative text is the name the reader gives it back.
+            let image = Image::new_from_buffer(bytes)?.set_alt_text(file.as_str());
+            ws.insert_image_fit_to_cell(r, col("图片") + j as u16, &image, true)?;
+        }
     }
+    ws.set_column_width(col("图片"), 16.0)?;
     let last = rows.len().max(1000) as u32;
     let kinds = DataValidation::new().allow_list_strings(&["单选题", "多选题", "开放题"])?;
     ws.add_data_validation(1, col("题型"), last, col("题型"), &kinds)?;
@@ -655,6 +750,11 @@ pub fn export(bank: &Bank) -> Result<Vec<u8>, XlsxError> {
                 tags: item.tags.join("、"),
                 rubric,
                 status: item.status,
+                images: item
+                    .images
+                    .iter()
+                    .filter_map(|p| bank.images.get(&p.file).map(|b| (p.file.clone(), b.clone())))
+                    .collect(),
             }
         })
         .collect();
@@ -682,6 +782,7 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
         tags: String::new(),
         rubric: String::new(),
         status: Status::Active,
+        images: Vec::new(),
     };
     let mut single = example(
         "M1-S-001",
@@ -737,7 +838,7 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
     notes.set_column_width(0, 14.0)?;
     notes.set_column_width(1, 10.0)?;
     notes.set_column_width(2, 100.0)?;
-    let rows: [(&str, &str, &str); 16] = [
+    let rows: [(&str, &str, &str); 17] = [
         (
             "题号",
             "选填",
@@ -786,6 +887,11 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
             "状态",
             "选填",
             "启用（默认）、草稿 或 停用；只有启用的题目会被抽到试卷中。",
+        ),
+        (
+            "图片",
+            "选填",
+            "题干下显示的图片（如控制图、排列图、因果图）：把 PNG 或 JPEG 图片插入（粘贴）到该题所在的行即可，可放在本列，一行可放多张，按从左到右的顺序显示；每张不超过 2 MB。GIF、EMF 等其他格式的图片不会导入，请先另存为 PNG。本列的文字不会导入。",
         ),
         (
             "合并单元格",

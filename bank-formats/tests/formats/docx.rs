@@ -1,5 +1,5 @@
 //! Word: numbered questions, options on their own lines and inline, marker lines, section
-//! headings, Word's automatic numbering, pictures and formulas named.
+//! headings, Word's automatic numbering, shapes and formulas named, pictures carried (tests in pictures.rs).
 
 use bank_formats::{Format, import};
 use question_bank::{ItemBody, ItemKind, Points};
@@ -132,7 +132,7 @@ fn a_word_paper_with_sections_markers_and_inline_options() {
                 "第 26 段",
                 Some("item-p0026"),
                 None,
-                "（第 27 段）图片未导入：Kaowu 暂不能导入图片"
+                "（第 27 段）图形（形状、文本框或图表）未导入：Kaowu 只能导入 PNG 或 JPEG 图片"
             ),
         ]
     );

@@ -116,12 +116,6 @@ fn moodle_fixtures_of_other_kinds_are_named_not_dropped() {
                 "元素 quiz/question[3]",
                 Some("old_image-0003"),
                 None,
-                "图片“moodle.png”未导入：Kaowu 暂不能导入图片"
-            ),
-            p(
-                "元素 quiz/question[3]",
-                Some("old_image-0003"),
-                None,
                 "标题“mcq with image”不是有效的题号，已改用题号 old_image-0003"
             ),
         ]
@@ -207,7 +201,7 @@ fn the_1edtech_qti3_package_imports_its_choice_items_and_names_the_rest() {
                 &at("011", text),
                 Some("beginnersguide011"),
                 None,
-                "图片“Picture of crows roosting in a tree”未导入：Kaowu 暂不能导入图片"
+                "图片“resources/crows.jpg”不在文件中：本题导入时不含此图片"
             ),
             p(
                 &at("011", text),
@@ -266,7 +260,7 @@ fn qti_2_items_import_by_correct_response_or_mapping_and_other_interactions_are_
             at,
             Some("choice"),
             None,
-            "图片“NEVER LEAVE LUGGAGE UNATTENDED”未导入：Kaowu 暂不能导入图片"
+            "图片“images/sign.png”不在文件中：本题导入时不含此图片"
         )]
     );
 
@@ -330,7 +324,7 @@ fn qti_2_items_import_by_correct_response_or_mapping_and_other_interactions_are_
     assert_eq!(
         lost,
         [
-            "图片“flag”未导入：Kaowu 暂不能导入图片",
+            "选项中的图片“flag”未导入：Kaowu 的图片只显示在题干下",
             "反馈（modalFeedback）未保留：Kaowu 只保留整题的解析"
         ]
     );

@@ -87,7 +87,12 @@ fn a_gift_file_with_categories_weights_essays_and_other_kinds() {
                 None,
                 "标题“Q2 带空格的标题”不是有效的题号，已改用题号 quiz-0002"
             ),
-            p("第 28 行", Some("Q4"), None, "图片“控制图”未导入：Kaowu 暂不能导入图片"),
+            p(
+                "第 28 行",
+                Some("Q4"),
+                None,
+                "图片“控制图”未导入：GIFT 文本不含图片文件，本题导入时不含此图片"
+            ),
         ]
     );
     assert_chinese(&import);

@@ -105,13 +105,6 @@ fn a_moodle_quiz_with_categories_fractions_essays_and_html() {
                 &q(2),
                 Some("M2-S-001"),
                 None,
-                "图片“Kano 图”未导入：Kaowu 暂不能导入图片"
-            ),
-            p(&q(2), Some("M2-S-001"), None, "附件“kano.png”未导入"),
-            p(
-                &q(2),
-                Some("M2-S-001"),
-                None,
                 "各选项的反馈未保留：Kaowu 只保留整题的解析"
             ),
             p(
@@ -125,6 +118,12 @@ fn a_moodle_quiz_with_categories_fractions_essays_and_html() {
     assert_chinese(&import);
     let s = item(&import, "M2-S-001");
     assert_eq!(s.stem, "卡诺（Kano）模型中，魅力质量是指");
+    // The picture of the question text comes with it, from its base64 <file>.
+    assert_eq!(
+        s.images.iter().map(|i| i.file.as_str()).collect::<Vec<_>>(),
+        ["kano.png"]
+    );
+    assert_eq!(import.images["kano.png"], b"\x89PNG\r\n\x1a\n");
     assert_eq!((s.kind(), key(s), s.module.number()), (ItemKind::Single, "C".into(), 2));
     assert_eq!(options(s)[2], "魅力质量");
     assert_eq!(s.explanation.as_deref(), Some("魅力质量 <不提供也不会不满>。"));

@@ -329,7 +329,7 @@ fn the_template_imports_its_own_examples_and_they_make_a_bank() {
 }
 
 #[test]
-fn a_picture_in_a_workbook_is_named_by_its_row() {
+fn a_picture_on_a_question_s_row_comes_with_the_question() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     for (c, h) in ["题型", "模块", "题干", "选项A", "选项B", "选项C", "选项D", "答案"]
@@ -364,16 +364,12 @@ fn a_picture_in_a_workbook_is_named_by_its_row() {
     ws.insert_image(1, 2, &image).unwrap();
     let bytes = wb.save_to_buffer().unwrap();
     let import = import("tu.xlsx", &bytes, Format::Xlsx);
-    assert_eq!(ids(&import), ["tu-1-0002"]);
-    assert_eq!(
-        spell(&import.not_represented),
-        [p(
-            &row("Sheet1", 2),
-            None,
-            None,
-            "本行有一张图片：Kaowu 暂不能导入图片，请核对该题是否需要图片"
-        )]
-    );
+    assert_eq!(ids(&import), ["tu-1-0002"], "{import}");
+    assert!(import.not_represented.is_empty(), "{import}");
+    // Named after its item (the picture's alternative text gives no file name).
+    let files: Vec<&str> = import.items[0].images.iter().map(|i| i.file.as_str()).collect();
+    assert_eq!(files, ["tu-1-0002-1.png"]);
+    assert_eq!(import.images["tu-1-0002-1.png"], png);
 }
 
 #[test]
