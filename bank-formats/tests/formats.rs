@@ -12,6 +12,8 @@ mod fixtures;
 mod gift;
 #[path = "formats/moodle.rs"]
 mod moodle;
+#[path = "formats/pictures.rs"]
+mod pictures;
 #[path = "formats/qti.rs"]
 mod qti;
 #[path = "formats/round_trip.rs"]
