@@ -130,7 +130,7 @@ pub fn to_text(html: &str) -> Plain {
                     skip_until = Some(format!("</{name}"));
                 }
                 "svg" => {
-                    note(&mut lost, "矢量图（SVG）未导入：Kaowu 暂不能导入图片".into());
+                    note(&mut lost, "矢量图（SVG）未导入：Kaowu 只收 PNG 或 JPEG 图片".into());
                     skip_until = Some(format!("</{name}"));
                 }
                 "audio" | "video" | "object" | "embed" | "iframe" => {

@@ -10,6 +10,11 @@
 //! other interaction (match, order, hotspot …) is named as not imported. Shuffle is read and
 //! left to the engine, which shuffles anyway.
 //!
+//! Pictures of the stem (`<img src>` and `<object type="image/…" data>` in the item body or the
+//! prompt) are found relative to the item file inside the package (a `data:` URI holds its own);
+//! a single item file comes without its pictures, which are named. The export keeps them in the
+//! package's `images/`, each a `webcontent` resource the item depends on.
+//!
 //! Kaowu's own fields travel in the item as outcome declarations a player ignores:
 //! `KAOWU_MODULE`, `KAOWU_KNOWLEDGE_POINT`, `KAOWU_DIFFICULTY`, `KAOWU_TAGS`; the explanation
 //! is a scorer's rubric block with `use="kaowu-explanation"`, the rubric one with
@@ -183,7 +188,7 @@ fn walk_content(e: &Element, out: &mut String, lost: &mut Vec<String>, pics: &mu
                 pics.push(Pic { what: src.clone(), src });
             }
             "math" => note(lost, "公式（MathML）未导入：Kaowu 暂不能表示公式".into()),
-            "svg" => note(lost, "矢量图（SVG）未导入：Kaowu 暂不能导入图片".into()),
+            "svg" => note(lost, "矢量图（SVG）未导入：Kaowu 只收 PNG 或 JPEG 图片".into()),
             "object" | "audio" | "video" | "picture" | "iframe" => {
                 let source = c.elements().find(|s| s.local() == "source").and_then(|s| s.attr("src"));
                 let what = c.attr("data").or(c.attr("src")).or(source).unwrap_or(&name);

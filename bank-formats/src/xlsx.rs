@@ -527,6 +527,15 @@ fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
     }
     // Left to right along a row (the order the drawing lists them in where they share a cell).
     pictures.sort_by_key(|p| p.at);
+    let by_row: std::collections::HashMap<(String, u32), usize> = reading
+        .drafts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match &d.place {
+            Place::Row { sheet, row } => Some(((sheet.clone(), *row), i)),
+            _ => None,
+        })
+        .collect();
     for p in pictures {
         let Some((row, _)) = p.at else {
             reading.file_lost.push(ImportProblem::of_file(
@@ -539,8 +548,8 @@ fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
             sheet: p.sheet.clone(),
             row: row + 1,
         };
-        match reading.drafts.iter_mut().find(|d| d.place == place) {
-            Some(d) => d.picture(&p.source, p.hint.as_deref(), p.bytes),
+        match by_row.get(&(p.sheet.clone(), row + 1)) {
+            Some(&i) => reading.drafts[i].picture(&p.source, p.hint.as_deref(), p.bytes),
             None => reading.file_lost.push(ImportProblem {
                 file: file.to_string(),
                 place,
