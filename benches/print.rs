@@ -60,6 +60,7 @@ fn main() {
 
     let options = BookletOptions {
         date: Some("2026 年 6 月 13 日".into()),
+        ..BookletOptions::default()
     };
     let t = Instant::now();
     let printed = batch::in_parallel(&assembled, threads, |paper| {

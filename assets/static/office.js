@@ -634,6 +634,13 @@
     $('item-meta').textContent = '第' + p.module + '模块 ' + p.module_name + ' · ' + STATUS[p.status]
       + (p.knowledge_point ? ' · 知识点：' + p.knowledge_point : '') + (p.difficulty ? ' · 难度 ' + p.difficulty : '');
     $('item-stem').textContent = p.stem;
+    const figures = $('item-figures');
+    figures.textContent = '';
+    p.images.forEach((file, k) => {
+      figures.append(el('figure', { class: 'item-figure' },
+        el('img', { src: '/api/office/bank/image?bank=' + encodeURIComponent(S.bankSpec) + '&file=' + encodeURIComponent(file), alt: p.id + ' 附图 ' + (k + 1) }),
+        el('figcaption', { class: 'muted small', text: '图 ' + (k + 1) + '（' + file + '）' })));
+    });
     const list = $('item-options');
     list.textContent = '';
     for (const [label, text] of p.options) {

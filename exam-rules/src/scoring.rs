@@ -95,6 +95,7 @@ mod tests {
                 .collect(),
             key: key.chars().map(|c| Label::from_char(c).unwrap()).collect(),
             item_hash: question_bank::ContentHash("h".into()),
+            images: Vec::new(),
         };
         Paper {
             paper_id: "p".into(),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bank::Bank;
 use crate::blueprint::Blueprint;
-use crate::item::{ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemKind, Label, RubricPoint};
+use crate::item::{ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint};
 use crate::module::Module;
 use crate::points::Points;
 
@@ -47,6 +47,9 @@ pub struct PaperItem {
     pub key: Vec<Label>,
     /// The bank item's content hash when the paper was drawn.
     pub item_hash: ContentHash,
+    /// The item's pictures, shown under the stem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ItemImage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +70,9 @@ pub struct OpenQuestion {
     pub stem: String,
     pub rubric: Vec<RubricPoint>,
     pub item_hash: ContentHash,
+    /// The question's pictures, shown under the stem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ItemImage>,
 }
 
 impl Paper {
@@ -224,6 +230,7 @@ fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, ite
                     options,
                     key,
                     item_hash: item.content_hash(),
+                    images: item.images.clone(),
                 });
             }
             ItemBody::Open { rubric } => open.push(OpenQuestion {
@@ -234,6 +241,7 @@ fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, ite
                 stem: item.stem.clone(),
                 rubric: rubric.clone(),
                 item_hash: item.content_hash(),
+                images: item.images.clone(),
             }),
         }
     }

@@ -1,4 +1,5 @@
-//! A bank in the formats offices already have, through the real binary and the real server:
+//! A bank in the formats offices already have, through the real binary and the real server
+//! (the demo bank's pictures included):
 //! `kaowu bank export|import|template`, and the console's import (report first, stored only when
 //! accepted), export and template.
 
@@ -22,7 +23,22 @@ fn arg(p: &Path) -> &str {
 fn every_export_format_imports_back_through_the_cli_as_the_same_bank() {
     let demo = Bank::load(&demo_bank()).expect("the demo bank");
     let dir = tempfile::tempdir().unwrap();
-    for format in ["xlsx", "qti", "moodle", "gift"] {
+    // GIFT cannot carry pictures, and the demo bank has two: refused, naming the items.
+    let gift = dir.path().join("demo.gift");
+    let out = kaowu([
+        "bank",
+        "export",
+        arg(&demo_bank()),
+        "--format",
+        "gift",
+        "--out",
+        arg(&gift),
+    ]);
+    assert_exit(&out, 1);
+    let says = crate::common::cli::stderr(&out);
+    assert!(says.contains("GIFT") && says.contains("M6-S-002"), "{says}");
+    assert!(!gift.exists());
+    for format in ["xlsx", "qti", "moodle"] {
         let file = dir.path().join(format!("demo-export.{format}"));
         let out = kaowu([
             "bank",
@@ -252,4 +268,94 @@ async fn the_console_imports_a_bank_file_after_the_office_accepts_the_report() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.finish().await;
+}
+
+/// The demo bank's pictures (a Pareto chart, a histogram, a scatter diagram, a control chart, a
+/// fishbone): each reaches exactly the candidates whose paper shows it, as the file's bytes, and
+/// the booklet prints it.
+#[tokio::test]
+async fn an_items_picture_reaches_the_candidates_whose_paper_shows_it_and_is_printed_in_the_booklet() {
+    crate::common::each_backend(|b: Backend| async move {
+        use sha2::Digest;
+        let app = TestApp::spawn(b).await;
+        app.staff("proctor")
+            .await
+            .open_room(app.event_id, crate::common::ROOM)
+            .await;
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(demo_bank().join("images"))
+            .unwrap()
+            .map(|e| {
+                let bytes = std::fs::read(e.unwrap().path()).unwrap();
+                (hex::encode(sha2::Sha256::digest(&bytes)), bytes)
+            })
+            .collect();
+        let (mut shown, mut not_shown) = (Vec::new(), Vec::new());
+        for n in 1..=5 {
+            let ticket = format!("DEMO000{n}");
+            let c = app.candidate(&ticket).await;
+            c.start().await;
+            let (status, paper) = c.get("/api/candidate/paper").await;
+            assert_eq!(status, StatusCode::OK, "{paper}");
+            let urls: Vec<String> = paper["objective"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(paper["open"].as_array().unwrap())
+                .flat_map(|i| {
+                    i["images"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|u| u.as_str().unwrap().to_string())
+                })
+                .collect();
+            for (sha, bytes) in &files {
+                let url = format!("/api/candidate/images/{sha}");
+                let r = c.http.get(app.url(&url)).send().await.unwrap();
+                if urls.contains(&url) {
+                    assert_eq!(r.status(), StatusCode::OK, "{ticket}: {url}");
+                    assert_eq!(r.headers()["content-type"], "image/png");
+                    assert_eq!(
+                        &r.bytes().await.unwrap()[..],
+                        &bytes[..],
+                        "{ticket}: the picture's own bytes"
+                    );
+                    shown.push(ticket.clone());
+                } else {
+                    assert_eq!(
+                        r.status(),
+                        StatusCode::NOT_FOUND,
+                        "{ticket}: not on this paper, not served"
+                    );
+                    not_shown.push(ticket.clone());
+                }
+            }
+            let (status, reply) = c.get(&format!("/api/candidate/images/{}", "0".repeat(64))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert!(error_of(&reply).contains("找不到该图片"), "{reply}");
+        }
+        assert!(!shown.is_empty(), "some demo paper shows a picture");
+        assert!(!not_shown.is_empty(), "some demo paper lacks one, and is refused it");
+        let (status, _) = app.client().get(&format!("/api/candidate/images/{}", files[0].0)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "not logged in");
+
+        // The booklet of a candidate whose paper shows a picture embeds it.
+        let office = app.staff("office").await;
+        let job = office
+            .start_print(
+                app.event_id,
+                serde_json::json!({ "what": "booklet", "ticket": shown[0] }),
+            )
+            .await;
+        let job = office.finished_print(&job.job).await;
+        assert_eq!(job.state, "ready", "{job:?}");
+        let (_, pdf) = office.print_file(&job.job).await;
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.contains("/Subtype /Image") || text.contains("/Subtype/Image"),
+            "an image in the booklet"
+        );
+        app.finish().await;
+    })
+    .await;
 }

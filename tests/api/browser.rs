@@ -220,6 +220,23 @@ fn a_full_sitting_in_the_browser() {
         cand.all_saved().await;
         cand.shot("06-exam-multiple-choice-flagged").await;
 
+        // A picture under a stem (the demo bank's Pareto chart or histogram, which DEMO0001's
+        // paper shows: the seed is fixed): shown, loaded from the server, with its caption.
+        let paper = app.office_paper("DEMO0001").await;
+        let index = paper
+            .objective
+            .iter()
+            .position(|i| !i.images.is_empty())
+            .expect("DEMO0001's paper shows a picture");
+        cand.open_view(index).await;
+        cand.wait_js(
+            "the picture to load",
+            "const img = document.querySelector('#item .item-figure img'); return !!img && img.complete && img.naturalWidth > 0",
+        )
+        .await;
+        assert!(cand.text("#item .item-figure").await.contains("图 1"));
+        cand.shot("06b-exam-picture").await;
+
         // Open questions: choose 1, 3 and 5 and write; a fourth cannot be chosen.
         let texts = [
             (1, "质量是一组固有特性满足要求的程度。"),

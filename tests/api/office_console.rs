@@ -543,6 +543,21 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         .await;
         page.shot("office-12-bank").await;
 
+        // An item with a picture, previewed with it.
+        page.fill("#bf-search", "M6-S-002").await;
+        page.wait_text("#bf-count", "符合条件 1 道").await;
+        page.click("#bank-rows tr[data-item='M6-S-002'] button[data-act='preview']")
+            .await;
+        page.visible("#item-dialog").await;
+        page.wait_js(
+            "the picture to load",
+            "const img = document.querySelector('#item-figures img'); return !!img && img.complete && img.naturalWidth > 0",
+        )
+        .await;
+        assert!(page.text("#item-figures").await.contains("pareto.png"));
+        page.shot("office-12b-bank-item-picture").await;
+        page.click("#item-close").await;
+
         // A new version uploaded as a ZIP: a broken one is listed problem by problem and not
         // stored; the mended one is stored and shown.
         let files = tempfile::tempdir().unwrap();

@@ -585,12 +585,15 @@ async fn the_office_imports_a_roster_all_or_nothing_with_line_numbers() {
 /// A copy of the demo bank in `dir`/bank, to edit.
 fn copy_of_the_demo_bank(dir: &std::path::Path) -> std::path::PathBuf {
     let bank_dir = dir.join("bank");
-    std::fs::create_dir_all(bank_dir.join("items")).unwrap();
     let src = common::cli::demo_bank();
+    std::fs::create_dir_all(&bank_dir).unwrap();
     std::fs::copy(src.join("bank.toml"), bank_dir.join("bank.toml")).unwrap();
-    for f in std::fs::read_dir(src.join("items")).unwrap() {
-        let f = f.unwrap();
-        std::fs::copy(f.path(), bank_dir.join("items").join(f.file_name())).unwrap();
+    for folder in ["items", "images"] {
+        std::fs::create_dir_all(bank_dir.join(folder)).unwrap();
+        for f in std::fs::read_dir(src.join(folder)).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), bank_dir.join(folder).join(f.file_name())).unwrap();
+        }
     }
     bank_dir
 }

@@ -485,6 +485,13 @@ pub fn bank_zip(change: impl Fn(&str, String) -> String, extra: &[(&str, &str)])
         zip.start_file(format!("新题库/{name}"), options).unwrap();
         zip.write_all(change(&name, text).as_bytes()).unwrap();
     }
+    // The demo bank's pictures, as a folder zipped by hand would hold them.
+    for entry in std::fs::read_dir(dir.join("images")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        zip.start_file(format!("新题库/images/{name}"), options).unwrap();
+        zip.write_all(&std::fs::read(entry.path()).unwrap()).unwrap();
+    }
     for (name, text) in extra {
         zip.start_file(*name, options).unwrap();
         zip.write_all(text.as_bytes()).unwrap();

@@ -126,11 +126,21 @@ export function renderCurrent(focus) {
   window.scrollTo(0, 0);
 }
 
+/** The item's pictures under its stem (a chart the question asks about), in order. */
+function pictures(card, item, no) {
+  (item.images || []).forEach((src, k) => {
+    card.append(el('figure', { class: 'item-figure' },
+      el('img', { src, alt: '第 ' + no + ' 题附图 ' + (k + 1), loading: 'lazy' }),
+      el('figcaption', { class: 'muted small', text: '图 ' + (k + 1) })));
+  });
+}
+
 function renderObjective(card, v) {
   const it = v.item;
   const multi = it.kind === 'multi';
   card.append(el('p', { class: 'item-hint', text: multi ? '（多项选择题）请选出所有正确的选项。' : '（单项选择题）请选出一个最符合题意的选项。' }));
   card.append(el('div', { class: 'stem', id: 'stem-' + v.no, text: it.stem }));
+  pictures(card, it, v.no);
   const value = S.answers[v.slot] || '';
   const fs = el('fieldset', { class: 'options', 'aria-describedby': 'stem-' + v.no },
     el('legend', { class: 'visually-hidden', text: '第 ' + v.no + ' 题的选项' }));
@@ -180,6 +190,7 @@ function renderOpen(card, v) {
     card.append(el('p', { class: 'item-hint hint-warn', id: 'open-full', text: '已选满 ' + OPEN_TO_ANSWER + ' 题。如需改答本题，请先在已选的题目中取消一题的选答。' }));
   }
   card.append(el('div', { class: 'stem', id: 'stem-open-' + v.no, text: v.item.stem }));
+  pictures(card, v.item, v.no);
   const text = S.answers[v.slot] || '';
   if (isChosen) {
     const area = el('textarea', {

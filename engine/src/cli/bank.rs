@@ -144,6 +144,7 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("不支持导出为“{format}”：可选 xlsx、qti、moodle、gift"))?;
             let bank = Bank::load(&dir)?;
             let bytes = bank_formats::export(&bank, format)?;
+            // (GIFT cannot carry pictures: a bank with pictures is refused, naming its items.)
             std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
             println!(
                 "已将题库 {}（{} 道题）导出为{}：{}",
@@ -178,6 +179,7 @@ fn import(
         anyhow::bail!("{} 中已有题库（bank.toml），不会覆盖：请换一个输出目录", out.display());
     }
     let mut items: Vec<question_bank::Item> = Vec::new();
+    let mut pictures: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
     let mut seen = std::collections::HashMap::new();
     let mut refused = 0;
     for path in files {
@@ -196,10 +198,26 @@ fn import(
         print!("{report}");
         refused += report.problems.len();
         for item in report.items {
+            let clash = item.images.iter().find(|i| {
+                pictures
+                    .get(&i.file)
+                    .is_some_and(|b| b != report.images.get(&i.file).unwrap_or(b))
+            });
             if let Some(first) = seen.get(&item.id) {
                 println!("  {file_name}：题目 {}：题号与 {first} 中的题目重复，未导入", item.id);
                 refused += 1;
+            } else if let Some(clash) = clash {
+                println!(
+                    "  {file_name}：题目 {}：图片“{}”与先前文件中的同名图片内容不同，未导入",
+                    item.id, clash.file
+                );
+                refused += 1;
             } else {
+                for image in &item.images {
+                    if let Some(bytes) = report.images.get(&image.file) {
+                        pictures.insert(image.file.clone(), bytes.clone());
+                    }
+                }
                 seen.insert(item.id.clone(), file_name.clone());
                 items.push(item);
             }
@@ -215,7 +233,7 @@ fn import(
         bank_name: name,
         accept: yes,
     };
-    let (bank, bank_files) = imported_bank(&items, &request)?;
+    let (bank, bank_files) = imported_bank(&items, &pictures, &request)?;
     println!("共导入 {} 道题，{refused} 处问题。", bank.items.len());
     if !yes {
         println!(

@@ -87,7 +87,11 @@ pub fn run(cmd: PrintCommand) -> anyhow::Result<()> {
     let paper = &assembly.papers[args.form as usize - 1];
     let printed: Printed = match &cmd {
         PrintCommand::Booklet { date, .. } => {
-            print::booklet(paper, &blueprint, &BookletOptions { date: date.clone() })?
+            let options = BookletOptions {
+                date: date.clone(),
+                pictures: print::booklet::bank_pictures(&bank),
+            };
+            print::booklet(paper, &blueprint, &options)?
         }
         PrintCommand::AnswerSheet { .. } => print::answer_sheet(paper, &blueprint)?,
         PrintCommand::Event(_)
@@ -338,7 +342,7 @@ fn finish_batch(
 fn event(args: &EventArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let rt = runtime()?;
-    let (loaded, papers) = rt.block_on(async {
+    let (loaded, papers, pictures) = rt.block_on(async {
         let (exam, loaded) = open_event(&args.db, args.event).await?;
         let mut papers = Vec::new();
         for c in candidates(&exam, args.event, args.ticket.as_deref()).await? {
@@ -348,7 +352,8 @@ fn event(args: &EventArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("考生 {} 没有考试记录", c.ticket))?;
             papers.push((c.ticket, paper));
         }
-        anyhow::Ok((loaded, papers))
+        let pictures = exam.event_pictures(&loaded).await?;
+        anyhow::Ok((loaded, papers, pictures))
     })?;
     drop(rt);
     std::fs::create_dir_all(&args.out).with_context(|| format!("无法创建目录 {}", args.out.display()))?;
@@ -361,6 +366,7 @@ fn event(args: &EventArgs) -> anyhow::Result<()> {
         .collect();
     let options = BookletOptions {
         date: args.date.clone(),
+        pictures,
     };
     let bar = progress(papers.len(), &format!("打印{}", args.what.name_zh()));
     let workers = args.jobs.unwrap_or_else(print::batch::default_workers);

@@ -61,6 +61,8 @@ pub struct ItemPreview {
     pub kind_name: &'static str,
     pub status: &'static str,
     pub stem: String,
+    /// The pictures under the stem, by file name in the bank's images/ folder.
+    pub images: Vec<String>,
     /// Options with their labels ("A", "B", …); empty for an open question.
     pub options: Vec<[String; 2]>,
     /// The correct labels ("AC"); empty for an open question.
@@ -200,6 +202,7 @@ impl Exam {
             kind_name: item.kind().name_zh(),
             status: status_name(item.status),
             stem: item.stem.clone(),
+            images: item.images.iter().map(|i| i.file.clone()).collect(),
             options,
             key,
             rubric,
@@ -208,6 +211,14 @@ impl Exam {
             difficulty: item.difficulty,
             status_note: note,
         })
+    }
+
+    /// A picture of the bank in use, by its file name: (content type, bytes).
+    pub async fn bank_picture(&self, spec: &str, file: &str) -> ServiceResult<(String, Vec<u8>)> {
+        let bank = self.bank_in_use(spec).await?;
+        let bytes = bank.images.get(file).ok_or(super::NotFound::Picture)?;
+        let (content_type, _) = question_bank::image_type(bytes).ok_or(super::NotFound::Picture)?;
+        Ok((content_type.to_string(), bytes.clone()))
     }
 
     /// Retires an item (never drawn again for a new event) or reinstates it, with a reason;
@@ -402,7 +413,12 @@ fn problem(file: &str, message: impl Into<String>) -> BankProblem {
 }
 
 /// A bank's files as (path relative to its folder, text): `bank.toml` first.
-pub(crate) type BankFiles = Vec<(String, String)>;
+pub(crate) struct BankFiles {
+    /// `bank.toml` and `items/*.toml` as (path relative to the folder, text), `bank.toml` first.
+    pub text: Vec<(String, String)>,
+    /// The pictures of `images/` as (file name, bytes).
+    pub images: Vec<(String, Vec<u8>)>,
+}
 
 /// The bank's files from a ZIP — `bank.toml` and `items/*.toml` under one root — checked as a
 /// bank, or every problem found. Reads at most [`MAX_UNPACKED`] bytes in all, whatever the ZIP
@@ -444,14 +460,16 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
         })?;
     let mut problems = Vec::new();
     let mut files: Vec<(String, String)> = Vec::new();
+    let mut images: Vec<(String, Vec<u8>)> = Vec::new();
     let mut budget = MAX_UNPACKED;
     for (i, name) in &names {
         let Some(rel) = name.strip_prefix(&root) else { continue };
-        let wanted = rel == "bank.toml" || (rel.starts_with("items/") && rel.ends_with(".toml"));
+        let picture = rel.starts_with("images/") && !rel.ends_with('/');
+        let wanted = rel == "bank.toml" || (rel.starts_with("items/") && rel.ends_with(".toml")) || picture;
         if !wanted {
             continue;
         }
-        let file_name = rel.trim_start_matches("items/");
+        let file_name = rel.trim_start_matches("items/").trim_start_matches("images/");
         if rel != "bank.toml"
             && (file_name.contains('/')
                 || file_name.contains("..")
@@ -461,7 +479,7 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
         {
             problems.push(problem(
                 rel,
-                "文件名只能由字母、数字和 - _ . 组成，且须直接放在 items 文件夹中",
+                "文件名只能由字母、数字和 - _ . 组成，且须直接放在 items 或 images 文件夹中",
             ));
             continue;
         }
@@ -481,6 +499,10 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
             )]);
         }
         budget -= raw.len() as u64;
+        if picture {
+            images.push((file_name.to_string(), raw));
+            continue;
+        }
         match String::from_utf8(raw) {
             Ok(text) => files.push((rel.to_string(), text.trim_start_matches('\u{feff}').to_string())),
             Err(_) => problems.push(problem(rel, "不是 UTF-8 编码的文本：请用 UTF-8 保存")),
@@ -494,8 +516,8 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
     if files.len() < 2 {
         return Err(vec![problem("items/", "items 文件夹中没有题目文件（*.toml）")]);
     }
-    match Bank::from_files(&files) {
-        Ok(bank) => Ok((bank, files)),
+    match Bank::from_parts(&files, images.clone()) {
+        Ok(bank) => Ok((bank, BankFiles { text: files, images })),
         Err(found) => Err(found
             .into_iter()
             .map(|p| BankProblem {
@@ -511,7 +533,7 @@ fn read_bank_zip(bytes: &[u8]) -> Result<(Bank, BankFiles), Vec<BankProblem>> {
 
 /// Writes the bank's files into `folder` through a temporary sibling renamed into place, so a
 /// version is there whole or not at all. False when the version is there already.
-pub(crate) fn write_bank(folder: &std::path::Path, files: &[(String, String)]) -> std::io::Result<bool> {
+pub(crate) fn write_bank(folder: &std::path::Path, files: &BankFiles) -> std::io::Result<bool> {
     if folder.join("bank.toml").exists() {
         return Ok(false);
     }
@@ -524,8 +546,14 @@ pub(crate) fn write_bank(folder: &std::path::Path, files: &[(String, String)]) -
     ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("items"))?;
-    for (rel, text) in files {
+    for (rel, text) in &files.text {
         std::fs::write(tmp.join(rel), text)?;
+    }
+    if !files.images.is_empty() {
+        std::fs::create_dir_all(tmp.join("images"))?;
+        for (name, bytes) in &files.images {
+            std::fs::write(tmp.join("images").join(name), bytes)?;
+        }
     }
     match std::fs::rename(&tmp, folder) {
         Ok(()) => Ok(true),

@@ -8,7 +8,7 @@ use bank_formats::{Format, Import, ImportOptions, ImportProblem};
 use question_bank::{Bank, Module};
 use serde::Serialize;
 
-use super::bank::StoredBank;
+use super::bank::{BankFiles, StoredBank};
 use super::{Exam, ServiceError, ServiceResult};
 
 /// What an import found, and where the bank was stored once accepted.
@@ -101,11 +101,13 @@ pub fn read_import(bytes: &[u8], request: &ImportRequest<'_>) -> ServiceResult<(
     ))
 }
 
-/// The imported questions as a bank's files, checked as a bank folder is.
-pub fn imported_bank(
+/// The imported questions (and the pictures they show) as a bank's files, checked as a bank
+/// folder is.
+pub(crate) fn imported_bank(
     items: &[question_bank::Item],
+    pictures: &std::collections::BTreeMap<String, Vec<u8>>,
     request: &ImportRequest<'_>,
-) -> ServiceResult<(Bank, Vec<(String, String)>)> {
+) -> ServiceResult<(Bank, BankFiles)> {
     let stem = request
         .file_name
         .rsplit(['/', '\\'])
@@ -140,13 +142,17 @@ pub fn imported_bank(
         ));
     }
     let files = bank_formats::to_bank_files(&id, &name, items);
-    let bank = Bank::from_files(&files).map_err(|problems| {
+    let images: Vec<(String, Vec<u8>)> = bank_formats::to_bank_images(items, pictures)
+        .into_iter()
+        .map(|(path, bytes)| (path.trim_start_matches("images/").to_string(), bytes))
+        .collect();
+    let bank = Bank::from_parts(&files, images.clone()).map_err(|problems| {
         ServiceError::Internal(format!(
             "imported items failed the bank loader: {}",
             problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
         ))
     })?;
-    Ok((bank, files))
+    Ok((bank, BankFiles { text: files, images }))
 }
 
 impl Exam {
@@ -177,7 +183,7 @@ impl Exam {
         .await
         .map_err(|e| ServiceError::Internal(format!("reading a bank file: {e}")))??;
         let stored = if request.accept {
-            let (bank, files) = imported_bank(&import.items, &request)?;
+            let (bank, files) = imported_bank(&import.items, &import.images, &request)?;
             Some(self.store_bank_version(&bank, files, banks_dir, actor).await?)
         } else {
             None
@@ -217,7 +223,12 @@ impl Exam {
         let bytes = tokio::task::spawn_blocking(move || bank_formats::export(&bank, format))
             .await
             .map_err(|e| ServiceError::Internal(format!("exporting a bank: {e}")))?
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| match e {
+                refused @ bank_formats::ExportError::PicturesNotCarried { .. } => {
+                    ServiceError::Invalid(refused.to_string())
+                }
+                other => ServiceError::Internal(other.to_string()),
+            })?;
         Ok((bytes, name))
     }
 }

@@ -37,6 +37,30 @@ const FILES: [(&str, &str); 7] = [
     ),
 ];
 
+/// The demo bank's pictures (question-bank/banks/demo/images), compiled in as its items are.
+const IMAGES: &[(&str, &[u8])] = &[
+    (
+        "pareto.png",
+        include_bytes!("../../../question-bank/banks/demo/images/pareto.png"),
+    ),
+    (
+        "bimodal-histogram.png",
+        include_bytes!("../../../question-bank/banks/demo/images/bimodal-histogram.png"),
+    ),
+    (
+        "scatter-negative.png",
+        include_bytes!("../../../question-bank/banks/demo/images/scatter-negative.png"),
+    ),
+    (
+        "control-chart-run.png",
+        include_bytes!("../../../question-bank/banks/demo/images/control-chart-run.png"),
+    ),
+    (
+        "fishbone.png",
+        include_bytes!("../../../question-bank/banks/demo/images/fishbone.png"),
+    ),
+];
+
 /// A bank named the way the office names one: "demo" for the built-in demo bank, else a folder.
 pub fn bank_or_folder(spec: &str) -> Result<Bank, question_bank::BankLoadError> {
     if spec == "demo" {
@@ -48,7 +72,8 @@ pub fn bank_or_folder(spec: &str) -> Result<Bank, question_bank::BankLoadError> 
 /// The demo bank (the same files as question-bank/banks/demo).
 pub fn bank() -> Bank {
     let files: Vec<(String, String)> = FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-    Bank::from_files(&files).expect("the demo bank passes `kaowu bank check`")
+    let images = IMAGES.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
+    Bank::from_parts(&files, images).expect("the demo bank passes `kaowu bank check`")
 }
 
 pub const DEMO_ROOM: &str = "第一考场";

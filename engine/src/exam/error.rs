@@ -64,6 +64,8 @@ pub enum NotFound {
     Mark(i64),
     #[error("没有打印任务“{0}”（任务完成 30 分钟后即删除，请重新打印）")]
     PrintJob(String),
+    #[error("找不到该图片")]
+    Picture,
 }
 
 /// What the caller may not do, though it exists.

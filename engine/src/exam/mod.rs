@@ -106,6 +106,8 @@ impl Exam {
             name: row.name.clone(),
             description: None,
             items,
+            // The pictures of a frozen event are in the store, by their hash (`item_images`).
+            images: Default::default(),
         };
         let forms = match row.forms {
             Some(k) if row.published => Some(
@@ -338,7 +340,17 @@ pub struct CandidateItem {
     pub kind: question_bank::ChoiceKind,
     pub points: question_bank::Points,
     pub stem: String,
+    /// The pictures shown under the stem: addresses to fetch while logged in.
+    pub images: Vec<String>,
     pub options: Vec<CandidateOption>,
+}
+
+/// Where a candidate fetches a picture of their paper.
+fn picture_urls(images: &[question_bank::ItemImage]) -> Vec<String> {
+    images
+        .iter()
+        .map(|i| format!("/api/candidate/images/{}", i.sha256))
+        .collect()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -354,6 +366,8 @@ pub struct CandidateOpen {
     pub module_name: &'static str,
     pub points: question_bank::Points,
     pub stem: String,
+    /// The pictures shown under the stem: addresses to fetch while logged in.
+    pub images: Vec<String>,
 }
 
 impl CandidatePaper {
@@ -374,6 +388,7 @@ impl CandidatePaper {
                     kind: i.kind,
                     points: i.points,
                     stem: i.stem.clone(),
+                    images: picture_urls(&i.images),
                     options: i
                         .options
                         .iter()
@@ -393,6 +408,7 @@ impl CandidatePaper {
                     module_name: q.module.name_zh(),
                     points: q.points,
                     stem: q.stem.clone(),
+                    images: picture_urls(&q.images),
                 })
                 .collect(),
         }

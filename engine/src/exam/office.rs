@@ -156,7 +156,7 @@ impl Exam {
             open_before_ms: spec.schedule.open_before_minutes * 60_000,
             rehearsal: spec.schedule.rehearsal_minutes.is_some(),
         };
-        Ok(store.create_event(&event, &items, now).await?)
+        Ok(store.create_event(&event, &items, &bank.images, now).await?)
     }
 
     /// Publishes a draft event: checks that `bank` is the draft's bank and can still fill the
@@ -178,7 +178,7 @@ impl Exam {
         assemble(bank, &row.blueprint, row.seed, row.forms.unwrap_or(1)).map_err(unusable_bank)?;
         let items: Vec<_> = bank.active().cloned().collect();
         if !store
-            .publish_event(event_id, &bank.content_hash(), &items, actor, now)
+            .publish_event(event_id, &bank.content_hash(), &items, &bank.images, actor, now)
             .await?
         {
             return Err(already());

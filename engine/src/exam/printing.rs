@@ -214,6 +214,8 @@ pub struct PrintBatch {
     papers: Vec<(String, question_bank::Paper)>,
     results: Vec<crate::results::CandidateResult>,
     date: String,
+    /// The pictures of the event's items, by their hash.
+    pictures: crate::print::booklet::Pictures,
 }
 
 /// One printed document of a batch: its file name, or why it could not be printed.
@@ -253,6 +255,7 @@ impl PrintBatch {
             .collect();
         let options = crate::print::BookletOptions {
             date: Some(self.date.clone()),
+            pictures: self.pictures.clone(),
         };
         crate::print::batch::in_parallel(&self.papers, workers, |(ticket, paper)| {
             let printed = match self.what {
@@ -269,6 +272,20 @@ impl PrintBatch {
 }
 
 impl Exam {
+    /// The pictures of an event's frozen items, by their hash, for its booklets.
+    pub async fn event_pictures(&self, event: &super::LoadedEvent) -> ServiceResult<crate::print::booklet::Pictures> {
+        let mut pictures = crate::print::booklet::Pictures::new();
+        for image in event.bank.items.iter().flat_map(|i| &i.images) {
+            if pictures.contains_key(&image.sha256) {
+                continue;
+            }
+            if let Some((_, bytes)) = self.store.item_image(&image.sha256).await? {
+                pictures.insert(image.sha256.clone(), std::sync::Arc::new(bytes));
+            }
+        }
+        Ok(pictures)
+    }
+
     /// Reads what a batch of documents needs: every candidate's own paper (regenerated from its
     /// seed, as they sat it) or their released result; only `ticket`'s when given.
     pub async fn print_batch(&self, event_id: i64, what: Printable, ticket: Option<&str>) -> ServiceResult<PrintBatch> {
@@ -308,12 +325,18 @@ impl Exam {
                 papers.push((c.ticket.clone(), self.paper_of(c.id).await?));
             }
         }
+        let pictures = if what == Printable::Booklet {
+            self.event_pictures(&loaded).await?
+        } else {
+            Default::default()
+        };
         Ok(PrintBatch {
             what,
             loaded,
             papers,
             results,
             date: crate::print::today_zh(),
+            pictures,
         })
     }
 }

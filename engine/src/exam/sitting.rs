@@ -95,6 +95,26 @@ impl Exam {
         Ok((paper, event))
     }
 
+    /// A picture of the candidate's own paper (by its hash), once they may read the paper:
+    /// (content type, bytes). A picture of no item on their paper is not found.
+    pub async fn own_picture(&self, candidate_id: i64, sha256: &str) -> ServiceResult<(String, Vec<u8>)> {
+        let (paper, _) = self.own_paper(candidate_id).await?;
+        let on_paper = paper
+            .objective
+            .iter()
+            .flat_map(|i| &i.images)
+            .chain(paper.open.iter().flat_map(|q| &q.images));
+        if !on_paper.into_iter().any(|i| i.sha256 == sha256) {
+            return Err(NotFound::Picture.into());
+        }
+        Ok(self.store.item_image(sha256).await?.ok_or(NotFound::Picture)?)
+    }
+
+    /// A picture of an event's frozen items, for the office and graders (by its hash).
+    pub async fn frozen_picture(&self, sha256: &str) -> ServiceResult<(String, Vec<u8>)> {
+        Ok(self.store.item_image(sha256).await?.ok_or(NotFound::Picture)?)
+    }
+
     /// What the server holds of the candidate's answers, with the sitting.
     pub async fn saved_answers(&self, candidate_id: i64) -> ServiceResult<(Vec<AnswerRow>, SittingRow)> {
         let sitting = self.own_sitting(candidate_id).await?;

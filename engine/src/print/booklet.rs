@@ -19,6 +19,90 @@ pub struct BookletOptions {
     /// The sitting's date as printed on the cover ("2026 年 6 月 13 日"); a blank line to fill
     /// in when `None`.
     pub date: Option<String>,
+    /// The pictures of the paper's items by their SHA-256 (`ItemImage::sha256`).
+    pub pictures: Pictures,
+}
+
+/// Item pictures by the SHA-256 of their bytes.
+pub type Pictures = std::collections::BTreeMap<String, std::sync::Arc<Vec<u8>>>;
+
+/// A bank folder's pictures by their SHA-256, as a booklet looks them up.
+pub fn bank_pictures(bank: &question_bank::Bank) -> Pictures {
+    bank.items
+        .iter()
+        .flat_map(|i| &i.images)
+        .filter_map(|i| {
+            bank.images
+                .get(&i.file)
+                .map(|b| (i.sha256.clone(), std::sync::Arc::new(b.clone())))
+        })
+        .collect()
+}
+
+/// The tallest a picture is printed, in points (about a third of the text block).
+const PICTURE_MAX_H: f32 = 240.0;
+/// Pictures are printed at 150 dpi unless that is wider than the text or taller than the limit.
+const PICTURE_DPI: f32 = 150.0;
+
+/// Rows showing an item's pictures under its stem, centred in `x`..`x + width`, each with its
+/// caption (图 1, 图 2 …); a picture that cannot be read is said so in its place.
+fn picture_rows(
+    font: &PrintFont,
+    images: &[question_bank::ItemImage],
+    pictures: &Pictures,
+    x: f32,
+    width: f32,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (k, image) in images.iter().enumerate() {
+        let caption = format!("图 {}", k + 1);
+        let size = pictures.get(&image.sha256).and_then(|bytes| {
+            image::ImageReader::new(std::io::Cursor::new(bytes.as_slice()))
+                .with_guessed_format()
+                .ok()?
+                .into_dimensions()
+                .ok()
+                .map(|d| (bytes.clone(), d))
+        });
+        let Some((bytes, (px_w, px_h))) = size.filter(|(_, (w, h))| *w > 0 && *h > 0) else {
+            rows.extend(paragraph(
+                font,
+                &format!("［{caption}无法读取］"),
+                x,
+                width,
+                0.0,
+                BODY_SET,
+            ));
+            continue;
+        };
+        let natural = px_w as f32 * 72.0 / PICTURE_DPI;
+        let w = natural.min(width).min(PICTURE_MAX_H * px_w as f32 / px_h as f32);
+        let h = w * px_h as f32 / px_w as f32;
+        rows.push(Row {
+            height: h + 4.0,
+            marks: vec![Mark::Image {
+                x: x + (width - w) / 2.0,
+                y: 4.0,
+                w,
+                h,
+                bytes,
+            }],
+        });
+        let mut caption_row = Row {
+            height: LEADING,
+            marks: Vec::new(),
+        };
+        caption_row.marks.push(text_centred(
+            font,
+            x + width / 2.0,
+            BODY_SET.baseline(),
+            &caption,
+            Style::regular(BODY - 1.5),
+            0.0,
+        ));
+        rows.push(caption_row);
+    }
+    rows
 }
 
 /// The booklet for one paper, as PDF bytes.
@@ -43,9 +127,9 @@ fn set(font: &PrintFont, paper: &Paper, blueprint: &Blueprint, options: &Booklet
     doc.new_page();
     for (n, kind) in [(1, ChoiceKind::Single), (2, ChoiceKind::Multi)] {
         let items: Vec<&PaperItem> = paper.objective.iter().filter(|i| i.kind == kind).collect();
-        objective_section(&mut doc, n, kind, &items);
+        objective_section(&mut doc, n, kind, &items, &options.pictures);
     }
-    open_section(&mut doc, blueprint, &paper.open);
+    open_section(&mut doc, blueprint, &paper.open, &options.pictures);
     let total = doc.page_count();
     for mark in cover(font, paper, blueprint, options, total) {
         doc.draw_on(0, mark);
@@ -262,7 +346,7 @@ fn shift(mark: Mark, dy: f32) -> Mark {
 }
 
 /// 一、单选题 / 二、多选题: heading, hint, then the items module by module.
-fn objective_section(doc: &mut Document, n: u32, kind: ChoiceKind, items: &[&PaperItem]) {
+fn objective_section(doc: &mut Document, n: u32, kind: ChoiceKind, items: &[&PaperItem], pictures: &Pictures) {
     let Some(first) = items.first() else {
         return;
     };
@@ -297,10 +381,10 @@ fn objective_section(doc: &mut Document, n: u32, kind: ChoiceKind, items: &[&Pap
         let module = items[i].module;
         let end = i + items[i..].iter().take_while(|it| it.module == module).count();
         head.extend(module_heading(doc, module, items[i].no, items[end - 1].no));
-        let first_item = item_rows(font, items[i]);
+        let first_item = item_rows(font, items[i], pictures);
         doc.keep_with_next(&std::mem::take(&mut head), &first_item);
         for item in &items[i + 1..end] {
-            doc.block(&item_rows(font, item));
+            doc.block(&item_rows(font, item, pictures));
         }
         i = end;
     }
@@ -335,7 +419,7 @@ fn number_indent(font: &PrintFont) -> f32 {
 
 /// One numbered item: stem, then its options all on one line, two to a line, or one to a line:
 /// the most per line that keeps every option on one line of its own column.
-fn item_rows(font: &PrintFont, item: &PaperItem) -> Vec<Row> {
+fn item_rows(font: &PrintFont, item: &PaperItem, pictures: &Pictures) -> Vec<Row> {
     let indent = number_indent(font);
     let x = GEO.left + indent;
     let width = GEO.width() - indent;
@@ -348,6 +432,7 @@ fn item_rows(font: &PrintFont, item: &PaperItem) -> Vec<Row> {
         GEO.width(),
         BODY_SET,
     );
+    rows.extend(picture_rows(font, &item.images, pictures, x, width));
     let labels: Vec<String> = item.options.iter().map(|o| format!("{}．", o.label)).collect();
     let label_w = font.width("A．", BODY) + 1.0;
     let widest = item
@@ -395,7 +480,7 @@ fn item_rows(font: &PrintFont, item: &PaperItem) -> Vec<Row> {
 }
 
 /// 三、开放题: each question on its own page, followed by ruled lines to answer on.
-fn open_section(doc: &mut Document, blueprint: &Blueprint, open: &[OpenQuestion]) {
+fn open_section(doc: &mut Document, blueprint: &Blueprint, open: &[OpenQuestion], pictures: &Pictures) {
     if open.is_empty() {
         return;
     }
@@ -439,6 +524,13 @@ fn open_section(doc: &mut Document, blueprint: &Blueprint, open: &[OpenQuestion]
             GEO.width(),
             BODY_SET,
         );
+        rows.extend(picture_rows(
+            font,
+            &q.images,
+            pictures,
+            GEO.left + indent,
+            GEO.width() - indent,
+        ));
         rows.push(Row::space(6.0));
         rows.extend(paragraph(font, "答：", GEO.left, GEO.width(), 0.0, BODY_SET));
         doc.block(&rows);

@@ -121,6 +121,14 @@ pub enum Mark {
         line: Option<f32>,
         fill: Option<f32>,
     },
+    /// A picture (PNG or JPEG bytes) scaled into the `w` × `h` box whose top-left is `x`, `y`.
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        bytes: std::sync::Arc<Vec<u8>>,
+    },
 }
 
 impl Mark {
@@ -170,7 +178,7 @@ impl Mark {
     fn shifted(&self, dy: f32) -> Mark {
         let mut m = self.clone();
         match &mut m {
-            Mark::Text { y, .. } | Mark::Box { y, .. } => *y += dy,
+            Mark::Text { y, .. } | Mark::Box { y, .. } | Mark::Image { y, .. } => *y += dy,
             Mark::Rule { y1, y2, .. } => {
                 *y1 += dy;
                 *y2 += dy;
@@ -404,6 +412,20 @@ impl<'f> Document<'f> {
         let font_id = doc.add_font(&self.font.parsed);
         let handle = PdfFontHandle::External(font_id);
         let mut chars = BTreeSet::new();
+        // Each picture is embedded once, however often it is drawn.
+        let mut images: std::collections::HashMap<*const Vec<u8>, Option<(printpdf::XObjectId, usize, usize)>> =
+            Default::default();
+        for mark in self.pages.iter().flatten() {
+            if let Mark::Image { bytes, .. } = mark {
+                images.entry(std::sync::Arc::as_ptr(bytes)).or_insert_with(|| {
+                    let mut warnings = Vec::new();
+                    printpdf::RawImage::decode_from_bytes(bytes, &mut warnings)
+                        .ok()
+                        .map(|raw| (raw.width, raw.height, raw))
+                        .map(|(w, h, raw)| (doc.add_image(&raw), w, h))
+                });
+            }
+        }
         let pages: Vec<PdfPage> = self
             .pages
             .into_iter()
@@ -411,8 +433,15 @@ impl<'f> Document<'f> {
             .map(|(i, marks)| {
                 let mut ops = Vec::with_capacity(marks.len() * 8);
                 for mark in marks.iter().chain(&chrome(i + 1, total)) {
-                    if let Mark::Text { text, .. } = mark {
-                        chars.extend(text.chars().filter(|c| !c.is_whitespace()));
+                    match mark {
+                        Mark::Text { text, .. } => chars.extend(text.chars().filter(|c| !c.is_whitespace())),
+                        Mark::Image { x, y, w, h, bytes } => {
+                            if let Some(Some((id, px_w, px_h))) = images.get(&std::sync::Arc::as_ptr(bytes)) {
+                                push_image(&mut ops, id, (*px_w, *px_h), (*x, *y, *w, *h));
+                            }
+                            continue;
+                        }
+                        _ => {}
                     }
                     push_ops(&mut ops, mark, &handle, self.font);
                 }
@@ -488,6 +517,21 @@ fn show_text(font: &PrintFont, text: &str, size: f32) -> Vec<Op> {
         ops.push(show(vec![TextItem::Text(run)]));
     }
     ops
+}
+
+/// Draws a picture of `px` pixels into the box `(x, y, w, h)` (top-left origin): at the dpi that
+/// makes its width `w` points, so its height follows its proportions.
+fn push_image(ops: &mut Vec<Op>, id: &printpdf::XObjectId, px: (usize, usize), (x, y, w, h): (f32, f32, f32, f32)) {
+    let dpi = px.0.max(1) as f32 * 72.0 / w.max(1.0);
+    ops.push(Op::UseXobject {
+        id: id.clone(),
+        transform: printpdf::XObjectTransform {
+            translate_x: Some(Pt(x)),
+            translate_y: Some(Pt(PAGE_H - y - h)),
+            dpi: Some(dpi),
+            ..Default::default()
+        },
+    });
 }
 
 fn push_ops(ops: &mut Vec<Op>, mark: &Mark, handle: &PdfFontHandle, font: &PrintFont) {
@@ -578,5 +622,7 @@ fn push_ops(ops: &mut Vec<Op>, mark: &Mark, handle: &PdfFontHandle, font: &Print
                 },
             });
         }
+        // Drawn by `finish`, which embeds the picture once.
+        Mark::Image { .. } => {}
     }
 }

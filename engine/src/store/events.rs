@@ -113,8 +113,31 @@ fn event_from_row(r: &AnyRow) -> Result<EventRow> {
     })
 }
 
-/// Copies `items` into the event, as they are now.
-async fn freeze_items(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, items: &[Item]) -> Result<()> {
+/// The bank's pictures by file name (`Bank::images`): what the frozen items show.
+pub type Pictures = std::collections::BTreeMap<String, Vec<u8>>;
+
+/// Copies `items` into the event, as they are now, with the pictures they show.
+async fn freeze_items(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    items: &[Item],
+    pictures: &Pictures,
+) -> Result<()> {
+    for image in items.iter().flat_map(|i| &i.images) {
+        let bytes = pictures
+            .get(&image.file)
+            .ok_or_else(|| StoreError::Corrupt(format!("the bank lacks the picture {}", image.file)))?;
+        let (content_type, _) = question_bank::image_type(bytes)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} is not a PNG or JPEG", image.file)))?;
+        sqlx::query(
+            "INSERT INTO item_images (sha256, content_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&image.sha256)
+        .bind(content_type)
+        .bind(bytes.as_slice())
+        .execute(&mut **tx)
+        .await?;
+    }
     for item in items {
         sqlx::query("INSERT INTO event_items (event_id, item_id, item_hash, item_json) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -125,6 +148,18 @@ async fn freeze_items(tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: i64, i
             .await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// A picture of a frozen item, by its hash: (content type, bytes).
+    pub async fn item_image(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT content_type, bytes FROM item_images WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row)
+    }
 }
 
 impl EventRow {
@@ -152,7 +187,7 @@ impl EventRow {
 impl Store {
     /// Creates an event with its rooms and its items frozen: the bank's active items as they
     /// are now are copied into the event, so later edits to the bank change nothing here.
-    pub async fn create_event(&self, e: &NewEvent, items: &[Item], now: i64) -> Result<i64> {
+    pub async fn create_event(&self, e: &NewEvent, items: &[Item], pictures: &Pictures, now: i64) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (name, starts_at_ms, duration_ms, bank_id, bank_hash, blueprint_json, paper_mode, forms, seed, \
@@ -186,14 +221,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        freeze_items(&mut tx, id, items).await?;
+        freeze_items(&mut tx, id, items, pictures).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Publishes a draft: freezes `items` into it (with the bank's hash at this moment) and
     /// records who did it. False if the event is not a draft (already published, or unknown).
-    pub async fn publish_event(&self, id: i64, bank_hash: &str, items: &[Item], actor: &str, now: i64) -> Result<bool> {
+    pub async fn publish_event(
+        &self,
+        id: i64,
+        bank_hash: &str,
+        items: &[Item],
+        pictures: &Pictures,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE events SET status = 'published', bank_hash = $2 WHERE id = $1 AND status = 'draft'")
@@ -204,7 +247,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        freeze_items(&mut tx, id, items).await?;
+        freeze_items(&mut tx, id, items, pictures).await?;
         sqlx::query("INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) VALUES ($1, $2, 'publish', $3, 'draft', 'published', '', $4)")
             .bind(id)
             .bind(actor)

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
         .routes(routes!(import).layer(axum::extract::DefaultBodyLimit::max(super::guard::ROSTER_BODY_LIMIT)))
         .routes(routes!(export))
+        .routes(routes!(picture))
         .routes(routes!(template))
 }
 
@@ -97,6 +98,28 @@ async fn export(
         _ => "text/plain; charset=utf-8",
     };
     Ok(super::attachment(bytes, content_type, &name, &name))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PictureQuery {
+    /// The bank: a folder on the server, or "demo"
+    pub bank: String,
+    /// The picture's file name in the bank's images/ folder
+    pub file: String,
+}
+
+/// A picture of an item of the bank in use, for the preview.
+#[utoipa::path(
+    get, summary = "题库中的题目附图", description = "在用题库 images 文件夹中的一张图片（PNG 或 JPEG），供题目预览",
+    path = "/api/office/bank/image", tag = "office", security(("cookie" = [])), params(PictureQuery),
+    responses((status = 200, description = "图片", content_type = "image/png", body = Vec<u8>), (status = 404, description = "没有该图片", body = ErrorBody), (status = 422, description = "查询参数有误、题库无法使用", body = ErrorBody)))]
+async fn picture(
+    State(state): State<AppState>,
+    _o: Office,
+    Query(q): Query<PictureQuery>,
+) -> ApiResult<axum::response::Response> {
+    let (content_type, bytes) = state.exam.bank_picture(&q.bank, &q.file).await?;
+    Ok(super::picture_response(content_type, bytes))
 }
 
 /// The Excel template for writing a bank.

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::{ApiResult, Body};
+use super::error::{ApiResult, Body, Path};
 use super::session::Candidate;
 use crate::exam::CandidatePaper;
 use crate::exam::NotFound;
@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(live))
         .routes(routes!(start))
         .routes(routes!(paper))
+        .routes(routes!(picture))
         .routes(routes!(answers))
         .routes(routes!(saves))
         .routes(routes!(submit))
@@ -236,6 +237,22 @@ async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<St
 async fn paper(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<CandidatePaper>> {
     let (paper, event) = state.exam.own_paper(c.0.subject_id).await?;
     Ok(Json(CandidatePaper::of(&paper, &event.row)))
+}
+
+#[utoipa::path(
+    get, summary = "本人试卷中的题目附图", description = "本人试卷中某道题的附图（PNG 或 JPEG）；不在本人试卷上的图片一律找不到", path = "/api/candidate/images/{sha256}", tag = "candidate", security(("cookie" = [])),
+    params(("sha256" = String, Path, description = "图片内容的 SHA-256（试卷中给出的地址）")),
+    responses(
+        (status = 200, description = "图片", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "本人试卷中没有该图片", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "考试尚未开始", body = crate::web::openapi::ErrorBody)))]
+async fn picture(
+    State(state): State<AppState>,
+    c: Candidate,
+    Path(sha256): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let (content_type, bytes) = state.exam.own_picture(c.0.subject_id, &sha256).await?;
+    Ok(super::picture_response(content_type, bytes))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

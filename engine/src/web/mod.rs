@@ -168,6 +168,19 @@ pub(crate) fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: 
     )
 }
 
+/// A picture of an item, as the pages show it: its type, never sniffed, never cached by others.
+pub(crate) fn picture_response(content_type: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A file as a download: `ascii` names it for old browsers, `utf8` (percent-encoded) for the rest.
 pub(crate) fn attachment(bytes: Vec<u8>, content_type: &str, ascii: &str, utf8: &str) -> axum::response::Response {
     use axum::response::IntoResponse;

@@ -595,6 +595,7 @@ fn paper_labels_are_translated_back_to_bank_labels() {
             .collect(),
         key: vec![label('B'), label('D')],
         item_hash: ContentHash("0".repeat(64)),
+        images: Vec::new(),
     };
     let spec = ItemSpec::from_paper_item(&item);
     assert_eq!(spec.max, Points::whole(2));

@@ -314,7 +314,8 @@ fn moving_items_between_files_does_not_change_the_paper() {
         all_items.push_str(text);
         all_items.push('\n');
     }
-    let merged = Bank::from_files(&[files[0].clone(), ("items/all.toml".to_string(), all_items)]).unwrap();
+    let pictures = DEMO.images.iter().map(|(n, b)| (n.clone(), b.clone())).collect();
+    let merged = Bank::from_parts(&[files[0].clone(), ("items/all.toml".to_string(), all_items)], pictures).unwrap();
     assert_eq!(merged.content_hash(), DEMO.content_hash());
     for seed in [0, 1, 20261125, u64::MAX] {
         let a = assemble(&DEMO, &BP, seed, 2).unwrap();
