@@ -146,6 +146,12 @@
     $('round').textContent = t.round;
     $('lease').textContent = '请于 ' + clock(t.lease_expires_ms) + ' 前提交，逾时答卷将交由他人评阅';
     $('question').textContent = t.question;
+    const figures = $('question-figures');
+    figures.textContent = '';
+    (t.images || []).forEach((src, k) => {
+      figures.append(el('figure', { class: 'item-figure' }, el('img', { src, alt: '题目附图 ' + (k + 1) }),
+        el('figcaption', { class: 'muted small', text: '图 ' + (k + 1) })));
+    });
     const rows = $('rubric-rows');
     rows.textContent = '';
     for (const r of t.rubric || []) {

@@ -339,6 +339,20 @@ async fn an_items_picture_reaches_the_candidates_whose_paper_shows_it_and_is_pri
         let (status, _) = app.client().get(&format!("/api/candidate/images/{}", files[0].0)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "not logged in");
 
+        // A grader fetches the pictures of the event's questions as they mark.
+        app.graders(&[("g1", "grader")]).await;
+        let grader = app.staff("g1").await;
+        let r = grader
+            .http
+            .get(app.url(&format!("/api/marking/images/{}", files[0].0)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(&r.bytes().await.unwrap()[..], &files[0].1[..]);
+        let (status, _) = grader.get(&format!("/api/marking/images/{}", "0".repeat(64))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
         // The booklet of a candidate whose paper shows a picture embeds it.
         let office = app.staff("office").await;
         let job = office

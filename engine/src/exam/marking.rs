@@ -30,6 +30,8 @@ pub struct TaskToMark {
     /// Named in the order the answer's marks are given.
     pub round: Round,
     pub question: String,
+    /// The question's pictures, by their hash.
+    pub images: Vec<String>,
     pub rubric: Vec<RubricPoint>,
 }
 
@@ -185,6 +187,7 @@ impl Exam {
         Ok(Some(TaskToMark {
             round: Round::of(task.marker_slot, task.independent_before as usize),
             question: item.stem.clone(),
+            images: item.images.iter().map(|i| i.sha256.clone()).collect(),
             rubric: rubric.clone(),
             task,
         }))

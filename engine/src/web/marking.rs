@@ -24,6 +24,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
         .routes(routes!(reopen))
         .routes(routes!(reopen_grader))
+        .routes(routes!(picture))
+}
+
+/// A picture of an open question, for the grader marking it.
+#[utoipa::path(
+    get, summary = "开放题附图", description = "评阅时开放题题干下的附图（PNG 或 JPEG）", path = "/api/marking/images/{sha256}", tag = "marking", security(("cookie" = [])),
+    params(("sha256" = String, Path, description = "图片内容的 SHA-256（评卷任务中给出的地址）")),
+    responses(
+        (status = 200, description = "图片", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "没有该图片", body = crate::web::openapi::ErrorBody)))]
+async fn picture(State(state): State<AppState>, _g: Grader, Path(sha256): Path<String>) -> ApiResult<Response> {
+    let (content_type, bytes) = state.exam.frozen_picture(&sha256).await?;
+    Ok(super::picture_response(content_type, bytes))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +45,8 @@ pub struct TaskView {
     /// 第一评 / 第二评 / 第三评（仲裁） / 复评（申诉）
     pub round: &'static str,
     pub question: String,
+    /// The question's pictures: addresses to fetch while logged in.
+    pub images: Vec<String>,
     pub rubric: Vec<RubricPoint>,
     pub max_mark: Points,
     pub answer: String,
@@ -52,6 +67,11 @@ async fn next(State(state): State<AppState>, g: Grader, Path(event): Path<i64>) 
             task_id: t.task.task_id,
             round: t.round.name_zh(),
             question: t.question,
+            images: t
+                .images
+                .iter()
+                .map(|sha| format!("/api/marking/images/{sha}"))
+                .collect(),
             rubric: t.rubric,
             max_mark: exam_rules::marking::MAX_MARK,
             answer: t.task.body,
