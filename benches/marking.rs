@@ -46,7 +46,6 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use exam_rules::paper_shape::Slot;
-use exam_rules::scoring::MultiPolicy;
 use kaowu::auth::{Strength, hash_password};
 use kaowu::clock::Clock;
 use kaowu::exam::Exam;
@@ -213,19 +212,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     let now = clock.now_ms();
     let bank = kaowu::exam::demo::bank();
     let blueprint = Blueprint::cmq_2010();
-    let spec = EventSpec {
-        name: "质量经理职业资格考试（阅卷基准）".into(),
-        starts_at_ms: now,
-        rooms: vec![],
-        forms: None,
-        seed: args.seed,
-        multi_policy: MultiPolicy::Exact,
-        pass_mark: 90,
-        min_objective: None,
-        min_open: None,
-        draft: false,
-        schedule: Default::default(),
-    };
+    let spec = EventSpec::cmq("质量经理职业资格考试（阅卷基准）", now, args.seed);
     let ev = exam.create_event(&bank, &blueprint, &spec).await?;
 
     // Roster and sittings.

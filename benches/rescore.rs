@@ -530,17 +530,9 @@ async fn setup(
     let bank = kaowu::exam::demo::bank();
     let blueprint = Blueprint::cmq_2010();
     let spec = EventSpec {
-        name: "质量经理职业资格考试（重评基准）".into(),
-        starts_at_ms: now,
-        rooms: vec![],
         forms: (args.forms > 0).then_some(args.forms),
-        seed: args.seed,
         multi_policy: policy,
-        pass_mark: 90,
-        min_objective: None,
-        min_open: None,
-        draft: false,
-        schedule: Default::default(),
+        ..EventSpec::cmq("质量经理职业资格考试（重评基准）", now, args.seed)
     };
     let event_id = exam.create_event(&bank, &blueprint, &spec).await?;
 
@@ -549,10 +541,10 @@ async fn setup(
     let hash = kaowu::auth::hash_password("rescore-bench", kaowu::auth::Strength::IssuedToCandidate);
     let rows: Vec<RosterRow> = (0..n)
         .map(|i| {
-            let ticket = format!("R{:07}", i + 1);
+            let row = support::bench_candidate("R", i, &hash);
             RosterRow {
                 paper_seed: if args.forms == 0 {
-                    candidate_seed(args.seed, &ticket)
+                    candidate_seed(args.seed, &row.ticket)
                 } else {
                     args.seed
                 },
@@ -561,13 +553,7 @@ async fn setup(
                 } else {
                     (i as u32 % args.forms) + 1
                 },
-                ticket,
-                name: format!("考生{:06}", i + 1),
-                pinyin: "Kao Sheng".into(),
-                id_number: "11010519491231002X".into(),
-                room: format!("第{:04}考场", i / 30 + 1),
-                seat: format!("{:02}", i % 30 + 1),
-                password_hash: hash.clone(),
+                ..row
             }
         })
         .collect();

@@ -34,7 +34,6 @@ use std::time::Instant;
 
 use clap::Parser;
 use exam_rules::paper_shape::Slot;
-use exam_rules::scoring::MultiPolicy;
 use kaowu::clock::Clock;
 use kaowu::exam::Exam;
 use kaowu::exam::office::EventSpec;
@@ -178,17 +177,8 @@ async fn setup(store: &Store, n: usize) -> anyhow::Result<Vec<(i64, String)>> {
     let t = Instant::now();
     let exam = Exam::new(store.clone(), Clock::manual(START_MS));
     let spec = EventSpec {
-        name: "质量经理职业资格考试（保存基准）".into(),
-        starts_at_ms: START_MS,
-        rooms: vec![],
         forms: Some(1),
-        seed: 2026,
-        multi_policy: MultiPolicy::Exact,
-        pass_mark: 90,
-        min_objective: None,
-        min_open: None,
-        draft: false,
-        schedule: Default::default(),
+        ..EventSpec::cmq("质量经理职业资格考试（保存基准）", START_MS, 2026)
     };
     let event_id = exam
         .create_event(&kaowu::exam::demo::bank(), &Blueprint::cmq_2010(), &spec)
@@ -196,15 +186,8 @@ async fn setup(store: &Store, n: usize) -> anyhow::Result<Vec<(i64, String)>> {
     let hash = kaowu::auth::hash_password("savebatch-bench", kaowu::auth::Strength::IssuedToCandidate);
     let rows: Vec<RosterRow> = (0..n)
         .map(|i| RosterRow {
-            ticket: format!("S{:07}", i + 1),
-            name: format!("考生{:06}", i + 1),
-            pinyin: "Kao Sheng".into(),
-            id_number: "11010519491231002X".into(),
-            room: format!("第{:04}考场", i / 30 + 1),
-            seat: format!("{:02}", i % 30 + 1),
-            password_hash: hash.clone(),
             paper_seed: 2026,
-            form: 1,
+            ..support::bench_candidate("S", i, &hash)
         })
         .collect();
     for chunk in rows.chunks(10_000) {

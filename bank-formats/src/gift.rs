@@ -371,8 +371,7 @@ pub fn export(bank: &Bank) -> String {
         out,
         "// 每题前的 [id:…] 是 Kaowu 题号，[tag:…] 是标签（知识点:…、难度:N 为 Kaowu 字段）；开放题的评分要点在总评反馈的“{RUBRIC_MARKER}”之后。"
     );
-    let mut items: Vec<_> = bank.items.iter().collect();
-    items.sort_by(|a, b| a.module.cmp(&b.module).then(a.id.cmp(&b.id)));
+    let items = crate::in_module_order(bank);
     let mut module = None;
     for item in items {
         if module != Some(item.module) {

@@ -157,6 +157,13 @@ impl Format {
     }
 }
 
+/// The bank's items by module, then id: the order the category-grouped exports write them in.
+fn in_module_order(bank: &Bank) -> Vec<&question_bank::Item> {
+    let mut items: Vec<_> = bank.items.iter().collect();
+    items.sort_by(|a, b| a.module.cmp(&b.module).then(a.id.cmp(&b.id)));
+    items
+}
+
 /// Choices the caller makes for an import.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {

@@ -316,8 +316,7 @@ pub fn export(bank: &Bank) -> String {
         esc(&bank.name),
         esc(&bank.id)
     );
-    let mut items: Vec<_> = bank.items.iter().collect();
-    items.sort_by(|a, b| a.module.cmp(&b.module).then(a.id.cmp(&b.id)));
+    let items = crate::in_module_order(bank);
     let mut module = None;
     for item in items {
         if module != Some(item.module) {

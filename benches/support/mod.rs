@@ -93,3 +93,19 @@ pub const TICKS_PER_S: f64 = 100.0;
 pub fn own_cpu_s() -> f64 {
     proc_ticks("/proc/self/stat").map_or(0.0, |(_, t)| t as f64 / TICKS_PER_S)
 }
+
+/// The `i`-th (0-based) synthetic candidate of a bench: ticket `prefix` + 7 digits, thirty to a
+/// room, all with one password hash; paper seed and form to be set by the bench.
+pub fn bench_candidate(prefix: &str, i: usize, password_hash: &str) -> kaowu::store::RosterRow {
+    kaowu::store::RosterRow {
+        ticket: format!("{prefix}{:07}", i + 1),
+        name: format!("考生{:06}", i + 1),
+        pinyin: "Kao Sheng".into(),
+        id_number: "11010519491231002X".into(),
+        room: format!("第{:04}考场", i / 30 + 1),
+        seat: format!("{:02}", i % 30 + 1),
+        password_hash: password_hash.to_string(),
+        paper_seed: 0,
+        form: 1,
+    }
+}

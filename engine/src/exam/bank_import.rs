@@ -208,18 +208,7 @@ impl Exam {
             .filter(|f| *f != Format::Docx)
             .ok_or_else(|| ServiceError::Invalid(format!("不支持导出为“{format}”：可选 xlsx、qti、moodle、gift")))?;
         let bank = self.bank_in_use(spec).await?;
-        let id: String = bank
-            .id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let name = format!("{id}.{}", format.extension());
+        let name = format!("{}.{}", super::bank::safe_name(&bank.id), format.extension());
         let bytes = tokio::task::spawn_blocking(move || bank_formats::export(&bank, format))
             .await
             .map_err(|e| ServiceError::Internal(format!("exporting a bank: {e}")))?

@@ -7,7 +7,6 @@ use super::Exam;
 use super::office::{EventSpec, candidate_seed};
 use crate::auth::{Strength, hash_password};
 use crate::store::RosterRow;
-use exam_rules::scoring::MultiPolicy;
 
 const FILES: [(&str, &str); 7] = [
     ("bank.toml", include_str!("../../../question-bank/banks/demo/bank.toml")),
@@ -113,17 +112,8 @@ pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
         }
         None => {
             let spec = EventSpec {
-                name: "质量经理职业资格考试（演示）".into(),
-                starts_at_ms: now,
                 rooms: vec![DEMO_ROOM.into()],
-                forms: None,
-                seed: 2026,
-                multi_policy: MultiPolicy::Exact,
-                pass_mark: 90,
-                min_objective: None,
-                min_open: None,
-                draft: false,
-                schedule: Default::default(),
+                ..EventSpec::cmq("质量经理职业资格考试（演示）", now, 2026)
             };
             let id = exam.create_event(&bank(), &Blueprint::cmq_2010(), &spec).await?;
             let hash =

@@ -47,6 +47,27 @@ pub struct EventSpec {
     pub schedule: ScheduleSpec,
 }
 
+impl EventSpec {
+    /// A published CMQ event with the national defaults: every candidate their own paper,
+    /// multiple choice all-or-nothing, pass mark 90, no section minimums, the default schedule,
+    /// no rooms yet.
+    pub fn cmq(name: &str, starts_at_ms: i64, seed: u64) -> EventSpec {
+        EventSpec {
+            name: name.to_string(),
+            starts_at_ms,
+            rooms: Vec::new(),
+            forms: None,
+            seed,
+            multi_policy: MultiPolicy::Exact,
+            pass_mark: 90,
+            min_objective: None,
+            min_open: None,
+            draft: false,
+            schedule: ScheduleSpec::default(),
+        }
+    }
+}
+
 /// The office's choices for the sitting window, each with the national default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduleSpec {
