@@ -220,17 +220,10 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
     let hash = hash_password(PASSWORD, Strength::IssuedToCandidate);
     let rows: Vec<RosterRow> = (0..args.candidates)
         .map(|i| {
-            let ticket = format!("M{:07}", i + 1);
+            let row = support::bench_candidate("M", i, &hash);
             RosterRow {
-                paper_seed: candidate_seed(args.seed, &ticket),
-                form: 1,
-                ticket,
-                name: format!("考生{:05}", i + 1),
-                pinyin: "Kao Sheng".into(),
-                id_number: "11010519491231002X".into(),
-                room: format!("第{:03}考场", i / 30 + 1),
-                seat: format!("{:02}", i % 30 + 1),
-                password_hash: hash.clone(),
+                paper_seed: candidate_seed(args.seed, &row.ticket),
+                ..row
             }
         })
         .collect();
