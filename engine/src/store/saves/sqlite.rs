@@ -61,9 +61,7 @@ impl SqliteSaves {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut sittings = HashMap::new();
         {
-            let mut read = tx.prepare_cached(&format!(
-                "SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = ?1"
-            ))?;
+            let mut read = tx.prepare_cached(&READ_SITTING)?;
             for id in candidate_ids(batch) {
                 let columns = read
                     .query_row(params![id], |r| {
@@ -143,12 +141,17 @@ fn start_checkpointer(path: &Path, saves: std::sync::Weak<SqliteSaves>) -> Resul
     Ok(())
 }
 
+/// The batch's two statements built from the shared SQL pieces, once per process (not per batch).
+static READ_SITTING: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = ?1"));
+static UPSERT_ANSWER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES (?1, ?2, ?3, ?4, ?5) {UPSERT_TAIL}")
+});
+
 /// The winning value per slot (in key order) and every save with its outcome for the log, in the
 /// batch's order, so the log's ids follow the order the saves were judged in.
 fn write(tx: &rusqlite::Transaction<'_>, batch: &[SaveRequest], decided: &Decided<'_>, now: i64) -> Result<()> {
-    let mut upsert = tx.prepare_cached(&format!(
-        "INSERT INTO answers (candidate_id, slot, value, seq, saved_ms) VALUES (?1, ?2, ?3, ?4, ?5) {UPSERT_TAIL}"
-    ))?;
+    let mut upsert = tx.prepare_cached(&UPSERT_ANSWER)?;
     let mut written = 0;
     for ((candidate_id, slot), save) in &decided.winners {
         written += upsert.execute(params![candidate_id, slot, save.value, save.seq, now])? as u64;
