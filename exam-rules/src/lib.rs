@@ -20,8 +20,13 @@
 //!   issue 13).
 //! - [`pass`]: a result's status and the pass rule.
 //! - [`release`]: when an event's results may be released.
+//! - [`certification`]: the certification around the exam (§四, §八): eligibility, fees, what
+//!   makes a registration successful, the ticket/result/validity/application dates, the work
+//!   report's length, certificate numbers, the application photo, the name in pinyin and the ID
+//!   number.
 #![forbid(unsafe_code)]
 
+pub mod certification;
 pub mod event_phase;
 pub mod marking;
 pub mod paper_shape;
