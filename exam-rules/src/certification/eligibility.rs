@@ -11,15 +11,15 @@
 //!   yet complete.
 //! - **A year is a calendar year counted from the first day worked**: N years of experience is as
 //!   many days worked as there are from that first day to the same date N years later
-//!   ([`add_years`](super::add_years): 29 February becomes 28 February). So someone who has worked
-//!   without a break since 1 July 2019 has 5 years on 1 July 2024 (1,827 days, two 29 Februaries
-//!   included) and not on 30 June; a gap pushes that date later by the days not worked.
+//!   ([`add_years`]: 29 February becomes 28 February). So someone who has worked without a break
+//!   since 1 July 2019 has 5 years on 1 July 2024 (1,827 days, two 29 Februaries included) and not
+//!   on 30 June; a gap pushes that date later by the days not worked.
 //! - The 2 management years are part of the 5 (“包括至少 2 年管理岗位工作经验”): only management
 //!   posts in quality-related work count towards them, anchored at the first such day.
 //! - Sitting now and certifying later (§九 Q6) is open to whoever will meet the rule, working on as
 //!   entered, by the last day the pass would be valid (3 years from the exam date:
-//!   [`pass_valid_until`](super::windows::pass_valid_until)), since a deferred certification
-//!   re-applies within that validity (§四 2.3 (3)).
+//!   [`pass_valid_until`]), since a deferred certification re-applies within that validity
+//!   (§四 2.3 (3)).
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -512,14 +512,13 @@ mod tests {
     #[test]
     fn sitting_now_is_open_until_the_passes_last_valid_day() {
         let exam = date!(2024 - 06 - 15);
-        // Management from 15 June 2025: met on 15 June 2027, the pass's last valid day.
+        // A post planned after the exam cannot be counted on: a period may not start after it.
         let history = career(date!(2010 - 01 - 01), date!(2025 - 06 - 15));
-        // (A future start is refused; a management post planned later cannot be entered, so
-        // the quality job is open and the management years come from an open period begun now.)
         assert!(matches!(
             eligibility(Education::Bachelor, &history, exam),
             Eligibility::NotEligible { ref reasons } if matches!(reasons[0], Ineligibility::PeriodStartsAfterExam { number: 2, .. })
         ));
+        // Quality management since 15 June 2022: 5 years on 15 June 2027, the pass's last valid day.
         let history = vec![period(date!(2022 - 06 - 15), None, true, true)];
         assert_eq!(
             eligibility(Education::Bachelor, &history, exam),

@@ -20,9 +20,15 @@
 //! common year) it ends on the month's last day, as the civil code counts periods in years
 //! ([`add_years`]).
 
+pub mod certificate;
 pub mod eligibility;
 pub mod fees;
+pub mod id_number;
+pub mod photo;
+pub mod pinyin;
+pub mod registration;
 pub mod windows;
+pub mod work_report;
 
 use time::Date;
 

@@ -5,7 +5,7 @@
 //! Periods count as the civil code counts them: the day they start from is not counted (the
 //! 30 days after a release on 12 August run from 13 August to 11 September, both included), and a
 //! period of years ends on the same date (29 February: the month's last day,
-//! [`add_years`](super::add_years)). A last day falling on a public holiday is not moved on here:
+//! [`add_years`]). A last day falling on a public holiday is not moved on here:
 //! the engine has no holiday calendar; the office may accept such a post-mark by hand.
 
 use time::{Date, Duration};
