@@ -8,6 +8,9 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
+/// The GB 11643 check of an ID number, shared with the application form (one copy, in the rules).
+pub use exam_rules::certification::id_number::check_id_number;
+
 /// A candidate as read from the roster CSV, before passwords are issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
@@ -229,26 +232,6 @@ fn check_rows(table: Table) -> Result<Vec<RosterEntry>, Vec<String>> {
     } else {
         Err(problems)
     }
-}
-
-/// A mainland resident ID number (GB 11643): 17 digits and a check character (0–9 or X).
-pub fn check_id_number(id: &str) -> Result<(), String> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let bytes = id.as_bytes();
-    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
-        return Err(format!("“{id}”应为 18 位（前 17 位为数字）"));
-    }
-    let sum: u32 = bytes[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(b, w)| (b - b'0') as u32 * w)
-        .sum();
-    let expected = CHECK[(sum % 11) as usize];
-    if bytes[17] != expected {
-        return Err(format!("“{id}”校验位错误（应为 {}），请核对", expected as char));
-    }
-    Ok(())
 }
 
 /// A roster file's text: UTF-8 (with or without Excel's byte-order mark), or GBK as Excel saves
