@@ -62,11 +62,54 @@
       el('td', { class: 'num', text: num(g.mean, 2) }),
       el('td', { class: 'num', text: num(g.sd, 2) }),
       el('td', { class: 'num', text: g.agreement === null ? '—' : Math.round(g.agreement * 100) + '%' }),
-      el('td', { class: 'num', text: g.mean_difference === null ? '—' : (g.mean_difference > 0 ? '+' : '') + num(g.mean_difference, 2) }),
+      el('td', { class: 'num', text: signed(g.mean_difference) }),
       el('td', { class: 'num', text: g.median_ms === null ? '—' : seconds(g.median_ms) }),
       el('td', { class: 'num', text: g.third_share === null ? '—' : Math.round(g.third_share * 100) + '%' }),
+      el('td', { class: 'num', text: String(g.control_count) }),
+      el('td', { class: 'num', text: signed(g.control_deviation) }),
+      el('td', { class: 'num', text: num(g.control_abs_deviation, 2) }),
       el('td', {}, el('button', { type: 'button', class: 'btn btn-secondary btn-small reopen-grader', 'data-grader': String(g.grader_id), 'data-name': g.name, text: '重评其全部评分' })))),
-      9, '尚无评分');
+      12, '尚无评分');
+  }
+
+  // A difference with its sign: + lenient, − harsh.
+  function signed(x) {
+    return x === null || x === undefined ? '—' : (x > 0 ? '+' : '') + num(x, 2);
+  }
+
+  // The control answers, and the question list of the form that plants one (kept as chosen).
+  function drawControls(d) {
+    const select = $('control-item');
+    const chosen = select.value;
+    select.textContent = '';
+    if (!d.questions.length) select.append(el('option', { value: '', text: '（尚无开放式试题答卷）' }));
+    for (const q of d.questions) select.append(el('option', { value: q.item_id, text: q.item_id + '　' + q.stem }));
+    if (chosen) select.value = chosen;
+    fill($('control-rows'), d.controls.map((c) => el('tr', { 'data-control': String(c.id) },
+      el('td', { class: 'mono', text: String(c.id) }),
+      el('td', { class: 'mono', text: c.item_id }),
+      el('td', { class: 'stem-cell', text: c.answer }),
+      el('td', { class: 'num', text: String(c.agreed_mark) }),
+      el('td', { class: 'num', text: c.marked + ' / ' + c.planted_for }),
+      el('td', { text: c.marks.length ? c.marks.map((m) => m.name + ' ' + m.mark + ' 分（' + (m.deviation > 0 ? '+' : '') + m.deviation + '）').join('；') : '尚未评' }))),
+      6, '尚未投放质检卷');
+  }
+
+  async function plantControl(refresh) {
+    const item = $('control-item').value;
+    const answer = $('control-answer').value.trim();
+    const mark = $('control-mark').value.trim();
+    const error = $('control-error');
+    if (!item) { message(error, '请选择试题'); $('control-item').focus(); return; }
+    if (!answer) { message(error, '请填写质检答卷内容'); $('control-answer').focus(); return; }
+    if (mark === '' || !Number.isFinite(Number(mark))) { message(error, '请填写约定分数（0–20 分，0.5 分为单位）'); $('control-mark').focus(); return; }
+    const res = await api('POST', '/api/marking/events/' + EVENT + '/controls', { item_id: item, answer, agreed_mark: Number(mark) });
+    if (res.status !== 200) { message(error, errorText(res, '投放质检卷失败')); return; }
+    message(error, '');
+    toast('质检卷已投放给 ' + res.body.graders + ' 位阅卷人', true);
+    $('control-answer').value = '';
+    $('control-mark').value = '';
+    await refresh();
   }
 
   function seconds(ms) {
@@ -103,6 +146,16 @@
       if (b) reopenGrader(b.dataset.grader, b.dataset.name, refresh);
     });
     $('reopen-form').addEventListener('submit', (e) => e.preventDefault());
+    $('control-form').addEventListener('submit', (e) => { e.preventDefault(); plantControl(refresh); });
+    for (const [id, even] of [['share-even', true], ['share-free', false]]) {
+      $(id).addEventListener('click', async () => {
+        const res = await api('POST', '/api/marking/events/' + EVENT + '/shares', { even });
+        if (res.status !== 200) { message($('share-error'), errorText(res, '设置答卷分配失败')); return; }
+        message($('share-error'), '');
+        toast(even ? '已平均分配：' + res.body.map((s) => s.item_id + ' ' + s.graders + ' 人各 ' + (s.least === s.most ? s.most : s.least + '–' + s.most) + ' 份').join('，') : '已改为自由领取', true);
+        await refresh();
+      });
+    }
     const STATUS_NAME = { marking: '评阅中', disputed: '待仲裁', appeal: '申诉复评', final: '已定分' };
     async function refresh() {
       try {
@@ -115,9 +168,13 @@
           el('td', { class: 'mono', text: q.item_id }),
           el('td', { class: 'stem-cell', text: q.stem }),
           ...[q.answers, q.unmarked, q.marked_once, q.marked_twice, q.disputed, q.appeal, q.final_, q.in_progress]
-            .map((n) => el('td', { class: 'num', text: String(n) })))), 10, '暂无开放式试题答卷');
+            .map((n) => el('td', { class: 'num', text: String(n) })),
+          el('td', { text: q.handed_out ? '平均分配（' + q.handed_out + ' 份待评）' : '自由领取' }))), 11, '暂无开放式试题答卷');
+        const even = d.questions.some((q) => q.handed_out > 0);
+        $('share-mode').textContent = '答卷分配：' + (even ? '平均分配' : '自由领取（评完一份领一份）');
         graders = d.graders;
         drawGraders();
+        drawControls(d);
         fill($('disputed-rows'), d.disputed.map((a) => el('tr', {},
           el('td', { class: 'mono', text: String(a.answer) }),
           el('td', { text: a.item_id }),
@@ -181,9 +238,9 @@
         show('empty');
         return;
       }
-      if (res.status === 409 && res.body && res.body.code === 'not_assigned') {
+      if (res.status === 409 && res.body && (res.body.code === 'not_assigned' || res.body.code === 'share_done')) {
         S.task = null;
-        $('empty-title').textContent = '尚未分配阅卷任务';
+        $('empty-title').textContent = res.body.code === 'share_done' ? '分给您的答卷已评完' : '尚未分配阅卷任务';
         $('empty-text').textContent = res.body.error;
         show('empty');
         return;

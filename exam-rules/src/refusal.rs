@@ -91,6 +91,9 @@ pub enum Refusal {
     TaskNotYours,
     /// A grader asks for an answer to mark in an event where they are assigned no open question.
     NotAssigned,
+    /// A grader has marked every answer the chief handed them (平均分配) while answers handed to
+    /// others still wait: those are the others' to mark.
+    ShareDone,
     /// An appeal on an answer already under appeal.
     AppealPending,
     /// An appeal on an answer that has no final mark yet (it is still being marked).
@@ -133,6 +136,7 @@ impl Refusal {
             Refusal::AlreadyMarked => "already_marked",
             Refusal::TaskNotYours => "task_not_yours",
             Refusal::NotAssigned => "not_assigned",
+            Refusal::ShareDone => "share_done",
             Refusal::AppealPending => "appeal_pending",
             Refusal::AppealBeforeFinal => "appeal_before_final",
             Refusal::ResultsIncomplete { .. } => "results_incomplete",
@@ -204,6 +208,9 @@ impl Refusal {
             Refusal::NotAssigned => {
                 "您在本场考试中尚未被分配评阅任何开放题，请联系考务办公室或阅卷组长分配后再领取".into()
             }
+            Refusal::ShareDone => {
+                "分给您的答卷已全部评完；其余答卷已平均分配给其他阅卷人。如需继续评阅，请联系阅卷组长".into()
+            }
             Refusal::AppealPending => "该题已在申诉复评中，复评完成前不能再次申诉".into(),
             Refusal::AppealBeforeFinal => "该题尚未评定最终分数（仍在评阅或仲裁中），评定后才能申诉复评".into(),
             Refusal::ResultsIncomplete {
@@ -271,6 +278,7 @@ mod tests {
             Refusal::AlreadyMarked,
             Refusal::TaskNotYours,
             Refusal::NotAssigned,
+            Refusal::ShareDone,
             Refusal::AppealPending,
             Refusal::AppealBeforeFinal,
             Refusal::ResultsIncomplete {

@@ -159,6 +159,24 @@ fn a_grader_marks_answers_in_the_browser() {
                 .count(),
             3
         );
+        // A control answer (质检卷) planted from the form: one grader will be offered it.
+        b.click("#control-submit").await;
+        b.wait_text("#control-error", "请填写质检答卷内容").await;
+        b.fill(
+            "#control-answer",
+            "质检答卷：先用排列图找出主要问题，再用因果图分析原因，制定对策。",
+        )
+        .await;
+        b.fill("#control-mark", "12").await;
+        b.click("#control-submit").await;
+        b.wait_text("#toast", "质检卷已投放给 1 位阅卷人").await;
+        let row = b.wait_text("#control-rows", "0 / 1").await;
+        assert!(row.contains("12") && row.contains("尚未评"), "{row}");
+        // Shared out evenly: answers g1 marked cannot go to g1 again, so nothing is handed out.
+        b.click("#share-even").await;
+        b.wait_text("#toast", "已平均分配").await;
+        b.wait_text("#share-mode", "自由领取").await;
+        b.shot("23-chief-controls").await;
         b.close().await;
     });
 }

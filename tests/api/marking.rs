@@ -418,6 +418,11 @@ async fn appeals_reach_someone_and_rounds_follow_the_order_marks_are_given() {
             "the tie rule is stated: {policy}"
         );
         let (g1, g2, chief) = (app.staff("g1").await, app.staff("g2").await, app.staff("chief").await);
+        // Shared out evenly: each answer's two marks go one to g1, one to g2 (left free, the
+        // queue offers every first mark before any second one).
+        let _: serde_json::Value = chief
+            .post_ok(&format!("/api/marking/events/{ev}/shares"), json!({ "even": true }))
+            .await;
 
         // g1 takes an answer; g2, asking while g1 holds it, gets the same answer's other task.
         let t1 = g1.next_task(ev).await.expect("a task for g1");
@@ -608,9 +613,15 @@ async fn a_grader_assigned_to_one_question_marks_only_that_question() {
 async fn two_marks_given_at_once_settle_the_answer() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;
-        app.graders(&[("g1", "grader"), ("g2", "grader")]).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("c1", "chief")]).await;
         let ev = app.event_id;
         sit(&app, "DEMO0001").await;
+        // Each answer's two marks handed one to g1, one to g2, in the same order.
+        let _: serde_json::Value = app
+            .staff("c1")
+            .await
+            .post_ok(&format!("/api/marking/events/{ev}/shares"), json!({ "even": true }))
+            .await;
         let (g1, g2) = (app.staff("g1").await, app.staff("g2").await);
         for _ in 0..3 {
             let (t1, t2) = (g1.next_task(ev).await.unwrap(), g2.next_task(ev).await.unwrap());
@@ -627,6 +638,206 @@ async fn two_marks_given_at_once_settle_the_answer() {
                 .iter()
                 .all(|a| a.status == kaowu::store::AnswerStatus::Final && a.final_mark == Some("12.5".parse().unwrap())),
             "{answers:?}"
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+/// The chief plants a control answer (质检卷) with an agreed mark: each grader of the question is
+/// offered it once, after at least one real answer, looking like any task on the wire; their
+/// deviations show on the dashboard; it never becomes a candidate's answer or a mark of one.
+#[tokio::test]
+async fn a_control_answer_reaches_each_grader_as_any_answer_and_never_counts() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("c1", "chief")])
+            .await;
+        let ev = app.event_id;
+        sit(&app, "DEMO0001").await;
+        sit(&app, "DEMO0002").await;
+        let chief = app.staff("c1").await;
+        let item = chief.dashboard(ev).await.questions[0].item_id.clone();
+        let url = format!("/api/marking/events/{ev}/controls");
+        const CONTROL: &str = "答：先用排列图找出主要缺陷类型，再用因果图分析原因，制定对策并验证效果。";
+
+        // Refused, each with what was wrong; nothing planted.
+        for (body, says) in [
+            (
+                json!({ "item_id": item, "answer": CONTROL, "agreed_mark": 25 }),
+                "约定分数 25 不在 0–20 分之内",
+            ),
+            (
+                json!({ "item_id": item, "answer": CONTROL, "agreed_mark": 12.25 }),
+                "须以 0.5 分为单位",
+            ),
+            (
+                json!({ "item_id": item, "answer": "  ", "agreed_mark": 12 }),
+                "请填写质检卷的答卷内容",
+            ),
+            (
+                json!({ "item_id": "M9-O-999", "answer": CONTROL, "agreed_mark": 12 }),
+                "不是本场考试的开放式试题",
+            ),
+        ] {
+            let (status, err) = chief.post(&url, body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+            assert!(error_of(&err).contains(says), "{err}");
+        }
+        let g1 = app.staff("g1").await;
+        let (status, _) = g1
+            .post(&url, json!({ "item_id": item, "answer": CONTROL, "agreed_mark": 12 }))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a grader cannot plant one");
+        assert!(chief.dashboard(ev).await.controls.is_empty());
+
+        let planted: serde_json::Value = chief
+            .post_ok(&url, json!({ "item_id": item, "answer": CONTROL, "agreed_mark": 12 }))
+            .await;
+        assert_eq!(
+            planted["graders"], 2,
+            "both graders of the question, not the chief: {planted}"
+        );
+
+        let g2 = app.staff("g2").await;
+        let mut seen = HashSet::new();
+        for (grader, mark, name) in [(&g1, "15", "g1"), (&g2, "10", "g2")] {
+            let mut pulled = Vec::new();
+            while let Some(t) = grader.next_task(ev).await {
+                assert!(seen.insert(t.task_id), "task numbers are never shared: {}", t.task_id);
+                assert!(!t.wire.contains("质检") && !t.wire.contains("control"), "{}", t.wire);
+                assert!(["第一评", "第二评"].contains(&t.round.as_str()), "{}", t.round);
+                let is_control = t.answer == CONTROL;
+                let marked = grader.mark(t.task_id, if is_control { mark } else { "11" }).await;
+                if is_control {
+                    assert_eq!(marked.status, "marking");
+                    let (again, err) = grader.try_mark(t.task_id, "3").await;
+                    assert_eq!(again, StatusCode::CONFLICT, "a control is marked once: {err}");
+                }
+                pulled.push(is_control);
+            }
+            assert_eq!(
+                pulled.len(),
+                7,
+                "{name}: the six real answers and the control: {pulled:?}"
+            );
+            assert_eq!(pulled.iter().filter(|c| **c).count(), 1, "{name}: {pulled:?}");
+            assert!(!pulled[0], "{name}: not straight after planting: {pulled:?}");
+        }
+
+        let d = chief.dashboard(ev).await;
+        let control = &d.controls[0];
+        assert_eq!((control.item_id.as_str(), control.agreed_mark), (item.as_str(), 12.0));
+        assert_eq!((control.planted_for, control.marked), (2, 2));
+        let given: Vec<(&str, f64, f64)> = control
+            .marks
+            .iter()
+            .map(|m| (m.name.as_str(), m.mark, m.deviation))
+            .collect();
+        assert_eq!(given, [("阅卷人g1", 15.0, 3.0), ("阅卷人g2", 10.0, -2.0)]);
+        for (name, deviation) in [("阅卷人g1", 3.0), ("阅卷人g2", -2.0)] {
+            let g = d.graders.iter().find(|g| g.name == name).expect(name);
+            assert_eq!(g.count, 6, "{name}: control marks are not among the real ones");
+            assert_eq!(g.control_count, 1);
+            assert_eq!(g.control_deviation, Some(deviation));
+            assert_eq!(g.control_abs_deviation, Some(f64::abs(deviation)));
+            assert_eq!(g.agreement, Some(1.0), "{name}: agreement counts real answers only");
+        }
+        // Every real answer settled by its two real marks of 11; the control is none of them.
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert_eq!(answers.len(), 6);
+        for a in &answers {
+            assert_eq!(a.final_mark, Some(Points::whole(11)), "{a:?}");
+            assert!(a.marks.iter().all(|m| m.mark == Points::whole(11)), "{a:?}");
+        }
+        assert!(
+            app.store
+                .audit_log(ev)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "plant_control" && e.new_value == "12"),
+            "planting is audited"
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+/// The chief shares the answers out evenly: every waiting mark is handed to one grader of its
+/// question (never one who marked the answer), shares within one of each other; a grader who has
+/// marked their share is told so while the others' wait; set free again, anyone takes what is left.
+#[tokio::test]
+async fn answers_shared_out_evenly_go_to_their_grader_and_free_lifts_it() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader"), ("g3", "grader"), ("c1", "chief")])
+            .await;
+        let ev = app.event_id;
+        let chief = app.staff("c1").await;
+        let url = format!("/api/marking/events/{ev}/shares");
+        let (status, err) = chief.post(&url, json!({ "even": true })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "nothing to share yet: {err}");
+        assert!(error_of(&err).contains("尚无可分配的答卷"), "{err}");
+        for ticket in ["DEMO0001", "DEMO0002", "DEMO0003"] {
+            sit(&app, ticket).await;
+        }
+        let shares: serde_json::Value = chief.post_ok(&url, json!({ "even": true })).await;
+        let (mut marks, mut least, mut most) = (0, 0, 0);
+        for s in shares.as_array().unwrap() {
+            assert_eq!(s["graders"], 3, "{s}");
+            let (l, m) = (s["least"].as_u64().unwrap(), s["most"].as_u64().unwrap());
+            assert!(m - l <= 1, "even within one: {s}");
+            assert!(!s["stem"].as_str().unwrap().is_empty());
+            marks += s["marks"].as_u64().unwrap();
+            least += l;
+            most += m;
+        }
+        assert_eq!(marks, 18, "nine answers, two marks each: {shares}");
+        let d = chief.dashboard(ev).await;
+        assert_eq!(d.questions.iter().map(|q| q.handed_out).sum::<u64>(), 18, "{d:?}");
+
+        // g1 marks its share, then is told the rest are the others'.
+        let g1 = app.staff("g1").await;
+        let next = format!("/api/marking/events/{ev}/next");
+        let mut g1_marked = 0;
+        let (status, err) = loop {
+            let (status, body) = g1.post(&next, serde_json::Value::Null).await;
+            if status != StatusCode::OK {
+                break (status, body);
+            }
+            g1.mark(body["task_id"].as_i64().unwrap(), "10").await;
+            g1_marked += 1;
+        };
+        assert!((least..=most).contains(&g1_marked), "{least} ≤ {g1_marked} ≤ {most}");
+        assert_eq!(status, StatusCode::CONFLICT, "{err}");
+        assert_eq!(err["code"], "share_done", "{err}");
+        assert!(error_of(&err).contains("平均分配给其他阅卷人"), "{err}");
+
+        // g2 is gone: free again, and g1 and g3 mark everything between them.
+        let free: serde_json::Value = chief.post_ok(&url, json!({ "even": false })).await;
+        assert_eq!(free, json!([]));
+        assert!(chief.dashboard(ev).await.questions.iter().all(|q| q.handed_out == 0));
+        let g3 = app.staff("g3").await;
+        for g in [&g1, &g3] {
+            while let Some(t) = g.next_task(ev).await {
+                g.mark(t.task_id, "10").await;
+            }
+        }
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert!(
+            answers.iter().all(|a| a.status == kaowu::store::AnswerStatus::Final),
+            "{answers:?}"
+        );
+        let audit = app.store.audit_log(ev).await.unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|e| e.action == "share_out")
+                .map(|e| e.subject.as_str())
+                .collect::<Vec<_>>(),
+            ["平均分配", "自由领取"],
+            "the refused attempt changed nothing"
         );
         app.finish().await;
     })

@@ -878,11 +878,15 @@ pub struct Marked {
 pub struct Dashboard {
     pub questions: Vec<QuestionProgress>,
     pub graders: Vec<GraderStats>,
+    pub controls: Vec<ControlView>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct QuestionProgress {
+    pub item_id: String,
     pub final_: u64,
+    /// Waiting marks handed to graders (shared out evenly).
+    pub handed_out: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -891,6 +895,26 @@ pub struct GraderStats {
     pub count: u64,
     pub agreement: Option<f64>,
     pub mean_difference: Option<f64>,
+    pub control_count: u64,
+    pub control_deviation: Option<f64>,
+    pub control_abs_deviation: Option<f64>,
+}
+
+/// A control answer (质检卷) on the dashboard.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ControlView {
+    pub item_id: String,
+    pub agreed_mark: f64,
+    pub planted_for: u64,
+    pub marked: u64,
+    pub marks: Vec<ControlMark>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ControlMark {
+    pub name: String,
+    pub mark: f64,
+    pub deviation: f64,
 }
 
 /// A console print job as `GET /api/office/print-jobs/{job}` answers.

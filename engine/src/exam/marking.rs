@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use question_bank::{ItemBody, Points, RubricPoint};
+use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,6 +23,9 @@ pub const LEASE_MS: i64 = 20 * 60 * 1000;
 
 /// The longest comment a grader may leave with a mark.
 const MAX_COMMENT_CHARS: usize = 1000;
+
+/// The longest control answer the chief may plant: as long as a candidate's answer may be.
+const MAX_CONTROL_CHARS: usize = exam_rules::paper_shape::MAX_OPEN_CHARS;
 
 /// A task with what the grader marks it against: the question and its rubric (never who wrote
 /// the answer).
@@ -49,6 +53,23 @@ pub struct QuestionProgress {
     pub final_: usize,
     /// Tasks a grader holds now (leased, lease not lapsed).
     pub in_progress: usize,
+    /// Waiting marks the chief handed to graders (shared out evenly); 0 when graders take
+    /// answers as they are ready.
+    pub handed_out: usize,
+}
+
+/// A question's answers as shared out evenly.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareView {
+    pub item_id: String,
+    pub stem: String,
+    /// Graders (not chiefs) assigned to it.
+    pub graders: usize,
+    /// First and second marks its answers need in all.
+    pub marks: usize,
+    /// The fewest and the most one grader gives (given and handed).
+    pub least: usize,
+    pub most: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,6 +87,48 @@ pub struct GraderStats {
     pub median_ms: Option<i64>,
     /// Share of their first and second marks whose answer went to a third marker.
     pub third_share: Option<f64>,
+    /// Control answers (质检卷) they have marked.
+    pub control_count: usize,
+    /// Mean of (their mark − the agreed mark) over those: positive is lenient, negative harsh.
+    pub control_deviation: Option<f64>,
+    /// Mean of |their mark − the agreed mark|: how far off they are, either way.
+    pub control_abs_deviation: Option<f64>,
+}
+
+/// A control answer (质检卷) on the chief's dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ControlView {
+    pub id: i64,
+    pub item_id: String,
+    /// The question's stem, shortened.
+    pub stem: String,
+    /// The answer's opening words.
+    pub answer: String,
+    pub agreed_mark: Points,
+    pub planted_by: String,
+    pub planted_ms: i64,
+    /// Graders it was planted for, and how many have marked it.
+    pub planted_for: usize,
+    pub marked: usize,
+    /// Each mark given, in the order given.
+    pub marks: Vec<ControlMark>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ControlMark {
+    pub grader_id: i64,
+    pub name: String,
+    pub mark: Points,
+    /// The mark − the agreed mark.
+    pub deviation: Points,
+}
+
+/// A control answer as planted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlantedControl {
+    pub id: i64,
+    /// How many graders will be offered it.
+    pub graders: usize,
 }
 
 /// What the dashboard gathers of one grader while it reads the answers.
@@ -79,6 +142,14 @@ struct Tally {
     times: Vec<i64>,
     independent: usize,
     sent_to_third: usize,
+    /// Their mark − the agreed mark, per control answer marked (hundredths).
+    control_diffs: Vec<i64>,
+}
+
+/// The mean of hundredths, in points (a descriptive figure: a float is fine here).
+fn mean_points(values: impl Iterator<Item = i64>) -> Option<f64> {
+    let (sum, n) = values.fold((0i64, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum as f64 / n as f64 / 100.0)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,6 +173,8 @@ pub struct Dashboard {
     pub graders: Vec<GraderStats>,
     /// Answers in dispute or under appeal, oldest waiting first.
     pub disputed: Vec<AnswerMarks>,
+    /// Control answers (质检卷), oldest first.
+    pub controls: Vec<ControlView>,
     /// The server's clock when this was read (ages are measured against it).
     pub now_ms: i64,
 }
@@ -164,6 +237,9 @@ impl Exam {
             // Nothing now: say so plainly to a grader who has nothing to mark in this event at all.
             if !third && !self.store.has_grader_assignment(event, grader.subject_id).await? {
                 return Err(Refusal::NotAssigned.into());
+            }
+            if !third && self.store.share_done(event, grader.subject_id).await? {
+                return Err(Refusal::ShareDone.into());
             }
             return Ok(None);
         };
@@ -231,6 +307,7 @@ impl Exam {
         let policy = self.store.marking_policy(event).await?;
         let answers = self.store.event_open_answers(event).await?;
         let leased = self.store.leased_tasks_per_item(event, self.now()).await?;
+        let handed = self.store.handed_out_per_item(event).await?;
         let mut questions: BTreeMap<String, QuestionProgress> = BTreeMap::new();
         let mut per_grader: HashMap<i64, Tally> = HashMap::new();
         let mut disputed = Vec::new();
@@ -245,6 +322,7 @@ impl Exam {
                     .map(|i| short_stem(&i.stem))
                     .unwrap_or_default(),
                 in_progress: leased.get(&a.item_id).copied().unwrap_or(0),
+                handed_out: handed.get(&a.item_id).copied().unwrap_or(0),
                 ..Default::default()
             });
             q.answers += 1;
@@ -318,6 +396,19 @@ impl Exam {
                 });
             }
         }
+        let stored_controls = self.store.event_controls(event).await?;
+        for c in &stored_controls {
+            for t in &c.tasks {
+                if let Some(mark) = t.mark {
+                    per_grader
+                        .entry(t.grader_id)
+                        .or_default()
+                        .control_diffs
+                        .push(mark.hundredths() - c.agreed_mark.hundredths());
+                }
+            }
+        }
+        let mut names: HashMap<i64, String> = HashMap::new();
         let mut graders = Vec::new();
         for (id, mut tally) in per_grader {
             let (marks, diffs) = (&tally.marks, &tally.diffs);
@@ -326,6 +417,7 @@ impl Exam {
                 .account(id)
                 .await?
                 .map_or_else(|| format!("#{id}"), |a| a.display_name);
+            names.insert(id, name.clone());
             // Statistics are descriptive, so floats are fine here; the marks themselves stay exact.
             let n = marks.len() as f64;
             let mean = (n > 0.0).then(|| marks.iter().sum::<i64>() as f64 / n / 100.0);
@@ -355,16 +447,138 @@ impl Exam {
                 mean_difference,
                 median_ms,
                 third_share,
+                control_count: tally.control_diffs.len(),
+                control_deviation: mean_points(tally.control_diffs.iter().copied()),
+                control_abs_deviation: mean_points(tally.control_diffs.iter().map(|d| d.abs())),
             });
         }
+        let controls = stored_controls
+            .into_iter()
+            .map(|c| ControlView {
+                stem: loaded
+                    .bank
+                    .items
+                    .iter()
+                    .find(|i| i.id.as_str() == c.item_id)
+                    .map(|i| short_stem(&i.stem))
+                    .unwrap_or_default(),
+                answer: short_stem(&c.body),
+                planted_for: c.tasks.len(),
+                marked: c.tasks.iter().filter(|t| t.mark.is_some()).count(),
+                marks: {
+                    let mut given: Vec<_> = c.tasks.iter().filter(|t| t.mark.is_some()).collect();
+                    given.sort_by_key(|t| t.marked_ms);
+                    given
+                        .into_iter()
+                        .filter_map(|t| {
+                            let mark = t.mark?;
+                            Some(ControlMark {
+                                grader_id: t.grader_id,
+                                name: names
+                                    .get(&t.grader_id)
+                                    .cloned()
+                                    .unwrap_or_else(|| format!("#{}", t.grader_id)),
+                                mark,
+                                deviation: Points::from_hundredths(mark.hundredths() - c.agreed_mark.hundredths()),
+                            })
+                        })
+                        .collect()
+                },
+                id: c.id,
+                item_id: c.item_id,
+                agreed_mark: c.agreed_mark,
+                planted_by: c.planted_by,
+                planted_ms: c.planted_ms,
+            })
+            .collect();
         graders.sort_by_key(|g| g.grader_id);
         disputed.sort_by_key(|d| (d.waiting_since_ms.unwrap_or(i64::MAX), d.answer));
         Ok(Dashboard {
             questions: questions.into_values().collect(),
             graders,
             disputed,
+            controls,
             now_ms: self.now(),
         })
+    }
+
+    /// The chief grader plants a control answer (质检卷) with the agreed mark: every grader
+    /// assigned to the question is offered it, unmarked as such, after a few more marks of their
+    /// own (1–5, at random, so it does not follow the planting at once), or when nothing else is
+    /// left for them. Its marks are compared with the agreed mark on the dashboard and never
+    /// count for anyone.
+    pub async fn plant_control(
+        &self,
+        chief: &Session,
+        event: i64,
+        item_id: &str,
+        answer: &str,
+        agreed: Points,
+    ) -> ServiceResult<PlantedControl> {
+        let agreed = check_mark(agreed).map_err(|e| ServiceError::Invalid(format!("约定{e}")))?;
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Err(ServiceError::Invalid("请填写质检卷的答卷内容".into()));
+        }
+        if answer.chars().count() > MAX_CONTROL_CHARS {
+            return Err(ServiceError::Invalid(format!(
+                "质检卷答卷过长（最多 {MAX_CONTROL_CHARS} 字）"
+            )));
+        }
+        if !self.open_questions(event).await?.iter().any(|q| q.item_id == item_id) {
+            return Err(ServiceError::Invalid(format!(
+                "试题 {item_id} 不是本场考试的开放式试题"
+            )));
+        }
+        // When each grader meets it: unpredictable, and a Send generator (the store call awaits).
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(crate::auth::random_seed());
+        match self
+            .store
+            .plant_control(event, item_id, answer, agreed, &chief.actor(), self.now(), |_| {
+                rng.random_range(1..=5)
+            })
+            .await?
+        {
+            Some((id, graders)) => Ok(PlantedControl { id, graders }),
+            None => Err(ServiceError::Invalid(format!(
+                "试题 {item_id} 尚未分配阅卷人，无法投放质检卷"
+            ))),
+        }
+    }
+
+    /// The chief grader shares the answers out evenly (`even`): every first or second mark still
+    /// waiting is handed to one grader of its question so the graders' shares differ by at most
+    /// one where the answers allow (`store::shares`); handing out again starts from what is
+    /// given. Or (`!even`) whoever is ready takes any answer again.
+    pub async fn set_shares(&self, chief: &Session, event: i64, even: bool) -> ServiceResult<Vec<ShareView>> {
+        let loaded = self.event(event).await?;
+        if !even {
+            self.store.share_freely(event, &chief.actor(), self.now()).await?;
+            return Ok(Vec::new());
+        }
+        let shares = self.store.share_out(event, &chief.actor(), self.now()).await?;
+        if shares.is_empty() {
+            return Err(ServiceError::Invalid(
+                "尚无可分配的答卷（没有已交的开放题答卷，或答卷所在的试题尚未分配阅卷人）".into(),
+            ));
+        }
+        Ok(shares
+            .into_iter()
+            .map(|s| ShareView {
+                stem: loaded
+                    .bank
+                    .items
+                    .iter()
+                    .find(|i| i.id.as_str() == s.item_id)
+                    .map(|i| short_stem(&i.stem))
+                    .unwrap_or_default(),
+                item_id: s.item_id,
+                graders: s.graders,
+                marks: s.marks,
+                least: s.least,
+                most: s.most,
+            })
+            .collect())
     }
 
     /// The chief grader re-opens a mark: it is superseded (never deleted) and the answer goes back

@@ -9,12 +9,14 @@
 //! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
 
 mod bank;
+mod controls;
 mod events;
 mod marking;
 mod print_jobs;
 mod rescoring;
 mod rooms;
 mod saves;
+mod shares;
 mod sittings;
 mod sql;
 mod staff;
@@ -27,6 +29,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use bank::ItemStatusRow;
+pub use controls::{ControlRow, ControlTaskRow};
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
     AnswerStatus, AppealOutcome, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome,
@@ -38,6 +41,7 @@ pub use rescoring::{
 };
 pub use rooms::{LiveChange, LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
+pub use shares::ShareRow;
 pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, FoundCandidate, ProctorRoom, Session, StaffRow, UnlockRecord};
 

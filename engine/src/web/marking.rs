@@ -15,7 +15,7 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path};
 use super::session::{Chief, Grader};
 use crate::exam::AnswerStatus;
-use crate::exam::marking::Dashboard;
+use crate::exam::marking::{Dashboard, PlantedControl, ShareView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
         .routes(routes!(reopen))
         .routes(routes!(reopen_grader))
+        .routes(routes!(plant_control))
+        .routes(routes!(set_shares))
         .routes(routes!(picture))
 }
 
@@ -156,4 +158,59 @@ async fn reopen_grader(
 ) -> ApiResult<Json<Reopened>> {
     let reopened = state.exam.reopen_grader(&c.0, event, grader, &r.reason).await?;
     Ok(Json(Reopened { reopened }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ControlRequest {
+    /// The open question (item id) it answers.
+    pub item_id: String,
+    /// The answer's text, as a candidate would have written it.
+    pub answer: String,
+    /// The mark the marking team agreed for it (0–20 in steps of 0.5).
+    pub agreed_mark: Points,
+}
+
+/// Plants a control answer (质检卷): every grader of the question is offered it as an ordinary
+/// answer; the dashboard compares their marks with the agreed one. It never counts for anyone.
+#[utoipa::path(
+    post, summary = "投放质检卷", description = "组长投放一份约定分数的质检卷：该题每位阅卷人都会在评阅中收到（与普通答卷无异），看板上显示其评分与约定分数之差；质检卷的评分不计入任何考生成绩", path = "/api/marking/events/{event}/controls", tag = "marking", security(("cookie" = [])),
+    params(("event" = i64, Path, description = "考试编号")), request_body = ControlRequest,
+    responses(
+        (status = 200, description = "已投放", body = PlantedControl),
+        (status = 422, description = "试题、答卷或约定分数有误，或该题尚未分配阅卷人", body = crate::web::openapi::ErrorBody)))]
+async fn plant_control(
+    State(state): State<AppState>,
+    c: Chief,
+    Path(event): Path<i64>,
+    Body(req): Body<ControlRequest>,
+) -> ApiResult<Json<PlantedControl>> {
+    Ok(Json(
+        state
+            .exam
+            .plant_control(&c.0, event, req.item_id.trim(), &req.answer, req.agreed_mark)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ShareRequest {
+    /// true: every waiting first or second mark is handed to one grader of its question, evenly;
+    /// false: whoever is ready takes any answer.
+    pub even: bool,
+}
+
+/// Shares the answers out evenly among each question's graders, or lets them take answers freely.
+#[utoipa::path(
+    post, summary = "平均分配或自由领取", description = "平均分配：把每题尚待评的第一、二评分给该题的阅卷人，使每人份数相差不超过 1（不分给已评过或正在评该答卷的人）；增加阅卷人、有新答卷或有人无法继续时可再次分配。自由领取：谁评完谁领下一份", path = "/api/marking/events/{event}/shares", tag = "marking", security(("cookie" = [])),
+    params(("event" = i64, Path, description = "考试编号")), request_body = ShareRequest,
+    responses(
+        (status = 200, description = "各题阅卷人数与每人份数（自由领取时为空）", body = Vec<ShareView>),
+        (status = 422, description = "尚无可分配的答卷", body = crate::web::openapi::ErrorBody)))]
+async fn set_shares(
+    State(state): State<AppState>,
+    c: Chief,
+    Path(event): Path<i64>,
+    Body(req): Body<ShareRequest>,
+) -> ApiResult<Json<Vec<ShareView>>> {
+    Ok(Json(state.exam.set_shares(&c.0, event, req.even).await?))
 }
