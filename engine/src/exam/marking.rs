@@ -16,7 +16,7 @@ use exam_rules::marking::{MAX_MARK, MarkingPolicy, Round, TIE_RULE_ZH, check_mar
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
-use crate::store::{AnswerStatus, AppealOutcome, MarkOutcome, MarkingTask, Session};
+use crate::store::{AnswerStatus, AppealOutcome, MarkOutcome, MarkingTask, NewControl, Session};
 
 /// How long a task stays with a grader before it returns to the queue.
 pub const LEASE_MS: i64 = 20 * 60 * 1000;
@@ -534,9 +534,17 @@ impl Exam {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(crate::auth::random_seed());
         match self
             .store
-            .plant_control(event, item_id, answer, agreed, &chief.actor(), self.now(), |_| {
-                rng.random_range(1..=5)
-            })
+            .plant_control(
+                &NewControl {
+                    event_id: event,
+                    item_id,
+                    body: answer,
+                    agreed,
+                    actor: &chief.actor(),
+                    now: self.now(),
+                },
+                |_| rng.random_range(1..=5),
+            )
             .await?
         {
             Some((id, graders)) => Ok(PlantedControl { id, graders }),

@@ -34,6 +34,26 @@ pub struct ControlTaskRow {
     pub marked_ms: Option<i64>,
 }
 
+/// A mark as a grader gives it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MarkGiven<'a> {
+    pub actor: &'a str,
+    pub mark: Points,
+    pub comment: &'a str,
+    pub now: i64,
+}
+
+/// A control answer as the chief plants it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewControl<'a> {
+    pub event_id: i64,
+    pub item_id: &'a str,
+    pub body: &'a str,
+    pub agreed: Points,
+    pub actor: &'a str,
+    pub now: i64,
+}
+
 /// A control task the grader holds or may be offered next.
 pub(super) struct PendingControl {
     id: i64,
@@ -48,14 +68,17 @@ impl Store {
     /// id and how many graders it was planted for (none: nothing is stored).
     pub async fn plant_control(
         &self,
-        event_id: i64,
-        item_id: &str,
-        body: &str,
-        agreed: Points,
-        actor: &str,
-        now: i64,
+        control: &NewControl<'_>,
         mut offset: impl FnMut(i64) -> i64,
     ) -> Result<Option<(i64, usize)>> {
+        let NewControl {
+            event_id,
+            item_id,
+            body,
+            agreed,
+            actor,
+            now,
+        } = *control;
         let mut tx = self.begin_write().await?;
         let graders: Vec<i64> = sqlx::query_scalar(
             "SELECT g.account_id FROM grader_assignments g JOIN accounts a ON a.id = g.account_id \
@@ -228,11 +251,14 @@ impl Store {
         mut tx: sqlx::Transaction<'static, sqlx::Any>,
         task_id: i64,
         grader_id: i64,
-        actor: &str,
-        mark: Points,
-        comment: &str,
-        now: i64,
+        given: MarkGiven<'_>,
     ) -> Result<MarkOutcome> {
+        let MarkGiven {
+            actor,
+            mark,
+            comment,
+            now,
+        } = given;
         let sql = format!(
             "SELECT c.state, c.grader_id, ca.event_id, ca.id AS control FROM control_tasks c \
              JOIN control_answers ca ON ca.id = c.control_answer_id WHERE c.id = $1{}",

@@ -501,9 +501,13 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
         else {
-            return self
-                .record_control_mark(tx, task_id, grader_id, actor, mark, comment, now)
-                .await;
+            let given = super::controls::MarkGiven {
+                actor,
+                mark,
+                comment,
+                now,
+            };
+            return self.record_control_mark(tx, task_id, grader_id, given).await;
         };
         let state: String = r.try_get("state")?;
         let leased_by: Option<i64> = r.try_get("leased_by")?;

@@ -29,7 +29,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use bank::ItemStatusRow;
-pub use controls::{ControlRow, ControlTaskRow};
+pub use controls::{ControlRow, ControlTaskRow, NewControl};
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
     AnswerStatus, AppealOutcome, AuditEntry, AuditRecord, DashboardAnswer, EventCandidate, GraderItem, MarkOutcome,
