@@ -212,6 +212,15 @@ pub struct GraderAssignment {
     pub open_items: usize,
 }
 
+/// The stem of `item_id` in `bank`, shortened (empty when the bank has no such item).
+fn stem_of(bank: &question_bank::Bank, item_id: &str) -> String {
+    bank.items
+        .iter()
+        .find(|i| i.id.as_str() == item_id)
+        .map(|i| short_stem(&i.stem))
+        .unwrap_or_default()
+}
+
 /// A question's stem cut to what fits a table cell.
 pub fn short_stem(stem: &str) -> String {
     const MAX: usize = 40;
@@ -314,13 +323,7 @@ impl Exam {
         for a in &answers {
             let q = questions.entry(a.item_id.clone()).or_insert_with(|| QuestionProgress {
                 item_id: a.item_id.clone(),
-                stem: loaded
-                    .bank
-                    .items
-                    .iter()
-                    .find(|i| i.id.as_str() == a.item_id)
-                    .map(|i| short_stem(&i.stem))
-                    .unwrap_or_default(),
+                stem: stem_of(&loaded.bank, &a.item_id),
                 in_progress: leased.get(&a.item_id).copied().unwrap_or(0),
                 handed_out: handed.get(&a.item_id).copied().unwrap_or(0),
                 ..Default::default()
@@ -432,8 +435,7 @@ impl Exam {
                     .count() as f64
                     / diffs.len() as f64
             });
-            let mean_difference =
-                (!diffs.is_empty()).then(|| diffs.iter().sum::<i64>() as f64 / diffs.len() as f64 / 100.0);
+            let mean_difference = mean_points(diffs.iter().copied());
             tally.times.sort_unstable();
             let median_ms = (!tally.times.is_empty()).then(|| tally.times[tally.times.len() / 2]);
             let third_share = (tally.independent > 0).then(|| tally.sent_to_third as f64 / tally.independent as f64);
@@ -454,41 +456,38 @@ impl Exam {
         }
         let controls = stored_controls
             .into_iter()
-            .map(|c| ControlView {
-                stem: loaded
-                    .bank
-                    .items
+            .map(|c| {
+                // The marks given, in the order given.
+                let mut given: Vec<(i64, i64, Points)> = c
+                    .tasks
                     .iter()
-                    .find(|i| i.id.as_str() == c.item_id)
-                    .map(|i| short_stem(&i.stem))
-                    .unwrap_or_default(),
-                answer: short_stem(&c.body),
-                planted_for: c.tasks.len(),
-                marked: c.tasks.iter().filter(|t| t.mark.is_some()).count(),
-                marks: {
-                    let mut given: Vec<_> = c.tasks.iter().filter(|t| t.mark.is_some()).collect();
-                    given.sort_by_key(|t| t.marked_ms);
-                    given
-                        .into_iter()
-                        .filter_map(|t| {
-                            let mark = t.mark?;
-                            Some(ControlMark {
-                                grader_id: t.grader_id,
-                                name: names
-                                    .get(&t.grader_id)
-                                    .cloned()
-                                    .unwrap_or_else(|| format!("#{}", t.grader_id)),
-                                mark,
-                                deviation: Points::from_hundredths(mark.hundredths() - c.agreed_mark.hundredths()),
-                            })
-                        })
-                        .collect()
-                },
-                id: c.id,
-                item_id: c.item_id,
-                agreed_mark: c.agreed_mark,
-                planted_by: c.planted_by,
-                planted_ms: c.planted_ms,
+                    .filter_map(|t| Some((t.marked_ms?, t.grader_id, t.mark?)))
+                    .collect();
+                given.sort_by_key(|(at, _, _)| *at);
+                let marks: Vec<ControlMark> = given
+                    .into_iter()
+                    .map(|(_, grader_id, mark)| ControlMark {
+                        grader_id,
+                        name: names
+                            .get(&grader_id)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{grader_id}")),
+                        mark,
+                        deviation: Points::from_hundredths(mark.hundredths() - c.agreed_mark.hundredths()),
+                    })
+                    .collect();
+                ControlView {
+                    stem: stem_of(&loaded.bank, &c.item_id),
+                    answer: short_stem(&c.body),
+                    planted_for: c.tasks.len(),
+                    marked: marks.len(),
+                    marks,
+                    id: c.id,
+                    item_id: c.item_id,
+                    agreed_mark: c.agreed_mark,
+                    planted_by: c.planted_by,
+                    planted_ms: c.planted_ms,
+                }
             })
             .collect();
         graders.sort_by_key(|g| g.grader_id);
@@ -573,13 +572,7 @@ impl Exam {
         Ok(shares
             .into_iter()
             .map(|s| ShareView {
-                stem: loaded
-                    .bank
-                    .items
-                    .iter()
-                    .find(|i| i.id.as_str() == s.item_id)
-                    .map(|i| short_stem(&i.stem))
-                    .unwrap_or_default(),
+                stem: stem_of(&loaded.bank, &s.item_id),
                 item_id: s.item_id,
                 graders: s.graders,
                 marks: s.marks,

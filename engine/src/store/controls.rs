@@ -172,10 +172,7 @@ impl Store {
             "SELECT c.id, c.state, c.lease_expires_ms, c.due_after_marks FROM control_tasks c \
              JOIN control_answers ca ON ca.id = c.control_answer_id \
              WHERE c.grader_id = $1 AND c.state IN ('queued', 'leased') AND ca.event_id = $2 ORDER BY c.id LIMIT 1{}",
-            match self.backend {
-                Backend::Sqlite => "",
-                Backend::Postgres => " FOR UPDATE OF c",
-            }
+            self.row_lock(" FOR UPDATE OF c")
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(grader_id)
@@ -262,10 +259,7 @@ impl Store {
         let sql = format!(
             "SELECT c.state, c.grader_id, ca.event_id, ca.id AS control FROM control_tasks c \
              JOIN control_answers ca ON ca.id = c.control_answer_id WHERE c.id = $1{}",
-            match self.backend {
-                Backend::Sqlite => "",
-                Backend::Postgres => " FOR UPDATE OF c",
-            }
+            self.row_lock(" FOR UPDATE OF c")
         );
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(task_id)

@@ -318,10 +318,7 @@ impl Store {
                     let sql = format!(
                         "SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
                          WHERE {which} AND a.event_id = $1 AND {PULL_RULE} ORDER BY {order} LIMIT 1{}",
-                        match self.backend {
-                            Backend::Sqlite => "",
-                            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
-                        }
+                        self.row_lock(" FOR UPDATE OF t SKIP LOCKED")
                     );
                     if which.starts_with("t.state = 'queued' AND t.assigned_to") {
                         self.queue_in_order(&mut tx).await?;
@@ -491,10 +488,7 @@ impl Store {
             // would each see only their own mark and neither would settle it (PostgreSQL, read
             // committed); locked, the second waits and sees the first's. SQLite's one writer
             // serialises them anyway.
-            match self.backend {
-                Backend::Sqlite => "",
-                Backend::Postgres => " FOR UPDATE OF t, a",
-            }
+            self.row_lock(" FOR UPDATE OF t, a")
         );
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(task_id)

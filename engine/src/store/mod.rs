@@ -243,9 +243,15 @@ impl Store {
 
     /// `FOR UPDATE` where row locks exist (PostgreSQL); SQLite's single writer needs none.
     fn for_update(&self) -> &'static str {
+        self.row_lock(" FOR UPDATE")
+    }
+
+    /// A row-lock clause (`" FOR UPDATE OF t SKIP LOCKED"`, …) where row locks exist
+    /// (PostgreSQL); nothing on SQLite, whose single writer serialises the transactions anyway.
+    fn row_lock(&self, clause: &'static str) -> &'static str {
         match self.backend {
             Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
+            Backend::Postgres => clause,
         }
     }
 
