@@ -21,6 +21,7 @@ mod office_staff;
 mod print;
 mod print_event;
 mod readme;
+mod registration;
 mod schedule;
 mod sitting_api;
 mod static_js;

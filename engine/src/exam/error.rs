@@ -66,6 +66,10 @@ pub enum NotFound {
     PrintJob(String),
     #[error("找不到该图片")]
     Picture,
+    #[error("找不到报名申请（编号 {0}）")]
+    Application(i64),
+    #[error("找不到该材料")]
+    Document,
 }
 
 /// What the caller may not do, though it exists.

@@ -21,6 +21,7 @@ pub mod overview;
 pub mod print_jobs;
 pub mod printing;
 pub mod proctoring;
+pub mod registration;
 pub mod results;
 pub mod roster;
 pub mod saver;

@@ -13,6 +13,7 @@ mod controls;
 mod events;
 mod marking;
 mod print_jobs;
+mod registration;
 mod rescoring;
 mod rooms;
 mod saves;
@@ -36,6 +37,9 @@ pub use marking::{
     MarkRecord, MarkingTask, THIRD_SLOT,
 };
 pub use print_jobs::{PrintJobEnd, PrintJobRow};
+pub use registration::{
+    ApplicantRow, ApplicationRow, Changed, DocumentRow, FeeRecordRow, FormSave, NewDocument, OpenCity, StateChange,
+};
 pub use rescoring::{
     Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,
 };

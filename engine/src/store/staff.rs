@@ -55,6 +55,12 @@ impl Session {
     pub fn actor(&self) -> String {
         format!("{}#{}", self.role, self.subject_id)
     }
+
+    /// A staff member's session (not a candidate's, not an applicant's): its subject is an
+    /// account of the `accounts` table.
+    pub fn is_staff(&self) -> bool {
+        !matches!(self.role.as_str(), "candidate" | "applicant")
+    }
 }
 
 /// A staff account as the office's list shows it (never the password hash).
@@ -257,7 +263,7 @@ impl Store {
     pub async fn session(&self, id: &str, now: i64) -> Result<Option<Session>> {
         let row = sqlx::query(
             "SELECT s.id, s.role, s.subject_id, s.expires_ms, COALESCE(a.must_change_password, 0) AS must_change_password \
-             FROM sessions s LEFT JOIN accounts a ON s.role <> 'candidate' AND a.id = s.subject_id \
+             FROM sessions s LEFT JOIN accounts a ON s.role NOT IN ('candidate', 'applicant') AND a.id = s.subject_id \
              WHERE s.id = $1 AND s.revoked = 0 AND s.expires_ms > $2",
         )
         .bind(id)

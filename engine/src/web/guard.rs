@@ -59,7 +59,9 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
         let roster = path.ends_with("/roster") || path.ends_with("/roster/check");
         let bank = path == "/api/office/bank/upload";
         let bank_file = path == "/api/office/bank/import";
+        let document = path.starts_with("/api/apply/documents/");
         let allowed = essence == "application/json"
+            || (document && DOCUMENT_TYPES.contains(&essence.as_str()))
             || (roster && ROSTER_TYPES.contains(&essence.as_str()))
             || (bank && BANK_TYPES.contains(&essence.as_str()))
             || (bank_file && (BANK_TYPES.contains(&essence.as_str()) || BANK_FILE_TYPES.contains(&essence.as_str())));
@@ -70,6 +72,8 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
                 "ZIP 文件（application/zip 或 application/octet-stream）"
             } else if bank_file {
                 "题库文件（application/octet-stream、Excel、Word、ZIP 或 XML）"
+            } else if document {
+                "材料文件（application/octet-stream、image/jpeg、image/png 或 application/pdf）"
             } else {
                 "application/json"
             };
@@ -100,6 +104,9 @@ const BANK_FILE_TYPES: [&str; 4] = [
     "application/xml",
     "text/xml",
 ];
+
+/// The content types an applicant's document may be sent as (none is CORS-safelisted).
+const DOCUMENT_TYPES: [&str; 4] = ["application/octet-stream", "image/jpeg", "image/png", "application/pdf"];
 
 /// The content types a roster may be sent as.
 const ROSTER_TYPES: [&str; 3] = [

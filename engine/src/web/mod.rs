@@ -2,6 +2,7 @@
 //! `serve(listener, state, shutdown)` lets the caller own the socket, so tests bind port 0.
 
 pub mod account;
+pub mod apply;
 pub mod bank;
 pub mod candidate;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod pages;
 pub mod printing;
 pub mod proctor;
+pub mod registration;
 pub mod session;
 pub mod staff;
 
@@ -79,6 +81,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(printing::router())
         .merge(bank::router())
         .merge(marking::router())
+        .merge(apply::router())
+        .merge(registration::router())
         .split_for_parts();
     (router, openapi::with_error_responses(doc))
 }

@@ -30,6 +30,7 @@ use utoipa::{Modify, ToSchema};
         (name = "proctor", description = "监考"),
         (name = "office", description = "考务办公室"),
         (name = "marking", description = "阅卷"),
+        (name = "apply", description = "报名（申请人）"),
     )
 )]
 pub struct ApiDoc;

@@ -273,7 +273,7 @@ async fn password(State(state): State<AppState>, who: Result<LoggedIn, ApiError>
     let Ok(LoggedIn(session)) = who else {
         return Redirect::to("/staff-login").into_response();
     };
-    if session.role == "candidate" {
+    if !session.is_staff() {
         return Redirect::to("/staff-login").into_response();
     }
     let account = match greeted(&state, &session).await {

@@ -123,16 +123,24 @@ pub async fn login(
         logged_in.must_change_password,
         logged_in.token,
     );
-    let mut response = Json(LoginResponse {
-        role,
-        name,
-        must_change_password,
-    })
-    .into_response();
+    Ok(logged_in_response(
+        &state,
+        LoginResponse {
+            role,
+            name,
+            must_change_password,
+        },
+        &token,
+    ))
+}
+
+/// The answer to a successful login: who logged in, and the session cookie.
+pub(super) fn logged_in_response(state: &AppState, body: LoginResponse, token: &str) -> Response {
+    let mut response = Json(body).into_response();
     response
         .headers_mut()
-        .insert(SET_COOKIE, cookie(&token, SESSION_MS / 1000, state.secure_cookies));
-    Ok(response)
+        .insert(SET_COOKIE, cookie(token, SESSION_MS / 1000, state.secure_cookies));
+    response
 }
 
 #[utoipa::path(
@@ -185,7 +193,7 @@ impl SessionCache {
         self.0
             .lock()
             .expect("session cache")
-            .retain(|_, (s, _)| s.role == "candidate" || s.subject_id != account_id);
+            .retain(|_, (s, _)| !s.is_staff() || s.subject_id != account_id);
     }
 }
 
@@ -208,6 +216,8 @@ pub struct Office(pub Session);
 pub struct Grader(pub Session);
 /// The chief grader.
 pub struct Chief(pub Session);
+/// A logged-in applicant for registration (an account of their own, not a candidate's ticket).
+pub struct Applicant(pub Session);
 
 /// A role extractor: the session's role must be one of `roles` (else 403 with `refusal`); a staff
 /// session must have changed its initial password first.
@@ -232,6 +242,7 @@ role_extractor!(Proctor, ["proctor", "office"], "此功能仅供监考老师使�
 role_extractor!(Office, ["office"], "此功能仅供考务办公室使用", staff: true);
 role_extractor!(Grader, ["grader", "chief"], "此功能仅供阅卷人员使用", staff: true);
 role_extractor!(Chief, ["chief"], "此功能仅供阅卷组长使用", staff: true);
+role_extractor!(Applicant, ["applicant"], "此功能仅供报名申请人使用：请用注册的手机号或电子邮箱登录", staff: false);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,75 @@
+-- Registration for the exam (issue 18, the guide's §四 and §八): applicants' own accounts, their
+-- applications, the documents they upload and the fees the office records.
+
+-- An applicant's account: a mobile number or an e-mail address (lower-cased) and a password.
+CREATE TABLE applicants (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    login          TEXT NOT NULL UNIQUE,
+    password_hash  TEXT NOT NULL,
+    created_ms     BIGINT NOT NULL
+);
+
+-- The cities where an event open for registration is held, in the office's order (`seq`); an
+-- event with none is not open.
+CREATE TABLE event_cities (
+    event_id  BIGINT NOT NULL REFERENCES events (id),
+    city      TEXT NOT NULL,
+    seq       BIGINT NOT NULL,
+    PRIMARY KEY (event_id, city)
+);
+
+-- One application for one sitting. `form` is the form as the applicant filled it (JSON); the
+-- name, ID number, sitting and city are kept beside it for the office's search and for the one
+-- application per person and sitting. state: draft → submitted → approved, or returned (with
+-- `return_reason`, editable again) → submitted …
+CREATE TABLE applications (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    applicant_id    BIGINT NOT NULL REFERENCES applicants (id),
+    event_id        BIGINT REFERENCES events (id),
+    city            TEXT NOT NULL DEFAULT '',
+    name            TEXT NOT NULL DEFAULT '',
+    id_number       TEXT NOT NULL DEFAULT '',
+    form            TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('draft', 'submitted', 'approved', 'returned')),
+    return_reason   TEXT NOT NULL DEFAULT '',
+    photo_refused   TEXT NOT NULL DEFAULT '',
+    submitted_ms    BIGINT,
+    reviewed_ms     BIGINT,
+    reviewed_by     TEXT NOT NULL DEFAULT '',
+    created_ms      BIGINT NOT NULL,
+    updated_ms      BIGINT NOT NULL
+);
+CREATE INDEX applications_applicant ON applications (applicant_id, id);
+CREATE INDEX applications_event ON applications (event_id, state);
+CREATE INDEX applications_id_number ON applications (id_number);
+
+-- Documents uploaded with an application, kept in the database so that every node serves them.
+-- A new upload of the same kind supersedes the earlier one, which stays (nothing is deleted).
+CREATE TABLE application_documents (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id  BIGINT NOT NULL REFERENCES applications (id),
+    kind            TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    sha256          TEXT NOT NULL,
+    bytes           BLOB NOT NULL,
+    uploaded_ms     BIGINT NOT NULL,
+    superseded_ms   BIGINT
+);
+CREATE INDEX application_documents_application ON application_documents (application_id, kind, id);
+
+-- A fee recorded by the office: a bank transfer as the bank shows it, or a waiver with its
+-- reason. The latest record of an application is the one in force; earlier ones stay.
+CREATE TABLE fee_records (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id  BIGINT NOT NULL REFERENCES applications (id),
+    kind            TEXT NOT NULL CHECK (kind IN ('transfer', 'waiver')),
+    payer           TEXT NOT NULL DEFAULT '',
+    amount_fen      BIGINT NOT NULL DEFAULT 0,
+    paid_on         TEXT NOT NULL DEFAULT '',
+    reference       TEXT NOT NULL DEFAULT '',
+    reason          TEXT NOT NULL DEFAULT '',
+    recorded_by     TEXT NOT NULL,
+    recorded_ms     BIGINT NOT NULL
+);
+CREATE INDEX fee_records_application ON fee_records (application_id, id);

@@ -1,0 +1,135 @@
+//! The office's side of registration (报名审核): which cities an event is open for registration
+//! in, the applications with their eligibility and fees, the documents (each opening audited),
+//! the review (approve, or return with a reason the applicant sees) and the fee recorded. Each
+//! handler is one call of the exam service (`exam/registration.rs`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::error::{ApiResult, Body, Path, Query};
+use super::openapi::ErrorBody;
+use super::session::Office;
+use crate::exam::registration::{ApplicationSummary, FeeInput, OfficeApplication, OpenSitting, Review};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(open_registration))
+        .routes(routes!(registration_sittings))
+        .routes(routes!(applications))
+        .routes(routes!(application))
+        .routes(routes!(document))
+        .routes(routes!(review))
+        .routes(routes!(record_fee))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Cities {
+    /// 考试城市；为空则关闭报名
+    pub cities: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedCities {
+    pub cities: Vec<String>,
+}
+
+#[utoipa::path(
+    post, summary = "开放（或关闭）本场考试的报名及考试城市", description = "设置本场考试接受报名的考试城市；给空列表则关闭报名。考试日期到来后不再接受报名；记入审计记录",
+    path = "/api/office/events/{id}/registration", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = Cities,
+    responses((status = 200, description = "已设置", body = OpenedCities), (status = 404, description = "没有该考试", body = ErrorBody), (status = 422, description = "城市名称过长等", body = ErrorBody)))]
+async fn open_registration(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(c): Body<Cities>,
+) -> ApiResult<Json<OpenedCities>> {
+    let cities = state.exam.open_registration(id, &c.cities, &o.0.actor()).await?;
+    Ok(Json(OpenedCities { cities }))
+}
+
+#[utoipa::path(
+    get, summary = "正在报名的考试场次及考试城市", description = "正在报名的考试场次（考试日期未到）及各场次的考试城市",
+    path = "/api/office/registration/sittings", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "场次", body = Vec<OpenSitting>)))]
+async fn registration_sittings(State(state): State<AppState>, _o: Office) -> ApiResult<Json<Vec<OpenSitting>>> {
+    Ok(Json(state.exam.open_sittings().await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ApplicationFilter {
+    /// 只看某场考试的申请
+    pub event: Option<i64>,
+    /// 只看某一状态：draft、submitted、approved、returned
+    pub state: Option<String>,
+}
+
+#[utoipa::path(
+    get, summary = "报名申请一览（可按场次、状态筛选）", description = "全部报名申请，新的在前：申请人账号、姓名、身份证号、场次和城市、状态、申请资格、是否已缴费、报名是否成功",
+    path = "/api/office/applications", tag = "office", security(("cookie" = [])), params(ApplicationFilter),
+    responses((status = 200, description = "报名申请", body = Vec<ApplicationSummary>)))]
+async fn applications(
+    State(state): State<AppState>,
+    _o: Office,
+    Query(f): Query<ApplicationFilter>,
+) -> ApiResult<Json<Vec<ApplicationSummary>>> {
+    let state_filter = f.state.as_deref().filter(|s| !s.is_empty());
+    Ok(Json(state.exam.applications(f.event, state_filter).await?))
+}
+
+#[utoipa::path(
+    get, summary = "一份报名申请的全部内容（审核用）", description = "一份报名申请：表单、材料清单、按考试日期判断的申请资格、应缴费用及缴费记录、报名成功的三个条件",
+    path = "/api/office/applications/{id}", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")),
+    responses((status = 200, description = "报名申请", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody)))]
+async fn application(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OfficeApplication>> {
+    Ok(Json(state.exam.office_application(id).await?))
+}
+
+#[utoipa::path(
+    get, summary = "打开申请中的一份材料（记入审计记录）", description = "打开报名申请中的一份材料（照片或学历证书）；每次打开都记入审计记录",
+    path = "/api/office/applications/{id}/documents/{document}", tag = "office", security(("cookie" = [])),
+    params(("id" = i64, Path, description = "申请编号"), ("document" = i64, Path, description = "材料编号")),
+    responses((status = 200, description = "文件", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, description = "没有该材料", body = ErrorBody)))]
+async fn document(
+    State(state): State<AppState>,
+    o: Office,
+    Path((id, document)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let (content_type, bytes) = state.exam.office_document(id, document, &o.0.actor()).await?;
+    Ok(super::picture_response(content_type, bytes))
+}
+
+#[utoipa::path(
+    post, summary = "审核报名申请：通过，或退回并写明原因", description = "审核已提交的报名申请：approve 通过；return 退回修改（须写明原因，申请人可见；照片不合格时同时标明）；记入审计记录",
+    path = "/api/office/applications/{id}/review", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")), request_body = Review,
+    responses((status = 200, description = "已审核", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "申请未提交、未写退回原因等", body = ErrorBody)))]
+async fn review(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(r): Body<Review>,
+) -> ApiResult<Json<OfficeApplication>> {
+    Ok(Json(state.exam.review_application(id, &r, &o.0.actor()).await?))
+}
+
+#[utoipa::path(
+    post, summary = "记录缴费：银行转账或免缴", description = "记录申请人的缴费：银行转账（汇款人、金额、日期、流水号，金额须与应缴费用一致）或免缴（写明理由）；以最新一条为准，记入审计记录",
+    path = "/api/office/applications/{id}/fee", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")), request_body = FeeInput,
+    responses((status = 200, description = "已记录", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "金额不符、缺少流水号、日期晚于今天等", body = ErrorBody)))]
+async fn record_fee(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(f): Body<FeeInput>,
+) -> ApiResult<Json<OfficeApplication>> {
+    Ok(Json(state.exam.record_fee(id, &f, &o.0.actor()).await?))
+}

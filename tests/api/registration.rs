@@ -1,0 +1,384 @@
+//! Registration for the exam (issue 18) through the real server: the office opens a sitting in
+//! its cities; an applicant registers an account, fills the form, uploads the diploma and the
+//! 2-inch photo, is told what is missing and whether they may apply, submits; the office reviews
+//! (returns with a reason the applicant sees, then approves) and records the fee; the registration
+//! succeeds when all three conditions are met. Every role boundary is tried on the wire.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Backend, Client, TestApp, each_backend, error_of, ticket_login};
+
+/// A 2-inch photo (413 × 579, the studio's 300-dpi file) or any other size, as PNG.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(width, height, image::Rgb([200, 210, 230]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode");
+    out.into_inner()
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+const PASSWORD: &str = "质量第一 quality 2026";
+
+/// The event of the spring: open for registration in two cities.
+async fn spring_sitting(app: &TestApp, office: &Client) -> i64 {
+    let created = office
+        .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-03-20T09:00:00+08:00", "rooms": ["第一考场"], "bank": "demo", "forms": 1, "seed": 3 }))
+        .await;
+    let (status, body) = office
+        .post(
+            &format!("/api/office/events/{}/registration", created.id),
+            json!({ "cities": ["北京", " 上海 ", "北京", ""] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["cities"], json!(["北京", "上海"]), "trimmed, once each");
+    let _ = app;
+    created.id
+}
+
+fn form(event_id: i64, id_number: &str, from: &str) -> Value {
+    json!({
+        "name": "张三",
+        "name_pinyin": "ZHANG San",
+        "id_number": id_number,
+        "education": "bachelor",
+        "work_history": [
+            { "employer": "某某制造有限公司", "post": "质量部经理", "from": from, "to": "", "quality_related": true, "management": true }
+        ],
+        "caq_member": false,
+        "caq_member_no": "",
+        "event_id": event_id,
+        "city": "北京",
+        "invoice_title": "张三",
+        "code_of_conduct_accepted": true
+    })
+}
+
+async fn register(app: &TestApp, login: &str) -> Client {
+    let c = app.client();
+    let (status, body) = c
+        .post("/api/apply/register", json!({ "login": login, "password": PASSWORD }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "applicant");
+    c
+}
+
+async fn upload(c: &Client, kind: &str, content_type: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let (status, text) = c
+        .post_raw(&format!("/api/apply/documents/{kind}"), content_type, bytes)
+        .await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn condition(view: &Value, i: usize) -> &Value {
+    &view["registration"]["conditions"][i]
+}
+
+#[tokio::test]
+async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let event_id = spring_sitting(&app, &office).await;
+
+        // Anyone sees the sittings open for registration; the demo exam (today) is not one.
+        let (status, open) = app.client().get("/api/apply/sittings").await;
+        assert_eq!(status, StatusCode::OK, "{open}");
+        let open = open.as_array().unwrap().clone();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0]["event_id"], event_id);
+        assert_eq!(open[0]["exam_date_zh"], "2027 年 3 月 20 日");
+        assert_eq!(open[0]["cities"], json!(["北京", "上海"]));
+
+        // An account: a mobile number (as people type it) and a password that is not weak.
+        let anon = app.client();
+        for (body, says) in [
+            (json!({ "login": "138 0013 8000", "password": "short" }), "密码太短"),
+            (json!({ "login": "12345", "password": PASSWORD }), "11 位"),
+            (json!({ "login": "zhang@", "password": PASSWORD }), "既不是手机号也不是有效的电子邮箱"),
+        ] {
+            let (status, reply) = anon.post("/api/apply/register", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {reply}");
+            assert!(error_of(&reply).contains(says), "{body} → {reply}");
+        }
+        let applicant = register(&app, "138 0013 8000").await;
+        let (status, reply) = anon
+            .post("/api/apply/register", json!({ "login": "13800138000", "password": PASSWORD }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("“13800138000”已注册"), "{reply}");
+        let (status, reply) = anon
+            .post("/api/apply/login", json!({ "login": "13800138000", "password": "wrong password!" }))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{reply}");
+        assert_eq!(error_of(&reply), "账号或密码错误");
+        let (status, reply) = anon
+            .post("/api/apply/login", json!({ "login": "138-0013-8000", "password": PASSWORD }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+
+        // A new application: nothing met yet, eligibility not judged without the facts.
+        let view: Value = applicant.get_ok("/api/apply/application").await;
+        assert_eq!(view["state"], "draft");
+        assert_eq!(view["editable"], true);
+        assert_eq!(view["registration"]["successful"], false);
+        assert_eq!(view["eligibility"]["verdict"], "unknown");
+        assert_eq!(view["fee"]["due_zh"], "1600 元");
+
+        // Malformed values are refused with their place; nothing is half-saved.
+        let mut bad = form(event_id, "11010519491231002X", "2015-02-30");
+        let (status, reply) = applicant.post("/api/apply/application", bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("工作经历第 1 段的开始日期“2015-02-30”不是有效日期"), "{reply}");
+        bad["work_history"][0]["from"] = json!("2015-03-01");
+        bad["city"] = json!("广州");
+        let (status, reply) = applicant.post("/api/apply/application", bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("没有考点“广州”：可选 北京、上海"), "{reply}");
+        let view: Value = applicant.get_ok("/api/apply/application").await;
+        assert_eq!(view["form"]["city"], "", "the refused form was not kept");
+
+        // The form complete: eligible on the exam date; the documents still missing.
+        let view: Value = applicant
+            .post_ok("/api/apply/application", form(event_id, "11010519491231002x", "2015-03-01"))
+            .await;
+        assert_eq!(view["pinyin_suggestion"], "ZHANG San");
+        assert_eq!(view["eligibility"]["verdict"], "eligible", "{view}");
+        assert_eq!(view["sitting"]["city"], "北京");
+        assert_eq!(view["problems"], json!(["学历证书扫描件：未上传"]), "{view}");
+        let (status, reply) = applicant.post("/api/apply/submit", Value::Null).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        let why = error_of(&reply);
+        assert!(why.contains("学历证书扫描件：未上传") && why.contains("照片：尚未上传"), "{reply}");
+
+        // Documents are judged by their bytes, never their name or declared type.
+        for (kind, content_type, bytes, says) in [
+            ("photo", "image/png", png(579, 413), "照片不合格"),
+            ("photo", "image/png", png(200, 280), "照片不合格"),
+            ("photo", "image/jpeg", PDF.to_vec(), "照片不合格"),
+            ("diploma", "application/pdf", b"PK\x03\x04 a zip named .pdf".to_vec(), "PDF、JPEG 或 PNG"),
+            ("diploma", "application/pdf", Vec::new(), "空文件"),
+            ("passport", "application/pdf", PDF.to_vec(), "材料类型“passport”无效"),
+        ] {
+            let (status, reply) = upload(&applicant, kind, content_type, bytes).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}: {reply}");
+            assert!(error_of(&reply).contains(says), "{kind}: {reply}");
+        }
+        let (status, reply) = upload(&applicant, "diploma", "text/plain", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{reply}");
+        let (status, reply) = upload(&applicant, "diploma", "application/pdf", vec![b'%'; 6 * 1024 * 1024]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("过大"), "{reply}");
+        let photo = png(413, 579);
+        let (status, view) = upload(&applicant, "photo", "image/png", photo.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        assert_eq!(condition(&view, 1)["met"], true, "{view}");
+        let (status, view) = upload(&applicant, "diploma", "application/octet-stream", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        assert_eq!(view["problems"], json!([]), "{view}");
+        let got = applicant
+            .http
+            .get(format!("{}/api/apply/documents/photo", applicant.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.headers()["content-type"], "image/png");
+        assert_eq!(got.bytes().await.unwrap().to_vec(), photo, "the photo as uploaded");
+
+        // Submitted: no longer editable; the office's review is awaited.
+        let view: Value = applicant.post_ok("/api/apply/submit", Value::Null).await;
+        assert_eq!(view["state"], "submitted");
+        assert_eq!(condition(&view, 0)["met"], false);
+        assert_eq!(condition(&view, 0)["details_zh"], json!(["已提交，待考务办公室审核"]));
+        let (status, reply) = applicant
+            .post("/api/apply/application", form(event_id, "11010519491231002X", "2015-03-01"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("不能再修改"), "{reply}");
+        let (status, _) = upload(&applicant, "photo", "image/png", png(413, 579)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The same person cannot register twice for one sitting through another account.
+        let twin = register(&app, "Zhang.San@Example.com").await;
+        twin.post_ok::<Value>("/api/apply/application", form(event_id, "11010519491231002X", "2015-03-01"))
+            .await;
+        upload(&twin, "photo", "image/png", png(413, 579)).await;
+        upload(&twin, "diploma", "application/pdf", PDF.to_vec()).await;
+        let (status, reply) = twin.post("/api/apply/submit", Value::Null).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("11010519491231002X 已报名本场考试"), "{reply}");
+
+        // Role boundaries: the twin reaches only their own application; an applicant is no
+        // staff member and no candidate; a candidate is no applicant; nobody unknown gets in.
+        let twin_view: Value = twin.get_ok("/api/apply/application").await;
+        assert_ne!(twin_view["id"], view["id"]);
+        let app_id = view["id"].as_i64().unwrap();
+        let photo_id = view["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "photo")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        for path in [
+            format!("/api/office/applications/{app_id}"),
+            format!("/api/office/applications/{app_id}/documents/{photo_id}"),
+            "/api/office/applications".to_string(),
+            "/api/me".to_string(),
+            "/api/candidate/status".to_string(),
+        ] {
+            let (status, reply) = twin.get(&path).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {reply}");
+        }
+        let candidate = app.client();
+        candidate.login(ticket_login("DEMO0001", "kaowu2026")).await;
+        let (status, reply) = candidate.get("/api/apply/application").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{reply}");
+        assert!(error_of(&reply).contains("报名申请人"), "{reply}");
+        let (status, _) = app.client().get("/api/apply/application").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = app.client().get("/api/apply/documents/photo").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // The office's list and review.
+        let list: Value = office.get_ok(&format!("/api/office/applications?event={event_id}&state=submitted")).await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0]["name"], "张三");
+        assert_eq!(list[0]["login"], "13800138000");
+        assert_eq!(list[0]["id_number"], "11010519491231002X");
+        assert_eq!(list[0]["eligibility"], "eligible");
+        assert_eq!(list[0]["fee_settled"], false);
+        let opened = office
+            .http
+            .get(format!("{}/api/office/applications/{app_id}/documents/{photo_id}", office.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), StatusCode::OK);
+        assert_eq!(opened.bytes().await.unwrap().to_vec(), photo);
+        let audit: Value = office.get_ok(&format!("/api/office/events/{event_id}/audit")).await;
+        assert!(
+            audit.as_array().unwrap().iter().any(|a| a["action"] == "open_document"),
+            "the opening is audited: {audit}"
+        );
+
+        // The fee: a transfer must match what is due, dated no later than today.
+        let path = format!("/api/office/applications/{app_id}/fee");
+        for (fee, says) in [
+            (json!({ "kind": "transfer", "payer": "张三", "amount": "1500", "paid_on": "2026-12-01", "reference": "B1" }), "汇款金额 1500 元少于应缴的 1600 元"),
+            (json!({ "kind": "transfer", "payer": "张三", "amount": "1600", "paid_on": "2026-12-31", "reference": "B1" }), "晚于今天"),
+            (json!({ "kind": "transfer", "payer": "", "amount": "1600", "paid_on": "2026-12-01", "reference": "" }), "未填写汇款人；未填写银行流水号"),
+            (json!({ "kind": "transfer", "payer": "张三", "amount": "一千六", "paid_on": "2026-12-01", "reference": "B1" }), "金额“一千六”无法识别"),
+            (json!({ "kind": "waiver", "reason": " " }), "免缴须写明理由"),
+            (json!({ "kind": "cash" }), "缴费方式“cash”无效"),
+        ] {
+            let (status, reply) = office.post(&path, fee.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{fee} → {reply}");
+            assert!(error_of(&reply).contains(says), "{fee} → {reply}");
+        }
+        let paid: Value = office
+            .post_ok(
+                &path,
+                json!({ "kind": "transfer", "payer": "张三", "amount": "1,600.00", "paid_on": "2026-12-01", "reference": "CMB20261201-0042" }),
+            )
+            .await;
+        assert_eq!(paid["fee"]["settled"], true, "{paid}");
+        assert_eq!(paid["fee"]["record"]["amount_zh"], "1600 元");
+
+        // Returned with a reason (the photo refused): the applicant sees why and may edit again.
+        let review = format!("/api/office/applications/{app_id}/review");
+        let (status, reply) = office.post(&review, json!({ "decision": "return", "reason": "" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("退回须写明原因"), "{reply}");
+        office
+            .post_ok::<Value>(
+                &review,
+                json!({ "decision": "return", "reason": "照片背景不是纯色，请重新上传", "photo_refused": true }),
+            )
+            .await;
+        let view: Value = applicant.get_ok("/api/apply/application").await;
+        assert_eq!(view["state"], "returned");
+        assert_eq!(view["editable"], true);
+        assert_eq!(view["return_reason"], "照片背景不是纯色，请重新上传");
+        assert_eq!(condition(&view, 1)["met"], false);
+        assert!(condition(&view, 1)["details_zh"][0].as_str().unwrap().contains("照片背景不是纯色"));
+        assert_eq!(condition(&view, 2)["met"], true, "the fee stays recorded");
+        let (status, reply) = office.post(&review, json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only a submitted one: {reply}");
+        let (_, view) = upload(&applicant, "photo", "image/png", png(420, 588)).await;
+        assert_eq!(condition(&view, 1)["met"], true, "{view}");
+        applicant.post_ok::<Value>("/api/apply/submit", Value::Null).await;
+
+        // Approved: all three conditions met, and the applicant is told so.
+        let approved: Value = office.post_ok(&review, json!({ "decision": "approve" })).await;
+        assert_eq!(approved["state"], "approved");
+        let view: Value = applicant.get_ok("/api/apply/application").await;
+        assert_eq!(view["registration"]["successful"], true, "{view}");
+        assert_eq!(view["registration"]["message_zh"], "报名成功：登记信息齐备、照片合格、缴费已确认");
+        assert_eq!(view["editable"], false);
+
+        // What went to the applicant never held a hash or another person's data.
+        let (_, text) = applicant.get_text("/api/apply/application").await;
+        assert!(!text.contains("argon2") && !text.contains("zhang.san@example.com"), "{text}");
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn eligibility_is_judged_on_the_exam_date_and_said_plainly() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let event_id = spring_sitting(&app, &office).await;
+        let applicant = register(&app, "wang.wu@example.com").await;
+        // Four years of quality management by the exam date: may sit, certification waits.
+        let view: Value = applicant
+            .post_ok(
+                "/api/apply/application",
+                form(event_id, "11010519491231002X", "2023-03-20"),
+            )
+            .await;
+        assert_eq!(view["eligibility"]["verdict"], "deferred", "{view}");
+        let message = view["eligibility"]["message_zh"].as_str().unwrap();
+        assert!(
+            message.contains("可以参加考试，认证暂缓") && message.contains("2028 年 3 月 20 日"),
+            "{message}"
+        );
+        // Below a college diploma: not eligible, and submitting is refused with the reason.
+        let mut below = form(event_id, "11010519491231002X", "2010-01-01");
+        below["education"] = json!("below_college");
+        let view: Value = applicant.post_ok("/api/apply/application", below).await;
+        assert_eq!(view["eligibility"]["verdict"], "not_eligible", "{view}");
+        upload(&applicant, "photo", "image/png", png(413, 579)).await;
+        upload(&applicant, "diploma", "application/pdf", PDF.to_vec()).await;
+        let (status, reply) = applicant.post("/api/apply/submit", Value::Null).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(
+            error_of(&reply).contains("学历须为国家承认的大学专科（大专）及以上"),
+            "{reply}"
+        );
+        // A closed sitting cannot be chosen.
+        office
+            .post_ok::<Value>(
+                &format!("/api/office/events/{event_id}/registration"),
+                json!({ "cities": [] }),
+            )
+            .await;
+        let (status, reply) = applicant
+            .post(
+                "/api/apply/application",
+                form(event_id, "11010519491231002X", "2010-01-01"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("不在报名中"), "{reply}");
+        app.finish().await;
+    })
+    .await;
+}
