@@ -549,6 +549,7 @@
     assign_proctor: '指派监考', mark: '评分', reopen_mark: '重开评分', incident: '考场记录', moved_in: '换机',
     unlock_login: '解除锁定', change_password: '修改密码', reset_password: '重置密码',
     create_account: '新建账号', retire_item: '停用题目', reinstate_item: '恢复题目', upload_bank: '上传题库',
+    application_state: '报名审核', record_fee: '记录缴费', open_document: '查看报名材料', registration_cities: '开放报名',
   };
 
   async function loadAudit(id) {

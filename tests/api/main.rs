@@ -10,6 +10,7 @@ mod bank_cli;
 mod bank_formats;
 mod browser;
 mod browser_marking;
+mod browser_registration;
 mod browser_schedule;
 mod crash;
 mod key_corrections;

@@ -67,14 +67,6 @@ impl Browser {
         self.fill("#password", common::DEMO_PASSWORD).await;
         self.click("#login-submit").await;
     }
-
-    async fn upload(&self, css: &str, path: &std::path::Path) {
-        self.find(css)
-            .await
-            .send_keys(&path.display().to_string())
-            .await
-            .expect("choose a file");
-    }
 }
 
 /// A whole event as the office runs it in the browser: created, published, an XLSX roster refused

@@ -1400,9 +1400,9 @@ async fn staff_change_an_initial_password_before_anything_else() {
 }
 
 /// The session token a login sets (to hand to a tool that is not a browser).
-async fn session_token(app: &TestApp, login: Value) -> String {
+async fn session_token(app: &TestApp, path: &str, login: Value) -> String {
     let r = reqwest::Client::new()
-        .post(app.url("/api/login"))
+        .post(app.url(path))
         .json(&login)
         .send()
         .await
@@ -1439,16 +1439,21 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document_for_a
         app.add_staff("chief1", "阅卷组长", "chief").await;
         let staff = |u: &str| staff_login(u, DEMO_PASSWORD);
         let roles = [
-            ("candidate", ticket_login("DEMO0001", DEMO_PASSWORD)),
-            ("proctor", staff("proctor")),
-            ("chief", staff("chief1")),
+            ("candidate", "/api/login", ticket_login("DEMO0001", DEMO_PASSWORD)),
+            ("proctor", "/api/login", staff("proctor")),
+            ("chief", "/api/login", staff("chief1")),
+            (
+                "applicant",
+                "/api/apply/register",
+                json!({ "login": "13900139000", "password": "报名申请 apply 2026" }),
+            ),
             // The office last: its fuzzing resets other staff's passwords (schemathesis follows
             // the usernames the staff list gives it), which ends their sessions.
-            ("office", staff("office")),
+            ("office", "/api/login", staff("office")),
         ];
         let work = tempfile::tempdir().unwrap();
-        for (role, login) in roles {
-            let token = session_token(&app, login).await;
+        for (role, path, login) in roles {
+            let token = session_token(&app, path, login).await;
             let out = tokio::process::Command::new("st")
                 .current_dir(work.path())
                 .args([

@@ -190,6 +190,8 @@ pub struct RegistrationView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApplicationView {
     pub id: i64,
+    /// 申请人账号（手机号或电子邮箱）
+    pub login: String,
     /// draft（未提交）、submitted（待审核）、approved（审核通过）、returned（已退回）
     pub state: String,
     pub state_zh: String,
@@ -239,14 +241,8 @@ pub struct ApplicationSummary {
     pub submitted_ms: Option<i64>,
 }
 
-/// The office's view of one application: the applicant's, with the account.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OfficeApplication {
-    /// 申请人账号（手机号或电子邮箱）
-    pub login: String,
-    #[serde(flatten)]
-    pub application: ApplicationView,
-}
+/// The office's view of one application: the applicant's own.
+pub type OfficeApplication = ApplicationView;
 
 /// The office's decision on a submitted application.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -697,16 +693,10 @@ impl Exam {
     ) -> ServiceResult<Vec<ApplicationSummary>> {
         let mut out = Vec::new();
         for row in self.store.applications(event_id, state).await? {
-            let login = self
-                .store
-                .applicant(row.applicant_id)
-                .await?
-                .map(|a| a.login)
-                .unwrap_or_default();
             let view = self.application_view(row.clone()).await?;
             out.push(ApplicationSummary {
                 id: row.id,
-                login,
+                login: view.login,
                 name: row.name,
                 id_number: row.id_number,
                 event_id: row.event_id,
@@ -732,16 +722,7 @@ impl Exam {
     /// One application as the office reviews it.
     pub async fn office_application(&self, id: i64) -> ServiceResult<OfficeApplication> {
         let row = self.application_row(id).await?;
-        let login = self
-            .store
-            .applicant(row.applicant_id)
-            .await?
-            .map(|a| a.login)
-            .unwrap_or_default();
-        Ok(OfficeApplication {
-            login,
-            application: self.application_view(row).await?,
-        })
+        self.application_view(row).await
     }
 
     /// A document of an application, opened by the office: the opening is audited.
@@ -891,6 +872,12 @@ impl Exam {
     /// An application with everything the rules say about it.
     async fn application_view(&self, row: ApplicationRow) -> ServiceResult<ApplicationView> {
         let form = form_of(&row)?;
+        let login = self
+            .store
+            .applicant(row.applicant_id)
+            .await?
+            .map(|a| a.login)
+            .unwrap_or_default();
         let documents: Vec<DocumentView> = self
             .store
             .documents(row.id)
@@ -1008,6 +995,7 @@ impl Exam {
         };
         Ok(ApplicationView {
             id: row.id,
+            login,
             state_zh: state_zh(&row.state).into(),
             editable: matches!(row.state.as_str(), "draft" | "returned"),
             state: row.state,

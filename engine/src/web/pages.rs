@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/office", get(office))
         .route("/office/analysis", get(office_analysis))
         .route("/password", get(password))
+        .route("/apply", get(apply))
         .route(
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
@@ -57,7 +58,7 @@ macro_rules! template {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     template!("layout"),
     template!("landing"),
     template!("login"),
@@ -69,6 +70,7 @@ const TEMPLATES: [(&str, &str); 11] = [
     template!("analysis"),
     template!("password"),
     template!("office"),
+    template!("apply"),
 ];
 
 /// A static file from `assets/static/`, by its path there (also its address below `/static/`).
@@ -89,6 +91,8 @@ const ASSETS: &[(&str, &[u8])] = &[
     asset!("marking.js"),
     asset!("password.js"),
     asset!("office.js"),
+    asset!("apply.js"),
+    asset!("office-registration.js"),
     asset!("favicon.svg"),
     asset!("exam/main.js"),
     asset!("exam/kaowu.js"),
@@ -213,6 +217,11 @@ async fn landing(State(state): State<AppState>) -> Response {
 
 async fn candidate_login() -> Response {
     render("login", json!({ "title": "考生登录" }))
+}
+
+/// The applicant's page (网上报名): open to anyone; its script asks the API who is logged in.
+async fn apply() -> Response {
+    render("apply", json!({ "title": "网上报名" }))
 }
 
 async fn staff_login() -> Response {

@@ -15,7 +15,9 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path, Query};
 use super::openapi::ErrorBody;
 use super::session::Office;
-use crate::exam::registration::{ApplicationSummary, FeeInput, OfficeApplication, OpenSitting, Review};
+use crate::exam::registration::{
+    ApplicationSummary, ApplicationView, FeeInput, OfficeApplication, OpenSitting, Review,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -72,7 +74,7 @@ pub struct ApplicationFilter {
 #[utoipa::path(
     get, summary = "报名申请一览（可按场次、状态筛选）", description = "全部报名申请，新的在前：申请人账号、姓名、身份证号、场次和城市、状态、申请资格、是否已缴费、报名是否成功",
     path = "/api/office/applications", tag = "office", security(("cookie" = [])), params(ApplicationFilter),
-    responses((status = 200, description = "报名申请", body = Vec<ApplicationSummary>)))]
+    responses((status = 200, description = "报名申请", body = Vec<ApplicationSummary>), (status = 422, description = "查询参数有误", body = ErrorBody)))]
 async fn applications(
     State(state): State<AppState>,
     _o: Office,
@@ -85,7 +87,7 @@ async fn applications(
 #[utoipa::path(
     get, summary = "一份报名申请的全部内容（审核用）", description = "一份报名申请：表单、材料清单、按考试日期判断的申请资格、应缴费用及缴费记录、报名成功的三个条件",
     path = "/api/office/applications/{id}", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")),
-    responses((status = 200, description = "报名申请", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody)))]
+    responses((status = 200, description = "报名申请", body = ApplicationView), (status = 404, description = "没有该申请", body = ErrorBody)))]
 async fn application(
     State(state): State<AppState>,
     _o: Office,
@@ -111,7 +113,7 @@ async fn document(
 #[utoipa::path(
     post, summary = "审核报名申请：通过，或退回并写明原因", description = "审核已提交的报名申请：approve 通过；return 退回修改（须写明原因，申请人可见；照片不合格时同时标明）；记入审计记录",
     path = "/api/office/applications/{id}/review", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")), request_body = Review,
-    responses((status = 200, description = "已审核", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "申请未提交、未写退回原因等", body = ErrorBody)))]
+    responses((status = 200, description = "已审核", body = ApplicationView), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "申请未提交、未写退回原因等", body = ErrorBody)))]
 async fn review(
     State(state): State<AppState>,
     o: Office,
@@ -124,7 +126,7 @@ async fn review(
 #[utoipa::path(
     post, summary = "记录缴费：银行转账或免缴", description = "记录申请人的缴费：银行转账（汇款人、金额、日期、流水号，金额须与应缴费用一致）或免缴（写明理由）；以最新一条为准，记入审计记录",
     path = "/api/office/applications/{id}/fee", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")), request_body = FeeInput,
-    responses((status = 200, description = "已记录", body = OfficeApplication), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "金额不符、缺少流水号、日期晚于今天等", body = ErrorBody)))]
+    responses((status = 200, description = "已记录", body = ApplicationView), (status = 404, description = "没有该申请", body = ErrorBody), (status = 422, description = "金额不符、缺少流水号、日期晚于今天等", body = ErrorBody)))]
 async fn record_fee(
     State(state): State<AppState>,
     o: Office,

@@ -1,0 +1,132 @@
+//! Registration in a real browser: the office opens a sitting in two cities from its console; an
+//! applicant registers on /apply, fills the form (the pinyin suggested from the name), uploads the
+//! 2-inch photo and the diploma, is told what is still missing, submits; the office opens the
+//! application, records the bank transfer and approves; the applicant sees the registration
+//! succeed, condition by condition.
+
+use serde_json::json;
+
+use crate::common::browser::{Driver, browser_test};
+use crate::common::{self, TestApp};
+
+#[test]
+fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the_fee() {
+    browser_test(|driver: Driver| async move {
+        let app = TestApp::spawn(common::Backend::Sqlite).await;
+        let office_api = app.staff("office").await;
+        let spring = office_api
+            .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-03-20T09:00:00+08:00", "rooms": ["第一考场"], "bank": "demo", "forms": 1, "seed": 3 }))
+            .await
+            .id;
+        let files = tempfile::tempdir().unwrap();
+        let photo = files.path().join("照片.png");
+        image::RgbImage::from_pixel(413, 579, image::Rgb([200, 210, 230]))
+            .save(&photo)
+            .unwrap();
+        let landscape = files.path().join("横幅.png");
+        image::RgbImage::from_pixel(579, 413, image::Rgb([200, 210, 230]))
+            .save(&landscape)
+            .unwrap();
+        let diploma = files.path().join("学历证书.pdf");
+        std::fs::write(&diploma, b"%PDF-1.4\n%%EOF\n").unwrap();
+
+        // The office opens the spring sitting for registration in two cities.
+        let office = driver.browser().await;
+        office.staff_login_at(&app, "office", "/office").await;
+        office.visible("#reg-event").await;
+        office
+            .js(&format!(
+                "const s = document.getElementById('reg-event'); s.value = '{spring}'; return s.value;"
+            ))
+            .await;
+        office.fill("#reg-cities", "北京、上海").await;
+        office.click("#reg-open").await;
+        office
+            .wait_text("#reg-open-now", "2027 年春季考试（2027 年 3 月 20 日，北京、上海）")
+            .await;
+
+        // The applicant registers and fills the form.
+        let page = driver.browser().await;
+        page.goto(&app.url("/")).await;
+        page.click("#go-apply").await;
+        page.visible("#register-form").await;
+        page.shot("apply-01-register").await;
+        page.fill("#register-login", "13800138000").await;
+        page.fill("#register-password", "质量第一 quality 2026").await;
+        page.fill("#register-again", "质量第一 quality 2026").await;
+        page.click("#register-submit").await;
+        page.wait_text("#state-badge", "未提交").await;
+        page.fill("#f-name", "张三").await;
+        page.click("#save-btn").await;
+        page.wait_text("#pinyin-use", "ZHANG San").await;
+        page.click("#pinyin-use").await;
+        assert_eq!(page.prop("#f-pinyin", "value").await.as_deref(), Some("ZHANG San"));
+        page.fill("#f-id", "11010519491231002X").await;
+        page.js("document.getElementById('f-education').value = 'bachelor'; return 1;")
+            .await;
+        page.fill("#periods tr:first-child .p-employer", "某某制造有限公司")
+            .await;
+        page.fill("#periods tr:first-child .p-post", "质量部经理").await;
+        page.js("const r = document.querySelector('#periods tr'); r.querySelector('.p-from').value = '2015-03-01'; r.querySelector('.p-quality').checked = true; r.querySelector('.p-management').checked = true; return 1;")
+            .await;
+        page.js(&format!("const s = document.getElementById('f-sitting'); s.value = '{spring}'; s.dispatchEvent(new Event('change')); return 1;"))
+            .await;
+        page.js("document.getElementById('f-city').value = '上海'; return 1;")
+            .await;
+        page.fill("#f-invoice", "张三").await;
+        page.click("#f-conduct").await;
+        page.click("#save-btn").await;
+        let eligibility = page.wait_text("#eligibility", "符合申请条件").await;
+        assert!(eligibility.contains("满 5 年"), "{eligibility}");
+        let missing = page.wait_text("#conditions", "学历证书扫描件：未上传").await;
+        assert!(missing.contains("尚未上传二寸免冠彩色证件照片"), "{missing}");
+
+        // A landscape photo is refused, saying why; the right one and the diploma are taken.
+        page.upload("#photo-file", &landscape).await;
+        let refused = page.wait_text("#docs-error", "照片不合格").await;
+        assert!(refused.contains("不是竖版"), "{refused}");
+        page.upload("#photo-file", &photo).await;
+        page.wait_text("#photo-state", "已上传").await;
+        page.upload("#diploma-file", &diploma).await;
+        page.wait_text("#diploma-state", "已上传").await;
+        page.visible("#photo-preview").await;
+        page.click("#submit-btn").await;
+        page.wait_text("#state-badge", "已提交，待审核").await;
+        page.wait_text("#conditions", "已提交，待考务办公室审核").await;
+        assert_eq!(page.prop("#f-name", "disabled").await.as_deref(), Some("true"));
+        page.shot("apply-02-submitted").await;
+
+        // The office reviews: the form, the photo, the fee recorded, approved.
+        office.goto(&app.url("/office")).await;
+        office.wait_text("#reg-rows", "张三").await;
+        office.click("#reg-rows tr:first-child button").await;
+        office.wait_text("#rd-form", "11010519491231002X").await;
+        office.visible("#rd-photo").await;
+        office.fill("#rd-payer", "张三").await;
+        office
+            .js("document.getElementById('rd-paid-on').value = '2026-12-01'; return 1;")
+            .await;
+        office.fill("#rd-reference", "CMB20261201-0042").await;
+        office.click("#rd-fee-save").await;
+        office.wait_text("#rd-fee", "缴费已确认").await;
+        office.click("#rd-approve").await;
+        office.wait_text("#rd-state", "审核通过").await;
+        office.shot("apply-03-office-approved").await;
+
+        // The applicant sees the registration succeed.
+        page.goto(&app.url("/apply")).await;
+        page.wait_text("#registration-message", "报名成功").await;
+        let conditions = page.text("#conditions").await;
+        assert!(
+            conditions.contains("缴费已确认") && conditions.contains("照片合格"),
+            "{conditions}"
+        );
+        page.shot("apply-04-successful").await;
+        for p in [&page, &office] {
+            assert_eq!(p.page_errors().await, Vec::<String>::new());
+        }
+        page.close().await;
+        office.close().await;
+        app.finish().await;
+    });
+}
