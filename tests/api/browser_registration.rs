@@ -76,6 +76,9 @@ fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the
         page.fill("#f-invoice", "张三").await;
         page.click("#f-conduct").await;
         page.click("#save-btn").await;
+        page.wait_text("#toast", "已保存").await;
+        let problem = page.text("#form-error").await;
+        assert_eq!(problem, "", "the form is saved");
         let eligibility = page.wait_text("#eligibility", "符合申请条件").await;
         assert!(eligibility.contains("满 5 年"), "{eligibility}");
         let missing = page.wait_text("#conditions", "学历证书扫描件：未上传").await;

@@ -382,3 +382,168 @@ async fn eligibility_is_judged_on_the_exam_date_and_said_plainly() {
     })
     .await;
 }
+
+/// An applicant taken from registration to an approved, paid application for `event_id`.
+async fn registered(app: &TestApp, office: &Client, event_id: i64, login: &str, id_number: &str, city: &str) -> Client {
+    let applicant = register(app, login).await;
+    let mut f = form(event_id, id_number, "2015-03-01");
+    f["city"] = json!(city);
+    applicant.post_ok::<Value>("/api/apply/application", f).await;
+    upload(&applicant, "photo", "image/png", png(413, 579)).await;
+    upload(&applicant, "diploma", "application/pdf", PDF.to_vec()).await;
+    let view: Value = applicant.post_ok("/api/apply/submit", Value::Null).await;
+    let id = view["id"].as_i64().unwrap();
+    office
+        .post_ok::<Value>(
+            &format!("/api/office/applications/{id}/fee"),
+            json!({ "kind": "transfer", "payer": "张三", "amount": "1600", "paid_on": "2026-12-01", "reference": format!("R{id}") }),
+        )
+        .await;
+    office
+        .post_ok::<Value>(
+            &format!("/api/office/applications/{id}/review"),
+            json!({ "decision": "approve" }),
+        )
+        .await;
+    applicant
+}
+
+#[tokio::test]
+async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_and_see_their_result() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        // A sitting two weeks on, in two cities.
+        let event_id = office
+            .create_event(json!({ "name": "2026 年冬季考试", "starts_at": "2026-12-20T09:00:00+08:00", "rooms": ["北京一考场"], "bank": "demo", "forms": 1, "seed": 5 }))
+            .await
+            .id;
+        office
+            .post_ok::<Value>(&format!("/api/office/events/{event_id}/registration"), json!({ "cities": ["北京", "上海"] }))
+            .await;
+        let places = format!("/api/office/events/{event_id}/room-places");
+        for (body, says) in [
+            (json!({ "room": "广州一考场", "city": "广州", "seats": 2 }), "不是本场的考试城市"),
+            (json!({ "room": "北京一考场", "city": "北京", "seats": 0 }), "座位数应为 1–500"),
+            (json!({ "room": " ", "city": "北京", "seats": 2 }), "考场名称不能为空"),
+        ] {
+            let (status, reply) = office.post(&places, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {reply}");
+            assert!(error_of(&reply).contains(says), "{body} → {reply}");
+        }
+        let rooms: Value = office
+            .post_ok(&places, json!({ "room": "北京一考场", "city": "北京", "seats": 1 }))
+            .await;
+        assert_eq!(rooms, json!([{ "room": "北京一考场", "city": "北京", "seats": 1, "taken": 0 }]));
+
+        // Three registrations: two in Beijing (one seat), one in Shanghai (no room yet); and one
+        // approved whose fee is not recorded.
+        let first = registered(&app, &office, event_id, "13800000001", "11010519491231002X", "北京").await;
+        let second = registered(&app, &office, event_id, "13800000002", "110101199003074514", "北京").await;
+        let third = registered(&app, &office, event_id, "13800000003", "110101199003077213", "上海").await;
+        let view: Value = first.get_ok("/api/apply/application").await;
+        assert_eq!(view["ticket"], Value::Null, "no ticket before seating");
+        let (status, reply) = first.get("/api/apply/ticket.pdf").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{reply}");
+        assert!(error_of(&reply).contains("分配考场座位后"), "{reply}");
+
+        let seating: Value = office.post_ok(&format!("/api/office/events/{event_id}/seat-applicants"), Value::Null).await;
+        let seated = seating["seated"].as_array().unwrap();
+        assert_eq!(seated.len(), 1, "{seating}");
+        assert_eq!((&seated[0]["room"], &seated[0]["seat"]), (&json!("北京一考场"), &json!("1")));
+        let unseated = seating["unseated"].as_array().unwrap();
+        let reason = |login_city: &str| {
+            unseated
+                .iter()
+                .find(|u| u["city"] == login_city)
+                .map(|u| u["reason_zh"].as_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        assert!(reason("北京").contains("北京的考场座位已满（共 1 个座位）"), "{seating}");
+        assert!(reason("上海").contains("上海还没有设置考场"), "{seating}");
+        let ticket = seated[0]["ticket"].as_str().unwrap().to_string();
+        let password = seating["passwords"][0]["password"].as_str().unwrap().to_string();
+
+        // More seats: the next seating takes the others, never seating anyone twice.
+        office
+            .post_ok::<Value>(&places, json!({ "room": "北京一考场", "city": "北京", "seats": 2 }))
+            .await;
+        office
+            .post_ok::<Value>(&places, json!({ "room": "上海一考场", "city": "上海", "seats": 30 }))
+            .await;
+        let (status, reply) = office
+            .post(&places, json!({ "room": "北京一考场", "city": "上海", "seats": 2 }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a room with candidates stays in its city: {reply}");
+        let again: Value = office.post_ok(&format!("/api/office/events/{event_id}/seat-applicants"), Value::Null).await;
+        assert_eq!(again["seated"].as_array().unwrap().len(), 2, "{again}");
+        assert_eq!(again["unseated"], json!([]));
+        let roster = app.store.roster(event_id).await.unwrap();
+        assert_eq!(roster.len(), 3);
+        assert!(roster.iter().any(|c| c.room == "上海一考场" && c.name == "张三" && c.pinyin == "ZHANG San"));
+        for c in [&second, &third] {
+            let v: Value = c.get_ok("/api/apply/application").await;
+            assert!(v["ticket"]["ticket"].as_str().is_some(), "{v}");
+        }
+
+        // The ticket: not before ten days ahead, then with the photo.
+        let view: Value = first.get_ok("/api/apply/application").await;
+        assert_eq!(view["ticket"]["ticket"], ticket.as_str());
+        assert_eq!(view["ticket"]["downloadable"], false);
+        assert_eq!(view["ticket"]["available_from_zh"], "2026 年 12 月 10 日");
+        let (status, reply) = first.get("/api/apply/ticket.pdf").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{reply}");
+        assert!(error_of(&reply).contains("2026 年 12 月 10 日"), "{reply}");
+        // Days later: sessions have ended (12 hours); the applicant logs in again.
+        app.clock.advance_ms(4 * 86_400_000);
+        let (status, _) = first.get("/api/apply/application").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        first
+            .post_ok::<Value>("/api/apply/login", json!({ "login": "13800000001", "password": PASSWORD }))
+            .await;
+        let pdf = first
+            .http
+            .get(format!("{}/api/apply/ticket.pdf", first.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK);
+        let pdf = pdf.bytes().await.unwrap().to_vec();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let dir = crate::common::browser::screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("ticket-registered-{b:?}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        if let Some(text) = crate::common::cli::pdftotext(&file) {
+            let text = crate::common::cli::squeeze(&text);
+            assert!(text.contains(&ticket) && text.contains("张三") && text.contains("北京一考场"), "{text}");
+        }
+
+        // Exam day: the candidate logs in with the ticket and the password issued at seating,
+        // hands in an empty paper; the results are released; the applicant sees the result.
+        app.clock.advance_ms(10 * 86_400_000);
+        let office = app.staff("office").await;
+        app.assign_proctor(event_id, "北京一考场").await;
+        let proctor = app.staff("proctor").await;
+        let (status, reply) = proctor
+            .post(&crate::common::room_path(event_id, "北京一考场", "/open"), Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        let candidate = app.client();
+        candidate.login(ticket_login(&ticket, &password)).await;
+        candidate.start().await;
+        candidate.submit().await;
+        app.clock.advance_ms(4 * 3_600_000);
+        let (status, reply) = office.post(&format!("/api/office/events/{event_id}/release"), Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        first
+            .post_ok::<Value>("/api/apply/login", json!({ "login": "13800000001", "password": PASSWORD }))
+            .await;
+        let view: Value = first.get_ok("/api/apply/application").await;
+        assert_eq!(view["result"]["passed"], false, "{view}");
+        assert_eq!(view["result"]["verdict_zh"], "不合格");
+        assert_eq!(view["result"]["valid_until_zh"], Value::Null);
+        app.finish().await;
+    })
+    .await;
+}

@@ -36,6 +36,8 @@ CREATE TABLE applications (
     submitted_ms    BIGINT,
     reviewed_ms     BIGINT,
     reviewed_by     TEXT NOT NULL DEFAULT '',
+    -- The candidate the registration became once seated (准考证).
+    candidate_id    BIGINT REFERENCES candidates (id),
     created_ms      BIGINT NOT NULL,
     updated_ms      BIGINT NOT NULL
 );
@@ -73,3 +75,13 @@ CREATE TABLE fee_records (
     recorded_ms     BIGINT NOT NULL
 );
 CREATE INDEX fee_records_application ON fee_records (application_id, id);
+
+-- Where each room of an event is and how many seats it has, for seating registered applicants by
+-- the city they chose.
+CREATE TABLE room_places (
+    event_id  BIGINT NOT NULL REFERENCES events (id),
+    room      TEXT NOT NULL,
+    city      TEXT NOT NULL,
+    seats     BIGINT NOT NULL,
+    PRIMARY KEY (event_id, room)
+);

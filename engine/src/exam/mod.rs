@@ -27,6 +27,7 @@ pub mod roster;
 pub mod saver;
 pub mod sitting;
 pub mod staff;
+pub mod tickets;
 
 /// The stored facts the services hand out, under the service's name: callers never name the store.
 pub use crate::store::{AccountRow, AnswerStatus, AuditEntry, SaveOutcome, Session};

@@ -15,8 +15,22 @@ impl Exam {
     /// The admission tickets of the event's candidates, one page each, by room, seat and ticket;
     /// only those of `room` when given.
     pub async fn admission_tickets(&self, event_id: i64, room: Option<&str>) -> ServiceResult<Printed> {
+        self.print_tickets(event_id, None, room).await
+    }
+
+    /// Tickets of an event: one candidate's (by ticket), one room's, or everyone's; with the
+    /// photo of each candidate who registered online.
+    pub(super) async fn print_tickets(
+        &self,
+        event_id: i64,
+        ticket: Option<&str>,
+        room: Option<&str>,
+    ) -> ServiceResult<Printed> {
         let event = self.event(event_id).await?;
         let mut roster = self.store.roster(event_id).await?;
+        if let Some(ticket) = ticket {
+            roster.retain(|c| c.ticket == ticket);
+        }
         if let Some(room) = room {
             let rooms: Vec<String> = self
                 .store
@@ -55,6 +69,7 @@ impl Exam {
                 clock_zh(schedule.cutoff())
             ),
             rules: candidate_rules(&clock_zh(schedule.cutoff()), RESULTS_AFTER_DAYS),
+            photos: self.ticket_photos(event_id).await?,
         };
         tokio::task::spawn_blocking(move || admission_tickets(&roster, &info))
             .await

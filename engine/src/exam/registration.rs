@@ -211,6 +211,10 @@ pub struct ApplicationView {
     pub registration: RegistrationView,
     pub submitted_ms: Option<i64>,
     pub reviewed_ms: Option<i64>,
+    /// 准考证（分配考场座位后）
+    pub ticket: Option<super::tickets::TicketView>,
+    /// 已发布的成绩
+    pub result: Option<super::tickets::ResultSummary>,
 }
 
 /// A sitting open for registration, with its cities.
@@ -887,9 +891,13 @@ impl Exam {
             .collect();
         let has = |kind: &str| documents.iter().any(|d| d.kind == kind);
         let today = beijing_date(self.now());
+        let mut ticket = None;
+        let mut result = None;
         let sitting = match row.event_id {
             Some(event_id) => {
                 let event = self.store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
+                ticket = self.ticket_view(&row, event.starts_at_ms).await?;
+                result = self.result_summary(&row, event.starts_at_ms).await?;
                 Some(SittingView {
                     event_id,
                     name: event.name,
@@ -1010,6 +1018,8 @@ impl Exam {
             registration,
             submitted_ms: row.submitted_ms,
             reviewed_ms: row.reviewed_ms,
+            ticket,
+            result,
         })
     }
 }

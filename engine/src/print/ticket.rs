@@ -25,6 +25,9 @@ pub struct TicketInfo {
     pub cutoff: String,
     /// The rules for candidates, one per paragraph (numbered when printed).
     pub rules: Vec<String>,
+    /// The photo (PNG or JPEG) of each candidate who registered online, by ticket: printed
+    /// beside the table, 25 × 35 mm.
+    pub photos: std::collections::HashMap<String, std::sync::Arc<Vec<u8>>>,
 }
 
 /// The tickets of `candidates`, one page each, as one PDF.
@@ -39,6 +42,9 @@ const SECTION_SET: Setting = Setting::new(Style::bold(12.5), 26.0);
 /// The QR code's side, and the gap between it and the table.
 const QR_SIDE: f32 = 36.0 * MM;
 const QR_GAP: f32 = 8.0;
+/// The photo's width and height (a 1-inch photo, 25 × 35 mm).
+const PHOTO_W: f32 = 25.0 * MM;
+const PHOTO_H: f32 = 35.0 * MM;
 
 fn set(font: &PrintFont, candidates: &[AdmissionTicket], info: &TicketInfo) -> super::document::Finished {
     let mut doc = Document::new(font, GEO);
@@ -57,8 +63,11 @@ fn set(font: &PrintFont, candidates: &[AdmissionTicket], info: &TicketInfo) -> s
         });
         doc.skip(8.0);
 
-        // Who and where, in a ruled table; the QR code of the ticket number beside it.
-        let table_w = width - QR_SIDE - QR_GAP;
+        // Who and where, in a ruled table; the photo (if any) and the QR code of the ticket
+        // number beside it.
+        let photo = info.photos.get(&c.ticket);
+        let photo_space = if photo.is_some() { PHOTO_W + QR_GAP } else { 0.0 };
+        let table_w = width - QR_SIDE - QR_GAP - photo_space;
         let who = Table {
             x: left,
             columns: vec![
@@ -87,6 +96,22 @@ fn set(font: &PrintFont, candidates: &[AdmissionTicket], info: &TicketInfo) -> s
         let bottom = doc.y();
         doc.draw(Mark::hline(left, left + who.width(), bottom, 0.8));
         qr(&mut doc, &c.ticket, GEO.right_edge() - QR_SIDE, top);
+        if let Some(bytes) = photo {
+            doc.draw(Mark::Image {
+                x: GEO.right_edge() - QR_SIDE - QR_GAP - PHOTO_W,
+                y: top,
+                w: PHOTO_W,
+                h: PHOTO_H,
+                bytes: bytes.clone(),
+            });
+            doc.draw(Mark::frame(
+                GEO.right_edge() - QR_SIDE - QR_GAP - PHOTO_W,
+                top,
+                PHOTO_W,
+                PHOTO_H,
+                0.5,
+            ));
+        }
         doc.draw(text_centred(
             font,
             GEO.right_edge() - QR_SIDE / 2.0,
@@ -202,6 +227,7 @@ mod tests {
             when: "2026年12月6日 09:00–12:00（北京时间，180 分钟）".into(),
             cutoff: "09:30 后不得入场".into(),
             rules: candidate_rules("09:30", 60),
+            photos: Default::default(),
         };
         let p = admission_tickets(&[c("DEMO0001", "张三"), c("DEMO0002", "李四")], &info).unwrap();
         assert!(p.pdf.starts_with(b"%PDF-"));

@@ -341,35 +341,7 @@ impl Store {
     pub async fn import_roster(&self, event_id: i64, rows: &[RosterRow], base_ms: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         for r in rows {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO candidates (event_id, ticket, name, pinyin, id_number, room, seat, password_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(event_id)
-            .bind(&r.ticket)
-            .bind(&r.name)
-            .bind(&r.pinyin)
-            .bind(&r.id_number)
-            .bind(&r.room)
-            .bind(&r.seat)
-            .bind(&r.password_hash)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO sittings (candidate_id, event_id, paper_seed, form, state, base_ms) VALUES ($1, $2, $3, $4, 'not_started', $5)")
-                .bind(id)
-                .bind(event_id)
-                .bind(r.paper_seed as i64)
-                .bind(r.form as i64)
-                .bind(base_ms)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING",
-            )
-            .bind(event_id)
-            .bind(&r.room)
-            .execute(&mut *tx)
-            .await?;
+            insert_candidate(&mut tx, event_id, r, base_ms).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -393,4 +365,42 @@ impl Store {
         .fetch_all(&self.read)
         .await?)
     }
+}
+
+/// A candidate of an event with their sitting (not started) and their room; returns the
+/// candidate's id.
+pub(super) async fn insert_candidate(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event_id: i64,
+    r: &RosterRow,
+    base_ms: i64,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO candidates (event_id, ticket, name, pinyin, id_number, room, seat, password_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(event_id)
+    .bind(&r.ticket)
+    .bind(&r.name)
+    .bind(&r.pinyin)
+    .bind(&r.id_number)
+    .bind(&r.room)
+    .bind(&r.seat)
+    .bind(&r.password_hash)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO sittings (candidate_id, event_id, paper_seed, form, state, base_ms) VALUES ($1, $2, $3, $4, 'not_started', $5)")
+        .bind(id)
+        .bind(event_id)
+        .bind(r.paper_seed as i64)
+        .bind(r.form as i64)
+        .bind(base_ms)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING")
+        .bind(event_id)
+        .bind(&r.room)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
 }

@@ -38,7 +38,8 @@ pub use marking::{
 };
 pub use print_jobs::{PrintJobEnd, PrintJobRow};
 pub use registration::{
-    ApplicantRow, ApplicationRow, Changed, DocumentRow, FeeRecordRow, FormSave, NewDocument, OpenCity, StateChange,
+    ApplicantRow, ApplicationRow, Changed, DocumentRow, FeeRecordRow, FormSave, NewDocument, OpenCity, RoomPlace,
+    SeatedRow, StateChange,
 };
 pub use rescoring::{
     Apply, CorrectionRecord, KeyCorrectionRow, RescoredCandidate, RescoredItem, ResponseGroup, ScoredResponse,

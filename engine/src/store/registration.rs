@@ -3,6 +3,7 @@
 //! registration. What a registration needs is decided by `exam_rules::certification`; this file
 //! only keeps it.
 
+use super::events::{RosterRow, insert_candidate};
 use super::marking::{AuditRecord, audit};
 use super::{Result, Store};
 
@@ -30,11 +31,30 @@ pub struct ApplicationRow {
     pub submitted_ms: Option<i64>,
     pub reviewed_ms: Option<i64>,
     pub reviewed_by: String,
+    /// The candidate the registration became once seated.
+    pub candidate_id: Option<i64>,
     pub updated_ms: i64,
 }
 
 const APPLICATION_COLUMNS: &str = "id, applicant_id, event_id, city, name, id_number, form, state, return_reason, \
-     photo_refused, submitted_ms, reviewed_ms, reviewed_by, updated_ms";
+     photo_refused, submitted_ms, reviewed_ms, reviewed_by, candidate_id, updated_ms";
+
+/// A room of an event with its city, its seats and how many are taken.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoomPlace {
+    pub room: String,
+    pub city: String,
+    pub seats: i64,
+    pub taken: i64,
+}
+
+/// Where a registered applicant was seated.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeatedRow {
+    pub ticket: String,
+    pub room: String,
+    pub seat: String,
+}
 
 /// A document's description, without its bytes.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -443,6 +463,131 @@ impl Store {
             "SELECT c.event_id, e.name AS event_name, e.starts_at_ms, c.city FROM event_cities c \
              JOIN events e ON e.id = c.event_id ORDER BY e.starts_at_ms, c.event_id, c.seq",
         )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Sets a room's city and number of seats (a room not yet in the event is added), audited.
+    pub async fn set_room_place(&self, event_id: i64, place: &RoomPlace, actor: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO room_places (event_id, room, city, seats) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (event_id, room) DO UPDATE SET city = excluded.city, seats = excluded.seats",
+        )
+        .bind(event_id)
+        .bind(&place.room)
+        .bind(&place.city)
+        .bind(place.seats)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO event_rooms (event_id, room) VALUES ($1, $2) ON CONFLICT (event_id, room) DO NOTHING")
+            .bind(event_id)
+            .bind(&place.room)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "room_place",
+                subject: &place.room,
+                old: "",
+                new: &format!("{}，{} 个座位", place.city, place.seats),
+                reason: "",
+                at_ms: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The event's rooms with a city and seats, and how many of their seats are taken.
+    pub async fn room_places(&self, event_id: i64) -> Result<Vec<RoomPlace>> {
+        Ok(sqlx::query_as(
+            "SELECT p.room, p.city, p.seats, (SELECT COUNT(*) FROM candidates c WHERE c.event_id = p.event_id AND c.room = p.room) AS taken \
+             FROM room_places p WHERE p.event_id = $1 ORDER BY p.room",
+        )
+        .bind(event_id)
+        .fetch_all(&self.write)
+        .await?)
+    }
+
+    /// The seats taken in a room of an event.
+    pub async fn seats_taken(&self, event_id: i64, room: &str) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT seat FROM candidates WHERE event_id = $1 AND room = $2")
+                .bind(event_id)
+                .bind(room)
+                .fetch_all(&self.write)
+                .await?,
+        )
+    }
+
+    /// Makes each approved application a candidate of its event (the rows say where), in one
+    /// transaction: all of them or none. An application seated meanwhile (another office clerk
+    /// at the same moment) makes the whole batch fail, changing nothing: false.
+    pub async fn seat_applications(
+        &self,
+        event_id: i64,
+        rows: &[(i64, RosterRow)],
+        base_ms: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        for (application_id, row) in rows {
+            let candidate_id = insert_candidate(&mut tx, event_id, row, base_ms).await?;
+            let done = sqlx::query(
+                "UPDATE applications SET candidate_id = $2, updated_ms = $3 WHERE id = $1 AND candidate_id IS NULL AND state = 'approved'",
+            )
+            .bind(application_id)
+            .bind(candidate_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        audit(
+            &mut tx,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "seat_applicants",
+                subject: "分配考场座位",
+                old: "",
+                new: &format!("{} 人", rows.len()),
+                reason: "",
+                at_ms: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Where an application's candidate sits.
+    pub async fn seat_of(&self, candidate_id: i64) -> Result<Option<SeatedRow>> {
+        Ok(
+            sqlx::query_as("SELECT ticket, room, seat FROM candidates WHERE id = $1")
+                .bind(candidate_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    /// The photos of an event's candidates who registered online, by ticket.
+    pub async fn candidate_photos(&self, event_id: i64) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(sqlx::query_as(
+            "SELECT c.ticket, d.bytes FROM applications a JOIN candidates c ON c.id = a.candidate_id \
+             JOIN application_documents d ON d.application_id = a.id AND d.kind = 'photo' AND d.superseded_ms IS NULL \
+             WHERE a.event_id = $1",
+        )
+        .bind(event_id)
         .fetch_all(&self.read)
         .await?)
     }

@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(application, save_application))
         .routes(routes!(upload, document).layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)))
         .routes(routes!(submit))
+        .routes(routes!(ticket))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -140,4 +141,13 @@ async fn document(State(state): State<AppState>, a: Applicant, Path(kind): Path<
     responses((status = 200, description = "已提交", body = ApplicationView), (status = 422, description = "还不能提交：逐项说明原因", body = ErrorBody)))]
 async fn submit(State(state): State<AppState>, a: Applicant) -> ApiResult<Json<ApplicationView>> {
     Ok(Json(state.exam.submit_application(&a.0).await?))
+}
+
+#[utoipa::path(
+    get, summary = "下载本人准考证（PDF，考前规定天数起）", description = "分配考场座位后，自考试前规定天数（默认 10 天）起可下载本人准考证（含照片、准考证号、考场、座位、考试时间和考生须知）；之前答 409 并说明可下载的日期",
+    path = "/api/apply/ticket.pdf", tag = "apply", security(("cookie" = [])),
+    responses((status = 200, description = "准考证", content_type = "application/pdf", body = Vec<u8>), (status = 409, description = "尚未分配座位或尚未到可下载日期", body = ErrorBody)))]
+async fn ticket(State(state): State<AppState>, a: Applicant) -> ApiResult<Response> {
+    let printed = state.exam.my_ticket(&a.0).await?;
+    Ok(super::pdf_attachment(printed, "ticket", "%E5%87%86%E8%80%83%E8%AF%81"))
 }

@@ -18,6 +18,7 @@ use super::session::Office;
 use crate::exam::registration::{
     ApplicationSummary, ApplicationView, FeeInput, OfficeApplication, OpenSitting, Review,
 };
+use crate::exam::tickets::{RoomPlaceInput, RoomPlaceView, Seating};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -28,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(document))
         .routes(routes!(review))
         .routes(routes!(record_fee))
+        .routes(routes!(room_places, set_room_place))
+        .routes(routes!(seat_applicants))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -134,4 +137,37 @@ async fn record_fee(
     Body(f): Body<FeeInput>,
 ) -> ApiResult<Json<OfficeApplication>> {
     Ok(Json(state.exam.record_fee(id, &f, &o.0.actor()).await?))
+}
+
+#[utoipa::path(
+    get, summary = "各考场所在城市和座位数", description = "本场考试各考场所在的城市、座位数和已安排的考生数（分配座位用）",
+    path = "/api/office/events/{id}/room-places", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "考场", body = Vec<RoomPlaceView>), (status = 404, description = "没有该考试", body = ErrorBody)))]
+async fn room_places(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<RoomPlaceView>>> {
+    Ok(Json(state.exam.room_places(id).await?))
+}
+
+#[utoipa::path(
+    post, summary = "设置考场所在城市和座位数（新名称即新增考场）", description = "设置考场所在的城市（须为本场报名的考试城市）和座位数（1–500，不少于已安排的考生数）；新名称即新增考场；记入审计记录",
+    path = "/api/office/events/{id}/room-places", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")), request_body = RoomPlaceInput,
+    responses((status = 200, description = "各考场", body = Vec<RoomPlaceView>), (status = 404, description = "没有该考试", body = ErrorBody), (status = 422, description = "城市不是考试城市、座位数不对等", body = ErrorBody)))]
+async fn set_room_place(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(p): Body<RoomPlaceInput>,
+) -> ApiResult<Json<Vec<RoomPlaceView>>> {
+    Ok(Json(state.exam.set_room_place(id, &p, &o.0.actor()).await?))
+}
+
+#[utoipa::path(
+    post, summary = "分配考场座位：报名成功者成为本场考生，签发准考证号和考试密码", description = "把报名成功（信息审核通过、照片合格、缴费已确认）且尚未安排的申请人，按提交先后安排到所选城市有空座的考场，签发准考证号和考试密码（密码只显示这一次，请立即打印密码条）；不能安排的逐人说明原因；记入审计记录",
+    path = "/api/office/events/{id}/seat-applicants", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "考试编号")),
+    responses((status = 200, description = "安排结果", body = Seating), (status = 404, description = "没有该考试", body = ErrorBody), (status = 422, description = "准考证号冲突、另一位工作人员同时在分配", body = ErrorBody)))]
+async fn seat_applicants(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<Seating>> {
+    Ok(Json(state.exam.seat_applicants(id, &o.0.actor()).await?))
 }
