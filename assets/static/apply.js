@@ -92,6 +92,25 @@
         el('strong', { text: c.label_zh }),
         c.details_zh.length ? el('ul', {}, c.details_zh.map((d) => el('li', { text: d }))) : null)));
     $('eligibility').textContent = v.eligibility.message_zh;
+    const t = v.ticket;
+    $('ticket-card').hidden = !t;
+    if (t) {
+      $('ticket-line').textContent = '准考证号 ' + t.ticket + '，' + t.city + ' ' + t.room + ' ' + t.seat + ' 号座位'
+        + (v.sitting ? '；考试日期 ' + v.sitting.exam_date_zh : '') + '。';
+      $('ticket-pdf').hidden = !t.downloadable;
+      $('ticket-when').textContent = t.downloadable
+        ? '请打印准考证，考试当天凭准考证和有效身份证件入场；考试密码在考场座位上发放。'
+        : '准考证将于 ' + t.available_from_zh + ' 起可在此下载。';
+    }
+    const r = v.result;
+    $('result-card').hidden = !r;
+    if (r) {
+      $('result-total').textContent = '总分 ' + r.total + '（合格线 ' + r.pass_mark + '）';
+      $('result-verdict').textContent = r.verdict_zh;
+      $('result-valid').textContent = r.valid_until_zh
+        ? '考试合格，成绩有效期至 ' + r.valid_until_zh + '；请在成绩发布后 30 日内申请认证。'
+        : '';
+    }
     $('fee-label').textContent = v.fee.label_zh;
     $('fee-due').textContent = v.fee.due_zh;
     $('fee-status').textContent = v.fee.status_zh;

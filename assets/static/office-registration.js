@@ -8,6 +8,67 @@ const $ = (id) => document.getElementById(id);
 const EDUCATION = { below_college: '大专以下', college: '大专', bachelor: '本科', master: '硕士', doctorate: '博士' };
 const ELIGIBILITY = { eligible: '符合', deferred: '可考试，认证暂缓', not_eligible: '不符合', unknown: '尚不能判断' };
 let shown = null;
+/** The exam-day passwords the last seating issued: shown once, printed as slips. */
+let issued = null;
+
+async function loadRooms() {
+  const id = $('reg-event').value;
+  if (!id) return;
+  const res = await api('GET', '/api/office/events/' + id + '/room-places');
+  const list = res.status === 200 ? res.body : [];
+  $('reg-rooms').replaceChildren(...list.map((p) =>
+    el('li', { text: p.room + '（' + p.city + '）：' + p.seats + ' 个座位，已安排 ' + p.taken + ' 人' })));
+}
+
+async function setRoom(ev) {
+  ev.preventDefault();
+  message($('reg-error'), '');
+  const res = await api('POST', '/api/office/events/' + $('reg-event').value + '/room-places', {
+    room: $('reg-room').value, city: $('reg-room-city').value, seats: Number($('reg-room-seats').value),
+  });
+  if (res.status !== 200) {
+    message($('reg-error'), errorText(res));
+    return;
+  }
+  toast('已设置考场', true);
+  loadRooms();
+}
+
+async function seat() {
+  message($('reg-error'), '');
+  const id = $('reg-event').value;
+  const res = await api('POST', '/api/office/events/' + id + '/seat-applicants');
+  if (res.status !== 200) {
+    message($('reg-error'), errorText(res));
+    return;
+  }
+  const r = res.body;
+  issued = { event: id, passwords: r.passwords };
+  message($('reg-seated'), '已安排 ' + r.seated.length + ' 人' + (r.seated.length ? '，考试密码只显示这一次，请立即打印密码条' : '')
+    + (r.unseated.length ? '；' + r.unseated.length + ' 人未能安排（见下）' : '') + '。');
+  $('reg-unseated').replaceChildren(...r.unseated.map((u) => el('li', { text: u.name + '（' + u.city + '）：' + u.reason_zh })));
+  $('reg-slips').hidden = !r.passwords.length;
+  loadRooms();
+  loadApplications();
+}
+
+async function printSlips() {
+  if (!issued) return;
+  const res = await fetch('/api/office/events/' + issued.event + '/password-slips.pdf', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/pdf' },
+    body: JSON.stringify({ passwords: issued.passwords.map((p) => ({ ticket: p.ticket, password: p.password })) }),
+  }).catch(() => null);
+  if (!res || res.status !== 200) {
+    message($('reg-error'), '密码条生成失败，请重试');
+    return;
+  }
+  const a = el('a', { href: URL.createObjectURL(await res.blob()), download: '密码条.pdf' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
 
 async function loadEvents() {
   const [events, open] = await Promise.all([api('GET', '/api/office/overview'), api('GET', '/api/office/registration/sittings')]);
@@ -16,6 +77,7 @@ async function loadEvents() {
   for (const e of events.status === 200 ? events.body : []) {
     select.append(el('option', { value: String(e.id), text: e.name + '（' + e.starts + '）' }));
   }
+  loadRooms();
   const openNow = open.status === 200 ? open.body : [];
   $('reg-open-now').textContent = openNow.length
     ? '正在报名：' + openNow.map((s) => s.name + '（' + s.exam_date_zh + '，' + s.cities.join('、') + '）').join('；')
@@ -125,6 +187,10 @@ $('reg-open-form').addEventListener('submit', (ev) => {
   setCities(cities);
 });
 $('reg-close').addEventListener('click', () => setCities([]));
+$('reg-event').addEventListener('change', loadRooms);
+$('reg-room-form').addEventListener('submit', setRoom);
+$('reg-seat').addEventListener('click', seat);
+$('reg-slips').addEventListener('click', printSlips);
 $('reg-state').addEventListener('change', loadApplications);
 $('rd-close').addEventListener('click', () => { $('reg-detail').hidden = true; });
 $('rd-fee-form').addEventListener('submit', (ev) => {

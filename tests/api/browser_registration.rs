@@ -116,6 +116,20 @@ fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the
         office.wait_text("#rd-state", "审核通过").await;
         office.shot("apply-03-office-approved").await;
 
+        // A room in Shanghai with its seats; seating makes the applicant a candidate.
+        office.fill("#reg-room", "上海一考场").await;
+        office.fill("#reg-room-city", "上海").await;
+        office.fill("#reg-room-seats", "30").await;
+        office.click("#reg-room-save").await;
+        office
+            .wait_text("#reg-rooms", "上海一考场（上海）：30 个座位，已安排 0 人")
+            .await;
+        office.click("#reg-seat").await;
+        office.wait_text("#reg-seated", "已安排 1 人").await;
+        office.wait_text("#reg-rooms", "已安排 1 人").await;
+        office.visible("#reg-slips").await;
+        office.shot("apply-04-office-seated").await;
+
         // The applicant sees the registration succeed.
         page.goto(&app.url("/apply")).await;
         page.wait_text("#registration-message", "报名成功").await;
@@ -124,7 +138,11 @@ fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the
             conditions.contains("缴费已确认") && conditions.contains("照片合格"),
             "{conditions}"
         );
-        page.shot("apply-04-successful").await;
+        let ticket = page.wait_text("#ticket-line", "上海 上海一考场 1 号座位").await;
+        assert!(ticket.contains("准考证号 B"), "{ticket}");
+        page.wait_text("#ticket-when", "2027 年 3 月 10 日 起可在此下载").await;
+        assert!(!page.find("#ticket-pdf").await.is_displayed().await.unwrap());
+        page.shot("apply-05-successful").await;
         for p in [&page, &office] {
             assert_eq!(p.page_errors().await, Vec::<String>::new());
         }
