@@ -107,6 +107,7 @@
     if (r) {
       $('result-total').textContent = '总分 ' + r.total + '（合格线 ' + r.pass_mark + '）';
       $('result-verdict').textContent = r.verdict_zh;
+      $('again-btn').hidden = !v.may_register_again;
       $('result-valid').textContent = r.valid_until_zh
         ? '考试合格，成绩有效期至 ' + r.valid_until_zh + '；请在成绩发布后 30 日内申请认证。'
         : '';
@@ -162,6 +163,15 @@
   $('pinyin-use').addEventListener('click', () => {
     $('f-pinyin').value = view.pinyin_suggestion;
     pinyinHint();
+  });
+  $('again-btn').addEventListener('click', async () => {
+    const res = await api('POST', '/api/apply/again');
+    if (res.status !== 200) {
+      message($('apply-error'), errorText(res));
+      return;
+    }
+    render(res.body);
+    toast('已新建补考报名：请选择场次和城市，确认行为准则后提交', true);
   });
   $('f-sitting').addEventListener('change', () => fillCities($('f-sitting').value, ''));
   $('add-period').addEventListener('click', () => $('periods').append(periodRow({ quality_related: true })));

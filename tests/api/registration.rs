@@ -543,6 +543,23 @@ async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_an
         assert_eq!(view["result"]["passed"], false, "{view}");
         assert_eq!(view["result"]["verdict_zh"], "不合格");
         assert_eq!(view["result"]["valid_until_zh"], Value::Null);
+        assert_eq!(view["may_register_again"], true);
+
+        // Not passed: a later sitting is a retake, at the retake fee, with the form and the
+        // documents carried over.
+        let again: Value = first.post_ok("/api/apply/again", Value::Null).await;
+        assert_ne!(again["id"], view["id"]);
+        assert_eq!((&again["state"], &again["retake"]), (&json!("draft"), &json!(true)), "{again}");
+        assert_eq!(again["fee"]["due_zh"], "300 元");
+        assert_eq!(again["fee"]["label_zh"], "补考费");
+        assert_eq!(again["form"]["name"], "张三");
+        assert_eq!(again["form"]["event_id"], Value::Null);
+        assert_eq!(again["form"]["code_of_conduct_accepted"], false);
+        assert_eq!(again["documents"].as_array().unwrap().len(), 2, "{again}");
+        assert_eq!(again["ticket"], Value::Null);
+        let (status, reply) = first.post("/api/apply/again", Value::Null).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("还没有结束"), "{reply}");
         app.finish().await;
     })
     .await;

@@ -38,6 +38,8 @@ CREATE TABLE applications (
     reviewed_by     TEXT NOT NULL DEFAULT '',
     -- The candidate the registration became once seated (准考证).
     candidate_id    BIGINT REFERENCES candidates (id),
+    -- The earlier application whose sitting was not passed: this one is a retake (补考).
+    retake_of       BIGINT REFERENCES applications (id),
     created_ms      BIGINT NOT NULL,
     updated_ms      BIGINT NOT NULL
 );

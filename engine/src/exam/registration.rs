@@ -215,6 +215,10 @@ pub struct ApplicationView {
     pub ticket: Option<super::tickets::TicketView>,
     /// 已发布的成绩
     pub result: Option<super::tickets::ResultSummary>,
+    /// 未通过考试，可以报名以后的考试（补考）
+    pub may_register_again: bool,
+    /// 本申请是补考报名
+    pub retake: bool,
 }
 
 /// A sitting open for registration, with its cities.
@@ -519,11 +523,37 @@ impl Exam {
             return Ok(row);
         }
         let empty = serde_json::to_string(&FormInput::default()).expect("a form is JSON");
-        let id = self.store.create_application(applicant, &empty, self.now()).await?;
+        let id = self
+            .store
+            .create_application(applicant, &empty, None, self.now())
+            .await?;
         self.store
             .application(id)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("application {id} vanished")))
+    }
+
+    /// A new application for a later sitting after one not passed (补考, §四 2.3 (2): the retake
+    /// fee only): the form and documents carried over, the sitting, city and commitments to be
+    /// given again.
+    pub async fn register_again(&self, s: &Session) -> ServiceResult<ApplicationView> {
+        let row = self.current_application(s).await?;
+        let view = self.application_view(row.clone()).await?;
+        if !view.may_register_again {
+            return Err(ServiceError::Invalid(match &view.result {
+                Some(r) if r.passed == Some(true) => "考试已合格，无需再次报名：请在成绩发布后 30 日内申请认证".into(),
+                _ => "当前的报名还没有结束（成绩发布后未合格的，才可报名参加以后的考试）".into(),
+            }));
+        }
+        let mut form = form_of(&row)?;
+        form.event_id = None;
+        form.city = String::new();
+        form.code_of_conduct_accepted = false;
+        let json = serde_json::to_string(&form).expect("a form is JSON");
+        self.store
+            .create_application(applicant_of(s)?, &json, Some(row.id), self.now())
+            .await?;
+        self.my_application(s).await
     }
 
     /// The applicant's application as their page shows it.
@@ -813,7 +843,7 @@ impl Exam {
             check_text(value, field)?;
         }
         let form = form_of(&row)?;
-        let due = fee_due(&fee_application(&form)).map_err(|e| ServiceError::Invalid(e.message_zh()))?;
+        let due = fee_due(&fee_application(&form, &row)).map_err(|e| ServiceError::Invalid(e.message_zh()))?;
         let today = beijing_date(self.now());
         let (settlement, record) = match fee.kind.as_str() {
             "transfer" => {
@@ -946,7 +976,7 @@ impl Exam {
                 message_zh: "选择考试场次、填写学历和工作经历后，按考试日期判断是否符合申请条件".into(),
             },
         };
-        let application = fee_application(&form);
+        let application = fee_application(&form, &row);
         let due = fee_due(&application).unwrap_or(Fen::ZERO);
         let record = self.store.latest_fee(row.id).await?;
         let settlement = record.as_ref().map(settlement_of);
@@ -1018,6 +1048,8 @@ impl Exam {
             registration,
             submitted_ms: row.submitted_ms,
             reviewed_ms: row.reviewed_ms,
+            may_register_again: result.as_ref().is_some_and(|r| r.passed != Some(true)),
+            retake: row.retake_of.is_some(),
             ticket,
             result,
         })
@@ -1041,9 +1073,12 @@ fn form_of(row: &ApplicationRow) -> ServiceResult<FormInput> {
         .map_err(|e| ServiceError::Internal(format!("application {} has an unreadable form: {e}", row.id)))
 }
 
-/// What the fee is for: the first sitting at the member's price or not. (A retake's fee needs
-/// the applicant's earlier result, which comes with admission tickets: not yet.)
-fn fee_application(form: &FormInput) -> Application {
+/// What the fee is for: a retake after a sitting not passed, else the first sitting at the
+/// member's price or not.
+fn fee_application(form: &FormInput, row: &ApplicationRow) -> Application {
+    if row.retake_of.is_some() {
+        return Application::Retake;
+    }
     Application::FirstSitting {
         caq_member: form.caq_member,
     }

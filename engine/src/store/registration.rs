@@ -33,11 +33,13 @@ pub struct ApplicationRow {
     pub reviewed_by: String,
     /// The candidate the registration became once seated.
     pub candidate_id: Option<i64>,
+    /// The earlier application whose sitting was not passed (a retake).
+    pub retake_of: Option<i64>,
     pub updated_ms: i64,
 }
 
 const APPLICATION_COLUMNS: &str = "id, applicant_id, event_id, city, name, id_number, form, state, return_reason, \
-     photo_refused, submitted_ms, reviewed_ms, reviewed_by, candidate_id, updated_ms";
+     photo_refused, submitted_ms, reviewed_ms, reviewed_by, candidate_id, retake_of, updated_ms";
 
 /// A room of an event with its city, its seats and how many are taken.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -196,17 +198,41 @@ impl Store {
         .await?)
     }
 
-    /// A new draft application with an empty form.
-    pub async fn create_application(&self, applicant_id: i64, form: &str, now: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO applications (applicant_id, form, state, created_ms, updated_ms) \
-             VALUES ($1, $2, 'draft', $3, $3) RETURNING id",
+    /// A new draft application with this form (a retake of `retake_of`, whose documents in force
+    /// it takes over).
+    pub async fn create_application(
+        &self,
+        applicant_id: i64,
+        form: &str,
+        retake_of: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO applications (applicant_id, form, state, retake_of, name, id_number, created_ms, updated_ms) \
+             SELECT $1, $2, 'draft', $3, COALESCE(MAX(p.name), ''), COALESCE(MAX(p.id_number), ''), $4, $4 \
+             FROM (SELECT name, id_number FROM applications WHERE id = $3) p RETURNING id",
         )
         .bind(applicant_id)
         .bind(form)
+        .bind(retake_of)
         .bind(now)
-        .fetch_one(&self.write)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(earlier) = retake_of {
+            sqlx::query(
+                "INSERT INTO application_documents (application_id, kind, content_type, size_bytes, sha256, bytes, uploaded_ms) \
+                 SELECT $1, kind, content_type, size_bytes, sha256, bytes, $3 FROM application_documents \
+                 WHERE application_id = $2 AND superseded_ms IS NULL",
+            )
+            .bind(id)
+            .bind(earlier)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Saves the form of an application its applicant may still edit (a draft, or returned);

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload, document).layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)))
         .routes(routes!(submit))
         .routes(routes!(ticket))
+        .routes(routes!(register_again))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -150,4 +151,12 @@ async fn submit(State(state): State<AppState>, a: Applicant) -> ApiResult<Json<A
 async fn ticket(State(state): State<AppState>, a: Applicant) -> ApiResult<Response> {
     let printed = state.exam.my_ticket(&a.0).await?;
     Ok(super::pdf_attachment(printed, "ticket", "%E5%87%86%E8%80%83%E8%AF%81"))
+}
+
+#[utoipa::path(
+    post, summary = "未通过考试后报名以后的考试（补考，只缴补考费）", description = "成绩发布后未合格（含缺考）的，新建一份报名申请：表单和材料沿用，重新选择场次和城市并确认行为准则；补考只缴 300 元补考费",
+    path = "/api/apply/again", tag = "apply", security(("cookie" = [])),
+    responses((status = 200, description = "新的报名申请", body = ApplicationView), (status = 422, description = "考试已合格，或当前报名还没有结束", body = ErrorBody)))]
+async fn register_again(State(state): State<AppState>, a: Applicant) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(state.exam.register_again(&a.0).await?))
 }
