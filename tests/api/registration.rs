@@ -564,3 +564,171 @@ async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_an
     })
     .await;
 }
+
+/// A work report of `n` counted characters.
+fn report(n: usize) -> String {
+    let line = "本人负责公司质量管理体系的建立与持续改进，主导了多项质量改进项目。";
+    let mut text = String::new();
+    while exam_rules::certification::work_report::count_characters(&text) < n {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if exam_rules::certification::work_report::count_characters(&out) == n {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_number() {
+    each_backend(|b: Backend| async move {
+        let app = TestApp::spawn(b).await;
+        let office = app.staff("office").await;
+        let event_id = office
+            .create_event(json!({ "name": "2026 年冬季考试", "starts_at": "2026-12-20T09:00:00+08:00", "rooms": ["北京一考场"], "bank": "demo", "forms": 1, "seed": 5, "pass_mark": 1 }))
+            .await
+            .id;
+        office
+            .post_ok::<Value>(&format!("/api/office/events/{event_id}/registration"), json!({ "cities": ["北京"] }))
+            .await;
+        office
+            .post_ok::<Value>(
+                &format!("/api/office/events/{event_id}/room-places"),
+                json!({ "room": "北京一考场", "city": "北京", "seats": 5 }),
+            )
+            .await;
+        registered(&app, &office, event_id, "13900000001", "11010519491231002X", "北京").await;
+        let seating: Value = office.post_ok(&format!("/api/office/events/{event_id}/seat-applicants"), Value::Null).await;
+        let ticket = seating["seated"][0]["ticket"].as_str().unwrap().to_string();
+        let password = seating["passwords"][0]["password"].as_str().unwrap().to_string();
+
+        // Exam day: one item answered right passes (the pass mark is 1 here); released.
+        app.clock.advance_ms(14 * 86_400_000);
+        let office = app.staff("office").await;
+        app.assign_proctor(event_id, "北京一考场").await;
+        let proctor = app.staff("proctor").await;
+        proctor
+            .post_ok::<Value>(&crate::common::room_path(event_id, "北京一考场", "/open"), Value::Null)
+            .await;
+        let candidate = app.client();
+        candidate.login(ticket_login(&ticket, &password)).await;
+        candidate.start().await;
+        let paper = app.office_paper(&ticket).await;
+        candidate.save(1, "1", &paper.objective[0].key[0].as_char().to_string()).await;
+        candidate.submit().await;
+        app.clock.advance_ms(4 * 3_600_000);
+        office.post_ok::<Value>(&format!("/api/office/events/{event_id}/release"), Value::Null).await;
+
+        // The applicant sees the pass, its validity and the 30-day window; applies with the report.
+        let applicant = app.client();
+        applicant
+            .post_ok::<Value>("/api/apply/login", json!({ "login": "13900000001", "password": PASSWORD }))
+            .await;
+        let view: Value = applicant.get_ok("/api/apply/application").await;
+        assert_eq!(view["result"]["passed"], true, "{view}");
+        assert_eq!(view["result"]["valid_until_zh"], "2029 年 12 月 20 日");
+        assert_eq!(view["may_register_again"], false);
+        assert_eq!(view["certification_window"]["may_apply"], true, "{view}");
+        assert_eq!(view["certification_window"]["apply_by_zh"], "2027 年 1 月 19 日");
+        for (text, says) in [(report(2999), "还差 1 字"), (report(5001), "多出 1 字")] {
+            let (status, reply) = applicant
+                .post("/api/apply/certification", json!({ "report": text }))
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+            assert!(error_of(&reply).contains(says), "{reply}");
+        }
+        let view: Value = applicant
+            .post_ok("/api/apply/certification", json!({ "report": report(3200), "other_certificates": "六西格玛黑带" }))
+            .await;
+        assert_eq!(view["certification"]["state"], "submitted", "{view}");
+        assert_eq!(view["certification"]["report_chars"], 3200);
+        let (status, reply) = applicant
+            .post("/api/apply/certification", json!({ "report": report(3200) }))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "once: {reply}");
+
+        // The office: the post-mark (this period), then the committee's approval.
+        let list: Value = office.get_ok("/api/office/certifications?state=submitted").await;
+        let id = list[0]["id"].as_i64().unwrap();
+        assert_eq!(list[0]["name"], "张三");
+        let path = format!("/api/office/certifications/{id}");
+        let (status, reply) = office.post(&format!("{path}/decision"), json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("尚未记录纸质材料的邮寄日期"), "{reply}");
+        let (status, reply) = office.post(&format!("{path}/decision"), json!({ "decision": "defer" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(error_of(&reply).contains("须写明理由"), "{reply}");
+        let marked: Value = office
+            .post_ok(&format!("{path}/postmark"), json!({ "postmarked_on": "2026-12-20" }))
+            .await;
+        assert!(marked["timing_zh"].as_str().unwrap().contains("本期受理"), "{marked}");
+        assert!(marked["report"].as_str().unwrap().starts_with("本人负责"));
+        let approved: Value = office.post_ok(&format!("{path}/decision"), json!({ "decision": "approve" })).await;
+        let number = approved["certificate"]["number"].as_str().unwrap().to_string();
+        assert_eq!(number, "CMQ-2026-000001-4", "the year's first serial, its MOD 11-2 check character");
+        assert!(exam_rules::certification::certificate::CertificateNo::parse(&number).is_ok());
+
+        // The holder's certificate: a PDF whose QR code leads to the public page.
+        let pdf = applicant
+            .http
+            .get(format!("{}/api/apply/certificate.pdf", applicant.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK);
+        let dir = crate::common::browser::screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("certificate-{b:?}.pdf"));
+        std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+        if let Some(text) = crate::common::cli::pdftotext(&file) {
+            let text = crate::common::cli::squeeze(&text);
+            assert!(text.contains(&number) && text.contains("张三") && text.contains("中国企业联合会"), "{text}");
+            assert!(text.contains(&format!("/verify/{number}")), "{text}");
+        }
+
+        // Anyone verifies it, and never sees the ID number; the directory lists what was agreed.
+        let anyone = app.client();
+        let v: Value = anyone.get_ok(&format!("/api/verify/{number}")).await;
+        assert_eq!((&v["found"], &v["status"], &v["name"]), (&json!(true), &json!("valid"), &json!("张三")));
+        let (_, page) = anyone.get_text(&format!("/verify/{number}")).await;
+        assert!(page.contains("证书有效") && page.contains("张三"), "{page}");
+        assert!(!page.contains("11010519491231002X"), "no ID number on the public page");
+        let (_, bad) = anyone.get_text("/verify/CMQ-2026-000001-7").await;
+        assert!(bad.contains("校验"), "a mistyped number is refused as such: {bad}");
+        let (_, list) = anyone.get_text("/api/directory").await;
+        assert!(list.contains(&number) && !list.contains("11010519491231002X") && !list.contains("某某制造"), "{list}");
+        applicant
+            .post_ok::<Value>(
+                "/api/apply/directory",
+                json!({ "listed": true, "employment": "在职", "employer": "某某制造有限公司", "contact": "zhang@example.com" }),
+            )
+            .await;
+        let (_, page) = anyone.get_text("/directory?q=zhang").await;
+        assert!(page.contains("某某制造有限公司") && page.contains(&number), "{page}");
+
+        // Suspended, then revoked: the public page says so; a revoked certificate stays revoked.
+        let status = format!("/api/office/certificates/{number}/status");
+        office
+            .post_ok::<Value>(&status, json!({ "status": "suspended", "reason": "核查工作经历" }))
+            .await;
+        let v: Value = anyone.get_ok(&format!("/api/verify/{number}")).await;
+        assert_eq!(v["status"], "suspended");
+        let (_, list) = anyone.get_text("/api/directory").await;
+        assert!(!list.contains(&number), "a suspended certificate is not listed");
+        office
+            .post_ok::<Value>(&status, json!({ "status": "revoked", "reason": "材料不实" }))
+            .await;
+        let (status_code, reply) = office.post(&status, json!({ "status": "valid", "reason": "误操作" })).await;
+        assert_eq!(status_code, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        let (_, page) = anyone.get_text(&format!("/verify/{number}")).await;
+        assert!(page.contains("证书已撤销"), "{page}");
+        let audit: Value = office.get_ok(&format!("/api/office/events/{event_id}/audit")).await;
+        assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "certification_decision"));
+        app.finish().await;
+    })
+    .await;
+}

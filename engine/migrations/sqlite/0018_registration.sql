@@ -87,3 +87,50 @@ CREATE TABLE room_places (
     seats     BIGINT NOT NULL,
     PRIMARY KEY (event_id, room)
 );
+
+-- A certification application after a pass (认证申请, §四 2): the work report as pasted (its
+-- length counted), the other certificates named, the post-mark date of the paper documents as
+-- the office records it (with the period it falls in), and the committee's decision.
+CREATE TABLE certification_requests (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id      BIGINT NOT NULL REFERENCES applications (id),
+    applicant_id        BIGINT NOT NULL REFERENCES applicants (id),
+    report              TEXT NOT NULL,
+    report_chars        BIGINT NOT NULL,
+    other_certificates  TEXT NOT NULL DEFAULT '',
+    submitted_ms        BIGINT NOT NULL,
+    postmarked_on       TEXT NOT NULL DEFAULT '',
+    timing              TEXT NOT NULL DEFAULT '',
+    state               TEXT NOT NULL CHECK (state IN ('submitted', 'approved', 'deferred', 'refused')),
+    decision_reason     TEXT NOT NULL DEFAULT '',
+    decided_ms          BIGINT,
+    decided_by          TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX certification_requests_applicant ON certification_requests (applicant_id, id);
+
+-- Certificates issued. A number is never reused (revoked ones stay); `status_index` is the
+-- certificate's place in the revocation and suspension status lists; `salt` salts the hash that
+-- identifies the holder in the credential. The directory shows employment, employer and contact
+-- only when the holder agreed (`listed`).
+CREATE TABLE certificates (
+    id                BIGINT PRIMARY KEY,
+    number            TEXT NOT NULL UNIQUE,
+    year              BIGINT NOT NULL,
+    serial            BIGINT NOT NULL,
+    request_id        BIGINT NOT NULL REFERENCES certification_requests (id),
+    applicant_id      BIGINT NOT NULL REFERENCES applicants (id),
+    name              TEXT NOT NULL,
+    name_pinyin       TEXT NOT NULL,
+    id_number         TEXT NOT NULL,
+    certified_on      TEXT NOT NULL,
+    revoked           BIGINT NOT NULL DEFAULT 0,
+    suspended         BIGINT NOT NULL DEFAULT 0,
+    status_reason     TEXT NOT NULL DEFAULT '',
+    salt              TEXT NOT NULL,
+    issued_ms         BIGINT NOT NULL,
+    listed            BIGINT NOT NULL DEFAULT 0,
+    employment        TEXT NOT NULL DEFAULT '',
+    employer          TEXT NOT NULL DEFAULT '',
+    contact           TEXT NOT NULL DEFAULT '',
+    UNIQUE (year, serial)
+);

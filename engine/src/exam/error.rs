@@ -70,6 +70,10 @@ pub enum NotFound {
     Application(i64),
     #[error("找不到该材料")]
     Document,
+    #[error("找不到认证申请（编号 {0}）")]
+    CertificationRequest(i64),
+    #[error("没有编号为 {0} 的证书")]
+    Certificate(String),
 }
 
 /// What the caller may not do, though it exists.

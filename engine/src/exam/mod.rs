@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod analysis;
 pub mod bank;
 pub mod bank_import;
+pub mod certification;
 pub mod corrections;
 pub mod demo;
 pub mod error;

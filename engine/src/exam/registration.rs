@@ -219,6 +219,10 @@ pub struct ApplicationView {
     pub may_register_again: bool,
     /// 本申请是补考报名
     pub retake: bool,
+    /// 认证申请（考试合格后）
+    pub certification: Option<super::certification::CertificationView>,
+    /// 能否、何时申请认证（考试合格且成绩发布后）
+    pub certification_window: Option<super::certification::CertificationWindow>,
 }
 
 /// A sitting open for registration, with its cities.
@@ -384,6 +388,16 @@ fn check_form(form: &FormInput) -> ServiceResult<()> {
     }
     work_history(form)?;
     Ok(())
+}
+
+/// The education of a stored form, as the rules know it (`None` when not chosen or unreadable).
+pub(super) fn education_code(code: &str) -> Option<Education> {
+    education_of(code).ok().flatten()
+}
+
+/// The work history of a stored form, as the rules know it (`None` when a date is unreadable).
+pub(super) fn work_history_of(form: &FormInput) -> Option<Vec<WorkPeriod>> {
+    work_history(form).ok()
 }
 
 /// A mobile number (11 digits from 1; spaces and dashes dropped) or an e-mail address
@@ -1031,9 +1045,12 @@ impl Exam {
                 })
                 .collect(),
         };
+        let (certification, certification_window) = self.certification_part(&row).await?;
         Ok(ApplicationView {
             id: row.id,
             login,
+            certification,
+            certification_window,
             state_zh: state_zh(&row.state).into(),
             editable: matches!(row.state.as_str(), "draft" | "returned"),
             state: row.state,

@@ -19,6 +19,7 @@ pub mod analysis_report;
 pub mod answer_sheet;
 pub mod batch;
 pub mod booklet;
+pub mod certificate;
 pub mod document;
 pub mod font;
 pub mod key;

@@ -95,7 +95,7 @@ fn set(font: &PrintFont, candidates: &[AdmissionTicket], info: &TicketInfo) -> s
         doc.rows(&rows);
         let bottom = doc.y();
         doc.draw(Mark::hline(left, left + who.width(), bottom, 0.8));
-        qr(&mut doc, &c.ticket, GEO.right_edge() - QR_SIDE, top);
+        qr(&mut doc, &c.ticket, GEO.right_edge() - QR_SIDE, top, QR_SIDE);
         if let Some(bytes) = photo {
             doc.draw(Mark::Image {
                 x: GEO.right_edge() - QR_SIDE - QR_GAP - PHOTO_W,
@@ -170,14 +170,14 @@ fn set(font: &PrintFont, candidates: &[AdmissionTicket], info: &TicketInfo) -> s
     doc.finish(&title, |page, total| footer(font, page, total))
 }
 
-/// The ticket number as a QR code, its top-left corner at (`x`, `top`), with a quiet zone of
-/// two modules inside the square.
-fn qr(doc: &mut Document, ticket: &str, x: f32, top: f32) {
-    let Ok(code) = QrCode::with_error_correction_level(ticket.as_bytes(), EcLevel::M) else {
-        return; // A ticket is at most 32 characters: always encodable.
+/// `text` (a ticket number, an address) as a QR code `side` wide, its top-left corner at (`x`,
+/// `top`), with a quiet zone of two modules inside the square.
+pub(super) fn qr(doc: &mut Document, text: &str, x: f32, top: f32, side: f32) {
+    let Ok(code) = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M) else {
+        return; // A ticket or an address of this server: always encodable.
     };
     let n = code.width();
-    let module = QR_SIDE / (n + 4) as f32;
+    let module = side / (n + 4) as f32;
     let colors = code.to_colors();
     for (k, color) in colors.iter().enumerate() {
         if *color == Color::Dark {
@@ -192,7 +192,7 @@ fn qr(doc: &mut Document, ticket: &str, x: f32, top: f32) {
             });
         }
     }
-    doc.draw(Mark::frame(x, top, QR_SIDE, QR_SIDE, 0.5));
+    doc.draw(Mark::frame(x, top, side, side, 0.5));
 }
 
 /// The rules for candidates as the office prints them, with the event's own times.

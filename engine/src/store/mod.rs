@@ -9,6 +9,7 @@
 //! ordinary pool and row locks (`FOR UPDATE`) where two nodes could race.
 
 mod bank;
+mod certificates;
 mod controls;
 mod events;
 mod marking;
@@ -30,6 +31,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use bank::ItemStatusRow;
+pub use certificates::{CertificateRow, Decided, Decision, NewCertificate, RequestRow};
 pub use controls::{ControlRow, ControlTaskRow, NewControl};
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{

@@ -33,6 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit))
         .routes(routes!(ticket))
         .routes(routes!(register_again))
+        .routes(routes!(apply_certification))
+        .routes(routes!(directory_entry))
+        .routes(routes!(certificate))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -159,4 +162,44 @@ async fn ticket(State(state): State<AppState>, a: Applicant) -> ApiResult<Respon
     responses((status = 200, description = "新的报名申请", body = ApplicationView), (status = 422, description = "考试已合格，或当前报名还没有结束", body = ErrorBody)))]
 async fn register_again(State(state): State<AppState>, a: Applicant) -> ApiResult<Json<ApplicationView>> {
     Ok(Json(state.exam.register_again(&a.0).await?))
+}
+
+#[utoipa::path(
+    post, summary = "申请认证：提交《工作业绩报告》（考试合格、成绩发布后）", description = "考试合格且成绩发布后申请认证：在线提交《工作业绩报告》全文（3000～5000 字，按“字符数(不计空格)”计），纸质材料在成绩发布后 30 日内寄出（以邮寄日期为准）；暂缓发证者可在成绩有效期内再次申请",
+    path = "/api/apply/certification", tag = "apply", security(("cookie" = [])), request_body = crate::exam::certification::CertificationInput,
+    responses((status = 200, description = "已提交", body = ApplicationView), (status = 422, description = "未合格、字数不符、已提交等", body = ErrorBody)))]
+async fn apply_certification(
+    State(state): State<AppState>,
+    a: Applicant,
+    Body(input): Body<crate::exam::certification::CertificationInput>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(state.exam.apply_certification(&a.0, &input).await?))
+}
+
+#[utoipa::path(
+    post, summary = "设置本人在公开名录中显示的信息", description = "颁发证书后，选择是否在质量经理公开名录中显示就业状态、工作单位和联系方式（姓名、认证日期和证书编号总是显示）",
+    path = "/api/apply/directory", tag = "apply", security(("cookie" = [])), request_body = crate::exam::certification::DirectoryInput,
+    responses((status = 200, description = "已保存", body = ApplicationView), (status = 422, description = "尚未颁发证书、文字过长", body = ErrorBody)))]
+async fn directory_entry(
+    State(state): State<AppState>,
+    a: Applicant,
+    Body(input): Body<crate::exam::certification::DirectoryInput>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(state.exam.set_my_directory_entry(&a.0, &input).await?))
+}
+
+#[utoipa::path(
+    get, summary = "下载本人的质量经理职业资格证书（PDF）", description = "本人的证书（PDF），二维码指向公开验证页",
+    path = "/api/apply/certificate.pdf", tag = "apply", security(("cookie" = [])),
+    responses((status = 200, description = "证书", content_type = "application/pdf", body = Vec<u8>), (status = 409, description = "尚未颁发证书", body = ErrorBody)))]
+async fn certificate(
+    State(state): State<AppState>,
+    a: Applicant,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let printed = state
+        .exam
+        .my_certificate_pdf(&a.0, &super::base_url(&headers, &state))
+        .await?;
+    Ok(super::pdf_attachment(printed, "certificate", "%E8%AF%81%E4%B9%A6"))
 }

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod pages;
 pub mod printing;
 pub mod proctor;
+pub mod public;
 pub mod registration;
 pub mod session;
 pub mod staff;
@@ -83,6 +84,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(marking::router())
         .merge(apply::router())
         .merge(registration::router())
+        .merge(public::router())
         .split_for_parts();
     (router, openapi::with_error_responses(doc))
 }
@@ -159,6 +161,21 @@ pub async fn serve(
     sweeper.abort();
     live.abort();
     result
+}
+
+/// This server's address as the browser reached it (`Host`), for links printed on paper (the
+/// QR code of a certificate): https behind a proxy that ends TLS (`--secure-cookies`).
+pub(crate) fn base_url(headers: &axum::http::HeaderMap, state: &AppState) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 /// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in

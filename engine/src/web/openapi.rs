@@ -31,6 +31,7 @@ use utoipa::{Modify, ToSchema};
         (name = "office", description = "考务办公室"),
         (name = "marking", description = "阅卷"),
         (name = "apply", description = "报名（申请人）"),
+        (name = "public", description = "公开查询（证书查验、质量经理名录）"),
     )
 )]
 pub struct ApiDoc;

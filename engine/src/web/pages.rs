@@ -43,6 +43,9 @@ pub fn router() -> Router<AppState> {
         .route("/office/analysis", get(office_analysis))
         .route("/password", get(password))
         .route("/apply", get(apply))
+        .route("/verify", get(verify_form))
+        .route("/verify/{number}", get(verify))
+        .route("/directory", get(directory))
         .route(
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
@@ -58,7 +61,7 @@ macro_rules! template {
 }
 
 /// The templates, by name. `layout` is the partial every page is wrapped in.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     template!("layout"),
     template!("landing"),
     template!("login"),
@@ -71,6 +74,8 @@ const TEMPLATES: [(&str, &str); 12] = [
     template!("password"),
     template!("office"),
     template!("apply"),
+    template!("verify"),
+    template!("directory"),
 ];
 
 /// A static file from `assets/static/`, by its path there (also its address below `/static/`).
@@ -222,6 +227,49 @@ async fn candidate_login() -> Response {
 /// The applicant's page (网上报名): open to anyone; its script asks the API who is logged in.
 async fn apply() -> Response {
     render("apply", json!({ "title": "网上报名" }))
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    number: Option<String>,
+}
+
+/// The verification page's own form: `/verify?number=…` goes to the number's page.
+async fn verify_form(Query(q): Query<VerifyForm>) -> Response {
+    let number = q.number.unwrap_or_default();
+    let number: String = number
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    Redirect::to(&format!("/verify/{}", if number.is_empty() { "-" } else { &number })).into_response()
+}
+
+/// A certificate's public page (the QR code on the certificate leads here): valid, suspended or
+/// revoked, with the holder's name and the certification date; never the ID number.
+async fn verify(State(state): State<AppState>, Path(number): Path<String>) -> Response {
+    match state.exam.verify_certificate(&number).await {
+        Ok(v) => render("verify", json!({ "title": "证书查验", "v": v })),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DirectorySearch {
+    q: Option<String>,
+}
+
+/// The public directory of certified quality managers (§四 4.3).
+async fn directory(State(state): State<AppState>, Query(q): Query<DirectorySearch>) -> Response {
+    let query: String = q.q.unwrap_or_default().trim().chars().take(40).collect();
+    match state.exam.directory(&query).await {
+        Ok(entries) => render(
+            "directory",
+            json!({ "title": "质量经理公开名录", "q": query, "count": entries.len(), "entries": entries }),
+        ),
+        Err(e) => failure(e),
+    }
 }
 
 async fn staff_login() -> Response {

@@ -15,6 +15,9 @@ use super::AppState;
 use super::error::{ApiResult, Body, Path, Query};
 use super::openapi::ErrorBody;
 use super::session::Office;
+use crate::exam::certification::{
+    CertificateView, CertificationSummary, CommitteeDecision, OfficeCertification, StatusChange,
+};
 use crate::exam::registration::{
     ApplicationSummary, ApplicationView, FeeInput, OfficeApplication, OpenSitting, Review,
 };
@@ -31,6 +34,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_fee))
         .routes(routes!(room_places, set_room_place))
         .routes(routes!(seat_applicants))
+        .routes(routes!(certifications))
+        .routes(routes!(certification))
+        .routes(routes!(postmark))
+        .routes(routes!(decision))
+        .routes(routes!(certificate_status))
+        .routes(routes!(certificate_pdf))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -170,4 +179,101 @@ async fn set_room_place(
     responses((status = 200, description = "安排结果", body = Seating), (status = 404, description = "没有该考试", body = ErrorBody), (status = 422, description = "准考证号冲突、另一位工作人员同时在分配", body = ErrorBody)))]
 async fn seat_applicants(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Json<Seating>> {
     Ok(Json(state.exam.seat_applicants(id, &o.0.actor()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CertificationFilter {
+    /// 只看某一状态：submitted、approved、deferred、refused
+    pub state: Option<String>,
+}
+
+#[utoipa::path(
+    get, summary = "认证申请一览", description = "全部认证申请，新的在前：申请人、邮寄日期及受理期、工作业绩报告字数、按今天判断的申请资格、证书编号",
+    path = "/api/office/certifications", tag = "office", security(("cookie" = [])), params(CertificationFilter),
+    responses((status = 200, description = "认证申请", body = Vec<CertificationSummary>), (status = 422, description = "查询参数有误", body = ErrorBody)))]
+async fn certifications(
+    State(state): State<AppState>,
+    _o: Office,
+    Query(f): Query<CertificationFilter>,
+) -> ApiResult<Json<Vec<CertificationSummary>>> {
+    let wanted = f.state.as_deref().filter(|s| !s.is_empty());
+    Ok(Json(state.exam.certification_requests(wanted).await?))
+}
+
+#[utoipa::path(
+    get, summary = "一份认证申请（含工作业绩报告全文）", description = "一份认证申请：申请人、工作业绩报告全文、其它证书、邮寄日期及受理期、决定及证书",
+    path = "/api/office/certifications/{id}", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "认证申请编号")),
+    responses((status = 200, description = "认证申请", body = OfficeCertification), (status = 404, description = "没有该认证申请", body = ErrorBody)))]
+async fn certification(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OfficeCertification>> {
+    Ok(Json(state.exam.office_certification(id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Postmark {
+    /// 邮寄日期（YYYY-MM-DD）
+    pub postmarked_on: String,
+}
+
+#[utoipa::path(
+    post, summary = "记录纸质认证材料的邮寄日期（判断受理期）", description = "记录纸质认证材料的邮寄日期：成绩发布后 30 日内本期受理，晚于此转下期受理，晚于成绩有效期不再受理；记入审计记录",
+    path = "/api/office/certifications/{id}/postmark", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "认证申请编号")), request_body = Postmark,
+    responses((status = 200, description = "已记录", body = OfficeCertification), (status = 404, description = "没有该认证申请", body = ErrorBody), (status = 422, description = "日期有误、申请已决定", body = ErrorBody)))]
+async fn postmark(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(p): Body<Postmark>,
+) -> ApiResult<Json<OfficeCertification>> {
+    Ok(Json(
+        state.exam.record_postmark(id, &p.postmarked_on, &o.0.actor()).await?,
+    ))
+}
+
+#[utoipa::path(
+    post, summary = "记录认证委员会的决定：批准（颁发证书）、暂缓发证或不予认证", description = "记录认证委员会对认证申请的决定：approve 批准并颁发证书（编号 CMQ-年份-序号-校验位，永不重复）；defer 暂缓发证、refuse 不予认证须写明理由（申请人可见）；记入审计记录",
+    path = "/api/office/certifications/{id}/decision", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "认证申请编号")), request_body = CommitteeDecision,
+    responses((status = 200, description = "已记录", body = OfficeCertification), (status = 404, description = "没有该认证申请", body = ErrorBody), (status = 422, description = "未记录邮寄日期、未写理由、已决定等", body = ErrorBody)))]
+async fn decision(
+    State(state): State<AppState>,
+    o: Office,
+    Path(id): Path<i64>,
+    Body(d): Body<CommitteeDecision>,
+) -> ApiResult<Json<OfficeCertification>> {
+    Ok(Json(state.exam.decide_certification(id, &d, &o.0.actor()).await?))
+}
+
+#[utoipa::path(
+    post, summary = "暂停、恢复或撤销证书", description = "改变证书状态：suspended 暂停、valid 恢复有效、revoked 撤销（不可恢复）；须写明理由；公开验证页和状态列表随之改变；记入审计记录",
+    path = "/api/office/certificates/{number}/status", tag = "office", security(("cookie" = [])), params(("number" = String, Path, description = "证书编号")), request_body = StatusChange,
+    responses((status = 200, description = "证书", body = CertificateView), (status = 404, description = "没有该证书", body = ErrorBody), (status = 422, description = "状态无效、已撤销、未写理由", body = ErrorBody)))]
+async fn certificate_status(
+    State(state): State<AppState>,
+    o: Office,
+    Path(number): Path<String>,
+    Body(c): Body<StatusChange>,
+) -> ApiResult<Json<CertificateView>> {
+    Ok(Json(
+        state.exam.set_certificate_status(&number, &c, &o.0.actor()).await?,
+    ))
+}
+
+#[utoipa::path(
+    get, summary = "打印证书（PDF）", description = "证书（PDF），二维码指向公开验证页",
+    path = "/api/office/certificates/{number}/certificate.pdf", tag = "office", security(("cookie" = [])), params(("number" = String, Path, description = "证书编号")),
+    responses((status = 200, description = "证书", content_type = "application/pdf", body = Vec<u8>), (status = 404, description = "没有该证书", body = ErrorBody)))]
+async fn certificate_pdf(
+    State(state): State<AppState>,
+    _o: Office,
+    Path(number): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let printed = state
+        .exam
+        .certificate_pdf(&number, &super::base_url(&headers, &state))
+        .await?;
+    Ok(super::pdf_attachment(printed, "certificate", "%E8%AF%81%E4%B9%A6"))
 }
