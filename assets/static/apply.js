@@ -102,6 +102,7 @@
         ? '请打印准考证，考试当天凭准考证和有效身份证件入场；考试密码在考场座位上发放。'
         : '准考证将于 ' + t.available_from_zh + ' 起可在此下载。';
     }
+    renderCertification(v);
     const r = v.result;
     $('result-card').hidden = !r;
     if (r) {
@@ -153,6 +154,61 @@
     for (const id of ['photo-file', 'diploma-file']) $(id).disabled = !v.editable;
     for (const label of document.querySelectorAll('.file-pick')) label.hidden = !v.editable;
   }
+
+  /** Counts as the server does: every character but whitespace and invisible marks. */
+  function counted(text) {
+    return [...text].filter((c) => !/\s/.test(c) && !/[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/.test(c)).length;
+  }
+
+  function renderCertification(v) {
+    const w = v.certification_window;
+    const c = v.certification;
+    $('cert-card').hidden = !w;
+    if (!w) return;
+    $('cert-window').textContent = '认证申请（纸质材料邮寄）截止 ' + w.apply_by_zh + '；合格成绩有效期至 ' + w.valid_until_zh + '。' + w.note_zh;
+    $('cert-form').hidden = !w.may_apply;
+    $('cert-state').hidden = !c;
+    if (c) {
+      $('cert-state').textContent = '认证申请：' + c.state_zh + (c.timing_zh ? '；' + c.timing_zh : '')
+        + (c.decision_reason ? '；理由：' + c.decision_reason : '');
+    }
+    const cert = c && c.certificate;
+    $('cert-certificate').hidden = !cert;
+    if (cert) {
+      $('cert-number').textContent = cert.number;
+      $('cert-status').textContent = cert.status_zh;
+      $('cert-verify').href = cert.verify_path;
+      $('dir-listed').checked = cert.listed;
+      $('dir-employment').value = cert.employment;
+      $('dir-employer').value = cert.employer;
+      $('dir-contact').value = cert.contact;
+    }
+  }
+  $('cert-report').addEventListener('input', () => { $('cert-count').textContent = String(counted($('cert-report').value)); });
+  $('cert-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    message($('cert-error'), '');
+    const res = await api('POST', '/api/apply/certification', { report: $('cert-report').value, other_certificates: $('cert-other').value });
+    if (res.status !== 200) {
+      message($('cert-error'), errorText(res));
+      return;
+    }
+    render(res.body);
+    toast('已提交认证申请，请按时寄出纸质材料', true);
+  });
+  $('dir-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    message($('cert-error'), '');
+    const res = await api('POST', '/api/apply/directory', {
+      listed: $('dir-listed').checked, employment: $('dir-employment').value, employer: $('dir-employer').value, contact: $('dir-contact').value,
+    });
+    if (res.status !== 200) {
+      message($('cert-error'), errorText(res));
+      return;
+    }
+    render(res.body);
+    toast('已保存名录信息', true);
+  });
 
   function pinyinHint() {
     const suggestion = view && view.pinyin_suggestion;

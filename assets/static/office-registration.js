@@ -205,5 +205,90 @@ $('rd-return').addEventListener('click', () => act('/review', {
   decision: 'return', reason: $('rd-return-reason').value, photo_refused: $('rd-photo-refused').checked,
 }, '已退回，申请人可以看到原因'));
 
+// ---- certification and certificates ----
+let request = null;
+
+async function loadRequests() {
+  const state = $('cr-state').value;
+  const res = await api('GET', '/api/office/certifications' + (state ? '?state=' + state : ''));
+  const list = res.status === 200 ? res.body : [];
+  $('cr-rows').replaceChildren(...list.map((r) => el('tr', { class: 'clickable', onclick: () => showRequest(r.id) },
+    el('td', { class: 'num', text: String(r.id) }),
+    el('td', {}, el('button', { type: 'button', class: 'link-btn', text: r.name })),
+    el('td', { class: 'mono', text: r.id_number }), el('td', { text: r.state_zh }),
+    el('td', { text: r.postmarked_on || '未记录' }), el('td', { class: 'num', text: String(r.report_chars) }),
+    el('td', { class: 'mono', text: r.certificate_number || '' }))));
+  $('cr-count').textContent = '共 ' + list.length + ' 份';
+}
+
+function renderRequest(r) {
+  request = r;
+  $('cd-title').textContent = '认证申请 ' + r.id + '：' + r.name + '（' + r.id_number + '）';
+  $('cd-state').textContent = r.state_zh;
+  $('cd-eligibility').textContent = '按今天判断：' + r.eligibility_today_zh;
+  $('cd-timing').textContent = r.postmarked_on ? '邮寄日期 ' + r.postmarked_on + '：' + r.timing_zh : '尚未记录纸质材料的邮寄日期';
+  $('cd-chars').textContent = String(r.report_chars);
+  $('cd-report').textContent = r.report;
+  $('cd-other').textContent = r.other_certificates ? '其它资格证书：' + r.other_certificates : '';
+  const pending = r.state === 'submitted';
+  for (const id of ['cd-postmark', 'cd-approve', 'cd-defer', 'cd-refuse']) $(id).disabled = !pending;
+  const c = r.certificate;
+  $('cd-certificate').hidden = !c;
+  if (c) {
+    $('cd-number').textContent = c.number;
+    $('cd-cert-status').textContent = c.status_zh + (c.status_reason ? '（' + c.status_reason + '）' : '');
+    $('cd-pdf').href = '/api/office/certificates/' + encodeURIComponent(c.number) + '/certificate.pdf';
+    $('cd-verify').href = c.verify_path;
+  }
+  $('cr-detail').hidden = false;
+}
+
+async function showRequest(id) {
+  message($('cd-error'), '');
+  const res = await api('GET', '/api/office/certifications/' + id);
+  if (res.status !== 200) {
+    message($('cd-error'), errorText(res));
+    return;
+  }
+  renderRequest(res.body);
+}
+
+async function actOnRequest(path, body, done) {
+  message($('cd-error'), '');
+  const res = await api('POST', '/api/office/certifications/' + request.id + path, body);
+  if (res.status !== 200) {
+    message($('cd-error'), errorText(res));
+    return;
+  }
+  renderRequest(res.body);
+  toast(done, true);
+  loadRequests();
+}
+
+$('cr-state').addEventListener('change', loadRequests);
+$('cd-close').addEventListener('click', () => { $('cr-detail').hidden = true; });
+$('cd-postmark-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  actOnRequest('/postmark', { postmarked_on: $('cd-postmarked-on').value }, '已记录邮寄日期');
+});
+for (const [id, decision, done] of [['cd-approve', 'approve', '已批准，证书已颁发'], ['cd-defer', 'defer', '已暂缓发证'], ['cd-refuse', 'refuse', '已记录不予认证']]) {
+  $(id).addEventListener('click', () => actOnRequest('/decision', { decision, reason: $('cd-reason').value }, done));
+}
+$('cd-status-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  message($('cd-error'), '');
+  const number = request.certificate.number;
+  const res = await api('POST', '/api/office/certificates/' + encodeURIComponent(number) + '/status', {
+    status: $('cd-status').value, reason: $('cd-status-reason').value,
+  });
+  if (res.status !== 200) {
+    message($('cd-error'), errorText(res));
+    return;
+  }
+  toast('证书状态已改为：' + res.body.status_zh, true);
+  showRequest(request.id);
+});
+
 loadEvents();
 loadApplications();
+loadRequests();

@@ -690,8 +690,48 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
             assert!(text.contains(&format!("/verify/{number}")), "{text}");
         }
 
-        // Anyone verifies it, and never sees the ID number; the directory lists what was agreed.
+        // The credential: an Open Badges 3.0 VC-JWT checked by an independent library, with
+        // its status lists; no ID number in it.
+        let credential = |c: &Client, path: &'static str| {
+            let c = c.clone();
+            async move {
+                let r = c.http.get(format!("{}{path}", c.base)).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{path}");
+                r.text().await.unwrap()
+            }
+        };
+        let files = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = files.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let vc = write("vc.jwt", &credential(&applicant, "/api/apply/credential.jwt").await);
         let anyone = app.client();
+        let jwks = write("jwks.json", &credential(&anyone, "/api/issuer/jwks.json").await);
+        let check = |vc: std::path::PathBuf, jwks: std::path::PathBuf, files: std::path::PathBuf, anyone: Client| async move {
+            let revocation = files.join(format!("revocation-{}.jwt", rand_suffix()));
+            std::fs::write(&revocation, credential(&anyone, "/api/status/revocation").await).unwrap();
+            let suspension = files.join(format!("suspension-{}.jwt", rand_suffix()));
+            std::fs::write(&suspension, credential(&anyone, "/api/status/suspension").await).unwrap();
+            independent_check(&vc, &jwks, &revocation, &suspension)
+        };
+        if let Some(v) = check(vc.clone(), jwks.clone(), files.path().to_path_buf(), anyone.clone()).await {
+            assert_eq!(v["types"], json!(["VerifiableCredential", "OpenBadgeCredential"]), "{v}");
+            assert_eq!(v["achievement_type"], "Certification");
+            assert_eq!((&v["revoked"], &v["suspended"]), (&json!(false), &json!(false)), "{v}");
+            assert_eq!(v["issuer"], "中国质量协会");
+        }
+        let keys: Value = serde_json::from_str(&std::fs::read_to_string(&jwks).unwrap()).unwrap();
+        let payload = credentials::vc_jwt::verify_vc_jwt(std::fs::read_to_string(&vc).unwrap().trim(), &keys["keys"][0])
+            .expect("the credential verifies")
+            .to_string();
+        assert!(!payload.contains("11010519491231002X") && payload.contains("identityHash"), "{payload}");
+        assert!(payload.contains(&number) && payload.contains("张三"), "{payload}");
+        let (status, _) = anyone.get("/api/apply/credential.jwt").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the credential is the holder's to share");
+
+        // Anyone verifies it, and never sees the ID number; the directory lists what was agreed.
         let v: Value = anyone.get_ok(&format!("/api/verify/{number}")).await;
         assert_eq!((&v["found"], &v["status"], &v["name"]), (&json!(true), &json!("valid"), &json!("张三")));
         let (_, page) = anyone.get_text(&format!("/verify/{number}")).await;
@@ -717,6 +757,9 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
             .await;
         let v: Value = anyone.get_ok(&format!("/api/verify/{number}")).await;
         assert_eq!(v["status"], "suspended");
+        if let Some(v) = check(vc.clone(), jwks.clone(), files.path().to_path_buf(), anyone.clone()).await {
+            assert_eq!((&v["revoked"], &v["suspended"]), (&json!(false), &json!(true)), "the suspension list: {v}");
+        }
         let (_, list) = anyone.get_text("/api/directory").await;
         assert!(!list.contains(&number), "a suspended certificate is not listed");
         office
@@ -726,9 +769,52 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
         assert_eq!(status_code, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
         let (_, page) = anyone.get_text(&format!("/verify/{number}")).await;
         assert!(page.contains("证书已撤销"), "{page}");
+        if let Some(v) = check(vc.clone(), jwks.clone(), files.path().to_path_buf(), anyone.clone()).await {
+            assert_eq!(v["revoked"], true, "the revocation list: {v}");
+        }
         let audit: Value = office.get_ok(&format!("/api/office/events/{event_id}/audit")).await;
         assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "certification_decision"));
         app.finish().await;
     })
     .await;
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The credential checked by `tests/fixtures/verify_credential.py` (joserfc, the standard
+/// library): its claims and status bits, or `None` when Python or joserfc is missing (a loud
+/// skip).
+fn independent_check(
+    vc: &std::path::Path,
+    jwks: &std::path::Path,
+    revocation: &std::path::Path,
+    suspension: &std::path::Path,
+) -> Option<Value> {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import joserfc"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        crate::common::skip(
+            "the credential checked by an independent JOSE library",
+            "python3 with joserfc is not installed (pip install joserfc)",
+        );
+        return None;
+    }
+    let script = crate::common::cli::workspace().join("tests/fixtures/verify_credential.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args([vc, jwks, revocation, suspension])
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "the credential did not verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("the checker's JSON"))
 }

@@ -151,7 +151,7 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         let store = Store::open(&db.url).await.expect("open store");
-        let exam = Exam::new(store.clone(), clock.clone());
+        let exam = Exam::new(store.clone(), clock.clone()).with_signing_key(credentials::SigningKey::generate());
         let demo = kaowu::exam::demo::ensure_demo(&exam).await.expect("demo event");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();

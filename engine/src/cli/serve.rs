@@ -28,12 +28,52 @@ pub struct ServeArgs {
     /// 考务办公室在控制台上传的题库保存在此文件夹（每个版本一个子文件夹）
     #[arg(long, default_value = "banks")]
     bank_dir: std::path::PathBuf,
+    /// 签发电子证书（Open Badges 3.0）所用的 Ed25519 私钥文件（PKCS#8 PEM，如 openssl genpkey -algorithm ed25519 -out 文件 生成）；演示模式下未给出时在当前文件夹生成 kaowu-signing-key.pem
+    #[arg(long)]
+    signing_key: Option<std::path::PathBuf>,
+}
+
+/// The file the demo's signing key is kept in when none is given.
+const DEMO_SIGNING_KEY: &str = "kaowu-signing-key.pem";
+
+/// The signing key from its file; for the demo, made on first use when no file is given.
+fn signing_key(path: Option<&std::path::Path>, demo: bool) -> anyhow::Result<Option<credentials::SigningKey>> {
+    let path = match (path, demo) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, true) => {
+            let p = std::path::PathBuf::from(DEMO_SIGNING_KEY);
+            if !p.exists() {
+                write_private(&p, &credentials::SigningKey::generate().to_pkcs8_pem())
+                    .with_context(|| format!("无法写入演示签名密钥 {}", p.display()))?;
+            }
+            p
+        }
+        (None, false) => return Ok(None),
+    };
+    let pem = std::fs::read_to_string(&path).with_context(|| format!("无法读取签名密钥文件 {}", path.display()))?;
+    let key = credentials::SigningKey::from_pkcs8_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("签名密钥文件 {}：{}", path.display(), e.message_zh()))?;
+    Ok(Some(key))
+}
+
+/// Writes a private key readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let exam = Exam::open(&args.db.database)
         .await
         .with_context(|| format!("无法打开数据库 {}", args.db.database))?;
+    let exam = match signing_key(args.signing_key.as_deref(), args.demo)? {
+        Some(key) => exam.with_signing_key(key),
+        None => exam,
+    };
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("无法监听 {}", args.listen))?;

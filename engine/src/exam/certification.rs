@@ -678,4 +678,115 @@ impl Exam {
             .ok_or_else(|| ServiceError::NotReady("尚未颁发证书".into()))?;
         self.certificate_pdf(&number, base_url).await
     }
+
+    fn signing_key(&self) -> ServiceResult<&credentials::SigningKey> {
+        self.signing_key.as_deref().ok_or_else(|| {
+            ServiceError::NotReady(
+                "本服务器未配置证书签名密钥（kaowu serve --signing-key 文件），不能签发电子证书".into(),
+            )
+        })
+    }
+
+    /// The issuing body as the credentials name it.
+    fn issuer(base_url: &str) -> credentials::Issuer {
+        credentials::Issuer {
+            id: format!("{base_url}/api/issuer"),
+            name: "中国质量协会".into(),
+            url: Some(base_url.to_string()),
+        }
+    }
+
+    /// The signing key's public half as a JWK set, for verifiers.
+    pub fn issuer_keys(&self) -> ServiceResult<serde_json::Value> {
+        let key = self.signing_key()?;
+        Ok(serde_json::json!({ "keys": [key.public_jwk(&key.jwk_thumbprint())] }))
+    }
+
+    /// A certificate as an Open Badges 3.0 OpenBadgeCredential signed as a VC-JWT: the holder
+    /// named, the ID number only as a salted hash, its place in the revocation and suspension
+    /// status lists.
+    pub async fn credential_jwt(&self, number: &str, base_url: &str) -> ServiceResult<String> {
+        let key = self.signing_key()?;
+        let c = self
+            .store
+            .certificate(number)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(NotFound::Certificate(number.to_string())))?;
+        let base = base_url.trim_end_matches('/');
+        let certified = parse_iso(&c.certified_on, "认证日期")?;
+        let valid_from = certified
+            .with_hms(0, 0, 0)
+            .expect("midnight")
+            .assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8"));
+        let claims = credentials::CertificateClaims {
+            credential_id: format!("{base}/verify/{}", c.number),
+            certificate_no: c.number.clone(),
+            name: c.name.clone(),
+            name_pinyin: c.name_pinyin.clone(),
+            id_number: c.id_number.clone(),
+            salt: c.salt.clone(),
+            achievement_id: format!("{base}/achievements/cmq"),
+            achievement_name: "质量经理职业资格（注册质量经理）".into(),
+            achievement_description: "中国质量协会与中国企业联合会联合颁发的质量经理职业资格证书：持证人经考试合格、认证审核，符合质量经理职业资格认证要求。".into(),
+            criteria_narrative: "大专及以上学历，质量相关工作满 5 年（其中管理岗位满 2 年），质量经理职业资格考试合格，经质量经理职业资格认证委员会审查、评定。".into(),
+            valid_from,
+            valid_until: None,
+            status: Some(credentials::StatusEntries {
+                list_url_revocation: format!("{base}/api/status/revocation"),
+                list_url_suspension: format!("{base}/api/status/suspension"),
+                index: c.id as u64,
+            }),
+        };
+        let credential = credentials::open_badge_credential(&Self::issuer(base), &claims);
+        Ok(credentials::vc_jwt::sign_vc_jwt(
+            &credential,
+            key,
+            &key.jwk_thumbprint(),
+        ))
+    }
+
+    /// The holder's own credential.
+    pub async fn my_credential(&self, s: &Session, base_url: &str) -> ServiceResult<String> {
+        let view = self.my_application(s).await?;
+        let number = view
+            .certification
+            .and_then(|c| c.certificate)
+            .map(|c| c.number)
+            .ok_or_else(|| ServiceError::NotReady("尚未颁发证书".into()))?;
+        self.credential_jwt(&number, base_url).await
+    }
+
+    /// The revocation or suspension status list as a signed credential: a bit set for every
+    /// certificate revoked (or suspended).
+    pub async fn status_list_jwt(&self, purpose: &str, base_url: &str) -> ServiceResult<String> {
+        let key = self.signing_key()?;
+        let purpose = match purpose {
+            "revocation" => credentials::StatusPurpose::Revocation,
+            "suspension" => credentials::StatusPurpose::Suspension,
+            other => return Err(ServiceError::NotFound(NotFound::StatusList(other.to_string()))),
+        };
+        let set: Vec<u64> = self
+            .store
+            .certificates()
+            .await?
+            .into_iter()
+            .filter(|c| match purpose {
+                credentials::StatusPurpose::Revocation => c.revoked != 0,
+                credentials::StatusPurpose::Suspension => c.suspended != 0,
+            })
+            .map(|c| c.id as u64)
+            .collect();
+        let encoded = credentials::encode_status_list(&set, credentials::MIN_STATUS_LIST_LENGTH)
+            .map_err(|e| ServiceError::Internal(e.message_zh()))?;
+        let base = base_url.trim_end_matches('/');
+        let url = format!("{base}/api/status/{}", purpose.as_str());
+        let now =
+            time::OffsetDateTime::from_unix_timestamp(self.now() / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let credential = credentials::status_list_credential(&Self::issuer(base), &url, purpose, &encoded, now);
+        Ok(credentials::vc_jwt::sign_vc_jwt(
+            &credential,
+            key,
+            &key.jwk_thumbprint(),
+        ))
+    }
 }

@@ -74,6 +74,8 @@ pub enum NotFound {
     CertificationRequest(i64),
     #[error("没有编号为 {0} 的证书")]
     Certificate(String),
+    #[error("没有“{0}”状态列表（只有 revocation 和 suspension）")]
+    StatusList(String),
 }
 
 /// What the caller may not do, though it exists.

@@ -63,6 +63,9 @@ pub struct Exam {
     events: Arc<Mutex<HashMap<i64, Arc<LoadedEvent>>>>,
     shapes: Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>,
     live: live::Live,
+    /// The body's Ed25519 key that signs certificates as credentials (`serve --signing-key`):
+    /// read from a file the office configures, never kept in the database.
+    signing_key: Option<Arc<credentials::SigningKey>>,
 }
 
 impl Exam {
@@ -73,6 +76,15 @@ impl Exam {
             events: Default::default(),
             shapes: Default::default(),
             live: Default::default(),
+            signing_key: None,
+        }
+    }
+
+    /// The service with the key that signs certificates as credentials.
+    pub fn with_signing_key(self, key: credentials::SigningKey) -> Exam {
+        Exam {
+            signing_key: Some(Arc::new(key)),
+            ..self
         }
     }
 

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apply_certification))
         .routes(routes!(directory_entry))
         .routes(routes!(certificate))
+        .routes(routes!(credential))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -202,4 +203,20 @@ async fn certificate(
         .my_certificate_pdf(&a.0, &super::base_url(&headers, &state))
         .await?;
     Ok(super::pdf_attachment(printed, "certificate", "%E8%AF%81%E4%B9%A6"))
+}
+
+#[utoipa::path(
+    get, summary = "下载本人的电子证书（Open Badges 3.0，VC-JWT）", description = "本人的证书作为 Open Badges 3.0 OpenBadgeCredential，以本机构的 Ed25519 密钥签名（VC-JWT）：持证人以加盐散列标识（不含身份证号），附吊销和暂停状态列表的位置；可交给任何支持的验证方",
+    path = "/api/apply/credential.jwt", tag = "apply", security(("cookie" = [])),
+    responses((status = 200, description = "VC-JWT", content_type = "application/vc+jwt", body = String), (status = 409, description = "尚未颁发证书或服务器未配置签名密钥", body = ErrorBody)))]
+async fn credential(
+    State(state): State<AppState>,
+    a: Applicant,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let jwt = state
+        .exam
+        .my_credential(&a.0, &super::base_url(&headers, &state))
+        .await?;
+    Ok(super::vc_jwt_response(jwt))
 }

@@ -178,6 +178,12 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap, state: &AppState) -> Str
     format!("{scheme}://{host}")
 }
 
+/// A credential secured as a VC-JWT.
+pub(crate) fn vc_jwt_response(jwt: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response()
+}
+
 /// A PDF as a download: `ascii` names the file for old browsers, `utf8` (percent-encoded) in
 /// Chinese for the rest.
 pub(crate) fn pdf_attachment(printed: crate::print::Printed, ascii: &str, utf8: &str) -> axum::response::Response {

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,6 +18,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(verify))
         .routes(routes!(directory))
+        .routes(routes!(status_list))
+        .routes(routes!(issuer_keys))
 }
 
 #[utoipa::path(
@@ -42,4 +45,28 @@ async fn directory(
     Query(q): Query<DirectoryQuery>,
 ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
     Ok(Json(state.exam.directory(q.q.as_deref().unwrap_or("")).await?))
+}
+
+#[utoipa::path(
+    get, summary = "证书吊销或暂停状态列表（W3C Bitstring Status List，VC-JWT，公开）", description = "revocation（吊销）或 suspension（暂停）状态列表：每张证书在列表中有一位，置位即已吊销（或暂停）；以本机构的密钥签名",
+    path = "/api/status/{purpose}", tag = "public", params(("purpose" = String, Path, description = "revocation 或 suspension")),
+    responses((status = 200, description = "状态列表（VC-JWT）", content_type = "application/vc+jwt", body = String), (status = 404, description = "没有该状态列表", body = ErrorBody), (status = 409, description = "服务器未配置签名密钥", body = ErrorBody)))]
+async fn status_list(
+    State(state): State<AppState>,
+    Path(purpose): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let jwt = state
+        .exam
+        .status_list_jwt(&purpose, &super::base_url(&headers, &state))
+        .await?;
+    Ok(super::vc_jwt_response(jwt))
+}
+
+#[utoipa::path(
+    get, summary = "证书签名公钥（JWK Set，公开）", description = "本机构签名电子证书和状态列表所用 Ed25519 密钥的公钥（JWK Set），kid 为其 RFC 7638 指纹",
+    path = "/api/issuer/jwks.json", tag = "public",
+    responses((status = 200, description = "JWK Set", body = Object), (status = 409, description = "服务器未配置签名密钥", body = ErrorBody)))]
+async fn issuer_keys(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(state.exam.issuer_keys()?))
 }
