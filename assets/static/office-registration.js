@@ -48,6 +48,10 @@ async function seat() {
     + (r.unseated.length ? '；' + r.unseated.length + ' 人未能安排（见下）' : '') + '。');
   $('reg-unseated').replaceChildren(...r.unseated.map((u) => el('li', { text: u.name + '（' + u.city + '）：' + u.reason_zh })));
   $('reg-slips').hidden = !r.passwords.length;
+  $('reg-passwords').hidden = !r.passwords.length;
+  $('reg-password-rows').replaceChildren(...r.passwords.map((p) => el('tr', {},
+    el('td', { class: 'mono', text: p.ticket }), el('td', { text: p.name }), el('td', { text: p.room }),
+    el('td', { text: p.seat }), el('td', { class: 'mono', text: p.password }))));
   loadRooms();
   loadApplications();
 }

@@ -1,8 +1,11 @@
-//! Registration in a real browser: the office opens a sitting in two cities from its console; an
-//! applicant registers on /apply, fills the form (the pinyin suggested from the name), uploads the
-//! 2-inch photo and the diploma, is told what is still missing, submits; the office opens the
-//! application, records the bank transfer and approves; the applicant sees the registration
-//! succeed, condition by condition.
+//! From registration to a verified certificate in a real browser: the office opens a sitting in
+//! two cities from its console; an applicant registers on /apply, fills the form (the pinyin
+//! suggested from the name), uploads the 2-inch photo and the diploma, is told what is still
+//! missing, submits; the office opens the application, records the bank transfer, approves and
+//! seats them; the applicant downloads the ticket ten days before, sits (through the API), passes,
+//! applies for certification with the work report; the office records the post-mark and the
+//! committee's approval; the certificate's printed address opens the public page, which says it
+//! is valid (no ID number), and the credential verifies with the published key.
 
 use serde_json::json;
 
@@ -10,12 +13,12 @@ use crate::common::browser::{Driver, browser_test};
 use crate::common::{self, TestApp};
 
 #[test]
-fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the_fee() {
+fn from_registration_in_the_browser_to_a_verified_certificate_and_credential() {
     browser_test(|driver: Driver| async move {
         let app = TestApp::spawn(common::Backend::Sqlite).await;
         let office_api = app.staff("office").await;
         let spring = office_api
-            .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-03-20T09:00:00+08:00", "rooms": ["第一考场"], "bank": "demo", "forms": 1, "seed": 3 }))
+            .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-03-20T09:00:00+08:00", "rooms": ["第一考场"], "bank": "demo", "forms": 1, "seed": 3, "pass_mark": 1 }))
             .await
             .id;
         let files = tempfile::tempdir().unwrap();
@@ -143,6 +146,158 @@ fn an_applicant_registers_in_the_browser_and_the_office_approves_and_records_the
         page.wait_text("#ticket-when", "2027 年 3 月 10 日 起可在此下载").await;
         assert!(!page.find("#ticket-pdf").await.is_displayed().await.unwrap());
         page.shot("apply-05-successful").await;
+        let ticket_no = office.text("#reg-password-rows tr:first-child td:first-child").await;
+        let password = office.text("#reg-password-rows tr:first-child td:last-child").await;
+        assert!(ticket.contains(&ticket_no), "{ticket} / {ticket_no}");
+
+        // Ten days before the exam the ticket can be downloaded (sessions have ended: log in).
+        app.clock.advance_ms(94 * 86_400_000);
+        page.goto(&app.url("/apply")).await;
+        page.fill("#login-login", "13800138000").await;
+        page.fill("#login-password", "质量第一 quality 2026").await;
+        page.click("#login-submit").await;
+        page.visible("#ticket-pdf").await;
+        let href = page.attr("#ticket-pdf", "href").await.unwrap_or_default();
+        let applicant = app.client();
+        applicant
+            .post_ok::<serde_json::Value>(
+                "/api/apply/login",
+                json!({ "login": "13800138000", "password": "质量第一 quality 2026" }),
+            )
+            .await;
+        let pdf = applicant.http.get(app.url(&href)).send().await.unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+        // Exam day: the candidate sits with the ticket and the exam-day password (through the
+        // API), answers one item right (the pass mark is 1 here) and hands in; released.
+        app.clock.advance_ms(10 * 86_400_000 - 15 * 60_000);
+        let office_api = app.staff("office").await;
+        app.assign_proctor(spring, "上海一考场").await;
+        app.staff("proctor")
+            .await
+            .post_ok::<serde_json::Value>(
+                &common::room_path(spring, "上海一考场", "/open"),
+                serde_json::Value::Null,
+            )
+            .await;
+        app.clock.advance_ms(15 * 60_000);
+        let candidate = app.client();
+        candidate.login(common::ticket_login(&ticket_no, &password)).await;
+        candidate.start().await;
+        let paper = app.office_paper(&ticket_no).await;
+        candidate
+            .save(1, "1", &paper.objective[0].key[0].as_char().to_string())
+            .await;
+        candidate.submit().await;
+        app.clock.advance_ms(4 * 3_600_000);
+        office_api
+            .post_ok::<serde_json::Value>(&format!("/api/office/events/{spring}/release"), serde_json::Value::Null)
+            .await;
+
+        // The applicant sees the pass and applies for certification with the work report.
+        page.goto(&app.url("/apply")).await;
+        page.fill("#login-login", "13800138000").await;
+        page.fill("#login-password", "质量第一 quality 2026").await;
+        page.click("#login-submit").await;
+        page.wait_text("#result-verdict", "合格").await;
+        page.wait_text("#result-valid", "成绩有效期至 2030 年 3 月 20 日").await;
+        let report = "本人负责公司质量管理体系的建立与持续改进，主导了多项质量改进项目。".repeat(100);
+        page.js(&format!(
+            "const t = document.getElementById('cert-report'); t.value = '{report}'; t.dispatchEvent(new Event('input')); return 1;"
+        ))
+        .await;
+        page.wait_text("#cert-count", "3300").await;
+        page.click("#cert-submit").await;
+        page.wait_text("#cert-state", "已提交，待认证审核").await;
+        page.shot("apply-06-certification-submitted").await;
+
+        // The office records the post-mark and the committee's approval.
+        office.goto(&app.url("/staff-login")).await;
+        office.staff_login_at(&app, "office", "/office").await;
+        office.wait_text("#cr-rows", "张三").await;
+        office.click("#cr-rows tr:first-child button").await;
+        office.wait_text("#cd-eligibility", "符合申请条件").await;
+        office
+            .js("document.getElementById('cd-postmarked-on').value = '2027-03-20'; return 1;")
+            .await;
+        office.click("#cd-postmark").await;
+        office.wait_text("#cd-timing", "本期受理").await;
+        office.click("#cd-approve").await;
+        let number = office.wait_text("#cd-number", "CMQ-2027-").await;
+        office.shot("apply-07-office-certified").await;
+
+        // The certificate: its printed QR address leads to the public page, which says valid.
+        page.goto(&app.url("/apply")).await;
+        page.wait_text("#cert-number", &number).await;
+        page.shot("apply-08-certificate").await;
+        let pdf = applicant.http.get(app.url("/api/apply/certificate.pdf")).send().await;
+        let pdf = match pdf {
+            Ok(r) if r.status() == 200 => r.bytes().await.unwrap().to_vec(),
+            _ => {
+                applicant
+                    .post_ok::<serde_json::Value>(
+                        "/api/apply/login",
+                        json!({ "login": "13800138000", "password": "质量第一 quality 2026" }),
+                    )
+                    .await;
+                applicant
+                    .http
+                    .get(app.url("/api/apply/certificate.pdf"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+                    .to_vec()
+            }
+        };
+        let file = files.path().join("证书.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let verify_url = match common::cli::pdftotext(&file) {
+            Some(text) => {
+                let text = common::cli::squeeze(&text);
+                let start = text.find("http://").expect("the verification address is printed");
+                let url: String = text[start..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '查')
+                    .collect();
+                assert!(url.ends_with(&format!("/verify/{number}")), "{url}");
+                url
+            }
+            None => app.url(&format!("/verify/{number}")),
+        };
+        // The credential behind the page's link verifies with the body's published key.
+        let href = page.attr("#cert-credential", "href").await.unwrap_or_default();
+        let jwt = applicant
+            .http
+            .get(app.url(&href))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let keys: serde_json::Value = app.client().get_ok("/api/issuer/jwks.json").await;
+        let vc = credentials::vc_jwt::verify_vc_jwt(&jwt, &keys["keys"][0]).expect("the credential verifies");
+        assert_eq!(
+            vc["credentialSubject"]["achievement"]["achievementType"],
+            "Certification"
+        );
+        let public = driver.browser().await;
+        public.goto(&verify_url).await;
+        public.wait_text("#verify-status", "证书有效").await;
+        assert_eq!(public.text("#verify-name").await, "张三");
+        let shown = public.text("main").await;
+        assert!(
+            !shown.contains("11010519491231002X"),
+            "no ID number on the public page: {shown}"
+        );
+        public.shot("apply-09-verify").await;
+        public.goto(&app.url("/directory")).await;
+        public.wait_text("#directory-table", &number).await;
+        public.close().await;
         for p in [&page, &office] {
             assert_eq!(p.page_errors().await, Vec::<String>::new());
         }
