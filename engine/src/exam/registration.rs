@@ -909,7 +909,7 @@ impl Exam {
         self.office_application(id).await
     }
 
-    async fn document_max_bytes(&self) -> ServiceResult<usize> {
+    pub(super) async fn document_max_bytes(&self) -> ServiceResult<usize> {
         let value = self
             .store
             .setting_or_init("document_max_bytes", || DEFAULT_DOCUMENT_MAX_BYTES.to_string())

@@ -112,7 +112,78 @@ pub struct ResultSummary {
     pub valid_until_zh: Option<String>,
 }
 
+/// The office's settings for registration.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationSettings {
+    /// 准考证在考前几日开放下载（5–10，默认 10）
+    pub ticket_lead_days: u8,
+    /// 每份上传材料的大小上限（MB，1–20，默认 5）
+    pub document_max_mb: u32,
+}
+
 impl Exam {
+    /// How many days before the exam tickets may be downloaded (the `ticket_lead_days` setting).
+    pub(super) async fn ticket_lead(&self) -> ServiceResult<TicketLeadDays> {
+        let value = self
+            .store
+            .setting_or_init("ticket_lead_days", || TicketLeadDays::default().days().to_string())
+            .await?;
+        Ok(value
+            .parse()
+            .ok()
+            .and_then(|d| TicketLeadDays::new(d).ok())
+            .unwrap_or_default())
+    }
+
+    /// The registration settings.
+    pub async fn registration_settings(&self) -> ServiceResult<RegistrationSettings> {
+        Ok(RegistrationSettings {
+            ticket_lead_days: self.ticket_lead().await?.days(),
+            document_max_mb: (self.document_max_bytes().await? / (1024 * 1024)) as u32,
+        })
+    }
+
+    /// Changes the registration settings, audited.
+    pub async fn set_registration_settings(
+        &self,
+        s: &RegistrationSettings,
+        actor: &str,
+    ) -> ServiceResult<RegistrationSettings> {
+        let lead = TicketLeadDays::new(s.ticket_lead_days).map_err(ServiceError::Invalid)?;
+        if !(1..=20).contains(&s.document_max_mb) {
+            return Err(ServiceError::Invalid(format!(
+                "材料大小上限应为 1–20 MB，不能为 {} MB",
+                s.document_max_mb
+            )));
+        }
+        self.store
+            .set_setting("ticket_lead_days", &lead.days().to_string())
+            .await?;
+        self.store
+            .set_setting(
+                "document_max_bytes",
+                &(s.document_max_mb as usize * 1024 * 1024).to_string(),
+            )
+            .await?;
+        self.store
+            .record_audit(&crate::store::AuditRecord {
+                event_id: 0,
+                actor,
+                action: "registration_settings",
+                subject: "报名设置",
+                old: "",
+                new: &format!(
+                    "准考证考前 {} 日开放下载，材料上限 {} MB",
+                    lead.days(),
+                    s.document_max_mb
+                ),
+                reason: "",
+                at_ms: self.now(),
+            })
+            .await?;
+        self.registration_settings().await
+    }
+
     /// The rooms of a sitting with their city and seats.
     pub async fn room_places(&self, event_id: i64) -> ServiceResult<Vec<RoomPlaceView>> {
         self.store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
@@ -344,7 +415,7 @@ impl Exam {
             return Ok(None);
         };
         let exam_date = beijing_date(exam_starts_ms);
-        let lead = TicketLeadDays::default();
+        let lead = self.ticket_lead().await?;
         Ok(Some(TicketView {
             ticket: seat.ticket,
             room: seat.room,
@@ -386,7 +457,7 @@ impl Exam {
         let event_id = view.sitting.as_ref().map(|s| s.event_id).ok_or(NotFound::Sitting)?;
         let event = self.store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
         let exam_date = beijing_date(event.starts_at_ms);
-        if let Err(not_yet) = ticket_downloadable(exam_date, TicketLeadDays::default(), beijing_date(self.now())) {
+        if let Err(not_yet) = ticket_downloadable(exam_date, self.ticket_lead().await?, beijing_date(self.now())) {
             return Err(ServiceError::NotReady(not_yet.message_zh()));
         }
         self.print_tickets(event_id, Some(&ticket.ticket), None).await

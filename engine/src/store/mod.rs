@@ -262,6 +262,16 @@ impl Store {
         }
     }
 
+    /// Changes a named setting shared by all nodes.
+    pub async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+            .bind(name)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     /// A named setting shared by all nodes, created with `init` on first use.
     pub async fn setting_or_init(&self, name: &str, init: impl FnOnce() -> String) -> Result<String> {
         if let Some(v) = sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE name = $1")

@@ -21,7 +21,7 @@ use crate::exam::certification::{
 use crate::exam::registration::{
     ApplicationSummary, ApplicationView, FeeInput, OfficeApplication, OpenSitting, Review,
 };
-use crate::exam::tickets::{RoomPlaceInput, RoomPlaceView, Seating};
+use crate::exam::tickets::{RegistrationSettings, RoomPlaceInput, RoomPlaceView, Seating};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decision))
         .routes(routes!(certificate_status))
         .routes(routes!(certificate_pdf))
+        .routes(routes!(settings, set_settings))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -276,4 +277,24 @@ async fn certificate_pdf(
         .certificate_pdf(&number, &super::base_url(&headers, &state))
         .await?;
     Ok(super::pdf_attachment(printed, "certificate", "%E8%AF%81%E4%B9%A6"))
+}
+
+#[utoipa::path(
+    get, summary = "报名设置：准考证开放下载的天数、材料大小上限", description = "准考证在考前几日开放下载（5–10 日，默认 10 日），每份上传材料的大小上限（默认 5 MB）",
+    path = "/api/office/registration/settings", tag = "office", security(("cookie" = [])),
+    responses((status = 200, description = "设置", body = RegistrationSettings)))]
+async fn settings(State(state): State<AppState>, _o: Office) -> ApiResult<Json<RegistrationSettings>> {
+    Ok(Json(state.exam.registration_settings().await?))
+}
+
+#[utoipa::path(
+    post, summary = "修改报名设置", description = "修改准考证开放下载的天数（考前 5–10 日）和每份材料的大小上限（1–20 MB）；记入审计记录",
+    path = "/api/office/registration/settings", tag = "office", security(("cookie" = [])), request_body = RegistrationSettings,
+    responses((status = 200, description = "设置", body = RegistrationSettings), (status = 422, description = "超出范围", body = ErrorBody)))]
+async fn set_settings(
+    State(state): State<AppState>,
+    o: Office,
+    Body(s): Body<RegistrationSettings>,
+) -> ApiResult<Json<RegistrationSettings>> {
+    Ok(Json(state.exam.set_registration_settings(&s, &o.0.actor()).await?))
 }
