@@ -156,6 +156,7 @@ function render(a) {
   $('rd-fee').textContent = a.fee.label_zh + '，应缴 ' + a.fee.due_zh + '。' + a.fee.status_zh
     + (r ? (r.kind === 'waiver' ? '（免缴：' + r.reason + '）' : '（' + r.payer + '，' + r.amount_zh + '，' + r.paid_on + '，流水号 ' + r.reference + '）') : '');
   $('rd-amount').value = (a.fee.due_fen / 100).toString();
+  $('rd-archive').href = '/api/office/applications/' + a.id + '/archive.zip';
   const reviewable = a.state === 'submitted';
   $('rd-approve').disabled = !reviewable;
   $('rd-return').disabled = !reviewable;
@@ -203,6 +204,23 @@ $('rd-fee-form').addEventListener('submit', (ev) => {
     kind: $('rd-fee-kind').value, payer: $('rd-payer').value, amount: $('rd-amount').value,
     paid_on: $('rd-paid-on').value, reference: $('rd-reference').value, reason: $('rd-reason').value,
   }, '已记录缴费');
+});
+$('rd-file').addEventListener('change', async (ev) => {
+  const file = ev.target.files[0];
+  ev.target.value = '';
+  if (!file || !shown) return;
+  message($('rd-error'), '');
+  const res = await fetch('/api/office/applications/' + shown.id + '/paper-documents/' + $('rd-file-kind').value, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' }, body: file,
+  }).catch(() => null);
+  const body = res ? await res.json().catch(() => null) : null;
+  if (!res || res.status !== 200) {
+    message($('rd-error'), (body && body.error) || '归档失败，请重试');
+    return;
+  }
+  render(body);
+  toast('已归档', true);
 });
 $('rd-approve').addEventListener('click', () => act('/review', { decision: 'approve' }, '已审核通过'));
 $('rd-return').addEventListener('click', () => act('/review', {

@@ -810,6 +810,44 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
         }
         let audit: Value = office.get_ok(&format!("/api/office/events/{event_id}/audit")).await;
         assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "certification_decision"));
+
+        // The office files the employer's evaluation and exports the person's archive.
+        let certifications: Value = office.get_ok("/api/office/certifications").await;
+        let app_id = certifications[0]["application_id"].as_i64().unwrap();
+        let file = |kind: &str| format!("/api/office/applications/{app_id}/paper-documents/{kind}");
+        let (status, reply) = office.post_raw(&file("passport"), "application/pdf", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+        assert!(reply.contains("employer_evaluation（单位评价）"), "{reply}");
+        let (status, reply) = applicant.post_raw(&file("employer_evaluation"), "application/pdf", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{reply}");
+        let (status, reply) = office.post_raw(&file("employer_evaluation"), "application/pdf", PDF.to_vec()).await;
+        assert_eq!(status, StatusCode::OK, "{reply}");
+        let zip = office
+            .http
+            .get(app.url(&format!("/api/office/applications/{app_id}/archive.zip")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zip.status(), StatusCode::OK);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.unwrap().to_vec())).unwrap();
+        let names: Vec<String> = (0..zip.len())
+            .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
+        for wanted in [
+            "报名表.json",
+            "材料/二寸免冠彩色证件照片.png",
+            "材料/学历证书扫描件.pdf",
+            "材料/单位评价.pdf",
+            "审计记录.json",
+        ] {
+            assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+        }
+        assert_eq!(names.iter().filter(|n| n.ends_with("工作业绩报告.txt")).count(), 2, "{names:?}");
+        let mut trail = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("审计记录.json").unwrap(), &mut trail).unwrap();
+        assert!(trail.contains("certification_decision") && trail.contains("record_fee") && trail.contains("file_document"), "{trail}");
+        let (status, _) = applicant.get(&format!("/api/office/applications/{app_id}/archive.zip")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         app.finish().await;
     })
     .await;

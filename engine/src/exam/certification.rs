@@ -789,4 +789,80 @@ impl Exam {
             &key.jwk_thumbprint(),
         ))
     }
+
+    /// One person's archive for the office (§四 4.3): the application as filed, its documents,
+    /// each certification application with its work report and decision, the certificate, and
+    /// the audit trail — as a ZIP. The export is audited.
+    pub async fn application_archive(&self, id: i64, actor: &str) -> ServiceResult<(String, Vec<u8>)> {
+        use std::io::Write as _;
+        let view = self.office_application(id).await?;
+        let row = self.store.application(id).await?.ok_or(NotFound::Application(id))?;
+        let documents = self.store.documents(id).await?;
+        let requests = self.store.requests_of_application(id).await?;
+        let mut subjects = vec![format!("报名申请 {id}")];
+        let mut certifications = Vec::new();
+        for r in &requests {
+            subjects.push(format!("认证申请 {}", r.id));
+            let c = self.office_certification(r.id).await?;
+            if let Some(cert) = &c.certificate {
+                subjects.push(cert.number.clone());
+            }
+            certifications.push(c);
+        }
+        let audit = self.store.audit_about(&subjects).await?;
+        let mut files: Vec<(String, Vec<u8>)> =
+            vec![("报名表.json".into(), serde_json::to_vec_pretty(&view).expect("JSON"))];
+        for d in &documents {
+            let Some((content_type, bytes)) = self.store.document_bytes(id, d.id).await? else {
+                continue;
+            };
+            let ext = match content_type.as_str() {
+                "application/pdf" => "pdf",
+                "image/png" => "png",
+                _ => "jpg",
+            };
+            files.push((format!("材料/{}.{ext}", super::registration::kind_name(&d.kind)), bytes));
+        }
+        for c in &certifications {
+            let dir = format!("认证申请-{}", c.summary.id);
+            files.push((format!("{dir}/工作业绩报告.txt"), c.report.clone().into_bytes()));
+            let mut record = serde_json::to_value(c).expect("JSON");
+            if let Some(map) = record.as_object_mut() {
+                map.remove("report");
+            }
+            files.push((
+                format!("{dir}/认证记录.json"),
+                serde_json::to_vec_pretty(&record).expect("JSON"),
+            ));
+        }
+        files.push(("审计记录.json".into(), serde_json::to_vec_pretty(&audit).expect("JSON")));
+        let zipped = (|| -> zip::result::ZipResult<Vec<u8>> {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, bytes) in &files {
+                zip.start_file(name.as_str(), options)?;
+                zip.write_all(bytes)?;
+            }
+            Ok(zip.finish()?.into_inner())
+        })()
+        .map_err(|e| ServiceError::Internal(format!("zipping an archive: {e}")))?;
+        self.store
+            .record_audit(&crate::store::AuditRecord {
+                event_id: row.event_id.unwrap_or(0),
+                actor,
+                action: "export_archive",
+                subject: &format!("报名申请 {id}（{}）", row.name),
+                old: "",
+                new: &format!("{} 个文件", files.len()),
+                reason: "",
+                at_ms: self.now(),
+            })
+            .await?;
+        let name = if row.name.is_empty() {
+            format!("档案-{id}")
+        } else {
+            format!("档案-{}-{id}", row.name)
+        };
+        Ok((name, zipped))
+    }
 }

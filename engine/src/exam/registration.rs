@@ -32,12 +32,26 @@ const MAX_PERIODS: usize = 20;
 /// The most cities one event is held in.
 const MAX_CITIES: usize = 100;
 
-/// The kinds of documents an application takes, with their names on the page.
+/// The kinds of documents an applicant uploads, with their names on the page.
 pub const DOCUMENT_KINDS: [(&str, &str); 2] = [("photo", "二寸免冠彩色证件照片"), ("diploma", "学历证书扫描件")];
+
+/// The kinds of documents the office files with an application from the paper it receives
+/// (§四 2.1: the ID copy, the stamped application form; the employer's evaluation).
+pub const OFFICE_DOCUMENT_KINDS: [(&str, &str); 3] = [
+    ("id_copy", "身份证复印件"),
+    ("application_form", "盖章的《质量经理职业资格认证申请表》"),
+    ("employer_evaluation", "单位评价"),
+];
+
+/// A document kind's name in Chinese.
+pub(super) fn kind_name(kind: &str) -> &'static str {
+    kind_zh(kind)
+}
 
 fn kind_zh(kind: &str) -> &'static str {
     DOCUMENT_KINDS
         .iter()
+        .chain(OFFICE_DOCUMENT_KINDS.iter())
         .find(|(k, _)| *k == kind)
         .map_or("材料", |(_, zh)| zh)
 }
@@ -673,6 +687,56 @@ impl Exam {
             return Err(not_editable(&row.state));
         }
         self.my_application(s).await
+    }
+
+    /// The office files a document received on paper (scanned) with an application.
+    pub async fn file_office_document(
+        &self,
+        id: i64,
+        kind: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> ServiceResult<OfficeApplication> {
+        let row = self.application_row(id).await?;
+        if !OFFICE_DOCUMENT_KINDS.iter().any(|(k, _)| *k == kind) {
+            let kinds: Vec<String> = OFFICE_DOCUMENT_KINDS
+                .iter()
+                .map(|(k, zh)| format!("{k}（{zh}）"))
+                .collect();
+            return Err(ServiceError::Invalid(format!(
+                "材料类型“{kind}”无效：应为 {}",
+                kinds.join("、")
+            )));
+        }
+        let what = kind_zh(kind);
+        let max = self.document_max_bytes().await?;
+        if bytes.is_empty() || bytes.len() > max {
+            return Err(ServiceError::Invalid(format!(
+                "{what}应为非空文件，最大 {:.1} MB",
+                max as f64 / 1_048_576.0
+            )));
+        }
+        let content_type = sniff_document(bytes).ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "{what}应为 PDF、JPEG 或 PNG 文件（按文件内容判断，不看扩展名）"
+            ))
+        })?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        self.store
+            .add_office_document(
+                &NewDocument {
+                    application_id: id,
+                    kind,
+                    content_type,
+                    sha256: &sha256,
+                    bytes,
+                    at_ms: self.now(),
+                },
+                row.event_id.unwrap_or(0),
+                actor,
+            )
+            .await?;
+        self.office_application(id).await
     }
 
     /// The applicant's own document of a kind, as uploaded last.

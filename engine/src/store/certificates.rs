@@ -375,4 +375,48 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// The audit entries about any of `subjects` (exactly, or followed by a space or "（"), in
+    /// order: an application's or a certification's record.
+    pub async fn audit_about(&self, subjects: &[String]) -> Result<Vec<super::AuditEntry>> {
+        let mut out: Vec<(i64, super::AuditEntry)> = Vec::new();
+        for subject in subjects {
+            let rows: Vec<(i64, String, String, String, String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, actor, action, subject, old_value, new_value, reason, at_ms FROM audit_log \
+                 WHERE subject = $1 OR subject LIKE $2 OR subject LIKE $3 ORDER BY id",
+            )
+            .bind(subject)
+            .bind(format!("{subject} %"))
+            .bind(format!("{subject}（%"))
+            .fetch_all(&self.read)
+            .await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, actor, action, subject, old_value, new_value, reason, at_ms)| {
+                        (
+                            id,
+                            super::AuditEntry {
+                                actor,
+                                action,
+                                subject,
+                                old_value,
+                                new_value,
+                                reason,
+                                at_ms,
+                            },
+                        )
+                    }),
+            );
+        }
+        out.sort_by_key(|(id, _)| *id);
+        out.dedup_by_key(|(id, _)| *id);
+        Ok(out.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// Every certification request of an application, oldest first.
+    pub async fn requests_of_application(&self, application_id: i64) -> Result<Vec<RequestRow>> {
+        let mut rows = self.certification_requests_of(application_id).await?;
+        rows.reverse();
+        Ok(rows)
+    }
 }

@@ -377,6 +377,51 @@ impl Store {
         Ok(true)
     }
 
+    /// Keeps a document the office files with an application (the employer's evaluation, the
+    /// stamped application form, …), whatever the application's state, superseding the earlier
+    /// one of that kind; audited.
+    pub async fn add_office_document(&self, doc: &NewDocument<'_>, event_id: i64, actor: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE application_documents SET superseded_ms = $3 \
+             WHERE application_id = $1 AND kind = $2 AND superseded_ms IS NULL",
+        )
+        .bind(doc.application_id)
+        .bind(doc.kind)
+        .bind(doc.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO application_documents (application_id, kind, content_type, size_bytes, sha256, bytes, uploaded_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(doc.application_id)
+        .bind(doc.kind)
+        .bind(doc.content_type)
+        .bind(doc.bytes.len() as i64)
+        .bind(doc.sha256)
+        .bind(doc.bytes)
+        .bind(doc.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "file_document",
+                subject: &format!("报名申请 {}", doc.application_id),
+                old: "",
+                new: doc.kind,
+                reason: "",
+                at_ms: doc.at_ms,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The application's documents in force (the latest of each kind), without their bytes.
     pub async fn documents(&self, application_id: i64) -> Result<Vec<DocumentRow>> {
         Ok(sqlx::query_as(

@@ -59,7 +59,8 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
         let roster = path.ends_with("/roster") || path.ends_with("/roster/check");
         let bank = path == "/api/office/bank/upload";
         let bank_file = path == "/api/office/bank/import";
-        let document = path.starts_with("/api/apply/documents/");
+        let document = path.starts_with("/api/apply/documents/")
+            || (path.starts_with("/api/office/applications/") && path.contains("/paper-documents/"));
         let allowed = essence == "application/json"
             || (document && DOCUMENT_TYPES.contains(&essence.as_str()))
             || (roster && ROSTER_TYPES.contains(&essence.as_str()))

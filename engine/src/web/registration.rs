@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::AppState;
@@ -41,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(certificate_status))
         .routes(routes!(certificate_pdf))
         .routes(routes!(settings, set_settings))
+        .routes(routes!(file_document).layer(axum::extract::DefaultBodyLimit::max(super::apply::DOCUMENT_BODY_LIMIT)))
+        .routes(routes!(archive))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -297,4 +299,46 @@ async fn set_settings(
     Body(s): Body<RegistrationSettings>,
 ) -> ApiResult<Json<RegistrationSettings>> {
     Ok(Json(state.exam.set_registration_settings(&s, &o.0.actor()).await?))
+}
+
+#[utoipa::path(
+    post, summary = "归档纸质材料的扫描件：身份证复印件、盖章申请表或单位评价", description = "把收到的纸质材料扫描后归入申请：id_copy（身份证复印件）、application_form（盖章的认证申请表）、employer_evaluation（单位评价）；PDF、JPEG 或 PNG，按内容判断；新的一份取代同类旧的一份（旧的保留）；记入审计记录",
+    path = "/api/office/applications/{id}/paper-documents/{kind}", tag = "office", security(("cookie" = [])),
+    params(("id" = i64, Path, description = "申请编号"), ("kind" = String, Path, description = "id_copy、application_form 或 employer_evaluation")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "文件内容（也接受 image/jpeg、image/png、application/pdf）"),
+    responses((status = 200, description = "已归档", body = ApplicationView), (status = 404, description = "没有该申请", body = ErrorBody), (status = 413, description = "文件过大", body = ErrorBody), (status = 422, description = "类型不对、文件为空或过大", body = ErrorBody)))]
+async fn file_document(
+    State(state): State<AppState>,
+    o: Office,
+    Path((id, kind)): Path<(i64, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(
+        state.exam.file_office_document(id, &kind, &body, &o.0.actor()).await?,
+    ))
+}
+
+#[utoipa::path(
+    get, summary = "导出一个人的档案（ZIP）：报名表、材料、认证申请与决定、证书、审计记录", description = "导出申请人的档案：报名表（JSON）、在用的各项材料、每次认证申请的工作业绩报告和认证记录、审计记录；导出本身记入审计记录",
+    path = "/api/office/applications/{id}/archive.zip", tag = "office", security(("cookie" = [])), params(("id" = i64, Path, description = "申请编号")),
+    responses((status = 200, description = "档案", content_type = "application/zip", body = Vec<u8>), (status = 404, description = "没有该申请", body = ErrorBody)))]
+async fn archive(State(state): State<AppState>, o: Office, Path(id): Path<i64>) -> ApiResult<Response> {
+    let (name, bytes) = state.exam.application_archive(id, &o.0.actor()).await?;
+    let utf8: String = url_escape(&format!("{name}.zip"));
+    Ok(super::attachment(
+        bytes,
+        "application/zip",
+        &format!("archive-{id}.zip"),
+        &utf8,
+    ))
+}
+
+/// A file name percent-encoded for `filename*=UTF-8''…`.
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
