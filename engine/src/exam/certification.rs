@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
 use super::registration::{ApplicationView, beijing_date};
-use crate::store::{ApplicationRow, CertificateRow, Decided, Decision, NewCertificate, RequestRow, Session};
+use crate::store::{ApplicationRow, CertificateRow, Decision, NewCertificate, RequestRow, Session};
 
 /// The longest text a work report may be sent as (characters, whitespace included): the counted
 /// limit is 5,000; this only bounds what is read.
@@ -517,14 +517,14 @@ impl Exam {
             event_id: app.event_id.unwrap_or(0),
             at_ms: self.now(),
         };
-        match self
+        if !self
             .store
             .decide_certification(&decision, (state == "approved").then_some(&certificate))
             .await?
         {
-            Decided::NotPending => Err(ServiceError::Invalid("该认证申请刚刚已作出决定：请刷新后查看".into())),
-            Decided::Done { .. } => self.office_certification(id).await,
+            return Err(ServiceError::Invalid("该认证申请刚刚已作出决定：请刷新后查看".into()));
         }
+        self.office_certification(id).await
     }
 
     /// Suspends, reinstates or revokes a certificate (revoking is for good).

@@ -71,13 +71,12 @@ pub struct Decision<'a> {
     pub at_ms: i64,
 }
 
-/// What deciding did.
-pub enum Decided {
-    /// The request was not awaiting a decision (decided meanwhile).
-    NotPending,
-    Done {
-        certificate: Option<CertificateRow>,
-    },
+/// An audit entry with its place in the log.
+#[derive(sqlx::FromRow)]
+struct NumberedAudit {
+    id: i64,
+    #[sqlx(flatten)]
+    entry: super::AuditEntry,
 }
 
 impl Store {
@@ -190,7 +189,7 @@ impl Store {
         &self,
         d: &Decision<'_>,
         certificate: Option<&NewCertificate<'_>>,
-    ) -> Result<Decided> {
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             // Two offices approving at once must not take the same serial.
@@ -206,7 +205,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((_, applicant_id)) = pending else {
-            return Ok(Decided::NotPending);
+            return Ok(false);
         };
         sqlx::query(
             "UPDATE certification_requests SET state = $2, decision_reason = $3, decided_ms = $4, decided_by = $5 WHERE id = $1",
@@ -272,11 +271,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        let certificate = match issued {
-            Some(number) => self.certificate(&number).await?,
-            None => None,
-        };
-        Ok(Decided::Done { certificate })
+        Ok(true)
     }
 
     pub async fn certificate(&self, number: &str) -> Result<Option<CertificateRow>> {
@@ -381,7 +376,7 @@ impl Store {
     pub async fn audit_about(&self, subjects: &[String]) -> Result<Vec<super::AuditEntry>> {
         let mut out: Vec<(i64, super::AuditEntry)> = Vec::new();
         for subject in subjects {
-            let rows: Vec<(i64, String, String, String, String, String, String, i64)> = sqlx::query_as(
+            let rows: Vec<NumberedAudit> = sqlx::query_as(
                 "SELECT id, actor, action, subject, old_value, new_value, reason, at_ms FROM audit_log \
                  WHERE subject = $1 OR subject LIKE $2 OR subject LIKE $3 ORDER BY id",
             )
@@ -390,23 +385,7 @@ impl Store {
             .bind(format!("{subject}（%"))
             .fetch_all(&self.read)
             .await?;
-            out.extend(
-                rows.into_iter()
-                    .map(|(id, actor, action, subject, old_value, new_value, reason, at_ms)| {
-                        (
-                            id,
-                            super::AuditEntry {
-                                actor,
-                                action,
-                                subject,
-                                old_value,
-                                new_value,
-                                reason,
-                                at_ms,
-                            },
-                        )
-                    }),
-            );
+            out.extend(rows.into_iter().map(|r| (r.id, r.entry)));
         }
         out.sort_by_key(|(id, _)| *id);
         out.dedup_by_key(|(id, _)| *id);

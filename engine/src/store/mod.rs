@@ -31,7 +31,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 
 pub use bank::ItemStatusRow;
-pub use certificates::{CertificateRow, Decided, Decision, NewCertificate, RequestRow};
+pub use certificates::{CertificateRow, Decision, NewCertificate, RequestRow};
 pub use controls::{ControlRow, ControlTaskRow, NewControl};
 pub use events::{EventRow, NewEvent, Registered, RosterRow};
 pub use marking::{
