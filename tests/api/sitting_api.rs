@@ -712,7 +712,11 @@ async fn every_documented_operation_is_routed() {
             .replace("{id}", "1")
             .replace("{task}", "1")
             .replace("{mark}", "1")
-            .replace("{username}", "u");
+            .replace("{username}", "u")
+            .replace("{purpose}", "revocation")
+            .replace("{number}", "CMQ-2026-000001-4")
+            .replace("{kind}", "photo")
+            .replace("{document}", "1");
         for method in ops.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => c.http.get(app.url(&concrete)),

@@ -98,6 +98,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         for (user, password, role) in &logins.staff {
             println!("    {user} / {password}（{role}）");
         }
+        crate::exam::demo::ensure_registration_demo(&exam).await?;
+        println!("  网上报名：演示报名场次（北京、上海）已开放报名，申请人在 /apply 注册账号后填写报名表。");
     }
     // Sittings whose time ran out while the server was down are submitted by the expiry
     // sweeper, which starts with the server: candidates are served at once rather than after

@@ -668,14 +668,19 @@ impl Exam {
             .map_err(|e| ServiceError::Invalid(e.to_string()))
     }
 
-    /// The holder's own certificate as a PDF.
-    pub async fn my_certificate_pdf(&self, s: &Session, base_url: &str) -> ServiceResult<crate::print::Printed> {
-        let view = self.my_application(s).await?;
-        let number = view
+    /// The number of the applicant's certificate, once issued.
+    async fn my_certificate_number(&self, s: &Session) -> ServiceResult<String> {
+        self.my_application(s)
+            .await?
             .certification
             .and_then(|c| c.certificate)
             .map(|c| c.number)
-            .ok_or_else(|| ServiceError::NotReady("尚未颁发证书".into()))?;
+            .ok_or_else(|| ServiceError::NotReady("尚未颁发证书".into()))
+    }
+
+    /// The holder's own certificate as a PDF.
+    pub async fn my_certificate_pdf(&self, s: &Session, base_url: &str) -> ServiceResult<crate::print::Printed> {
+        let number = self.my_certificate_number(s).await?;
         self.certificate_pdf(&number, base_url).await
     }
 
@@ -747,12 +752,7 @@ impl Exam {
 
     /// The holder's own credential.
     pub async fn my_credential(&self, s: &Session, base_url: &str) -> ServiceResult<String> {
-        let view = self.my_application(s).await?;
-        let number = view
-            .certification
-            .and_then(|c| c.certificate)
-            .map(|c| c.number)
-            .ok_or_else(|| ServiceError::NotReady("尚未颁发证书".into()))?;
+        let number = self.my_certificate_number(s).await?;
         self.credential_jwt(&number, base_url).await
     }
 

@@ -163,3 +163,35 @@ pub async fn ensure_demo(exam: &Exam) -> anyhow::Result<DemoLogins> {
             .collect(),
     })
 }
+
+/// The demo's sitting open for registration (`serve --demo`): 60 days on, in two cities with a
+/// room each, so `/apply` has a sitting to register for. Made once; returns its id.
+pub async fn ensure_registration_demo(exam: &Exam) -> anyhow::Result<i64> {
+    const NAME: &str = "质量经理职业资格考试（演示报名场次）";
+    let store = &exam.store;
+    if let Some(e) = store.events().await?.into_iter().find(|e| e.name == NAME) {
+        return Ok(e.id);
+    }
+    let starts = exam.now() + 60 * 86_400_000;
+    let rooms = [("北京第一考场", "北京"), ("上海第一考场", "上海")];
+    let spec = EventSpec {
+        rooms: rooms.iter().map(|(r, _)| r.to_string()).collect(),
+        ..EventSpec::cmq(NAME, starts, 2027)
+    };
+    let id = exam.create_event(&bank(), &Blueprint::cmq_2010(), &spec).await?;
+    let cities: Vec<String> = rooms.iter().map(|(_, c)| c.to_string()).collect();
+    exam.open_registration(id, &cities, "demo").await?;
+    for (room, city) in rooms {
+        exam.set_room_place(
+            id,
+            &super::tickets::RoomPlaceInput {
+                room: room.into(),
+                city: city.into(),
+                seats: 30,
+            },
+            "demo",
+        )
+        .await?;
+    }
+    Ok(id)
+}

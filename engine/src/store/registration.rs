@@ -339,28 +339,7 @@ impl Store {
         if editable.is_none() {
             return Ok(false);
         }
-        sqlx::query(
-            "UPDATE application_documents SET superseded_ms = $3 \
-             WHERE application_id = $1 AND kind = $2 AND superseded_ms IS NULL",
-        )
-        .bind(doc.application_id)
-        .bind(doc.kind)
-        .bind(doc.at_ms)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO application_documents (application_id, kind, content_type, size_bytes, sha256, bytes, uploaded_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(doc.application_id)
-        .bind(doc.kind)
-        .bind(doc.content_type)
-        .bind(doc.bytes.len() as i64)
-        .bind(doc.sha256)
-        .bind(doc.bytes)
-        .bind(doc.at_ms)
-        .execute(&mut *tx)
-        .await?;
+        keep_document(&mut tx, doc).await?;
         let clear_refusal = if doc.kind == "photo" {
             ", photo_refused = ''"
         } else {
@@ -382,28 +361,7 @@ impl Store {
     /// one of that kind; audited.
     pub async fn add_office_document(&self, doc: &NewDocument<'_>, event_id: i64, actor: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE application_documents SET superseded_ms = $3 \
-             WHERE application_id = $1 AND kind = $2 AND superseded_ms IS NULL",
-        )
-        .bind(doc.application_id)
-        .bind(doc.kind)
-        .bind(doc.at_ms)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO application_documents (application_id, kind, content_type, size_bytes, sha256, bytes, uploaded_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(doc.application_id)
-        .bind(doc.kind)
-        .bind(doc.content_type)
-        .bind(doc.bytes.len() as i64)
-        .bind(doc.sha256)
-        .bind(doc.bytes)
-        .bind(doc.at_ms)
-        .execute(&mut *tx)
-        .await?;
+        keep_document(&mut tx, doc).await?;
         audit(
             &mut tx,
             &AuditRecord {
@@ -662,4 +620,31 @@ impl Store {
         .fetch_all(&self.read)
         .await?)
     }
+}
+
+/// Keeps a document, superseding the application's earlier one of the same kind (which stays).
+async fn keep_document(tx: &mut sqlx::Transaction<'static, sqlx::Any>, doc: &NewDocument<'_>) -> Result<()> {
+    sqlx::query(
+        "UPDATE application_documents SET superseded_ms = $3 \
+         WHERE application_id = $1 AND kind = $2 AND superseded_ms IS NULL",
+    )
+    .bind(doc.application_id)
+    .bind(doc.kind)
+    .bind(doc.at_ms)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO application_documents (application_id, kind, content_type, size_bytes, sha256, bytes, uploaded_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(doc.application_id)
+    .bind(doc.kind)
+    .bind(doc.content_type)
+    .bind(doc.bytes.len() as i64)
+    .bind(doc.sha256)
+    .bind(doc.bytes)
+    .bind(doc.at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
