@@ -194,6 +194,31 @@ $('reg-open-form').addEventListener('submit', (ev) => {
 $('reg-close').addEventListener('click', () => setCities([]));
 $('reg-event').addEventListener('change', loadRooms);
 $('reg-room-form').addEventListener('submit', setRoom);
+$('reg-move-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  message($('reg-error'), '');
+  const ticket = $('reg-move-ticket').value.trim();
+  const res = await api('POST', '/api/office/events/' + $('reg-event').value + '/candidates/' + encodeURIComponent(ticket) + '/seat', {
+    room: $('reg-move-room').value, seat: $('reg-move-seat').value,
+  });
+  if (res.status !== 200) {
+    message($('reg-error'), errorText(res));
+    return;
+  }
+  toast('已调整 ' + ticket + ' 的座位', true);
+  loadRooms();
+});
+$('reg-reset-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  message($('reg-error'), '');
+  const login = $('reg-reset-login').value.trim();
+  const res = await api('POST', '/api/office/applicants/' + encodeURIComponent(login) + '/reset-password');
+  if (res.status !== 200) {
+    message($('reg-error'), errorText(res));
+    return;
+  }
+  $('reg-reset-done').textContent = res.body.login + ' 的新密码：' + res.body.password + '（只显示这一次）';
+});
 $('reg-seat').addEventListener('click', seat);
 $('reg-slips').addEventListener('click', printSlips);
 $('reg-state').addEventListener('change', loadApplications);

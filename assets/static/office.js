@@ -551,7 +551,7 @@
     create_account: '新建账号', retire_item: '停用题目', reinstate_item: '恢复题目', upload_bank: '上传题库',
     application_state: '报名审核', record_fee: '记录缴费', open_document: '查看报名材料', registration_cities: '开放报名',
     room_place: '设置考场', seat_applicants: '分配考场座位', record_postmark: '记录邮寄日期', certification_decision: '认证决定', certificate_status: '证书状态',
-    file_document: '归档材料', export_archive: '导出档案', registration_settings: '报名设置',
+    file_document: '归档材料', export_archive: '导出档案', registration_settings: '报名设置', move_seat: '调整座位',
   };
 
   async function loadAudit(id) {

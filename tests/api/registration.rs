@@ -486,6 +486,44 @@ async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_an
             assert!(v["ticket"]["ticket"].as_str().is_some(), "{v}");
         }
 
+        // The office adjusts a seat before the exam: only to a free seat of a room of the event.
+        let third_ticket = third.get_ok::<Value>("/api/apply/application").await["ticket"]["ticket"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let seat = format!("/api/office/events/{event_id}/candidates/{third_ticket}/seat");
+        for (body, says) in [
+            (json!({ "room": "北京一考场", "seat": "1" }), "已有考生"),
+            (json!({ "room": "北京一考场", "seat": "3" }), "座位号应为 1–2"),
+            (json!({ "room": "广州一考场", "seat": "1" }), "不在本场考试的考场中"),
+        ] {
+            let (status, reply) = office.post(&seat, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {reply}");
+            assert!(error_of(&reply).contains(says), "{body} → {reply}");
+        }
+        office
+            .post_ok::<Value>(&seat, json!({ "room": "上海一考场", "seat": "5" }))
+            .await;
+        let v: Value = third.get_ok("/api/apply/application").await;
+        assert_eq!((&v["ticket"]["room"], &v["ticket"]["seat"]), (&json!("上海一考场"), &json!("5")), "{v}");
+
+        // A forgotten password: the office issues a new one; the old one and its sessions end.
+        let reset: Value = office
+            .post_ok("/api/office/applicants/13800000003/reset-password", Value::Null)
+            .await;
+        let (status, _) = third.get("/api/apply/application").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = app
+            .client()
+            .post("/api/apply/login", json!({ "login": "13800000003", "password": PASSWORD }))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        app.client()
+            .post_ok::<Value>("/api/apply/login", json!({ "login": "13800000003", "password": reset["password"] }))
+            .await;
+        let (status, _) = office.post("/api/office/applicants/13900000009/reset-password", Value::Null).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
         // The ticket: not before the set number of days ahead (ten by default; the office sets
         // seven here, within the guide's five to ten), then with the photo.
         let view: Value = first.get_ok("/api/apply/application").await;

@@ -490,6 +490,34 @@ impl Exam {
         })
     }
 
+    /// A new password for an applicant who forgot theirs (the office, having checked who asks):
+    /// shown once; the old one and its sessions end. Audited.
+    /// Returns the applicant's id (for session caches to forget) and the new password.
+    pub async fn reset_applicant_password(&self, login: &str, actor: &str) -> ServiceResult<(i64, String)> {
+        let login = normalise_login(login)?;
+        let password = crate::auth::issue_password();
+        let clear = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&clear, Strength::Staff))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?;
+        let Some(id) = self.store.reset_applicant_password(&login, &hash).await? else {
+            return Err(NotFound::Account(login).into());
+        };
+        self.store
+            .record_audit(&crate::store::AuditRecord {
+                event_id: 0,
+                actor,
+                action: "reset_password",
+                subject: &login,
+                old: "",
+                new: "",
+                reason: "报名账号",
+                at_ms: self.now(),
+            })
+            .await?;
+        Ok((id, password))
+    }
+
     /// Logs an applicant in (throttled as every login is).
     pub async fn applicant_login(&self, login: &str, password: &str, client: IpAddr) -> ServiceResult<LoggedIn> {
         let login = normalise_login(login).map_err(|_| ServiceError::Unauthorized("账号或密码错误".into()))?;

@@ -402,6 +402,50 @@ impl Exam {
         Ok(tickets)
     }
 
+    /// Moves a candidate who has not started to another room (of the event, with its seats) and
+    /// seat: the office's adjustment after seating.
+    pub async fn move_seat(
+        &self,
+        event_id: i64,
+        ticket: &str,
+        room: &str,
+        seat: &str,
+        actor: &str,
+    ) -> ServiceResult<Vec<RoomPlaceView>> {
+        let places = self.room_places(event_id).await?;
+        let (room, seat) = (room.trim(), seat.trim());
+        let Some(place) = places.iter().find(|p| p.room == room) else {
+            let rooms: Vec<&str> = places.iter().map(|p| p.room.as_str()).collect();
+            return Err(ServiceError::Invalid(format!(
+                "考场“{room}”不在本场考试的考场中（{}）",
+                rooms.join("、")
+            )));
+        };
+        let number: i64 = seat.parse().unwrap_or(0);
+        if !(1..=place.seats).contains(&number) || number.to_string() != seat {
+            return Err(ServiceError::Invalid(format!(
+                "座位号应为 1–{} 的整数，不能为“{seat}”",
+                place.seats
+            )));
+        }
+        let candidate = self
+            .store
+            .candidate_by_ticket(ticket)
+            .await?
+            .filter(|c| c.event_id == event_id)
+            .ok_or_else(|| NotFound::TicketInEvent(ticket.to_string()))?;
+        if !self
+            .store
+            .move_seat(event_id, &candidate.ticket, room, seat, actor, self.now())
+            .await?
+        {
+            return Err(ServiceError::Invalid(format!(
+                "不能调整：{room} {seat} 号座位已有考生，或考生 {ticket} 已开始考试"
+            )));
+        }
+        self.room_places(event_id).await
+    }
+
     /// The applicant's ticket, once seated.
     pub(super) async fn ticket_view(
         &self,

@@ -599,6 +599,85 @@ impl Store {
         Ok(true)
     }
 
+    /// Moves a candidate of an event who has not started to another room and seat (the seat free),
+    /// audited; false when they have started or the seat is taken meanwhile.
+    pub async fn move_seat(
+        &self,
+        event_id: i64,
+        ticket: &str,
+        room: &str,
+        seat: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let taken: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM candidates WHERE event_id = $1 AND room = $2 AND seat = $3{}",
+            self.for_update()
+        )))
+        .bind(event_id)
+        .bind(room)
+        .bind(seat)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        let old: Option<(String, String)> = sqlx::query_as(
+            "SELECT c.room, c.seat FROM candidates c JOIN sittings s ON s.candidate_id = c.id \
+             WHERE c.event_id = $1 AND c.ticket = $2 AND s.state = 'not_started'",
+        )
+        .bind(event_id)
+        .bind(ticket)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((old_room, old_seat)) = old else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE candidates SET room = $3, seat = $4 WHERE event_id = $1 AND ticket = $2")
+            .bind(event_id)
+            .bind(ticket)
+            .bind(room)
+            .bind(seat)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            &AuditRecord {
+                event_id,
+                actor,
+                action: "move_seat",
+                subject: ticket,
+                old: &format!("{old_room} {old_seat}"),
+                new: &format!("{room} {seat}"),
+                reason: "",
+                at_ms: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A new password for an applicant who forgot theirs; their sessions end.
+    pub async fn reset_applicant_password(&self, login: &str, password_hash: &str) -> Result<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("UPDATE applicants SET password_hash = $2 WHERE login = $1 RETURNING id")
+                .bind(login)
+                .bind(password_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = id {
+            sqlx::query("UPDATE sessions SET revoked = 1 WHERE role = 'applicant' AND subject_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Where an application's candidate sits.
     pub async fn seat_of(&self, candidate_id: i64) -> Result<Option<SeatedRow>> {
         Ok(

@@ -43,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(settings, set_settings))
         .routes(routes!(file_document).layer(axum::extract::DefaultBodyLimit::max(super::apply::DOCUMENT_BODY_LIMIT)))
         .routes(routes!(archive))
+        .routes(routes!(move_seat))
+        .routes(routes!(reset_applicant_password))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -341,4 +343,53 @@ fn url_escape(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SeatMove {
+    pub room: String,
+    pub seat: String,
+}
+
+#[utoipa::path(
+    post, summary = "调整考生的考场和座位（开考前）", description = "把尚未开始考试的考生调到本场另一考场或座位（座位须空着、在该考场座位数之内）；记入审计记录",
+    path = "/api/office/events/{id}/candidates/{ticket}/seat", tag = "office", security(("cookie" = [])),
+    params(("id" = i64, Path, description = "考试编号"), ("ticket" = String, Path, description = "准考证号")), request_body = SeatMove,
+    responses((status = 200, description = "各考场", body = Vec<RoomPlaceView>), (status = 404, description = "没有该考试或考生", body = ErrorBody), (status = 422, description = "考场或座位无效、座位已有人、考生已开始考试", body = ErrorBody)))]
+async fn move_seat(
+    State(state): State<AppState>,
+    o: Office,
+    Path((id, ticket)): Path<(i64, String)>,
+    Body(m): Body<SeatMove>,
+) -> ApiResult<Json<Vec<RoomPlaceView>>> {
+    Ok(Json(
+        state
+            .exam
+            .move_seat(id, &ticket, &m.room, &m.seat, &o.0.actor())
+            .await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantPassword {
+    pub login: String,
+    /// 新密码（只显示这一次）
+    pub password: String,
+}
+
+#[utoipa::path(
+    post, summary = "为忘记密码的报名申请人签发新密码", description = "核实身份后为报名申请人签发新密码（只显示这一次）；原密码立即失效，已登录的会话结束；记入审计记录",
+    path = "/api/office/applicants/{login}/reset-password", tag = "office", security(("cookie" = [])), params(("login" = String, Path, description = "手机号或电子邮箱")),
+    responses((status = 200, description = "新密码", body = ApplicantPassword), (status = 404, description = "没有该账号", body = ErrorBody), (status = 422, description = "手机号或邮箱无效", body = ErrorBody)))]
+async fn reset_applicant_password(
+    State(state): State<AppState>,
+    o: Office,
+    Path(login): Path<String>,
+) -> ApiResult<Json<ApplicantPassword>> {
+    let (id, password) = state.exam.reset_applicant_password(&login, &o.0.actor()).await?;
+    state.sessions.forget_applicant(id);
+    Ok(Json(ApplicantPassword {
+        login: crate::exam::registration::normalise_login(&login)?,
+        password,
+    }))
 }

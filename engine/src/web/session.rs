@@ -187,6 +187,14 @@ impl SessionCache {
         self.0.lock().expect("session cache").remove(sid);
     }
 
+    /// Forgets every cached session of an applicant (their password was reset).
+    pub fn forget_applicant(&self, applicant_id: i64) {
+        self.0
+            .lock()
+            .expect("session cache")
+            .retain(|_, (s, _)| s.role != "applicant" || s.subject_id != applicant_id);
+    }
+
     /// Forgets every cached session of a staff account (its password or duty to change it
     /// changed), so this node looks them up again at their next request.
     pub fn forget_account(&self, account_id: i64) {
