@@ -51,6 +51,21 @@ impl Exam {
             return Err(ServiceError::Invalid("本场考试还没有考生：请先导入考生名单".into()));
         }
         by_room_and_seat(&mut roster);
+        // Rooms set for registration have a city: the ticket names it with the room (考点).
+        let cities: std::collections::HashMap<String, String> = self
+            .store
+            .room_places(event_id)
+            .await?
+            .into_iter()
+            .map(|p| (p.room, p.city))
+            .collect();
+        for c in &mut roster {
+            if let Some(city) = cities.get(&c.room)
+                && !c.room.contains(city.as_str())
+            {
+                c.room = format!("{}（{city}）", c.room);
+            }
+        }
         let schedule = event.row.schedule();
         let year = (time::OffsetDateTime::UNIX_EPOCH
             + time::Duration::milliseconds(schedule.starts_at + 8 * 3_600_000))
