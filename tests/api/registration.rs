@@ -110,6 +110,19 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
         assert!(error_of(&reply).contains("“13800138000”已注册"), "{reply}");
+        // One address may not fill the table with accounts: 20 in 15 minutes, then 429.
+        let from = app.client_from([127, 0, 0, 9]);
+        for i in 0..20 {
+            let (status, reply) = from
+                .post("/api/apply/register", json!({ "login": format!("bulk{i}@example.com"), "password": PASSWORD }))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{i}: {reply}");
+        }
+        let (status, reply) = from
+            .post("/api/apply/register", json!({ "login": "bulk20@example.com", "password": PASSWORD }))
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{reply}");
+        assert!(error_of(&reply).contains("15 分钟后再试"), "{reply}");
         let (status, reply) = anon
             .post("/api/apply/login", json!({ "login": "13800138000", "password": "wrong password!" }))
             .await;

@@ -29,6 +29,9 @@ pub const DEFAULT_DOCUMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
 const MAX_FIELD_CHARS: usize = 100;
 /// The most periods of work history one form holds.
 const MAX_PERIODS: usize = 20;
+/// Accounts one client address may register within [`REGISTRATION_WINDOW_MS`].
+pub const MAX_REGISTRATIONS_PER_ADDRESS: i64 = 20;
+const REGISTRATION_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The most cities one event is held in.
 const MAX_CITIES: usize = 100;
 
@@ -461,9 +464,24 @@ fn sniff_document(bytes: &[u8]) -> Option<&'static str> {
 }
 
 impl Exam {
-    /// Creates an applicant's account and logs it in.
-    pub async fn register_applicant(&self, login: &str, password: &str) -> ServiceResult<LoggedIn> {
+    /// Creates an applicant's account and logs it in. One client address may create at most
+    /// [`MAX_REGISTRATIONS_PER_ADDRESS`] accounts in 15 minutes (an office registering a group
+    /// from one address stays within it; a script filling the table does not). The count is kept
+    /// where failed logins are, which forgets entries after 15 minutes.
+    pub async fn register_applicant(&self, login: &str, password: &str, client: IpAddr) -> ServiceResult<LoggedIn> {
         let login = normalise_login(login)?;
+        let key = format!("register:{client}");
+        let now = self.now();
+        if self
+            .store
+            .login_failures_since(&key, now - REGISTRATION_WINDOW_MS)
+            .await?
+            >= MAX_REGISTRATIONS_PER_ADDRESS
+        {
+            return Err(ServiceError::TooManyAttempts(
+                "本机注册的账号过多，请 15 分钟后再试；如需集体报名请联系考务办公室".into(),
+            ));
+        }
         if let Some(problem) = new_password_problem("", password) {
             return Err(ServiceError::Invalid(problem.replace("新密码", "密码")));
         }
@@ -471,12 +489,14 @@ impl Exam {
         let hash = tokio::task::spawn_blocking(move || hash_password(&password, Strength::Staff))
             .await
             .map_err(|e| ServiceError::Internal(format!("hashing a password: {e}")))?;
-        let now = self.now();
         let Some(id) = self.store.create_applicant(&login, &hash, now).await? else {
             return Err(ServiceError::Invalid(format!(
                 "“{login}”已注册：请直接登录；忘记密码请联系考务办公室"
             )));
         };
+        self.store
+            .record_login_failure(&key, &[&key], now, now - REGISTRATION_WINDOW_MS)
+            .await?;
         let (token, sid) = new_session_token();
         self.store
             .create_session(&sid, "applicant", id, now, now + super::accounts::SESSION_MS)

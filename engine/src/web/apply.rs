@@ -51,9 +51,17 @@ pub struct ApplicantCredentials {
     path = "/api/apply/register", tag = "apply", request_body = ApplicantCredentials,
     responses((status = 200, description = "已注册并登录", body = LoginResponse,
         headers(("set-cookie" = String, description = "会话 Cookie kaowu_session（HttpOnly; SameSite=Strict）"))),
-        (status = 422, description = "账号已注册、手机号或邮箱无效、密码太弱", body = ErrorBody)))]
-async fn register(State(state): State<AppState>, Body(c): Body<ApplicantCredentials>) -> ApiResult<Response> {
-    let logged_in = state.exam.register_applicant(&c.login, &c.password).await?;
+        (status = 422, description = "账号已注册、手机号或邮箱无效、密码太弱", body = ErrorBody),
+        (status = 429, description = "本机注册的账号过多，15 分钟后再试", body = ErrorBody)))]
+async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Body(c): Body<ApplicantCredentials>,
+) -> ApiResult<Response> {
+    let logged_in = state
+        .exam
+        .register_applicant(&c.login, &c.password, client.ip())
+        .await?;
     Ok(logged_in_response(
         &state,
         LoginResponse {
