@@ -22,7 +22,7 @@ const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 const PASSWORD: &str = "质量第一 quality 2026";
 
 /// The event of the spring: open for registration in two cities.
-async fn spring_sitting(app: &TestApp, office: &Client) -> i64 {
+async fn spring_sitting(office: &Client) -> i64 {
     let created = office
         .create_event(json!({ "name": "2027 年春季考试", "starts_at": "2027-03-20T09:00:00+08:00", "rooms": ["第一考场"], "bank": "demo", "forms": 1, "seed": 3 }))
         .await;
@@ -34,7 +34,6 @@ async fn spring_sitting(app: &TestApp, office: &Client) -> i64 {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["cities"], json!(["北京", "上海"]), "trimmed, once each");
-    let _ = app;
     created.id
 }
 
@@ -82,7 +81,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
     each_backend(|b: Backend| async move {
         let app = TestApp::spawn(b).await;
         let office = app.staff("office").await;
-        let event_id = spring_sitting(&app, &office).await;
+        let event_id = spring_sitting(&office).await;
 
         // Anyone sees the sittings open for registration; the demo exam (today) is not one.
         let (status, open) = app.client().get("/api/apply/sittings").await;
@@ -348,7 +347,7 @@ async fn eligibility_is_judged_on_the_exam_date_and_said_plainly() {
     each_backend(|b: Backend| async move {
         let app = TestApp::spawn(b).await;
         let office = app.staff("office").await;
-        let event_id = spring_sitting(&app, &office).await;
+        let event_id = spring_sitting(&office).await;
         let applicant = register(&app, "wang.wu@example.com").await;
         // Four years of quality management by the exam date: may sit, certification waits.
         let view: Value = applicant
