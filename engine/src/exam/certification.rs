@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::Exam;
 use super::error::{NotFound, ServiceError, ServiceResult};
-use super::registration::{ApplicationView, beijing_date};
+use super::registration::{ApplicationView, beijing_date, date_iso, parse_date};
 use crate::store::{ApplicationRow, CertificateRow, Decision, NewCertificate, RequestRow, Session};
 
 /// The longest text a work report may be sent as (characters, whitespace included): the counted
@@ -182,16 +182,6 @@ fn request_state_zh(state: &str) -> &'static str {
     }
 }
 
-fn iso(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-fn parse_iso(text: &str, what: &str) -> ServiceResult<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), &format)
-        .map_err(|_| ServiceError::Invalid(format!("{what}“{}”不是有效日期：请写作 2027-05-20", text.trim())))
-}
-
 fn note(value: &str, field: &str) -> ServiceResult<String> {
     let value = value.trim();
     if value.chars().count() > MAX_NOTE_CHARS || value.chars().any(|c| c.is_control() && c != '\n') {
@@ -207,7 +197,7 @@ fn status_of(c: &CertificateRow, today: Date) -> CertificateStatus {
 }
 
 fn certified_on(c: &CertificateRow) -> String {
-    parse_iso(&c.certified_on, "认证日期")
+    parse_date(&c.certified_on, "认证日期")
         .map(date_zh)
         .unwrap_or_else(|_| c.certified_on.clone())
 }
@@ -269,11 +259,14 @@ impl Exam {
     }
 
     /// The application's latest certification request and whether (and by when) one may be made.
+    /// `passed`: the exam and release dates when the application's sitting was passed and
+    /// released (the view has read them already).
     pub(super) async fn certification_part(
         &self,
         row: &ApplicationRow,
+        passed: Option<(Date, Date)>,
     ) -> ServiceResult<(Option<CertificationView>, Option<CertificationWindow>)> {
-        let Some((exam_date, released_on)) = self.passed_sitting(row).await? else {
+        let Some((exam_date, released_on)) = passed else {
             return Ok((None, None));
         };
         let latest = self.store.certification_requests_of(row.id).await?.into_iter().next();
@@ -409,7 +402,7 @@ impl Exam {
         actor: &str,
     ) -> ServiceResult<OfficeCertification> {
         let r = self.request_row(id).await?;
-        let date = parse_iso(postmarked_on, "邮寄日期")?;
+        let date = parse_date(postmarked_on, "邮寄日期")?;
         let today = beijing_date(self.now());
         if date > today {
             return Err(ServiceError::Invalid(format!(
@@ -433,7 +426,7 @@ impl Exam {
             .record_postmark(
                 id,
                 app.event_id.unwrap_or(0),
-                &iso(date),
+                &date_iso(date),
                 &timing.message_zh(),
                 actor,
                 self.now(),
@@ -491,7 +484,7 @@ impl Exam {
             }
             if let Some((exam_date, released_on)) = self.passed_sitting(&app).await?
                 && let ApplicationTiming::PassExpired { .. } =
-                    certification_application(exam_date, released_on, parse_iso(&r.postmarked_on, "邮寄日期")?)
+                    certification_application(exam_date, released_on, parse_date(&r.postmarked_on, "邮寄日期")?)
             {
                 return Err(ServiceError::Invalid(r.timing.clone()));
             }
@@ -499,7 +492,7 @@ impl Exam {
         let form = self.office_application(app.id).await?.form;
         let today = beijing_date(self.now());
         let salt = crate::auth::new_session_token().0[..32].to_string();
-        let certified_on = iso(today);
+        let certified_on = date_iso(today);
         let certificate = NewCertificate {
             year: today.year() as u16,
             name: form.name.trim(),
@@ -631,13 +624,10 @@ impl Exam {
 
     /// The holder chooses what the directory shows of them.
     pub async fn set_my_directory_entry(&self, s: &Session, input: &DirectoryInput) -> ServiceResult<ApplicationView> {
-        let view = self.my_application(s).await?;
-        let number = view
-            .certification
-            .as_ref()
-            .and_then(|c| c.certificate.as_ref())
-            .map(|c| c.number.clone())
-            .ok_or_else(|| ServiceError::Invalid("颁发证书后才能设置名录信息".into()))?;
+        let number = self.my_certificate_number(s).await.map_err(|e| match e {
+            ServiceError::NotReady(_) => ServiceError::Invalid("颁发证书后才能设置名录信息".into()),
+            other => other,
+        })?;
         let employment = note(&input.employment, "就业状态")?;
         let employer = note(&input.employer, "工作单位")?;
         let contact = note(&input.contact, "联系方式")?;
@@ -718,7 +708,7 @@ impl Exam {
             .await?
             .ok_or_else(|| ServiceError::NotFound(NotFound::Certificate(number.to_string())))?;
         let base = base_url.trim_end_matches('/');
-        let certified = parse_iso(&c.certified_on, "认证日期")?;
+        let certified = parse_date(&c.certified_on, "认证日期")?;
         let valid_from = certified
             .with_hms(0, 0, 0)
             .expect("midnight")

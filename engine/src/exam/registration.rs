@@ -330,13 +330,15 @@ fn education_of(code: &str) -> ServiceResult<Option<Education>> {
     })
 }
 
-fn parse_date(text: &str, what: &str) -> ServiceResult<Date> {
+/// A date as forms and records write it, `YYYY-MM-DD`; refused with `what` it was.
+pub(super) fn parse_date(text: &str, what: &str) -> ServiceResult<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text.trim(), &format)
         .map_err(|_| ServiceError::Invalid(format!("{what}“{}”不是有效日期：请写作 2020-07-01", text.trim())))
 }
 
-fn date_iso(date: Date) -> String {
+/// A date as forms and records write it, `YYYY-MM-DD`.
+pub(super) fn date_iso(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
@@ -1049,11 +1051,16 @@ impl Exam {
         let today = beijing_date(self.now());
         let mut ticket = None;
         let mut result = None;
+        // The exam and release dates of a released pass: what certification needs.
+        let mut passed = None;
         let sitting = match row.event_id {
             Some(event_id) => {
                 let event = self.store.event(event_id).await?.ok_or(NotFound::Event(event_id))?;
                 ticket = self.ticket_view(&row, event.starts_at_ms).await?;
                 result = self.result_summary(&row, event.starts_at_ms).await?;
+                if let (Some(released_ms), Some(true)) = (event.released_ms, result.as_ref().and_then(|r| r.passed)) {
+                    passed = Some((beijing_date(event.starts_at_ms), beijing_date(released_ms)));
+                }
                 Some(SittingView {
                     event_id,
                     name: event.name,
@@ -1157,7 +1164,7 @@ impl Exam {
                 })
                 .collect(),
         };
-        let (certification, certification_window) = self.certification_part(&row).await?;
+        let (certification, certification_window) = self.certification_part(&row, passed).await?;
         Ok(ApplicationView {
             id: row.id,
             login,
@@ -1197,7 +1204,7 @@ fn not_editable(state: &str) -> ServiceError {
     ServiceError::Invalid(format!("申请{}，不能再修改；如需更改请联系考务办公室", state_zh(state)))
 }
 
-fn form_of(row: &ApplicationRow) -> ServiceResult<FormInput> {
+pub(super) fn form_of(row: &ApplicationRow) -> ServiceResult<FormInput> {
     serde_json::from_str(&row.form)
         .map_err(|e| ServiceError::Internal(format!("application {} has an unreadable form: {e}", row.id)))
 }
@@ -1219,11 +1226,10 @@ fn settlement_of(r: &FeeRecordRow) -> Settlement {
             reason: r.reason.clone(),
         };
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
     Settlement::Transfer(Transfer {
         payer: r.payer.clone(),
         amount: Fen(r.amount_fen),
-        date: Date::parse(&r.paid_on, &format).unwrap_or(Date::MIN),
+        date: parse_date(&r.paid_on, "汇款日期").unwrap_or(Date::MIN),
         reference: r.reference.clone(),
     })
 }

@@ -322,7 +322,7 @@ impl Exam {
         let seed = event.seed;
         let forms_of = issued
             .iter()
-            .map(|(a, ..)| form_fields(a))
+            .map(|(a, ..)| super::registration::form_of(a).map(|f| f.name_pinyin.trim().to_string()))
             .collect::<ServiceResult<Vec<_>>>()?;
         let (rows, seated, passwords) = tokio::task::spawn_blocking(move || {
             let mut rows = Vec::new();
@@ -520,11 +520,4 @@ impl Exam {
             .map(|(ticket, bytes)| (ticket, Arc::new(bytes)))
             .collect())
     }
-}
-
-/// The name in pinyin from an application's form.
-fn form_fields(a: &ApplicationRow) -> ServiceResult<String> {
-    let form: super::registration::FormInput = serde_json::from_str(&a.form)
-        .map_err(|e| ServiceError::Internal(format!("application {} has an unreadable form: {e}", a.id)))?;
-    Ok(form.name_pinyin.trim().to_string())
 }
