@@ -5,17 +5,18 @@
 //!
 //! Kaowu's additions, which Moodle reads as an ordinary comment or general feedback: a
 //! `// [id:M1-S-001] [tag:…]` comment line before a question gives its id and tags (tags
-//! `知识点:…` and `难度:N` carry those fields), and an essay's general feedback may end with a
-//! `【评分要点】` section holding the rubric, one `要点（N分）` per line.
+//! `知识点:…`, `难度:N` and `状态:草稿` / `状态:停用` carry those fields; the status is written only
+//! for an item that is not active, and a question without it is active), and an essay's general
+//! feedback may end with a `【评分要点】` section holding the rubric, one `要点（N分）` per line.
 
 use std::fmt::Write as _;
 
-use question_bank::{Bank, ItemBody, ItemKind};
+use question_bank::{Bank, ItemBody, ItemKind, Status};
 
 use crate::draft::{Draft, Reading, Skipped};
 use crate::html;
 use crate::report::{ImportProblem, Place};
-use crate::text::{module_of_category, parse_difficulty, parse_rubric, rubric_text};
+use crate::text::{module_of_category, parse_difficulty, parse_rubric, parse_status, rubric_text, status_zh};
 
 /// The marker that starts the rubric inside an essay's general feedback.
 pub const RUBRIC_MARKER: &str = "【评分要点】";
@@ -333,6 +334,11 @@ fn read_question(
                 Ok(n) => d.difficulty = Some(n),
                 Err(e) => d.problem("difficulty", e),
             }
+        } else if let Some(status) = tag.strip_prefix("状态:") {
+            match parse_status(status) {
+                Ok(s) => d.status = s,
+                Err(e) => d.problem("status", e),
+            }
         } else {
             d.tags.push(tag);
         }
@@ -369,7 +375,7 @@ pub fn export(bank: &Bank) -> String {
     let _ = writeln!(out, "// {}（{}）：Kaowu 题库导出，GIFT 格式", bank.name, bank.id);
     let _ = writeln!(
         out,
-        "// 每题前的 [id:…] 是 Kaowu 题号，[tag:…] 是标签（知识点:…、难度:N 为 Kaowu 字段）；开放题的评分要点在总评反馈的“{RUBRIC_MARKER}”之后。"
+        "// 每题前的 [id:…] 是 Kaowu 题号，[tag:…] 是标签（知识点:…、难度:N、状态:草稿/停用 为 Kaowu 字段，没有状态的题目为启用）；开放题的评分要点在总评反馈的“{RUBRIC_MARKER}”之后。"
     );
     let items = crate::in_module_order(bank);
     let mut module = None;
@@ -392,6 +398,9 @@ pub fn export(bank: &Bank) -> String {
         }
         if let Some(d) = item.difficulty {
             let _ = write!(meta, " [tag:难度:{d}]");
+        }
+        if item.status != Status::Active {
+            let _ = write!(meta, " [tag:状态:{}]", status_zh(item.status));
         }
         let _ = writeln!(out, "{meta}");
         let _ = write!(out, "::{}::{}{{", esc(item.id.as_str()), esc(&item.stem));

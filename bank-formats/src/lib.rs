@@ -12,9 +12,14 @@
 //!
 //! Pictures come in from Word (a drawing in a question's paragraphs), QTI (`<img>` and image
 //! `<object>`s of the item body, resolved inside the package), Moodle XML (`@@PLUGINFILE@@`
-//! with its base64 `<file>`) and Excel (a picture anchored on a question's row), and go out in
-//! QTI, Moodle XML and Excel the same way; GIFT cannot carry them, so a bank with pictures is
-//! not exported as GIFT ([`ExportError::PicturesNotCarried`]).
+//! with its base64 `<file>`) and Excel (a picture anchored on a question's row, or one WPS
+//! Office put inside a cell as `=DISPIMG("ID_…",1)`), and go out in QTI, Moodle XML and Excel
+//! the same way; GIFT cannot carry them, so a bank with pictures is not exported as GIFT
+//! ([`ExportError::PicturesNotCarried`]).
+//!
+//! An item's status (启用 / 草稿 / 停用) goes out in every format and comes back: Excel's 状态
+//! column, QTI's `KAOWU_STATUS`, Moodle's `<hidden>` flag with a `状态:…` tag, GIFT's
+//! `[tag:状态:…]` comment.
 //!
 //! # Layout
 //! - [`report`]: [`Import`], [`ImportProblem`], [`Place`] — the report.
@@ -242,8 +247,9 @@ fn list_ids(ids: &[String]) -> String {
 }
 
 /// The bank in one of the formats that can be read back: importing the export gives the same
-/// items (ids, stems, options, keys, modules, rubrics, explanations, pictures …). GIFT holds no
-/// pictures: a bank whose items show some is refused ([`ExportError::PicturesNotCarried`]).
+/// items (ids, stems, options, keys, modules, rubrics, explanations, statuses, pictures …).
+/// GIFT holds no pictures: a bank whose items show some is refused
+/// ([`ExportError::PicturesNotCarried`]).
 pub fn export(bank: &Bank, format: Format) -> Result<Vec<u8>, ExportError> {
     if format == Format::Gift {
         let items: Vec<String> = bank

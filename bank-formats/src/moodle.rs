@@ -6,16 +6,27 @@
 //! `<file name="name">` in the same field, a `data:` URI, or Moodle 1.9's `<image>` with
 //! `<image_base64>` — come with the question; pictures in options or feedback are named.
 //! Places are `quiz/question[N]`, N counting every `<question>` element from 1.
+//!
+//! Kaowu's fields without a Moodle element travel as tags: `知识点:…`, `难度:N`, and the status
+//! `状态:草稿` / `状态:停用` (only for an item that is not active). Moodle itself has one flag,
+//! `<hidden>`: Moodle up to 3.11 writes 1 for a hidden question, Moodle 4 always writes 0 (its
+//! ready / draft / hidden status lives in question versions and is not exported) and neither
+//! reads it back. So the export also sets `<hidden>1</hidden>` on a draft or retired item, and
+//! the import, without a `状态:` tag, reads Moodle's own marks: `<status>` or `<hidden>` holding
+//! `draft` is a draft, `1` or `hidden` a retired item (drawn for no new paper, as a hidden
+//! Moodle question is offered to no new quiz), `0` or `ready` active.
 
 use std::fmt::Write as _;
 
-use question_bank::{Bank, Item, ItemBody, ItemKind, Module};
+use question_bank::{Bank, Item, ItemBody, ItemKind, Module, Status};
 
 use crate::draft::{Draft, Reading, Skipped, kind_points};
 use crate::html::{self, Img};
 use crate::picture;
 use crate::report::{ImportProblem, Place};
-use crate::text::{module_of_category, parse_difficulty, parse_points, parse_rubric, rubric_text};
+use crate::text::{
+    module_of_category, parse_difficulty, parse_points, parse_rubric, parse_status, rubric_text, status_zh,
+};
 use crate::xml::{self, Element, esc};
 
 /// A picture of a field: (what the report calls it, its file name, its bytes if the file has them).
@@ -176,6 +187,7 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
             None => d.lost.push(format!("分值“{}”无法识别，未保留", grade.trim())),
         }
     }
+    let mut status_tag = None;
     for tag in q.child("tags").into_iter().flat_map(|t| t.children_named("tag")) {
         let t = tag
             .child("text")
@@ -183,7 +195,9 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
             .unwrap_or_default()
             .trim()
             .to_string();
-        if let Some(kp) = t.strip_prefix("知识点:") {
+        if let Some(s) = t.strip_prefix("状态:") {
+            status_tag = Some(s.to_string());
+        } else if let Some(kp) = t.strip_prefix("知识点:") {
             d.knowledge_point = Some(kp.trim().to_string());
         } else if let Some(n) = t.strip_prefix("难度:") {
             match parse_difficulty(n) {
@@ -193,6 +207,15 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
         } else if !t.is_empty() {
             d.tags.push(t);
         }
+    }
+    // Kaowu's tag tells draft from retired; without it, Moodle's own marks.
+    let status = match status_tag {
+        Some(s) => parse_status(&s),
+        None => moodle_status(q),
+    };
+    match status {
+        Ok(s) => d.status = s,
+        Err(e) => d.problem("status", e),
     }
     if essay {
         d.kind = Some(ItemKind::Open);
@@ -269,6 +292,26 @@ fn read_question(q: &Element, essay: bool, d: &mut Draft) {
     }
 }
 
+/// The status Moodle's own elements give: `<status>` (ready, draft, hidden, the status of a
+/// Moodle 4 question version, for a tool that writes it), else `<hidden>` (0 or 1, or such a
+/// word). Neither: active.
+fn moodle_status(q: &Element) -> Result<Status, String> {
+    for name in ["status", "hidden"] {
+        let Some(value) = q.child(name).map(|e| e.text().trim().to_lowercase()) else {
+            continue;
+        };
+        return match value.as_str() {
+            "" | "0" | "false" | "ready" => Ok(Status::Active),
+            "draft" => Ok(Status::Draft),
+            "1" | "true" | "hidden" => Ok(Status::Retired),
+            _ => Err(format!(
+                "Moodle 的状态标记 <{name}>“{value}”无法识别：应为 0（使用中）、1（隐藏）、ready、draft 或 hidden"
+            )),
+        };
+    }
+    Ok(Status::Active)
+}
+
 /// Moodle's fraction for one of k correct options: 100/k as Moodle writes it (33.33333).
 fn fraction(k: usize) -> String {
     let w = format!("{:.5}", 100.0 / k as f64);
@@ -312,7 +355,7 @@ pub fn export(bank: &Bank) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n");
     let _ = writeln!(
         out,
-        "<!-- {}（{}）：Kaowu 题库导出。标签“知识点:…”“难度:N”是 Kaowu 的字段；开放题的评分要点在评分信息（graderinfo）中，每行一个“要点（N分）”。 -->",
+        "<!-- {}（{}）：Kaowu 题库导出。标签“知识点:…”“难度:N”“状态:草稿/停用”是 Kaowu 的字段（没有状态标签的题目为启用）；开放题的评分要点在评分信息（graderinfo）中，每行一个“要点（N分）”。 -->",
         esc(&bank.name),
         esc(&bank.id)
     );
@@ -342,7 +385,9 @@ pub fn export(bank: &Bank) -> String {
         question_text(&mut out, bank, item);
         text_field(&mut out, "generalfeedback", item.explanation.as_deref().unwrap_or(""));
         let _ = writeln!(out, "    <defaultgrade>{}</defaultgrade>", kind_points(item.kind()));
-        let _ = writeln!(out, "    <penalty>0</penalty>\n    <hidden>0</hidden>");
+        // Moodle's one flag for a question not in use; the tag below tells draft from retired.
+        let hidden = u8::from(item.status != Status::Active);
+        let _ = writeln!(out, "    <penalty>0</penalty>\n    <hidden>{hidden}</hidden>");
         let _ = writeln!(out, "    <idnumber>{}</idnumber>", esc(item.id.as_str()));
         match &item.body {
             ItemBody::Choice { options, key, .. } => {
@@ -384,6 +429,9 @@ pub fn export(bank: &Bank) -> String {
         }
         if let Some(d) = item.difficulty {
             tags.push(format!("难度:{d}"));
+        }
+        if item.status != Status::Active {
+            tags.push(format!("状态:{}", status_zh(item.status)));
         }
         if !tags.is_empty() {
             out.push_str("    <tags>\n");

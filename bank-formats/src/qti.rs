@@ -16,18 +16,20 @@
 //! package's `images/`, each a `webcontent` resource the item depends on.
 //!
 //! Kaowu's own fields travel in the item as outcome declarations a player ignores:
-//! `KAOWU_MODULE`, `KAOWU_KNOWLEDGE_POINT`, `KAOWU_DIFFICULTY`, `KAOWU_TAGS`; the explanation
-//! is a scorer's rubric block with `use="kaowu-explanation"`, the rubric one with
-//! `use="scoring"` holding a `<p>要点（N分）</p>` per point.
+//! `KAOWU_MODULE`, `KAOWU_KNOWLEDGE_POINT`, `KAOWU_DIFFICULTY`, `KAOWU_TAGS`, and `KAOWU_STATUS`
+//! (`draft` or `retired`, written only for an item that is not active, as a bank file writes
+//! `status`; an item without it is active); the explanation is a scorer's rubric block with
+//! `use="kaowu-explanation"`, the rubric one with `use="scoring"` holding a
+//! `<p>要点（N分）</p>` per point.
 
 use std::fmt::Write as _;
 use std::io::{Cursor, Read as _, Write as _};
 
-use question_bank::{Bank, Item, ItemBody, ItemKind, Module};
+use question_bank::{Bank, Item, ItemBody, ItemKind, Module, Status};
 
-use crate::draft::{Draft, Reading, Skipped, kind_points};
+use crate::draft::{Draft, Reading, Skipped, kind_points, status_word};
 use crate::report::{ImportProblem, Place};
-use crate::text::{parse_difficulty, parse_points, parse_rubric};
+use crate::text::{parse_difficulty, parse_points, parse_rubric, parse_status};
 use crate::xml::{self, Element, Node, esc};
 
 /// QTI 3 `qti-choice-interaction` → `choiceInteraction`; QTI 2 names unchanged.
@@ -508,6 +510,15 @@ fn read_item_file(
         }
     }
     d.tags = outcome(&root, "KAOWU_TAGS").unwrap_or_default();
+    if let Some(s) = outcome(&root, "KAOWU_STATUS").and_then(|v| v.into_iter().next()) {
+        match parse_status(&s) {
+            Ok(s) => d.status = s,
+            Err(_) => d.problem(
+                "status",
+                format!("KAOWU_STATUS“{s}”无法识别：应为 draft、retired 或 active"),
+            ),
+        }
+    }
     if let Some(max) = outcome(&root, "MAXSCORE").and_then(|v| v.into_iter().next()) {
         d.points = parse_points(&max);
     }
@@ -695,6 +706,15 @@ pub fn item_xml(item: &Item) -> String {
     }
     if !item.tags.is_empty() {
         outcome_decl(&mut out, "KAOWU_TAGS", "multiple", "string", &item.tags);
+    }
+    if item.status != Status::Active {
+        outcome_decl(
+            &mut out,
+            "KAOWU_STATUS",
+            "single",
+            "identifier",
+            &[status_word(item.status).to_string()],
+        );
     }
     out.push_str("  <qti-item-body>\n");
     paragraphs(&mut out, "    ", &item.stem);

@@ -1,8 +1,9 @@
 //! Reading the values people type: answer letters (`AB`, `A,B`, `A、B`, `ＡＢ`), kinds (单选题,
 //! 多项选择题, 论述题 …), modules (2, 模块二, 质量驱动力), difficulty, points and rubric lines
-//! (`要点文字（5分）`). Shared by every format, so a convention learnt once holds everywhere.
+//! (`要点文字（5分）`), statuses (启用 / 草稿 / 停用). Shared by every format, so a convention
+//! learnt once holds everywhere.
 
-use question_bank::{ItemKind, Module, Points};
+use question_bank::{ItemKind, Module, Points, Status};
 
 /// Full-width ASCII (Ａ, １, （, ：…) to half-width, and the ideographic space to a space.
 pub fn fold_width(s: &str) -> String {
@@ -197,6 +198,27 @@ pub fn parse_difficulty(text: &str) -> Result<i64, String> {
         .find(|(w, _)| t == *w)
         .map(|(_, n)| *n)
         .ok_or_else(|| format!("难度“{}”无法识别：应为 1–5（或 易、较易、中、较难、难）", text.trim()))
+}
+
+/// A status as typed: 启用 / 草稿 / 停用 (also 正常, 退役, and the bank's own words active, draft,
+/// retired in any case); blank is active.
+pub fn parse_status(text: &str) -> Result<Status, String> {
+    let t = fold_width(text).trim().to_lowercase();
+    match t.as_str() {
+        "" | "启用" | "正常" | "active" => Ok(Status::Active),
+        "草稿" | "draft" => Ok(Status::Draft),
+        "停用" | "退役" | "retired" => Ok(Status::Retired),
+        _ => Err(format!("状态“{}”无法识别：应为 启用、草稿 或 停用", text.trim())),
+    }
+}
+
+/// A status as the office says it, which [`parse_status`] reads back.
+pub fn status_zh(status: Status) -> &'static str {
+    match status {
+        Status::Active => "启用",
+        Status::Draft => "草稿",
+        Status::Retired => "停用",
+    }
 }
 
 /// Points as written: `2`, `2.0`, `2.5`, `20分`, `20 分`, `1.0000000` (Moodle). `None` when the

@@ -3,13 +3,18 @@
 //! leniently. Read with calamine, written with rust_xlsxwriter; the template is the export's
 //! layout with an example row per kind and a sheet explaining each column.
 //!
-//! A picture placed on a question's row (a drawing anchored at that row, `xdr:from/xdr:row`) is
-//! the question's, left to right; calamine does not read drawings, so they are found through
-//! the package's relationships: workbook.xml's sheet → its drawing → the picture's file in
-//! `xl/media/`. The export puts each picture in the 图片 column of its question's row, its file
-//! name as the picture's alternative text (which the reader takes as the name).
+//! A picture placed on a question's row is the question's, left to right by column: a drawing
+//! anchored at that row (`xdr:from/xdr:row`), or a picture WPS Office put inside a cell. calamine
+//! does not read drawings, so they are found through the package's relationships: workbook.xml's
+//! sheet → its drawing → the picture's file in `xl/media/`. A WPS in-cell picture is a cell whose
+//! formula (or cached value) is `=DISPIMG("ID_…",1)`; the picture is the `etc:cellImage` of
+//! `xl/cellimages.xml` whose `xdr:cNvPr` is named by that ID, its blip pointing through
+//! `xl/_rels/cellimages.xml.rels` at the file. Such a cell's text is not read as a value; an ID
+//! the workbook does not hold is named at its row and cell. The export puts each picture in the
+//! 图片 column of its question's row, its file name as the picture's alternative text (which the
+//! reader takes as the name).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read as _};
 use std::rc::Rc;
 
@@ -21,7 +26,7 @@ use crate::draft::{Draft, FieldNames, Reading, Skipped};
 use crate::report::{ImportProblem, Place};
 use crate::text::{
     KindText, find_module, fold_width, kind_in_heading, parse_difficulty, parse_key, parse_kind, parse_module,
-    parse_points, parse_rubric, parse_tags, rubric_text,
+    parse_points, parse_rubric, parse_status, parse_tags, rubric_text, status_zh,
 };
 use crate::xml::{self, Element};
 
@@ -153,6 +158,11 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
             return reading;
         }
     };
+    // Formulas are read (a second pass over a sheet) only where WPS in-cell pictures may be.
+    let has_cell_images = zip::ZipArchive::new(Cursor::new(bytes))
+        .map(|z| crate::zip_names(&z).iter().any(|n| is_cell_images_part(n)))
+        .unwrap_or(false);
+    let mut in_cells: Vec<CellPicture> = Vec::new();
     for (sheet_no, sheet) in book.sheet_names().into_iter().enumerate() {
         if is_notes_sheet(&sheet) {
             continue;
@@ -170,6 +180,10 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
             continue;
         };
         let mut grid: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+        if has_cell_images || grid.iter().flatten().any(|c| dispimg_id(c).is_some()) {
+            let formulas = book.worksheet_formula(&sheet).unwrap_or_default();
+            find_cell_pictures(&sheet, (top, left), &formulas, &mut grid, &mut in_cells);
+        }
         // A merged cell holds its value only in its top-left cell; every cell it covers means it.
         if let Ok(merges) = book.merge_cells_by_sheet_name(&sheet) {
             for m in merges {
@@ -194,7 +208,7 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Reading {
         }
         read_sheet(file_name, &sheet, sheet_no + 1, top + 1, &grid, &mut reading);
     }
-    attach_pictures(file_name, bytes, &mut reading);
+    attach_pictures(file_name, bytes, in_cells, &mut reading);
     if reading.drafts.is_empty() && reading.skipped.is_empty() && reading.file_problems.is_empty() {
         reading.file_problems.push(file_problem(
             "没有找到任何题目：需要一行表头（含“题干”列，以及“题型”“选项A”“正确答案”之一），其下每行一题".into(),
@@ -418,23 +432,6 @@ fn strip_own_label(text: &str, index: usize) -> String {
     }
 }
 
-fn parse_status(text: &str) -> Result<Status, String> {
-    match text.trim() {
-        "" | "启用" | "正常" | "active" => Ok(Status::Active),
-        "草稿" | "draft" => Ok(Status::Draft),
-        "停用" | "退役" | "retired" => Ok(Status::Retired),
-        other => Err(format!("状态“{other}”无法识别：应为 启用、草稿 或 停用")),
-    }
-}
-
-fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::Active => "启用",
-        Status::Draft => "草稿",
-        Status::Retired => "停用",
-    }
-}
-
 fn column_letter(i: usize) -> String {
     let mut n = i + 1;
     let mut s = Vec::new();
@@ -446,27 +443,99 @@ fn column_letter(i: usize) -> String {
     s.iter().rev().collect()
 }
 
-/// A picture anchored in a drawing: its sheet, row and column (0-based, as the drawing has
-/// them), its file's name, the name its alternative text gives, its bytes.
-struct Anchored {
+/// A cell WPS put a picture in (`=DISPIMG("ID_…",1)`): its sheet, row and column (0-based, as a
+/// drawing's anchor has them) and the picture's ID.
+struct CellPicture {
+    sheet: String,
+    at: (u32, u32),
+    id: String,
+}
+
+/// `xl/cellimages.xml`, where WPS keeps the pictures it shows inside cells.
+fn is_cell_images_part(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "xl/cellimages.xml" || lower.ends_with("/cellimages.xml")
+}
+
+/// The picture ID of a WPS in-cell picture, from the cell's formula (`_xlfn.DISPIMG("ID_…",1)`,
+/// as the sheet stores it) or its cached value (`=DISPIMG("ID_…",1)`, as WPS writes it).
+fn dispimg_id(text: &str) -> Option<String> {
+    let t = text.trim().trim_start_matches('=');
+    let t = match t.get(..6) {
+        Some(p) if p.eq_ignore_ascii_case("_xlfn.") => &t[6..],
+        _ => t,
+    };
+    let call = "DISPIMG(";
+    if !t.get(..call.len())?.eq_ignore_ascii_case(call) {
+        return None;
+    }
+    let (id, _) = t[call.len()..].trim_start().strip_prefix('"')?.split_once('"')?;
+    Some(id.trim().to_string()).filter(|id| !id.is_empty())
+}
+
+/// The sheet's DISPIMG cells, by formula or by value, added to `out`; their text is cleared from
+/// `grid` (it is a picture, not a stem or an option).
+fn find_cell_pictures(
+    sheet: &str,
+    (top, left): (u32, u32),
+    formulas: &calamine::Range<String>,
+    grid: &mut [Vec<String>],
+    out: &mut Vec<CellPicture>,
+) {
+    let mut found: BTreeMap<(u32, u32), String> = BTreeMap::new();
+    for (r, row) in grid.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if let Some(id) = dispimg_id(value) {
+                found.insert((top + r as u32, left + c as u32), id);
+            }
+        }
+    }
+    if let Some((f_top, f_left)) = formulas.start() {
+        for (r, c, formula) in formulas.used_cells() {
+            if let Some(id) = dispimg_id(formula) {
+                found.insert((f_top + r as u32, f_left + c as u32), id);
+            }
+        }
+    }
+    for ((r, c), id) in found {
+        let cell = r
+            .checked_sub(top)
+            .zip(c.checked_sub(left))
+            .and_then(|(gr, gc)| grid.get_mut(gr as usize)?.get_mut(gc as usize));
+        if let Some(cell) = cell {
+            cell.clear();
+        }
+        out.push(CellPicture {
+            sheet: sheet.to_string(),
+            at: (r, c),
+            id,
+        });
+    }
+}
+
+/// A picture placed on a sheet, anchored in a drawing or inside a cell: its sheet, row and
+/// column (0-based, as the drawing has them), its file's name, the name its alternative text
+/// gives, its bytes; `lost` says why a picture the sheet names cannot be found at all.
+struct Placed {
     sheet: String,
     at: Option<(u32, u32)>,
     source: String,
     hint: Option<String>,
     bytes: Option<Vec<u8>>,
+    lost: Option<String>,
 }
 
 /// Each picture of the workbook goes to the question on its row; the others are named.
-fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
+fn attach_pictures(file: &str, bytes: &[u8], in_cells: Vec<CellPicture>, reading: &mut Reading) {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return;
     };
     let names = crate::zip_names(&zip);
     let media: Vec<&String> = names.iter().filter(|n| n.starts_with("xl/media/")).collect();
-    if media.is_empty() {
+    if media.is_empty() && in_cells.is_empty() {
         return;
     }
-    let mut pictures: Vec<Anchored> = Vec::new();
+    let mut pictures: Vec<Placed> = Vec::new();
     let mut reached: HashSet<String> = HashSet::new();
     for (drawing, sheet) in drawing_sheets(&mut zip) {
         let Some(root) =
@@ -515,16 +584,18 @@ fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
                     }
                     None => (format!("关系 {rid}"), None),
                 };
-                pictures.push(Anchored {
+                pictures.push(Placed {
                     sheet: sheet.clone(),
                     at,
                     source,
                     hint,
                     bytes,
+                    lost: None,
                 });
             }
         }
     }
+    pictures.extend(cell_images(&mut zip, &names, in_cells, &mut reached));
     // Left to right along a row (the order the drawing lists them in where they share a cell).
     pictures.sort_by_key(|p| p.at);
     let by_row: std::collections::HashMap<(String, u32), usize> = reading
@@ -548,9 +619,15 @@ fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
             sheet: p.sheet.clone(),
             row: row + 1,
         };
-        match by_row.get(&(p.sheet.clone(), row + 1)) {
-            Some(&i) => reading.drafts[i].picture(&p.source, p.hint.as_deref(), p.bytes),
-            None => reading.file_lost.push(ImportProblem {
+        match (by_row.get(&(p.sheet.clone(), row + 1)), p.lost) {
+            (Some(&i), None) => reading.drafts[i].picture(&p.source, p.hint.as_deref(), p.bytes),
+            (Some(&i), Some(message)) => {
+                let d = &mut reading.drafts[i];
+                if !d.lost.contains(&message) {
+                    d.lost.push(message);
+                }
+            }
+            (None, _) => reading.file_lost.push(ImportProblem {
                 file: file.to_string(),
                 place,
                 item: None,
@@ -564,10 +641,92 @@ fn attach_pictures(file: &str, bytes: &[u8], reading: &mut Reading) {
         reading.file_lost.push(ImportProblem::of_file(
             file,
             format!(
-                "工作簿中有 {elsewhere} 张图片没有放在工作表的行上（如嵌入单元格的图片或图表中的图片）：未导入，请把图片插入到题目所在的行"
+                "工作簿中有 {elsewhere} 张图片没有放在工作表的行上（如图表中的图片，或没有单元格引用的嵌入单元格图片）：未导入，请把图片插入到题目所在的行"
             ),
         ));
     }
+}
+
+/// WPS's in-cell pictures, each found by its ID among the `etc:cellImage`s of
+/// `xl/cellimages.xml`; the files reached are added to `reached`.
+fn cell_images(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    names: &[String],
+    cells: Vec<CellPicture>,
+    reached: &mut HashSet<String>,
+) -> Vec<Placed> {
+    if cells.is_empty() {
+        return Vec::new();
+    }
+    let part = names
+        .iter()
+        .find(|n| is_cell_images_part(n))
+        .cloned()
+        .unwrap_or_else(|| "xl/cellimages.xml".to_string());
+    let parse = |b: Vec<u8>| xml::parse(&crate::decode_text(&b).0).ok();
+    let root = crate::picture::zip_entry(zip, &part)
+        .and_then(parse)
+        .unwrap_or_default();
+    let (dir, base) = part.rsplit_once('/').unwrap_or(("", &part));
+    let rels = crate::picture::zip_entry(zip, &format!("{dir}/_rels/{base}.rels"))
+        .and_then(parse)
+        .unwrap_or_default();
+    // ID → (the file's name, the alternative text, its entry in the package).
+    let mut by_id: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
+    for pic in root.descendants().into_iter().filter(|e| e.local() == "pic") {
+        let properties = pic.descendants().into_iter().find(|e| e.local() == "cNvPr");
+        let Some(id) = properties.and_then(|c| c.attr("name")).map(str::trim) else {
+            continue;
+        };
+        let hint = properties.and_then(|c| c.attr("descr")).map(|d| d.trim().to_string());
+        let target = pic
+            .descendants()
+            .into_iter()
+            .find(|e| e.local() == "blip")
+            .and_then(|b| b.attr("embed"))
+            .and_then(|rid| {
+                rels.children_named("Relationship")
+                    .find(|r| r.attr("Id") == Some(rid))
+                    .and_then(|r| r.attr("Target"))
+            });
+        let (source, entry) = match target {
+            Some(t) => (crate::picture::base_name(t), crate::picture::resolve(&part, t)),
+            None => (format!("嵌入单元格的图片 {id}"), None),
+        };
+        by_id.entry(id.to_string()).or_insert((source, hint, entry));
+    }
+    // Only the pictures a cell shows are reached; the others are counted with those elsewhere.
+    cells
+        .into_iter()
+        .map(|c| match by_id.get(&c.id) {
+            Some((source, hint, entry)) => {
+                let bytes = entry.as_ref().and_then(|e| crate::picture::zip_entry(zip, e));
+                reached.extend(entry.clone());
+                Placed {
+                    sheet: c.sheet,
+                    at: Some(c.at),
+                    source: source.clone(),
+                    hint: hint.clone(),
+                    bytes,
+                    lost: None,
+                }
+            }
+            None => {
+                let cell = format!("{}{}", column_letter(c.at.1 as usize), c.at.0 + 1);
+                Placed {
+                    sheet: c.sheet,
+                    at: Some(c.at),
+                    source: c.id.clone(),
+                    hint: None,
+                    bytes: None,
+                    lost: Some(format!(
+                        "单元格 {cell} 中嵌入的图片（DISPIMG“{}”）在工作簿的嵌入图片（xl/cellimages.xml）中找不到：本题导入时不含此图片",
+                        c.id
+                    )),
+                }
+            }
+        })
+        .collect()
 }
 
 /// The anchors of a drawing (`xdr:twoCellAnchor`, `oneCellAnchor`, `absoluteAnchor`), the
@@ -714,7 +873,7 @@ fn write_sheet(ws: &mut Worksheet, rows: &[Row], option_columns: usize) -> Resul
         ws.write_string(r, col("知识点"), &row.knowledge_point)?;
         ws.write_string(r, col("标签"), &row.tags)?;
         ws.write_string_with_format(r, col("评分要点"), &row.rubric, &wrap)?;
-        ws.write_string(r, col("状态"), status_text(row.status))?;
+        ws.write_string(r, col("状态"), status_zh(row.status))?;
         if !row.images.is_empty() {
             ws.set_row_height(r, 60)?;
         }

@@ -2,7 +2,7 @@
 //! rubric in the grader information, HTML reduced to text with what it loses named.
 
 use bank_formats::{Format, import};
-use question_bank::{ItemBody, ItemKind, Points};
+use question_bank::{ItemBody, ItemKind, Points, Status};
 
 use crate::common::*;
 
@@ -150,5 +150,76 @@ fn broken_xml_is_one_problem_with_its_line() {
     assert!(
         import.problems[0].message.starts_with("XML 格式错误（第 3 行附近）"),
         "{import}"
+    );
+}
+
+/// A single-choice question named `name` with `marks` (Moodle's `<hidden>`, `<status>`, tags)
+/// after its general feedback, where Moodle writes them.
+fn marked(name: &str, marks: &str) -> String {
+    format!(
+        r#"  <question type="multichoice">
+    <name><text>{name}</text></name>
+    <questiontext format="html"><text>题干 {name}</text></questiontext>
+    {marks}
+    <single>true</single>
+    <answer fraction="100"><text>甲</text></answer>
+    <answer fraction="0"><text>乙</text></answer>
+    <answer fraction="0"><text>丙</text></answer>
+    <answer fraction="0"><text>丁</text></answer>
+  </question>
+"#
+    )
+}
+
+#[test]
+fn moodle_s_own_draft_and_hidden_marks_give_the_status() {
+    let questions = [
+        // Moodle 4's version status (ready / draft / hidden), in the <hidden> element Moodle
+        // writes, or in a <status> element as some tools write it.
+        ("D-1", "<hidden>draft</hidden>"),
+        ("D-2", "<status>draft</status>"),
+        // Moodle's hidden flag: a question offered to no new quiz is retired.
+        ("R-1", "<hidden>1</hidden>"),
+        ("R-2", "<status>hidden</status>"),
+        ("A-1", "<hidden>0</hidden>"),
+        ("A-2", "<status>ready</status><hidden>1</hidden>"),
+        ("A-3", ""),
+        // Kaowu's own tag tells a draft from a retired item, whatever the flag says.
+        (
+            "T-1",
+            "<hidden>1</hidden><tags><tag><text>状态:草稿</text></tag></tags>",
+        ),
+        (
+            "T-2",
+            "<hidden>1</hidden><tags><tag><text>状态:停用</text></tag></tags>",
+        ),
+        ("X-1", "<hidden>maybe</hidden>"),
+    ];
+    let mut quiz = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n  <question type=\"category\"><category><text>$course$/题库/模块1</text></category></question>\n",
+    );
+    for (name, marks) in questions {
+        quiz.push_str(&marked(name, marks));
+    }
+    quiz.push_str("</quiz>\n");
+    let import = import("状态.xml", quiz.as_bytes(), Format::Moodle);
+    assert_chinese(&import);
+    let status = |id: &str| item(&import, id).status;
+    assert_eq!([status("D-1"), status("D-2")], [Status::Draft; 2]);
+    assert_eq!([status("R-1"), status("R-2")], [Status::Retired; 2]);
+    assert_eq!([status("A-1"), status("A-2"), status("A-3")], [Status::Active; 3]);
+    assert_eq!([status("T-1"), status("T-2")], [Status::Draft, Status::Retired]);
+    assert!(
+        import.not_represented.is_empty() && import.warnings.is_empty(),
+        "{import}"
+    );
+    assert_eq!(
+        spell(&import.problems),
+        [p(
+            "元素 quiz/question[11]",
+            Some("X-1"),
+            Some("状态"),
+            "Moodle 的状态标记 <hidden>“maybe”无法识别：应为 0（使用中）、1（隐藏）、ready、draft 或 hidden"
+        )]
     );
 }

@@ -366,6 +366,184 @@ fn an_excel_picture_belongs_to_the_question_on_its_row() {
     );
 }
 
+/// WPS Office's store of in-cell pictures: `(ID, alternative text, file under xl/media/)` each an
+/// `etc:cellImage` whose blip points through the part's relationships at the file.
+fn cell_images_parts(pictures: &[(&str, &str, &str)]) -> [(String, Vec<u8>); 2] {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <etc:cellImages xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing\" \
+         xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" \
+         xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" \
+         xmlns:etc=\"http://www.wps.cn/officeDocument/2017/etCustomData\">",
+    );
+    let mut rels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    for (n, (id, descr, file)) in pictures.iter().enumerate() {
+        xml.push_str(&format!(
+            "<etc:cellImage><xdr:pic><xdr:nvPicPr><xdr:cNvPr id=\"{}\" name=\"{id}\" descr=\"{descr}\"/>\
+             <xdr:cNvPicPr><a:picLocks noChangeAspect=\"1\"/></xdr:cNvPicPr></xdr:nvPicPr>\
+             <xdr:blipFill><a:blip r:embed=\"rId{}\"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>\
+             <xdr:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"95250\" cy=\"95250\"/></a:xfrm>\
+             <a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic></etc:cellImage>",
+            n + 2,
+            n + 1
+        ));
+        rels.push_str(&format!(
+            "<Relationship Id=\"rId{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/{file}\"/>",
+            n + 1
+        ));
+    }
+    xml.push_str("</etc:cellImages>");
+    rels.push_str("</Relationships>");
+    [
+        ("xl/cellimages.xml".to_string(), xml.into_bytes()),
+        ("xl/_rels/cellimages.xml.rels".to_string(), rels.into_bytes()),
+    ]
+}
+
+/// A workbook as WPS Office saves one with pictures inside cells: the parts of `xlsx`, and the
+/// in-cell pictures' store and files added.
+fn as_wps_saves_it(xlsx: Vec<u8>, store: &[(&str, &str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        entries.push((f.name().unwrap().to_string(), bytes));
+    }
+    entries.extend(cell_images_parts(store));
+    for (file, bytes) in files {
+        entries.push((format!("xl/media/{file}"), bytes.clone()));
+    }
+    let entries: Vec<(&str, Vec<u8>)> = entries.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    zip(&entries)
+}
+
+/// The sheet 工具: a header row and a single-choice question per id, from row 2.
+fn tools_sheet(ids: &[&str]) -> rust_xlsxwriter::Worksheet {
+    let mut ws = rust_xlsxwriter::Worksheet::new();
+    ws.set_name("工具").unwrap();
+    for (col, h) in [
+        "题号", "题型", "模块", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "图片",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, col as u16, *h).unwrap();
+    }
+    for (r, id) in ids.iter().enumerate() {
+        let stem = format!("下图（{id}）是");
+        for (col, v) in [
+            *id,
+            "单选",
+            "6",
+            stem.as_str(),
+            "排列图",
+            "因果图",
+            "控制图",
+            "直方图",
+            "A",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r as u32 + 1, col as u16, *v).unwrap();
+        }
+    }
+    ws
+}
+
+/// `=DISPIMG("ID",1)` as WPS stores it: the formula, and the same text as its cached value.
+fn dispimg(id: &str) -> rust_xlsxwriter::Formula {
+    rust_xlsxwriter::Formula::new(format!("=_xlfn.DISPIMG(\"{id}\",1)")).set_result(format!("=DISPIMG(\"{id}\",1)"))
+}
+
+#[test]
+fn a_wps_in_cell_picture_belongs_to_the_question_on_its_row_in_column_order() {
+    use rust_xlsxwriter::{Image, Workbook};
+    let (a, b, c, d) = (
+        png(2, 2, [1, 1, 1]),
+        png(3, 3, [2, 2, 2]),
+        png(4, 4, [3, 3, 3]),
+        png(5, 5, [4, 4, 4]),
+    );
+    let mut wb = Workbook::new();
+    let mut ws = tools_sheet(&["W-1", "W-2"]);
+    // W-1: an anchored picture on 选项A's cell, the in-cell picture in 图片 (J2), another
+    // anchored picture right of it — inserted right to left.
+    ws.insert_image(1, 11, &Image::new_from_buffer(&b).unwrap()).unwrap();
+    ws.write_formula(1, 9, dispimg("ID_ABC")).unwrap();
+    ws.insert_image(1, 4, &Image::new_from_buffer(&a).unwrap()).unwrap();
+    // W-2: only the cached value `=DISPIMG(…)` (no formula); its alternative text is a file name.
+    ws.write_string(2, 9, "=DISPIMG(\"ID_DEF\",1)").unwrap();
+    wb.push_worksheet(ws);
+    let bytes = as_wps_saves_it(
+        wb.save_to_buffer().unwrap(),
+        &[("ID_ABC", "", "image9.png"), ("ID_DEF", "wps-chart.png", "image10.png")],
+        &[("image9.png", c.clone()), ("image10.png", d.clone())],
+    );
+
+    let import = import("题库.xlsx", &bytes, Format::Xlsx);
+    assert!(
+        import.problems.is_empty() && import.not_represented.is_empty() && import.warnings.is_empty(),
+        "{import}"
+    );
+    assert_eq!(files(&import, "W-1"), ["W-1-1.png", "W-1-2.png", "W-1-3.png"]);
+    let w1: Vec<&Vec<u8>> = files(&import, "W-1").iter().map(|f| &import.images[f]).collect();
+    assert_eq!(
+        w1,
+        [&a, &c, &b],
+        "left to right: A2's picture, J2's in-cell picture, L2's"
+    );
+    assert_eq!(files(&import, "W-2"), ["wps-chart.png"]);
+    assert_eq!(import.images["wps-chart.png"], d);
+    // The cell's text is a picture, not a value of the 图片 column.
+    assert_eq!(item(&import, "W-1").stem, "下图（W-1）是");
+}
+
+#[test]
+fn a_wps_in_cell_picture_the_workbook_does_not_hold_is_named_at_its_row_and_cell() {
+    use rust_xlsxwriter::Workbook;
+    let mut wb = Workbook::new();
+    let mut ws = tools_sheet(&["W-3"]);
+    // Saved again by Excel, which knows no DISPIMG: the cached value is #NAME?, the formula stays.
+    ws.write_formula(
+        1,
+        9,
+        rust_xlsxwriter::Formula::new("=_xlfn.DISPIMG(\"ID_NOPE\",1)").set_result("#NAME?"),
+    )
+    .unwrap();
+    wb.push_worksheet(ws);
+    let bytes = as_wps_saves_it(
+        wb.save_to_buffer().unwrap(),
+        &[("ID_ABC", "", "image1.png")],
+        &[("image1.png", png(2, 2, [9, 9, 9]))],
+    );
+
+    let import = import("题库.xlsx", &bytes, Format::Xlsx);
+    assert!(import.problems.is_empty(), "{import}");
+    assert_chinese(&import);
+    assert!(files(&import, "W-3").is_empty());
+    assert_eq!(
+        lost(&import),
+        [
+            (
+                String::new(),
+                None,
+                "工作簿中有 1 张图片没有放在工作表的行上（如图表中的图片，或没有单元格引用的嵌入单元格图片）：未导入，请把图片插入到题目所在的行".to_string()
+            ),
+            (
+                row("工具", 2),
+                Some("W-3".to_string()),
+                "单元格 J2 中嵌入的图片（DISPIMG“ID_NOPE”）在工作簿的嵌入图片（xl/cellimages.xml）中找不到：本题导入时不含此图片".to_string()
+            ),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Round trips
 

@@ -1,13 +1,32 @@
 //! Every export format read back gives the demo bank's items unchanged: ids, stems, options,
-//! keys, modules, rubrics, explanations, knowledge points, difficulty, tags.
+//! keys, modules, rubrics, explanations, knowledge points, difficulty, tags, and status (a draft
+//! and a retired item among them, so that no format can bring them back active).
 
 use bank_formats::{Format, export, import, to_bank_files};
-use question_bank::Bank;
+use question_bank::{Bank, ItemKind, Status};
 
 use crate::common::*;
 
+/// The demo bank with a choice item as a draft (草稿) and an open question retired (停用).
+fn bank_with_statuses() -> Bank {
+    let mut bank = demo_bank();
+    let choice = bank
+        .items
+        .iter()
+        .position(|i| i.kind() != ItemKind::Open)
+        .expect("a choice item");
+    let open = bank
+        .items
+        .iter()
+        .position(|i| i.kind() == ItemKind::Open)
+        .expect("an open question");
+    bank.items[choice].status = Status::Draft;
+    bank.items[open].status = Status::Retired;
+    bank
+}
+
 fn round_trip(format: Format) {
-    let bank = demo_bank();
+    let bank = bank_with_statuses();
     let bytes = export(&bank, format).expect("export");
     let name = format!("demo.{}", format.extension());
     assert_eq!(Format::detect(&name, &bytes), Some(format), "{name} is recognised");
@@ -24,6 +43,15 @@ fn round_trip(format: Format) {
         assert_eq!(back, original);
     }
     assert_eq!(items.len(), bank.items.len());
+    let statuses = |items: &[question_bank::Item]| -> Vec<(String, Status)> {
+        items
+            .iter()
+            .filter(|i| i.status != Status::Active)
+            .map(|i| (i.id.to_string(), i.status))
+            .collect()
+    };
+    assert_eq!(statuses(&items), statuses(&bank.items), "{format:?}");
+    assert_eq!(statuses(&items).len(), 2);
     // And the items make the same bank again.
     let again = Bank::from_files(&to_bank_files(&bank.id, &bank.name, &items)).expect("a bank");
     assert_eq!(again.content_hash(), bank.content_hash());
