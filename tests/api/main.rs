@@ -21,6 +21,7 @@ mod office_console;
 mod office_staff;
 mod print;
 mod print_event;
+mod qti_player;
 mod readme;
 mod registration;
 mod schedule;

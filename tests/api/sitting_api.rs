@@ -1174,6 +1174,120 @@ async fn a_save_waits_while_another_process_writes_and_is_refused_503_if_it_neve
     app.finish().await;
 }
 
+/// `count` more candidates in the demo room, each logged in on a workstation of their own.
+async fn room_of(app: &TestApp, prefix: &str, count: usize) -> Vec<(String, Client)> {
+    let office = app.staff("office").await;
+    let issued = office
+        .import_roster(app.event_id, &common::roster_csv(prefix, ROOM, count))
+        .await
+        .passwords;
+    let mut room = Vec::new();
+    for p in issued {
+        let c = app.client();
+        c.login(ticket_login(&p.ticket, &p.password)).await;
+        room.push((p.ticket, c));
+    }
+    room
+}
+
+/// Everyone in `room` presses 开始答题 at once (twice each, as an impatient hand does).
+async fn all_press_start(room: &[(String, Client)]) -> Vec<(StatusCode, Value)> {
+    futures_util::future::join_all(room.iter().flat_map(|(_, c)| [c.try_start(), c.try_start()])).await
+}
+
+/// A room pressing 开始答题 in the same instant (their starts are committed together): each is
+/// started once, on the clock of that instant, bound to their own workstation — their saves are
+/// accepted, and nobody else's session holds their sitting.
+#[tokio::test]
+async fn candidates_who_press_start_together_are_each_started_once_on_their_own_workstation() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let room = room_of(&app, "T", 16).await;
+        let proctor = app.staff("proctor").await;
+        proctor.open_room(app.event_id, ROOM).await;
+        for (status, body) in all_press_start(&room).await {
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["state"], "in_progress", "{body}");
+        }
+        let mut sessions = std::collections::BTreeSet::new();
+        for (ticket, c) in &room {
+            let s = app.sitting(ticket).await;
+            assert_eq!(s.timer.map(|t| t.started_ms), Some(app.clock.now_ms()), "{ticket}");
+            sessions.insert(s.session_id.expect("bound to a session"));
+            let saved = c.save(1, "1", "A").await;
+            assert_eq!(
+                saved.results[0].status, "saved",
+                "{ticket} saves from their own workstation"
+            );
+        }
+        assert_eq!(sessions.len(), room.len(), "one session per candidate");
+        // Pressing again later changes nothing.
+        app.clock.advance_ms(MIN);
+        all_press_start(&room[..4]).await;
+        for (ticket, _) in &room[..4] {
+            assert_eq!(
+                app.sitting(ticket).await.timer.map(|t| t.started_ms),
+                Some(app.clock.now_ms() - MIN)
+            );
+        }
+        app.finish().await;
+    })
+    .await;
+}
+
+/// Starts that meet a database another process is writing (the office's CLI on SQLite) wait
+/// for it together and are started once it commits; when it holds on beyond the busy timeout,
+/// each gets a clear 503 in Chinese and nobody is started (nothing acknowledged that was not
+/// committed) — and they start when they press again.
+#[tokio::test]
+async fn starts_wait_together_for_a_busy_database_and_are_refused_503_if_it_never_frees() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let room = room_of(&app, "W", 12).await;
+    let (first, rest) = room.split_at(6);
+    let proctor = app.staff("proctor").await;
+    proctor.open_room(app.event_id, ROOM).await;
+    let mut cli = app.db_connection().await;
+
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    let starting = tokio::spawn({
+        let first = first.to_vec();
+        async move { all_press_start(&first).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    sqlx::query("COMMIT").execute(&mut cli).await.unwrap();
+    for (status, body) in starting.await.unwrap() {
+        assert_eq!(
+            (status, &body["state"]),
+            (StatusCode::OK, &json!("in_progress")),
+            "{body}"
+        );
+    }
+
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    let t = std::time::Instant::now();
+    for (status, body) in all_press_start(rest).await {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(chinese_error(&body), "{body}");
+    }
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(9),
+        "they waited first ({:?})",
+        t.elapsed()
+    );
+    for (ticket, _) in rest {
+        assert!(app.sitting(ticket).await.timer.is_none(), "{ticket} was not started");
+    }
+    sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
+    for (status, body) in all_press_start(rest).await {
+        assert_eq!(
+            (status, &body["state"]),
+            (StatusCode::OK, &json!("in_progress")),
+            "{body}"
+        );
+    }
+    app.finish().await;
+}
+
 #[tokio::test]
 async fn a_proctor_grants_extra_time_up_to_the_cap_and_the_office_beyond_it() {
     let app = TestApp::spawn(Backend::Sqlite).await;

@@ -3,9 +3,10 @@
 //! Papers are never stored; they are regenerated from the event's frozen items and the sitting's
 //! seed (cheap, and it keeps the invariant that a paper is regenerable from its seed).
 //!
-//! One file per area: this one (events, papers, submission, the expiry sweep), [`proctoring`]
-//! (rooms and the proctor's changes), [`corrections`] (key corrections and rescoring), and the
-//! one error type, [`error`].
+//! One file per area: this one (events, papers, submission, the expiry sweep), [`sitting`] (the
+//! candidate's side, with [`starts`] committing their starts together and [`saver`] their saves),
+//! [`proctoring`] (rooms and the proctor's changes), [`corrections`] (key corrections and
+//! rescoring), and the one error type, [`error`].
 
 pub mod accounts;
 pub mod analysis;
@@ -28,6 +29,7 @@ pub mod roster;
 pub mod saver;
 pub mod sitting;
 pub mod staff;
+pub mod starts;
 pub mod tickets;
 
 /// The stored facts the services hand out, under the service's name: callers never name the store.
@@ -63,6 +65,8 @@ pub struct Exam {
     events: Arc<Mutex<HashMap<i64, Arc<LoadedEvent>>>>,
     shapes: Arc<Mutex<HashMap<i64, Arc<PaperShape>>>>,
     live: live::Live,
+    /// Candidates' starts, committed together ([`starts`]).
+    starts: Arc<starts::StartQueue>,
     /// The body's Ed25519 key that signs certificates as credentials (`serve --signing-key`):
     /// read from a file the office configures, never kept in the database.
     signing_key: Option<Arc<credentials::SigningKey>>,
@@ -76,6 +80,7 @@ impl Exam {
             events: Default::default(),
             shapes: Default::default(),
             live: Default::default(),
+            starts: Default::default(),
             signing_key: None,
         }
     }

@@ -13,7 +13,7 @@ use question_bank::Paper;
 
 use super::error::{NotFound, ServiceError, ServiceResult};
 use super::{Exam, LoadedEvent};
-use crate::store::{AnswerRow, CandidateRow, SaveRequest, SittingRow, SubmitOutcome};
+use crate::store::{AnswerRow, CandidateRow, SaveRequest, SittingRow, StartRequest, SubmitOutcome};
 
 /// The largest sequence number: the largest integer a browser's JavaScript counts exactly
 /// (2^53 − 1). A larger one would freeze its slot: the page's next number could not exceed it.
@@ -79,7 +79,12 @@ impl Exam {
         };
         let now = self.now();
         if let Start::Begin(terms) = rules::start::start(sitting.state, room_open, &event.row.schedule(), now)? {
-            self.store.start_sitting(candidate_id, session, &terms.timer()).await?;
+            let start = StartRequest {
+                candidate_id,
+                session_id: session.to_string(),
+                timer: terms.timer(),
+            };
+            self.starts.start(&self.store, start).await?;
         }
         Ok(())
     }

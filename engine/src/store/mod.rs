@@ -49,7 +49,7 @@ pub use rescoring::{
 pub use rooms::{LiveChange, LogLine, ProctorEntry, SeatRow};
 pub use saves::{AnswerRow, SaveBatch, SaveLogLine, SaveOutcome, SaveRequest};
 pub use shares::ShareRow;
-pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, Submission, SubmitOutcome};
+pub use sittings::{ItemResultRow, QueuedTask, SYSTEM, SittingRow, StartRequest, Submission, SubmitOutcome};
 pub use staff::{AccountRow, CandidateRow, FoundCandidate, ProctorRoom, Session, StaffRow, UnlockRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,10 @@ pub enum StoreError {
     /// From the SQLite save connection (`saves/sqlite.rs`).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The failure of a transaction several requests shared (starts committed together): each
+    /// of them is answered with it.
+    #[error("{0}")]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -82,6 +86,9 @@ impl StoreError {
     /// transaction was kept and the same request may succeed later, so clients are told to try
     /// again (503) rather than that the server is broken (500).
     pub fn is_unavailable(&self) -> bool {
+        if let StoreError::Shared(e) = self {
+            return e.is_unavailable();
+        }
         if let StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) = self {
             // Primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN, PROTOCOL.
             return matches!(e.extended_code & 0xff, 5 | 6 | 7 | 10 | 13 | 14 | 15);

@@ -135,6 +135,14 @@ impl TryFrom<SittingColumns> for SittingRow {
 }
 
 /// What submission writes: computed from the answers inside the submitting transaction.
+/// A sitting to start: whose, the browser session it is bound to, and its clock.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub candidate_id: i64,
+    pub session_id: String,
+    pub timer: Timer,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Submission {
     /// (paper number, item id, response, response in bank labels, points in hundredths)
@@ -250,22 +258,40 @@ impl Store {
         session_id: &str,
         timer: &Timer,
     ) -> Result<Option<SittingRow>> {
-        let mut tx = self.begin_write().await?;
-        let Some(s) = self.lock_sitting(&mut tx, candidate_id).await? else {
-            return Ok(None);
+        let start = StartRequest {
+            candidate_id,
+            session_id: session_id.to_string(),
+            timer: *timer,
         };
-        if s.state == SittingState::NotStarted {
-            self.write_timer(&mut tx, candidate_id, SittingState::InProgress, timer)
-                .await?;
-            sqlx::query("UPDATE sittings SET session_id = $2, base_ms = $3 WHERE candidate_id = $1")
-                .bind(candidate_id)
-                .bind(session_id)
-                .bind(timer.base_ms)
-                .execute(&mut *tx)
-                .await?;
+        self.start_sittings(std::slice::from_ref(&start)).await?;
+        self.sitting(candidate_id).await
+    }
+
+    /// Starts each sitting of `starts` that has not started (with its session and timer) in one
+    /// write transaction: a room of candidates who press start in the same instant costs one
+    /// commit, not one each. A sitting already started, or named twice, is left as it is.
+    pub async fn start_sittings(&self, starts: &[StartRequest]) -> Result<()> {
+        let mut order: Vec<&StartRequest> = starts.iter().collect();
+        // One lock order for every node (PostgreSQL's row locks): two batches never deadlock.
+        order.sort_by_key(|s| s.candidate_id);
+        let mut tx = self.begin_write().await?;
+        for start in order {
+            let Some(s) = self.lock_sitting(&mut tx, start.candidate_id).await? else {
+                continue;
+            };
+            if s.state == SittingState::NotStarted {
+                self.write_timer(&mut tx, start.candidate_id, SittingState::InProgress, &start.timer)
+                    .await?;
+                sqlx::query("UPDATE sittings SET session_id = $2, base_ms = $3 WHERE candidate_id = $1")
+                    .bind(start.candidate_id)
+                    .bind(&start.session_id)
+                    .bind(start.timer.base_ms)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
-        self.sitting(candidate_id).await
+        Ok(())
     }
 
     /// Submits a sitting: marks it submitted, scores it with `score` over the answers read in
