@@ -67,26 +67,23 @@ impl Exam {
     /// Starts the candidate's clock from `session` (which the sitting is then bound to), once the
     /// room is open and until the late-entry cut-off: the clock runs to the event's common end
     /// (from the published start for one who starts early). Starting again changes nothing.
-    pub async fn start(&self, candidate_id: i64, session: &str) -> ServiceResult<()> {
-        let sitting = self.own_sitting(candidate_id).await?;
-        let event = self.event(sitting.event_id).await?;
-        let room_open = match sitting.state {
-            exam_rules::sitting::SittingState::NotStarted => {
-                let c = self.candidate_row(candidate_id).await?;
-                self.store.room_opened(c.event_id, &c.room).await?.is_some()
-            }
-            _ => false,
-        };
-        let now = self.now();
-        if let Start::Begin(terms) = rules::start::start(sitting.state, room_open, &event.row.schedule(), now)? {
+    /// Returns the sitting's status as it now is, which is what the page shows next: read once
+    /// before the start and the sitting once after (a national start is thousands of these in
+    /// the same second).
+    pub async fn start(&self, candidate_id: i64, session: &str) -> ServiceResult<SittingStatus> {
+        let mut status = self.sitting_status(candidate_id).await?;
+        let schedule = status.event.row.schedule();
+        if let Start::Begin(terms) = rules::start::start(status.sitting.state, status.room_open, &schedule, status.now)? {
             let start = StartRequest {
                 candidate_id,
                 session_id: session.to_string(),
                 timer: terms.timer(),
             };
             self.starts.start(&self.store, start).await?;
+            status.sitting = self.store.sitting(candidate_id).await?.ok_or(NotFound::Sitting)?;
+            status.now = self.now();
         }
-        Ok(())
+        Ok(status)
     }
 
     /// The candidate's paper (office view: the web layer sends only its candidate view) with its

@@ -225,8 +225,7 @@ async fn live(
         (status = 200, description = "已开始（或早已开始）", body = Status),
         (status = 409, description = "考场尚未开放、已过入场截止时间或已交卷", body = crate::web::openapi::ErrorBody)))]
 async fn start(State(state): State<AppState>, c: Candidate) -> ApiResult<Json<Status>> {
-    state.exam.start(c.0.subject_id, &c.0.id).await?;
-    Ok(Json(status_of(&state, &c).await?))
+    Ok(Json(status_from(state.exam.start(c.0.subject_id, &c.0.id).await?)))
 }
 
 #[utoipa::path(
