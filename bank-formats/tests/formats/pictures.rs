@@ -318,25 +318,7 @@ fn a_qti_package_brings_the_pictures_of_each_item_body() {
 fn an_excel_picture_belongs_to_the_question_on_its_row() {
     use rust_xlsxwriter::{Image, Workbook};
     let (a, b, c) = (png(2, 2, [1, 1, 1]), png(3, 3, [2, 2, 2]), png(4, 4, [3, 3, 3]));
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("工具").unwrap();
-    for (col, h) in [
-        "题号", "题型", "模块", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "图片",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(0, col as u16, *h).unwrap();
-    }
-    for (r, id) in [(1, "T-1"), (2, "T-2"), (3, "T-3")] {
-        for (col, v) in [id, "单选", "6", "下图是", "排列图", "因果图", "控制图", "直方图", "A"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string(r, col as u16, *v).unwrap();
-        }
-    }
+    let mut ws = tools_sheet(&["T-1", "T-2", "T-3"]);
     // T-1: two pictures, the right one placed first; its alternative text is a file name.
     ws.insert_image(1, 11, &Image::new_from_buffer(&b).unwrap()).unwrap();
     ws.insert_image(1, 9, &Image::new_from_buffer(&a).unwrap().set_alt_text("pareto.png"))
@@ -345,6 +327,8 @@ fn an_excel_picture_belongs_to_the_question_on_its_row() {
     ws.insert_image_fit_to_cell(3, 9, &Image::new_from_buffer(&c).unwrap(), true)
         .unwrap();
     ws.insert_image(0, 12, &Image::new_from_buffer(&c).unwrap()).unwrap();
+    let mut wb = Workbook::new();
+    wb.push_worksheet(ws);
     let bytes = wb.save_to_buffer().unwrap();
 
     let import = import("题库.xlsx", &bytes, Format::Xlsx);
