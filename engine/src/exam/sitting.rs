@@ -73,7 +73,8 @@ impl Exam {
     pub async fn start(&self, candidate_id: i64, session: &str) -> ServiceResult<SittingStatus> {
         let mut status = self.sitting_status(candidate_id).await?;
         let schedule = status.event.row.schedule();
-        if let Start::Begin(terms) = rules::start::start(status.sitting.state, status.room_open, &schedule, status.now)? {
+        if let Start::Begin(terms) = rules::start::start(status.sitting.state, status.room_open, &schedule, status.now)?
+        {
             let start = StartRequest {
                 candidate_id,
                 session_id: session.to_string(),
