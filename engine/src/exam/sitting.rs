@@ -42,24 +42,21 @@ impl Exam {
         self.submit_if_expired(s).await
     }
 
-    async fn candidate_row(&self, candidate_id: i64) -> ServiceResult<CandidateRow> {
-        Ok(self.store.candidate(candidate_id).await?.ok_or(NotFound::Candidate)?)
-    }
-
+    /// The candidate's sitting (handed in first if its time has run out) with what the status
+    /// line shows.
     pub async fn sitting_status(&self, candidate_id: i64) -> ServiceResult<SittingStatus> {
-        let sitting = self.own_sitting(candidate_id).await?;
-        let candidate = self.candidate_row(candidate_id).await?;
-        let event = self.event(candidate.event_id).await?;
-        let room_open = self
+        let (sitting, candidate, room_opened) = self
             .store
-            .room_opened(candidate.event_id, &candidate.room)
+            .sitting_with_candidate(candidate_id)
             .await?
-            .is_some();
+            .ok_or(NotFound::Sitting)?;
+        let sitting = self.submit_if_expired(sitting).await?;
+        let event = self.event(candidate.event_id).await?;
         Ok(SittingStatus {
             sitting,
             candidate,
             event,
-            room_open,
+            room_open: room_opened.is_some(),
             now: self.now(),
         })
     }

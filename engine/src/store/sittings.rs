@@ -3,13 +3,14 @@
 //! transaction (row-locked on PostgreSQL). Saves are in `saves`, what proctors do in `rooms`.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::saves::{AnswerRow, answer_from_row};
 use super::sql::{MAX_BINDS, tuples};
-use super::{Result, Store, StoreError};
+use super::{CandidateRow, Result, Store, StoreError};
 use exam_rules::sitting::SittingState;
 use exam_rules::timer::Timer;
 
@@ -188,6 +189,43 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(sitting_from_row).transpose()
+    }
+
+    /// A candidate's sitting with the candidate and when their room was opened (`None`: not
+    /// open): what the status line shows, in one read — a national start asks it of thousands of
+    /// candidates in the same second.
+    pub async fn sitting_with_candidate(
+        &self,
+        candidate_id: i64,
+    ) -> Result<Option<(SittingRow, CandidateRow, Option<i64>)>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let sitting: Vec<String> = SITTING_COLUMNS.split(',').map(|c| format!("s.{}", c.trim())).collect();
+            format!(
+                "SELECT {}, c.ticket, c.name, c.room, c.seat, c.password_hash, r.opened_ms AS room_opened_ms \
+                 FROM sittings s JOIN candidates c ON c.id = s.candidate_id \
+                 LEFT JOIN event_rooms r ON r.event_id = s.event_id AND r.room = c.room WHERE s.candidate_id = $1",
+                sitting.join(", ")
+            )
+        });
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+            .bind(candidate_id)
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let sitting = sitting_from_row(&r)?;
+        let candidate = CandidateRow {
+            id: sitting.candidate_id,
+            event_id: sitting.event_id,
+            ticket: r.try_get("ticket")?,
+            name: r.try_get("name")?,
+            room: r.try_get("room")?,
+            seat: r.try_get("seat")?,
+            password_hash: r.try_get("password_hash")?,
+        };
+        let opened: Option<i64> = r.try_get("room_opened_ms")?;
+        Ok(Some((sitting, candidate, opened)))
     }
 
     pub(super) async fn lock_sitting(
