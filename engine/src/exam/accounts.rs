@@ -158,11 +158,28 @@ pub fn new_password_problem(old: &str, new: &str) -> Option<String> {
 impl Exam {
     async fn check_lockout(&self, keys: &FailureKeys, now: i64) -> ServiceResult<()> {
         for (key, max) in keys.all() {
-            if self.store.login_failures_since(key, now - FAILURE_WINDOW_MS).await? >= max {
-                return Err(ServiceError::TooManyAttempts(
-                    "登录失败次数过多，该账户已在本机暂时锁定 15 分钟；请稍后再试，或请监考老师解锁".into(),
-                ));
-            }
+            self.refuse_once_counted(
+                key,
+                now - FAILURE_WINDOW_MS,
+                max,
+                "登录失败次数过多，该账户已在本机暂时锁定 15 分钟；请稍后再试，或请监考老师解锁",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Refuses (429, `message`) once `key` has been counted `max` times since `since`: failed
+    /// logins, wrong old passwords, accounts registered from one address.
+    pub(super) async fn refuse_once_counted(
+        &self,
+        key: &str,
+        since: i64,
+        max: i64,
+        message: &str,
+    ) -> ServiceResult<()> {
+        if self.store.login_failures_since(key, since).await? >= max {
+            return Err(ServiceError::TooManyAttempts(message.into()));
         }
         Ok(())
     }
@@ -323,16 +340,13 @@ impl Exam {
         let now = self.now();
         let account_key = staff_login_key(&a.username);
         let wrong_key = format!("password-change:{}", a.username);
-        if self
-            .store
-            .login_failures_since(&wrong_key, now - WRONG_OLD_WINDOW_MS)
-            .await?
-            >= MAX_WRONG_OLD
-        {
-            return Err(ServiceError::TooManyAttempts(
-                "原密码输错次数过多，请 15 分钟后再试，或联系考务办公室".into(),
-            ));
-        }
+        self.refuse_once_counted(
+            &wrong_key,
+            now - WRONG_OLD_WINDOW_MS,
+            MAX_WRONG_OLD,
+            "原密码输错次数过多，请 15 分钟后再试，或联系考务办公室",
+        )
+        .await?;
         let (old, hash) = (old.to_string(), a.password_hash.clone());
         if !verify(old, Some(hash), &DUMMY_STAFF_HASH).await {
             self.store

@@ -474,16 +474,13 @@ impl Exam {
         let login = normalise_login(login)?;
         let key = format!("register:{client}");
         let now = self.now();
-        if self
-            .store
-            .login_failures_since(&key, now - REGISTRATION_WINDOW_MS)
-            .await?
-            >= MAX_REGISTRATIONS_PER_ADDRESS
-        {
-            return Err(ServiceError::TooManyAttempts(
-                "本机注册的账号过多，请 15 分钟后再试；如需集体报名请联系考务办公室".into(),
-            ));
-        }
+        self.refuse_once_counted(
+            &key,
+            now - REGISTRATION_WINDOW_MS,
+            MAX_REGISTRATIONS_PER_ADDRESS,
+            "本机注册的账号过多，请 15 分钟后再试；如需集体报名请联系考务办公室",
+        )
+        .await?;
         if let Some(problem) = new_password_problem("", password) {
             return Err(ServiceError::Invalid(problem.replace("新密码", "密码")));
         }

@@ -62,15 +62,7 @@ async fn register(
         .exam
         .register_applicant(&c.login, &c.password, client.ip())
         .await?;
-    Ok(logged_in_response(
-        &state,
-        LoginResponse {
-            role: logged_in.role,
-            name: logged_in.name,
-            must_change_password: false,
-        },
-        &logged_in.token,
-    ))
+    Ok(logged_in_response(&state, logged_in))
 }
 
 #[utoipa::path(
@@ -86,15 +78,7 @@ async fn login(
     Body(c): Body<ApplicantCredentials>,
 ) -> ApiResult<Response> {
     let logged_in = state.exam.applicant_login(&c.login, &c.password, client.ip()).await?;
-    Ok(logged_in_response(
-        &state,
-        LoginResponse {
-            role: logged_in.role,
-            name: logged_in.name,
-            must_change_password: false,
-        },
-        &logged_in.token,
-    ))
+    Ok(logged_in_response(&state, logged_in))
 }
 
 #[utoipa::path(

@@ -19,7 +19,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Body};
 use crate::auth::session_id;
 use crate::exam::Session;
-use crate::exam::accounts::{Credentials, SESSION_MS};
+use crate::exam::accounts::{Credentials, LoggedIn, SESSION_MS};
 
 pub const COOKIE_NAME: &str = "kaowu_session";
 /// How long a node trusts a session it has looked up: longer than a candidate's pause between
@@ -113,33 +113,26 @@ pub async fn login(
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<Response> {
     let who = Credentials::of(req.ticket.as_deref(), req.username.as_deref(), &req.password)?;
-    let logged_in = state.exam.login(who, client.ip()).await?;
+    Ok(logged_in_response(&state, state.exam.login(who, client.ip()).await?))
+}
+
+/// The answer to a successful login (a candidate's, a staff member's or an applicant's): who
+/// logged in, and the session cookie. A session the login ended (the candidate's old
+/// workstation) is forgotten by this node's cache at once.
+pub(super) fn logged_in_response(state: &AppState, logged_in: LoggedIn) -> Response {
     if let Some(old) = &logged_in.ended {
         state.sessions.forget(old);
     }
-    let (role, name, must_change_password, token) = (
-        logged_in.role,
-        logged_in.name,
-        logged_in.must_change_password,
-        logged_in.token,
+    let mut response = Json(LoginResponse {
+        role: logged_in.role,
+        name: logged_in.name,
+        must_change_password: logged_in.must_change_password,
+    })
+    .into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        cookie(&logged_in.token, SESSION_MS / 1000, state.secure_cookies),
     );
-    Ok(logged_in_response(
-        &state,
-        LoginResponse {
-            role,
-            name,
-            must_change_password,
-        },
-        &token,
-    ))
-}
-
-/// The answer to a successful login: who logged in, and the session cookie.
-pub(super) fn logged_in_response(state: &AppState, body: LoginResponse, token: &str) -> Response {
-    let mut response = Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, cookie(token, SESSION_MS / 1000, state.secure_cookies));
     response
 }
 
