@@ -295,22 +295,25 @@ async fn greeted(state: &AppState, session: &crate::exam::Session) -> Result<Acc
     }
 }
 
-/// [`greeted`] with every event, for pages about one event.
-async fn greeted_with_events(
+/// [`greeted`] with the event `?event=ID` names, by default the first one, for pages about one
+/// event.
+async fn greeted_with_event(
     state: &AppState,
     session: &crate::exam::Session,
-) -> Result<(AccountRow, Vec<EventRow>), Response> {
+    id: Option<i64>,
+) -> Result<(AccountRow, Option<EventRow>), Response> {
     let account = greeted(state, session).await?;
-    let events = state.exam.events().await.map_err(failure)?;
-    Ok((account, events))
+    let mut events = state.exam.events().await.map_err(failure)?.into_iter();
+    let event = match id {
+        Some(id) => events.find(|e| e.id == id),
+        None => events.next(),
+    };
+    Ok((account, event))
 }
 
-/// The event `?event=ID` names, by default the first one.
-fn chosen_event(events: &[EventRow], id: Option<i64>) -> Option<&EventRow> {
-    match id {
-        Some(id) => events.iter().find(|e| e.id == id),
-        None => events.first(),
-    }
+/// The event as a page names it.
+fn event_line(event: &EventRow) -> serde_json::Value {
+    json!({ "id": event.id, "name": event.name })
 }
 
 /// The header's "who is logged in": the name, and the role unless the name is the role.
@@ -475,16 +478,15 @@ async fn marking(
     let Ok(Grader(session)) = who else {
         return staff_redirect(&who);
     };
-    let (account, events) = match greeted_with_events(&state, &session).await {
+    let (account, event) = match greeted_with_event(&state, &session, q.event).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let event = chosen_event(&events, q.event);
     render(
         "marking",
         json!({
             "title": "网上阅卷",
-            "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
+            "event": event.as_ref().map(event_line),
             "chief": account.role == "chief",
             "staff": staff_line(&account),
         }),
@@ -506,16 +508,15 @@ async fn marking_dashboard(
         }
         return staff_redirect(&who);
     };
-    let (account, events) = match greeted_with_events(&state, &session).await {
+    let (account, event) = match greeted_with_event(&state, &session, q.event).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let event = chosen_event(&events, q.event);
     render(
         "dashboard",
         json!({
             "title": "阅卷进度",
-            "event": event.map(|e| json!({ "id": e.id, "name": e.name })),
+            "event": event.as_ref().map(event_line),
             "staff": staff_line(&account),
         }),
     )
@@ -585,11 +586,10 @@ async fn office_analysis(
     let Ok(Office(session)) = who else {
         return staff_redirect(&who);
     };
-    let (account, events) = match greeted_with_events(&state, &session).await {
+    let (account, event) = match greeted_with_event(&state, &session, q.event).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let event = chosen_event(&events, q.event);
     let staff = staff_line(&account);
     let Some(event) = event else {
         return render(
@@ -597,7 +597,7 @@ async fn office_analysis(
             json!({ "title": "题目分析", "event": null, "problem": "没有该考试场次。", "staff": staff }),
         );
     };
-    let event_json = json!({ "id": event.id, "name": event.name });
+    let event_json = event_line(&event);
     let a = match state.exam.analyse_event(event.id, &Default::default()).await {
         Ok(a) => a,
         Err(e @ crate::exam::ServiceError::Invalid(_)) => {
