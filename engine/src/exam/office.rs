@@ -504,6 +504,12 @@ impl Exam {
         Ok(self.store.save_log(c.id).await?)
     }
 
+    /// The names of the event's rooms, in order.
+    pub(super) async fn room_names(&self, event_id: i64) -> ServiceResult<Vec<String>> {
+        let rooms = self.store.event_rooms(event_id).await?;
+        Ok(rooms.into_iter().map(|(room, _)| room).collect())
+    }
+
     pub async fn event_proctors(&self, event_id: i64) -> ServiceResult<Vec<ProctorRoom>> {
         self.event(event_id).await?;
         Ok(self.store.event_proctors(event_id).await?)
@@ -533,13 +539,7 @@ impl Exam {
         if rooms.is_empty() {
             return Err(ServiceError::Invalid("请至少指定一个考场（rooms）".into()));
         }
-        let known: Vec<String> = self
-            .store
-            .event_rooms(event_id)
-            .await?
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
+        let known = self.room_names(event_id).await?;
         if let Some(unknown) = rooms.iter().find(|r| !known.contains(r)) {
             return Err(ServiceError::Invalid(format!(
                 "考试 {event_id} 没有考场“{unknown}”（共有：{}）",

@@ -63,13 +63,7 @@ impl Exam {
         };
         let schedule = row.schedule();
         let phase = EventPhase::of(&facts, &schedule, self.now());
-        let rooms = self
-            .store
-            .event_rooms(row.id)
-            .await?
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
+        let rooms = self.room_names(row.id).await?;
         Ok(EventOverview {
             id: row.id,
             phase: phase.code(),

@@ -32,13 +32,7 @@ impl Exam {
             roster.retain(|c| c.ticket == ticket);
         }
         if let Some(room) = room {
-            let rooms: Vec<String> = self
-                .store
-                .event_rooms(event_id)
-                .await?
-                .into_iter()
-                .map(|(r, _)| r)
-                .collect();
+            let rooms = self.room_names(event_id).await?;
             roster.retain(|c| c.room == room);
             if roster.is_empty() {
                 return Err(ServiceError::Invalid(format!(
