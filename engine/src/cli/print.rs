@@ -6,7 +6,7 @@
 //! `kaowu print analysis` (题目分析报告).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -107,10 +107,7 @@ pub fn run(cmd: PrintCommand) -> anyhow::Result<()> {
             print::key(paper, &blueprint, &explanations)?
         }
     };
-    if let Some(notice) = &printed.notice {
-        eprintln!("注意：{notice}");
-    }
-    std::fs::write(&args.out, &printed.pdf).with_context(|| format!("无法写入 {}", args.out.display()))?;
+    save_printed(&args.out, &printed)?;
     println!(
         "已生成{what} {}：试卷 {}，{} 页，{} KB。",
         args.out.display(),
@@ -290,6 +287,14 @@ fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Writes one printed file, first telling of a substitute font if one was used.
+fn save_printed(path: &Path, printed: &Printed) -> anyhow::Result<()> {
+    if let Some(notice) = &printed.notice {
+        eprintln!("注意：{notice}");
+    }
+    std::fs::write(path, &printed.pdf).with_context(|| format!("无法写入 {}", path.display()))
+}
+
 /// One printed file: its path and size, or why it failed.
 type Written = anyhow::Result<(PathBuf, usize, Option<String>)>;
 
@@ -451,16 +456,13 @@ fn score_reports(args: &ScoreReportArgs) -> anyhow::Result<()> {
     finish_batch(written, "成绩单", &args.out, started)
 }
 
-/// `kaowu print analysis`.
+/// `kaowu print tickets`.
 fn tickets(args: &TicketsArgs) -> anyhow::Result<()> {
     let printed = runtime()?.block_on(async {
         let exam = crate::exam::Exam::open(&args.db.database).await?;
         anyhow::Ok(exam.admission_tickets(args.event, args.room.as_deref()).await?)
     })?;
-    if let Some(n) = &printed.notice {
-        eprintln!("注意：{n}");
-    }
-    std::fs::write(&args.out, &printed.pdf).with_context(|| format!("无法写入 {}", args.out.display()))?;
+    save_printed(&args.out, &printed)?;
     println!(
         "已生成准考证 {}：{} 名考生，每人一页，{} KB。",
         args.out.display(),
@@ -470,6 +472,7 @@ fn tickets(args: &TicketsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `kaowu print analysis`.
 fn analysis(args: &AnalysisArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let (loaded, analysis) = rt.block_on(async {
@@ -488,10 +491,7 @@ fn analysis(args: &AnalysisArgs) -> anyhow::Result<()> {
         pass_mark: Some(question_bank::Points::from_hundredths(loaded.row.pass_mark)),
     };
     let printed = print::analysis_report(&analysis, &info)?;
-    if let Some(n) = &printed.notice {
-        eprintln!("注意：{n}");
-    }
-    std::fs::write(&args.out, &printed.pdf).with_context(|| format!("无法写入 {}", args.out.display()))?;
+    save_printed(&args.out, &printed)?;
     let flagged = analysis.items.iter().filter(|i| !i.flags.is_empty()).count();
     println!(
         "已生成题目分析报告 {}：考生 {} 人，题目 {} 道，标记 {} 道，{} 页，{} KB。",
