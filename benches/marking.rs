@@ -103,37 +103,23 @@ struct Args {
 
 struct Db {
     url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+    /// The SQLite file's directory (empty on PostgreSQL), removed when the run is over.
+    _dir: tempfile::TempDir,
+    pg: Option<support::ScratchPg>,
 }
 
 impl Db {
     async fn create(args: &Args) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        match args.backend.as_str() {
-            "sqlite" => {
-                let dir = tempfile::tempdir()?;
-                Ok(Db {
-                    url: format!("sqlite:{}", dir.path().join("marking.db").display()),
-                    _dir: Some(dir),
-                    pg: None,
-                })
-            }
-            "postgres" => {
-                let (url, name) = support::create_pg_database(&args.pg_admin).await?;
-                Ok(Db {
-                    url,
-                    _dir: None,
-                    pg: Some((args.pg_admin.clone(), name)),
-                })
-            }
-            other => anyhow::bail!("--backend must be sqlite or postgres, not {other}"),
-        }
+        let dir = tempfile::tempdir()?;
+        let sqlite_file = dir.path().join("marking.db");
+        let (url, pg) = support::fresh_database(&args.backend, &sqlite_file, &args.pg_admin).await?;
+        Ok(Db { url, _dir: dir, pg })
     }
 
     async fn drop_db(&self) {
-        if let Some((admin, name)) = &self.pg {
-            support::drop_pg_database(admin, name).await;
+        if let Some(pg) = &self.pg {
+            pg.drop().await;
         }
     }
 }
@@ -279,13 +265,7 @@ async fn run(args: &Args, db: &Db) -> anyhow::Result<String> {
                         .to_string(),
                 );
             }
-            let mut nos: Vec<u32> = paper.open.iter().map(|q| q.no).collect();
-            for k in 0..nos.len() {
-                let j = rng.random_range(k..nos.len());
-                nos.swap(k, j);
-            }
-            let mut chosen: Vec<u32> = nos.into_iter().take(3).collect();
-            chosen.sort();
+            let chosen = support::three_open_questions(paper.open.iter().map(|q| q.no).collect(), &mut rng);
             save(
                 Slot::OpenChoice,
                 chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","),

@@ -130,7 +130,7 @@ struct Db {
     backend: Backend,
     _dir: Option<tempfile::TempDir>,
     sqlite_path: Option<PathBuf>,
-    pg: Option<(String, String)>,
+    pg: Option<support::ScratchPg>,
 }
 
 impl Db {
@@ -177,13 +177,13 @@ impl Db {
                 })
             }
             "postgres" => {
-                let (url, name) = support::create_pg_database(&args.pg_admin).await?;
+                let (url, pg) = support::ScratchPg::create(&args.pg_admin).await?;
                 Ok(Db {
                     url,
                     backend: Backend::Postgres,
                     _dir: None,
                     sqlite_path: None,
-                    pg: Some((args.pg_admin.clone(), name)),
+                    pg: Some(pg),
                 })
             }
             other => anyhow::bail!("--backend must be sqlite or postgres, not {other}"),
@@ -191,8 +191,8 @@ impl Db {
     }
 
     async fn drop_db(&self) {
-        if let Some((admin, name)) = &self.pg {
-            support::drop_pg_database(admin, name).await;
+        if let Some(pg) = &self.pg {
+            pg.drop().await;
         }
     }
 
@@ -203,8 +203,8 @@ impl Db {
                 let wal = PathBuf::from(format!("{}-wal", p.display()));
                 (std::fs::metadata(p).map_or(0, |m| m.len()) + std::fs::metadata(wal).map_or(0, |m| m.len())) as i64
             }
-            (_, Some((_, name))) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT pg_database_size('{name}')")))
+            (_, Some(pg)) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT pg_database_size('{}')", pg.name())))
                     .fetch_one(pool)
                     .await
                     .unwrap_or(0)
@@ -396,13 +396,7 @@ fn sit(paper: &Paper, difficulty: &HashMap<String, f64>, ability: f64, rng: &mut
         push(item.no.to_string(), labels.into_iter().collect());
     }
     // Three of the offered open questions, each answered and double-marked within tolerance.
-    let mut nos: Vec<u32> = paper.open.iter().map(|q| q.no).collect();
-    for i in 0..nos.len() {
-        let j = rng.random_range(i..nos.len());
-        nos.swap(i, j);
-    }
-    let mut chosen: Vec<u32> = nos.into_iter().take(3).collect();
-    chosen.sort();
+    let chosen = support::three_open_questions(paper.open.iter().map(|q| q.no).collect(), rng);
     push(
         "open".into(),
         chosen.iter().map(u32::to_string).collect::<Vec<_>>().join(","),

@@ -79,17 +79,11 @@ async fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow::anyhow!("--sizes takes whole numbers separated by commas: {e}"))?;
     let dir = tempfile::tempdir()?;
-    let (url, pg) = match args.backend.as_str() {
-        "sqlite" => (format!("sqlite:{}", dir.path().join("savebatch.db").display()), None),
-        "postgres" => {
-            let (url, name) = support::create_pg_database(&args.pg_admin).await?;
-            (url, Some(name))
-        }
-        other => anyhow::bail!("--backend must be sqlite or postgres, not {other}"),
-    };
+    let sqlite_file = dir.path().join("savebatch.db");
+    let (url, pg) = support::fresh_database(&args.backend, &sqlite_file, &args.pg_admin).await?;
     let outcome = run(&args, &sizes, &url, dir.path()).await;
-    if let Some(name) = pg {
-        support::drop_pg_database(&args.pg_admin, &name).await;
+    if let Some(pg) = pg {
+        pg.drop().await;
     }
     let report = outcome?;
     if let Some(path) = &args.report {

@@ -60,6 +60,60 @@ pub async fn drop_pg_database(admin: &str, name: &str) {
     }
 }
 
+/// A PostgreSQL database of a run's own, made by [`create_pg_database`]: dropped when the run is
+/// over.
+pub struct ScratchPg {
+    admin: String,
+    name: String,
+}
+
+impl ScratchPg {
+    /// Creates the database next to `admin`; returns its URL with it.
+    pub async fn create(admin: &str) -> anyhow::Result<(String, ScratchPg)> {
+        let (url, name) = create_pg_database(admin).await?;
+        let admin = admin.to_string();
+        Ok((url, ScratchPg { admin, name }))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub async fn drop(&self) {
+        drop_pg_database(&self.admin, &self.name).await;
+    }
+}
+
+/// A fresh database for `--backend`: the SQLite file `sqlite_file`, or a PostgreSQL database of
+/// the run's own next to `admin` (returned too, to drop when the run is over).
+pub async fn fresh_database(
+    backend: &str,
+    sqlite_file: &std::path::Path,
+    admin: &str,
+) -> anyhow::Result<(String, Option<ScratchPg>)> {
+    match backend {
+        "sqlite" => Ok((format!("sqlite:{}", sqlite_file.display()), None)),
+        "postgres" => {
+            let (url, pg) = ScratchPg::create(admin).await?;
+            Ok((url, Some(pg)))
+        }
+        other => anyhow::bail!("--backend must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// Three of the offered open questions (their numbers), drawn with `rng`, in order: what a
+/// simulated candidate chooses to answer.
+pub fn three_open_questions(mut offered: Vec<u32>, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<u32> {
+    use rand::RngExt;
+    for k in 0..offered.len() {
+        let j = rng.random_range(k..offered.len());
+        offered.swap(k, j);
+    }
+    let mut chosen: Vec<u32> = offered.into_iter().take(3).collect();
+    chosen.sort();
+    chosen
+}
+
 /// A process's name and CPU time so far (user + system, in clock ticks) from its `stat` file.
 pub fn proc_ticks(stat_path: &str) -> Option<(String, u64)> {
     let s = std::fs::read_to_string(stat_path).ok()?;
