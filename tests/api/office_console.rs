@@ -67,6 +67,17 @@ impl Browser {
         self.fill("#password", common::DEMO_PASSWORD).await;
         self.click("#login-submit").await;
     }
+
+    /// The console's bank: finds one item by its number and opens its preview.
+    async fn preview_item(&self, item_id: &str) {
+        self.fill("#bf-search", item_id).await;
+        self.wait_text("#bf-count", "符合条件 1 道").await;
+        self.click(&format!(
+            "#bank-rows tr[data-item='{item_id}'] button[data-act='preview']"
+        ))
+        .await;
+        self.visible("#item-dialog").await;
+    }
 }
 
 /// A whole event as the office runs it in the browser: created, published, an XLSX roster refused
@@ -514,14 +525,7 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         // The bank: its cells against the blueprint; an item previewed with its key, retired.
         page.click("#bank-form button[type='submit']").await;
         page.wait_text("#bank-summary", "份题目互不重复的试卷").await;
-        page.fill("#bf-search", &w.item_id).await;
-        page.wait_text("#bf-count", "符合条件 1 道").await;
-        page.click(&format!(
-            "#bank-rows tr[data-item='{}'] button[data-act='preview']",
-            w.item_id
-        ))
-        .await;
-        page.visible("#item-dialog").await;
+        page.preview_item(&w.item_id).await;
         page.wait_text("#item-options", "正确答案").await;
         page.shot("office-11-bank-item").await;
         page.fill("#item-reason", "题干有歧义").await;
@@ -536,11 +540,7 @@ fn the_office_previews_a_key_correction_before_making_it_finds_a_candidate_and_r
         page.shot("office-12-bank").await;
 
         // An item with a picture, previewed with it.
-        page.fill("#bf-search", "M6-S-002").await;
-        page.wait_text("#bf-count", "符合条件 1 道").await;
-        page.click("#bank-rows tr[data-item='M6-S-002'] button[data-act='preview']")
-            .await;
-        page.visible("#item-dialog").await;
+        page.preview_item("M6-S-002").await;
         page.wait_js(
             "the picture to load",
             "const img = document.querySelector('#item-figures img'); return !!img && img.complete && img.naturalWidth > 0",
