@@ -9,7 +9,7 @@ use question_bank::Bank;
 use reqwest::StatusCode;
 
 use crate::common::cli::{assert_exit, demo_bank, kaowu, stdout};
-use crate::common::{Backend, TestApp, error_of};
+use crate::common::{Backend, TestApp, assert_unprocessable, error_of};
 
 /// One good single-choice question, one multiple-choice question with one correct option (CMQ
 /// refuses it), neither naming a module.
@@ -243,8 +243,7 @@ async fn the_console_imports_a_bank_file_after_the_office_accepts_the_report() {
     let back = bank_formats::import("demo.xlsx", &xlsx, bank_formats::Format::Xlsx);
     assert_eq!(back.items.len(), demo.items.len(), "{back}");
     let (status, reply) = office.get("/api/office/bank/export?bank=demo&format=docx").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-    assert!(error_of(&reply).contains("不支持导出"), "{reply}");
+    assert_unprocessable(status, &reply, "不支持导出");
     let template = office
         .http
         .get(app.url("/api/office/bank/template.xlsx"))

@@ -5,7 +5,7 @@ use question_bank::ItemBody;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{Backend, MIN, TestApp, each_backend, error_of};
+use crate::common::{Backend, MIN, TestApp, assert_unprocessable, each_backend, error_of};
 
 #[tokio::test]
 async fn correcting_and_voiding_a_key_rescores_and_reports_changes() {
@@ -181,8 +181,7 @@ async fn later_submissions(b: Backend) {
     let office = app.staff("office").await;
     let void = json!({ "item_id": item.item_id.as_str(), "void": true, "reason": "题干有误，作废" });
     let (status, reply) = office.try_correct_key(ev, void.clone()).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-    assert!(error_of(&reply).contains("1 名考生正在考试"), "{reply}");
+    assert_unprocessable(status, &reply, "1 名考生正在考试");
     assert!(
         app.store.key_corrections(ev).await.unwrap().is_empty(),
         "nothing recorded"

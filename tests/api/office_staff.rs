@@ -7,7 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Backend, PrintJob, TestApp, XCell, bank_zip, each_backend, error_of, staff_login, ticket_login, xlsx, zip_names,
+    Backend, PrintJob, TestApp, XCell, assert_unprocessable, bank_zip, each_backend, error_of, staff_login,
+    ticket_login, xlsx, zip_names,
 };
 
 #[tokio::test]
@@ -44,8 +45,7 @@ async fn the_office_creates_staff_resets_a_forgotten_password_and_assigns_grader
             ),
         ] {
             let (status, reply) = office.post("/api/office/staff", body).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-            assert!(error_of(&reply).contains(says), "{reply}");
+            assert_unprocessable(status, &reply, says);
         }
 
         // The list: roles in Chinese, no hash and no password over the wire.
@@ -126,8 +126,7 @@ async fn the_office_creates_staff_resets_a_forgotten_password_and_assigns_grader
         assert_eq!(status, StatusCode::OK, "{assigned}");
         assert_eq!(assigned["items"], open_items);
         let (status, reply) = office.post(&path, json!({ "username": "proctor" })).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("不是阅卷人员（角色：监考老师）"), "{reply}");
+        assert_unprocessable(status, &reply, "不是阅卷人员（角色：监考老师）");
         let (_, graders) = office.get(&path).await;
         let graders = graders.as_array().unwrap();
         assert_eq!(graders.len(), 1, "{graders:?}");
@@ -193,8 +192,7 @@ async fn an_excel_roster_is_checked_row_by_row_then_imported() {
             vec![T("李四"), T("Li Si"), T("110105194912310021"), T("X002"), T("A1"), N(2.0)],
         ]);
         let (status, reply) = send("roster/check", one_bad).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("第 3 行 身份证号"), "{reply}");
+        assert_unprocessable(status, &reply, "第 3 行 身份证号");
 
         // A good workbook: numbers read as Excel shows them; the check imports nothing.
         let good = xlsx(&[
@@ -226,12 +224,10 @@ async fn an_excel_roster_is_checked_row_by_row_then_imported() {
 
         // The same workbook again: every ticket is already registered, by its row.
         let (status, reply) = send("roster/check", good).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("第 2 行 准考证号：“2026001”已被登记"), "{reply}");
+        assert_unprocessable(status, &reply, "第 2 行 准考证号：“2026001”已被登记");
         // A file that only looks like a workbook.
         let (status, reply) = send("roster/check", b"PK\x03\x04 not a workbook".to_vec()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("Excel 文件无法读取"), "{reply}");
+        assert_unprocessable(status, &reply, "Excel 文件无法读取");
         app.finish().await;
     })
     .await;
@@ -404,8 +400,7 @@ async fn admission_tickets_print_a_page_per_candidate_by_room_from_the_console_a
     let (status, reply) = office
         .get(&format!("{path}?room=%E6%97%A0%E6%AD%A4%E8%80%83%E5%9C%BA"))
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-    assert!(error_of(&reply).contains("考场“无此考场”没有考生"), "{reply}");
+    assert_unprocessable(status, &reply, "考场“无此考场”没有考生");
     let (status, _) = app.staff("proctor").await.get_text(&path).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -528,8 +523,7 @@ async fn a_retired_item_is_never_drawn_again_and_published_events_keep_theirs() 
         let (status, reply) = office
             .post(&item("/status"), json!({ "bank": "demo", "retired": true, "reason": " " }))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("请填写原因"), "{reply}");
+        assert_unprocessable(status, &reply, "请填写原因");
         let (status, retired) = office
             .post(&item("/status"), json!({ "bank": "demo", "retired": true, "reason": "题干有歧义" }))
             .await;
@@ -567,8 +561,7 @@ async fn a_retired_item_is_never_drawn_again_and_published_events_keep_theirs() 
             assert!(audit.iter().any(|a| a.action == action && a.subject.contains(&single)), "{audit:?}");
         }
         let (status, reply) = office.get("/api/office/bank?bank=/no/such/bank").await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("无法使用"), "{reply}");
+        assert_unprocessable(status, &reply, "无法使用");
         app.finish().await;
     })
     .await;

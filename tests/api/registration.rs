@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Backend, Client, TestApp, each_backend, error_of, ticket_login};
+use crate::common::{Backend, Client, TestApp, assert_unprocessable, each_backend, error_of, ticket_login};
 
 /// A 2-inch photo (413 × 579, the studio's 300-dpi file) or any other size, as PNG.
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -107,8 +107,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         let (status, reply) = anon
             .post("/api/apply/register", json!({ "login": "13800138000", "password": PASSWORD }))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("“13800138000”已注册"), "{reply}");
+        assert_unprocessable(status, &reply, "“13800138000”已注册");
         // One address may not fill the table with accounts: 20 in 15 minutes, then 429.
         let from = app.client_from([127, 0, 0, 9]);
         for i in 0..20 {
@@ -143,13 +142,11 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         // Malformed values are refused with their place; nothing is half-saved.
         let mut bad = form(event_id, "11010519491231002X", "2015-02-30");
         let (status, reply) = applicant.post("/api/apply/application", bad.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("工作经历第 1 段的开始日期“2015-02-30”不是有效日期"), "{reply}");
+        assert_unprocessable(status, &reply, "工作经历第 1 段的开始日期“2015-02-30”不是有效日期");
         bad["work_history"][0]["from"] = json!("2015-03-01");
         bad["city"] = json!("广州");
         let (status, reply) = applicant.post("/api/apply/application", bad.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("没有考点“广州”：可选 北京、上海"), "{reply}");
+        assert_unprocessable(status, &reply, "没有考点“广州”：可选 北京、上海");
         let view: Value = applicant.get_ok("/api/apply/application").await;
         assert_eq!(view["form"]["city"], "", "the refused form was not kept");
 
@@ -182,8 +179,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         let (status, reply) = upload(&applicant, "diploma", "text/plain", PDF.to_vec()).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{reply}");
         let (status, reply) = upload(&applicant, "diploma", "application/pdf", vec![b'%'; 6 * 1024 * 1024]).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("过大"), "{reply}");
+        assert_unprocessable(status, &reply, "过大");
         let photo = png(413, 579);
         let (status, view) = upload(&applicant, "photo", "image/png", photo.clone()).await;
         assert_eq!(status, StatusCode::OK, "{view}");
@@ -208,8 +204,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         let (status, reply) = applicant
             .post("/api/apply/application", form(event_id, "11010519491231002X", "2015-03-01"))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("不能再修改"), "{reply}");
+        assert_unprocessable(status, &reply, "不能再修改");
         let (status, _) = upload(&applicant, "photo", "image/png", png(413, 579)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -220,8 +215,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         upload(&twin, "photo", "image/png", png(413, 579)).await;
         upload(&twin, "diploma", "application/pdf", PDF.to_vec()).await;
         let (status, reply) = twin.post("/api/apply/submit", Value::Null).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("11010519491231002X 已报名本场考试"), "{reply}");
+        assert_unprocessable(status, &reply, "11010519491231002X 已报名本场考试");
 
         // Role boundaries: the twin reaches only their own application; an applicant is no
         // staff member and no candidate; a candidate is no applicant; nobody unknown gets in.
@@ -305,8 +299,7 @@ async fn an_applicant_registers_is_reviewed_pays_and_the_registration_succeeds()
         // Returned with a reason (the photo refused): the applicant sees why and may edit again.
         let review = format!("/api/office/applications/{app_id}/review");
         let (status, reply) = office.post(&review, json!({ "decision": "return", "reason": "" })).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("退回须写明原因"), "{reply}");
+        assert_unprocessable(status, &reply, "退回须写明原因");
         office
             .post_ok::<Value>(
                 &review,
@@ -388,8 +381,7 @@ async fn eligibility_is_judged_on_the_exam_date_and_said_plainly() {
                 form(event_id, "11010519491231002X", "2010-01-01"),
             )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("不在报名中"), "{reply}");
+        assert_unprocessable(status, &reply, "不在报名中");
         app.finish().await;
     })
     .await;
@@ -544,8 +536,7 @@ async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_an
         let (status, reply) = office
             .post("/api/office/registration/settings", json!({ "ticket_lead_days": 11, "document_max_mb": 5 }))
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("5～10 日"), "{reply}");
+        assert_unprocessable(status, &reply, "5～10 日");
         office
             .post_ok::<Value>("/api/office/registration/settings", json!({ "ticket_lead_days": 7, "document_max_mb": 5 }))
             .await;
@@ -625,8 +616,7 @@ async fn successful_registrations_are_seated_by_city_get_their_ticket_in_time_an
         assert_eq!(again["documents"].as_array().unwrap().len(), 2, "{again}");
         assert_eq!(again["ticket"], Value::Null);
         let (status, reply) = first.post("/api/apply/again", Value::Null).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("还没有结束"), "{reply}");
+        assert_unprocessable(status, &reply, "还没有结束");
         app.finish().await;
     })
     .await;
@@ -705,8 +695,7 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
             let (status, reply) = applicant
                 .post("/api/apply/certification", json!({ "report": text }))
                 .await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-            assert!(error_of(&reply).contains(says), "{reply}");
+            assert_unprocessable(status, &reply, says);
         }
         let view: Value = applicant
             .post_ok("/api/apply/certification", json!({ "report": report(3200), "other_certificates": "六西格玛黑带" }))
@@ -724,11 +713,9 @@ async fn a_pass_is_certified_and_anyone_can_verify_it_without_seeing_an_id_numbe
         assert_eq!(list[0]["name"], "张三");
         let path = format!("/api/office/certifications/{id}");
         let (status, reply) = office.post(&format!("{path}/decision"), json!({ "decision": "approve" })).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("尚未记录纸质材料的邮寄日期"), "{reply}");
+        assert_unprocessable(status, &reply, "尚未记录纸质材料的邮寄日期");
         let (status, reply) = office.post(&format!("{path}/decision"), json!({ "decision": "defer" })).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
-        assert!(error_of(&reply).contains("须写明理由"), "{reply}");
+        assert_unprocessable(status, &reply, "须写明理由");
         let marked: Value = office
             .post_ok(&format!("{path}/postmark"), json!({ "postmarked_on": "2026-12-20" }))
             .await;

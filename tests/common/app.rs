@@ -564,6 +564,13 @@ pub fn error_of(body: &Value) -> &str {
     body["error"].as_str().unwrap_or_default()
 }
 
+/// A 422 whose message says `says`.
+#[track_caller]
+pub fn assert_unprocessable(status: StatusCode, reply: &Value, says: &str) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    assert!(error_of(reply).contains(says), "{reply}");
+}
+
 /// The row of `rows` for `ticket` (which must be there).
 fn the_one<'a, T: std::fmt::Debug>(rows: &'a [T], ticket: &str, is: impl Fn(&T) -> bool) -> &'a T {
     rows.iter()
