@@ -377,16 +377,13 @@ pub fn export(bank: &Bank) -> String {
         out,
         "// 每题前的 [id:…] 是 Kaowu 题号，[tag:…] 是标签（知识点:…、难度:N、状态:草稿/停用 为 Kaowu 字段，没有状态的题目为启用）；开放题的评分要点在总评反馈的“{RUBRIC_MARKER}”之后。"
     );
-    let items = crate::in_module_order(bank);
-    let mut module = None;
-    for item in items {
-        if module != Some(item.module) {
-            module = Some(item.module);
+    for (first_of, item) in crate::in_module_order(bank) {
+        if let Some(module) = first_of {
             let _ = writeln!(
                 out,
                 "\n$CATEGORY: $course$/{}/{}\n",
                 bank.name.replace('\n', " "),
-                item.module
+                module
             );
         }
         let mut meta = format!("// [id:{}]", item.id);

@@ -162,11 +162,20 @@ impl Format {
     }
 }
 
-/// The bank's items by module, then id: the order the category-grouped exports write them in.
-fn in_module_order(bank: &Bank) -> Vec<&question_bank::Item> {
+/// The bank's items by module, then id: the order the category-grouped exports write them in;
+/// the first item of each module comes with its module, for the category written before it.
+fn in_module_order(bank: &Bank) -> Vec<(Option<Module>, &question_bank::Item)> {
     let mut items: Vec<_> = bank.items.iter().collect();
     items.sort_by(|a, b| a.module.cmp(&b.module).then(a.id.cmp(&b.id)));
+    let mut previous = None;
     items
+        .into_iter()
+        .map(|item| {
+            let first = previous != Some(item.module);
+            previous = Some(item.module);
+            (first.then_some(item.module), item)
+        })
+        .collect()
 }
 
 /// Choices the caller makes for an import.

@@ -359,16 +359,13 @@ pub fn export(bank: &Bank) -> String {
         esc(&bank.name),
         esc(&bank.id)
     );
-    let items = crate::in_module_order(bank);
-    let mut module = None;
-    for item in items {
-        if module != Some(item.module) {
-            module = Some(item.module);
+    for (first_of, item) in crate::in_module_order(bank) {
+        if let Some(module) = first_of {
             let _ = writeln!(
                 out,
                 "  <question type=\"category\">\n    <category>\n      <text>$course$/{}/{}</text>\n    </category>\n  </question>",
                 esc(&bank.name.replace('/', "／")),
-                esc(&item.module.to_string())
+                esc(&module.to_string())
             );
         }
         let kind = if item.kind() == ItemKind::Open {
