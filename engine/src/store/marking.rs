@@ -15,8 +15,9 @@ use exam_rules::sitting::SittingState;
 pub use exam_rules::marking::{FIRST_APPEAL_SLOT, THIRD_SLOT};
 
 /// A leased task: what a grader marks. It carries no candidate identity (blind marking).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MarkingTask {
+    #[sqlx(rename = "id")]
     pub task_id: i64,
     pub event_id: i64,
     pub item_id: String,
@@ -355,8 +356,8 @@ impl Store {
                 }
                 None => None,
             },
-            Some(id) => {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            Some(id) => Some(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms, \
                        (SELECT COUNT(*) FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.marker_slot < {THIRD_SLOT} AND m.superseded = 0) \
                        + (SELECT COUNT(*) FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
@@ -366,17 +367,8 @@ impl Store {
                 .bind(id)
                 .bind(now)
                 .fetch_one(&mut *tx)
-                .await?;
-                Some(MarkingTask {
-                    task_id: r.try_get("id")?,
-                    event_id: r.try_get("event_id")?,
-                    item_id: r.try_get("item_id")?,
-                    marker_slot: r.try_get("marker_slot")?,
-                    independent_before: r.try_get("independent_before")?,
-                    body: r.try_get("body")?,
-                    lease_expires_ms: r.try_get("lease_expires_ms")?,
-                })
-            }
+                .await?,
+            ),
         };
         tx.commit().await?;
         Ok(task)
