@@ -95,7 +95,7 @@ pub fn sqlite(dir: &Path, candidates: usize, batch: usize, saves: usize) -> anyh
 /// PostgreSQL: a fresh database next to `admin` (dropped afterwards), `saves` saves in batches
 /// of `batch`.
 pub async fn postgres(admin: &str, candidates: usize, batch: usize, saves: usize) -> anyhow::Result<RawRate> {
-    let (url, name) = super::create_pg_database(admin).await?;
+    let (url, scratch) = super::ScratchPg::create(admin).await?;
     let measured = async {
         let mut db = sqlx::PgConnection::connect(&url).await?;
         for ddl in PG_SCHEMA {
@@ -137,6 +137,6 @@ pub async fn postgres(admin: &str, candidates: usize, batch: usize, saves: usize
         })
     }
     .await;
-    super::drop_pg_database(admin, &name).await;
+    scratch.drop().await;
     measured
 }
