@@ -14,7 +14,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::bank::Bank;
+use crate::bank::{Bank, BankHashes};
 use crate::blueprint::Blueprint;
 use crate::item::{ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint};
 use crate::module::Module;
@@ -134,10 +134,21 @@ pub enum AssemblyError {
 /// positions never repeats an item, and K windows cover K·n positions of the cycle, so every
 /// item is used ⌊K·n/pool⌋ or ⌈K·n/pool⌉ times: exposure is as even as the bank allows.
 pub fn assemble(bank: &Bank, blueprint: &Blueprint, seed: u64, forms: u32) -> Result<Assembly, AssemblyError> {
+    assemble_hashed(bank, &BankHashes::of(bank), blueprint, seed, forms)
+}
+
+/// [`assemble`] with the bank's hashes already worked out ([`BankHashes::of`] the same bank):
+/// the same papers, without hashing the bank for every draw.
+pub fn assemble_hashed(
+    bank: &Bank,
+    hashes: &BankHashes,
+    blueprint: &Blueprint,
+    seed: u64,
+    forms: u32,
+) -> Result<Assembly, AssemblyError> {
     if forms == 0 {
         return Err(AssemblyError::NoForms);
     }
-    let bank_hash = bank.content_hash();
     let mut cells: Vec<(Option<Module>, ItemKind, u32)> = Vec::new();
     for kind in [ChoiceKind::Single, ChoiceKind::Multi] {
         for row in &blueprint.modules {
@@ -189,13 +200,14 @@ pub fn assemble(bank: &Bank, blueprint: &Blueprint, seed: u64, forms: u32) -> Re
             for item in &items {
                 *exposure.get_mut(&item.id).expect("drawn items are active") += 1;
             }
-            build_paper(blueprint, seed, f as u32 + 1, &bank_hash, &items)
+            build_paper(blueprint, seed, f as u32 + 1, hashes, &items)
         })
         .collect();
     Ok(Assembly { papers, exposure })
 }
 
-fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, items: &[&Item]) -> Paper {
+fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, hashes: &BankHashes, items: &[&Item]) -> Paper {
+    let bank_hash = &hashes.bank;
     let mut shuffle = ChaCha20Rng::seed_from_u64(seed);
     shuffle.set_stream(form as u64);
     let mut objective = Vec::new();
@@ -229,7 +241,7 @@ fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, ite
                     stem: item.stem.clone(),
                     options,
                     key,
-                    item_hash: item.content_hash(),
+                    item_hash: hashes.item(item),
                     images: item.images.clone(),
                 });
             }
@@ -240,7 +252,7 @@ fn build_paper(blueprint: &Blueprint, seed: u64, form: u32, bank_hash: &str, ite
                 points: blueprint.points_for(ItemKind::Open),
                 stem: item.stem.clone(),
                 rubric: rubric.clone(),
-                item_hash: item.content_hash(),
+                item_hash: hashes.item(item),
                 images: item.images.clone(),
             }),
         }

@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::blueprint::Blueprint;
-use crate::item::{ChoiceKind, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint, Status};
+use crate::item::{ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint, Status};
 use crate::module::Module;
 use crate::points::Points;
 
@@ -263,16 +263,7 @@ impl Bank {
     /// A hash over every item's id, status and content hash (in id order): the same hash means
     /// the same draw for the same seed, so a paper can be regenerated and verified.
     pub fn content_hash(&self) -> String {
-        let mut h = Sha256::new();
-        for item in &self.items {
-            let status = match item.status {
-                Status::Active => "active",
-                Status::Draft => "draft",
-                Status::Retired => "retired",
-            };
-            h.update(format!("{}\t{}\t{}\n", item.id, status, item.content_hash()).as_bytes());
-        }
-        hex::encode(h.finalize())
+        BankHashes::of(self).bank
     }
 
     /// Active items per module × kind, against what one paper of `blueprint` needs.
@@ -966,3 +957,41 @@ fn read_open(f: &mut Fields<'_, '_, '_>) -> Option<ItemBody> {
 
 /// An open question is worth 20 points (exam-rules §1); its rubric shares must add up to that.
 pub const OPEN_POINTS: i64 = 20;
+
+/// A bank's content hash and each of its items', worked out once. A published event's items
+/// never change, so the engine keeps these beside them: drawing a candidate's own paper then
+/// hashes nothing (hashing serialises every item of the bank).
+#[derive(Debug, Clone)]
+pub struct BankHashes {
+    /// [`Bank::content_hash`].
+    pub bank: String,
+    items: HashMap<ItemId, ContentHash>,
+}
+
+impl BankHashes {
+    pub fn of(bank: &Bank) -> BankHashes {
+        let items: HashMap<ItemId, ContentHash> =
+            bank.items.iter().map(|i| (i.id.clone(), i.content_hash())).collect();
+        let mut h = Sha256::new();
+        for item in &bank.items {
+            let status = match item.status {
+                Status::Active => "active",
+                Status::Draft => "draft",
+                Status::Retired => "retired",
+            };
+            h.update(format!("{}\t{}\t{}\n", item.id, status, items[&item.id]).as_bytes());
+        }
+        BankHashes {
+            bank: hex::encode(h.finalize()),
+            items,
+        }
+    }
+
+    /// The content hash of `item`, one of the bank's (worked out now for any other).
+    pub fn item(&self, item: &Item) -> ContentHash {
+        match self.items.get(&item.id) {
+            Some(h) => h.clone(),
+            None => item.content_hash(),
+        }
+    }
+}

@@ -22,8 +22,8 @@ pub mod module;
 pub mod points;
 pub mod synth;
 
-pub use assembly::{Assembly, AssemblyError, OpenQuestion, OptionText, Paper, PaperItem, assemble};
-pub use bank::{Bank, BankLoadError, Coverage, Problem};
+pub use assembly::{Assembly, AssemblyError, OpenQuestion, OptionText, Paper, PaperItem, assemble, assemble_hashed};
+pub use bank::{Bank, BankHashes, BankLoadError, Coverage, Problem};
 pub use blueprint::{Blueprint, BlueprintError};
 pub use item::{
     ChoiceKind, ContentHash, Item, ItemBody, ItemId, ItemImage, ItemKind, Label, RubricPoint, Status, image_type,

@@ -40,7 +40,7 @@ pub use error::{Forbidden, NotFound, ServiceError, ServiceResult};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use question_bank::{Bank, Paper, assemble};
+use question_bank::{Bank, BankHashes, Paper, assemble_hashed};
 use serde::Serialize;
 
 use crate::clock::Clock;
@@ -50,10 +50,16 @@ use exam_rules::paper_shape::PaperShape;
 use exam_rules::paper_shape::parse_open_choice;
 use exam_rules::scoring::{MultiPolicy, score_objective};
 
+/// How many submissions are worked on at once ([`Exam::submit`]); the rest wait their turn
+/// before reading anything.
+const SUBMITTING_AT_ONCE: usize = 32;
+
 /// An event with its frozen bank, loaded once per process.
 pub struct LoadedEvent {
     pub row: EventRow,
     pub bank: Bank,
+    /// The frozen bank's hashes, so drawing a candidate's own paper hashes nothing.
+    pub hashes: BankHashes,
     /// The K fixed forms, when the event gives out forms.
     pub forms: Option<Vec<Paper>>,
 }
@@ -67,6 +73,10 @@ pub struct Exam {
     live: live::Live,
     /// Candidates' starts, committed together ([`starts`]).
     starts: Arc<starts::StartQueue>,
+    /// Submissions being worked on at once. Each holds its paper and answers while it waits for
+    /// the writer, which takes them one at a time anyway: when 10,000 hand in at the same minute
+    /// only these hold a paper, not all 10,000.
+    submitting: Arc<tokio::sync::Semaphore>,
     /// The body's Ed25519 key that signs certificates as credentials (`serve --signing-key`):
     /// read from a file the office configures, never kept in the database.
     signing_key: Option<Arc<credentials::SigningKey>>,
@@ -81,6 +91,7 @@ impl Exam {
             shapes: Default::default(),
             live: Default::default(),
             starts: Default::default(),
+            submitting: Arc::new(tokio::sync::Semaphore::new(SUBMITTING_AT_ONCE)),
             signing_key: None,
         }
     }
@@ -129,16 +140,22 @@ impl Exam {
             // The pictures of a frozen event are in the store, by their hash (`item_images`).
             images: Default::default(),
         };
+        let hashes = BankHashes::of(&bank);
         let forms = match row.forms {
             Some(k) if row.published => Some(
-                assemble(&bank, &row.blueprint, row.seed, k)
+                assemble_hashed(&bank, &hashes, &row.blueprint, row.seed, k)
                     .map_err(|e| ServiceError::Assembly(id, e))?
                     .papers,
             ),
             _ => None,
         };
         let published = row.published;
-        let loaded = Arc::new(LoadedEvent { row, bank, forms });
+        let loaded = Arc::new(LoadedEvent {
+            row,
+            bank,
+            hashes,
+            forms,
+        });
         // A draft has no items yet and changes when it is published: never cached.
         if published {
             self.events.lock().expect("event cache lock").insert(id, loaded.clone());
@@ -152,7 +169,7 @@ impl Exam {
         match &event.forms {
             Some(forms) => Ok(forms[(sitting.form as usize - 1) % forms.len()].clone()),
             None => {
-                let mut papers = assemble(&event.bank, &event.row.blueprint, sitting.paper_seed, 1)
+                let mut papers = assemble_hashed(&event.bank, &event.hashes, &event.row.blueprint, sitting.paper_seed, 1)
                     .map_err(|e| ServiceError::Assembly(event.row.id, e))?
                     .papers;
                 Ok(papers.remove(0))
@@ -214,6 +231,7 @@ impl Exam {
 
     /// Submits and scores a sitting (`by` is "candidate" or "system").
     pub async fn submit(&self, candidate_id: i64, by: &str) -> ServiceResult<SubmitOutcome> {
+        let _turn = self.submitting.acquire().await.expect("the semaphore is never closed");
         let Some(sitting) = self.store.sitting(candidate_id).await? else {
             return Ok(SubmitOutcome::NotStarted);
         };

@@ -64,9 +64,8 @@ impl Exam {
     /// Starts the candidate's clock from `session` (which the sitting is then bound to), once the
     /// room is open and until the late-entry cut-off: the clock runs to the event's common end
     /// (from the published start for one who starts early). Starting again changes nothing.
-    /// Returns the sitting's status as it now is, which is what the page shows next: read once
-    /// before the start and the sitting once after (a national start is thousands of these in
-    /// the same second).
+    /// Returns the sitting's status as it now is, which is what the page shows next: read once,
+    /// before the start (a national start is thousands of these in the same second).
     pub async fn start(&self, candidate_id: i64, session: &str) -> ServiceResult<SittingStatus> {
         let mut status = self.sitting_status(candidate_id).await?;
         let schedule = status.event.row.schedule();
@@ -77,8 +76,12 @@ impl Exam {
                 session_id: session.to_string(),
                 timer: terms.timer(),
             };
-            self.starts.start(&self.store, start).await?;
-            status.sitting = self.store.sitting(candidate_id).await?.ok_or(NotFound::Sitting)?;
+            status.sitting = if self.starts.start(&self.store, start.clone()).await? {
+                status.sitting.started(&start)
+            } else {
+                // Started meanwhile from elsewhere: as it now stands.
+                self.store.sitting(candidate_id).await?.ok_or(NotFound::Sitting)?
+            };
             status.now = self.now();
         }
         Ok(status)

@@ -16,8 +16,8 @@ use tokio::sync::oneshot;
 
 use crate::store::{StartRequest, Store, StoreError};
 
-/// What the shared commit came to.
-type Outcome = Result<(), Arc<StoreError>>;
+/// What the shared commit came to for one start: whether it started the sitting.
+type Outcome = Result<bool, Arc<StoreError>>;
 
 /// A start waiting for its commit, and where to say how it went.
 type Waiting = (StartRequest, oneshot::Sender<Outcome>);
@@ -31,8 +31,8 @@ pub struct StartQueue {
 
 impl StartQueue {
     /// Starts one sitting (as [`Store::start_sittings`] does), committed with the others queued
-    /// beside it.
-    pub async fn start(&self, store: &Store, start: StartRequest) -> crate::store::Result<()> {
+    /// beside it; whether this start started it (false: it had already started).
+    pub async fn start(&self, store: &Store, start: StartRequest) -> crate::store::Result<bool> {
         let (done, committed) = oneshot::channel();
         self.waiting().push((start, done));
         {
@@ -42,9 +42,18 @@ impl StartQueue {
                 let store = store.clone();
                 let _ = tokio::spawn(async move {
                     let (starts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                    let outcome = store.start_sittings(&starts).await.map_err(Arc::new);
-                    for w in waiters {
-                        let _ = w.send(outcome.clone());
+                    match store.start_sittings(&starts).await {
+                        Ok(started) => {
+                            for (w, started) in waiters.into_iter().zip(started) {
+                                let _ = w.send(Ok(started));
+                            }
+                        }
+                        Err(e) => {
+                            let e = Arc::new(e);
+                            for w in waiters {
+                                let _ = w.send(Err(e.clone()));
+                            }
+                        }
                     }
                 })
                 .await;

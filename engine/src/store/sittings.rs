@@ -32,6 +32,17 @@ pub struct SittingRow {
 }
 
 impl SittingRow {
+    /// The sitting as [`Store::start_sittings`] leaves it when it starts it with `start`.
+    pub fn started(self, start: &StartRequest) -> SittingRow {
+        SittingRow {
+            state: SittingState::InProgress,
+            base_ms: start.timer.base_ms,
+            timer: Some(start.timer),
+            session_id: Some(start.session_id.clone()),
+            ..self
+        }
+    }
+
     pub fn remaining_ms(&self, now: i64) -> i64 {
         match (self.state, &self.timer) {
             (SittingState::Submitted, _) => 0,
@@ -135,7 +146,6 @@ impl TryFrom<SittingColumns> for SittingRow {
     }
 }
 
-/// What submission writes: computed from the answers inside the submitting transaction.
 /// A sitting to start: whose, the browser session it is bound to, and its clock.
 #[derive(Debug, Clone)]
 pub struct StartRequest {
@@ -144,6 +154,7 @@ pub struct StartRequest {
     pub timer: Timer,
 }
 
+/// What submission writes: computed from the answers inside the submitting transaction.
 #[derive(Debug, Clone, Default)]
 pub struct Submission {
     /// (paper number, item id, response, response in bank labels, points in hundredths)
@@ -307,29 +318,37 @@ impl Store {
 
     /// Starts each sitting of `starts` that has not started (with its session and timer) in one
     /// write transaction: a room of candidates who press start in the same instant costs one
-    /// commit, not one each. A sitting already started, or named twice, is left as it is.
-    pub async fn start_sittings(&self, starts: &[StartRequest]) -> Result<()> {
-        let mut order: Vec<&StartRequest> = starts.iter().collect();
+    /// commit, not one each, and a start is one conditional statement. A sitting already started,
+    /// or named twice, is left as it is. Returns, for each of `starts` in its order, whether this
+    /// call started it.
+    pub async fn start_sittings(&self, starts: &[StartRequest]) -> Result<Vec<bool>> {
+        let mut order: Vec<usize> = (0..starts.len()).collect();
         // One lock order for every node (PostgreSQL's row locks): two batches never deadlock.
-        order.sort_by_key(|s| s.candidate_id);
+        order.sort_by_key(|&i| starts[i].candidate_id);
+        let mut started = vec![false; starts.len()];
         let mut tx = self.begin_write().await?;
-        for start in order {
-            let Some(s) = self.lock_sitting(&mut tx, start.candidate_id).await? else {
-                continue;
-            };
-            if s.state == SittingState::NotStarted {
-                self.write_timer(&mut tx, start.candidate_id, SittingState::InProgress, &start.timer)
-                    .await?;
-                sqlx::query("UPDATE sittings SET session_id = $2, base_ms = $3 WHERE candidate_id = $1")
-                    .bind(start.candidate_id)
-                    .bind(&start.session_id)
-                    .bind(start.timer.base_ms)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        for i in order {
+            let (start, t) = (&starts[i], &starts[i].timer);
+            let done = sqlx::query(
+                "UPDATE sittings SET state = $2, started_ms = $3, extra_ms = $4, paused_total_ms = $5, paused_since_ms = $6, \
+                 deadline_ms = $7, session_id = $8, base_ms = $9 \
+                 WHERE candidate_id = $1 AND state = 'not_started'",
+            )
+            .bind(start.candidate_id)
+            .bind(SittingState::InProgress.as_str())
+            .bind(t.started_ms)
+            .bind(t.extra_ms)
+            .bind(t.paused_total_ms)
+            .bind(t.paused_since_ms)
+            .bind(t.deadline())
+            .bind(&start.session_id)
+            .bind(t.base_ms)
+            .execute(&mut *tx)
+            .await?;
+            started[i] = done.rows_affected() == 1;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(started)
     }
 
     /// Submits a sitting: marks it submitted, scores it with `score` over the answers read in
