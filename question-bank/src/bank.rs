@@ -970,8 +970,7 @@ pub struct BankHashes {
 
 impl BankHashes {
     pub fn of(bank: &Bank) -> BankHashes {
-        let items: HashMap<ItemId, ContentHash> =
-            bank.items.iter().map(|i| (i.id.clone(), i.content_hash())).collect();
+        let items: HashMap<ItemId, ContentHash> = bank.items.iter().map(|i| (i.id.clone(), i.content_hash())).collect();
         let mut h = Sha256::new();
         for item in &bank.items {
             let status = match item.status {

@@ -169,9 +169,10 @@ impl Exam {
         match &event.forms {
             Some(forms) => Ok(forms[(sitting.form as usize - 1) % forms.len()].clone()),
             None => {
-                let mut papers = assemble_hashed(&event.bank, &event.hashes, &event.row.blueprint, sitting.paper_seed, 1)
-                    .map_err(|e| ServiceError::Assembly(event.row.id, e))?
-                    .papers;
+                let mut papers =
+                    assemble_hashed(&event.bank, &event.hashes, &event.row.blueprint, sitting.paper_seed, 1)
+                        .map_err(|e| ServiceError::Assembly(event.row.id, e))?
+                        .papers;
                 Ok(papers.remove(0))
             }
         }

@@ -21,6 +21,7 @@ mod saves;
 mod shares;
 mod sittings;
 mod sql;
+mod sqlite_reads;
 mod staff;
 
 use std::str::FromStr;
@@ -137,6 +138,8 @@ pub struct Store {
     postgres: Option<AnyConnectOptions>,
     /// SQLite: the save writer's own connection (`saves/sqlite.rs`).
     sqlite_saves: Option<std::sync::Arc<saves::SqliteSaves>>,
+    /// SQLite: read-only connections for the candidate's hottest reads (`sqlite_reads.rs`).
+    sqlite_reads: Option<std::sync::Arc<sqlite_reads::SqliteReads>>,
 }
 
 /// Each backend's migrations, embedded from `engine/migrations/{sqlite,postgres}` at build time
@@ -173,10 +176,12 @@ impl Store {
                 write,
                 postgres: None,
                 sqlite_saves: None,
+                sqlite_reads: None,
             };
             store.migrate().await?;
             let store = Store {
                 sqlite_saves: Some(saves::SqliteSaves::open(&sqlite_path(&url))?),
+                sqlite_reads: Some(std::sync::Arc::new(sqlite_reads::SqliteReads::new(&sqlite_path(&url)))),
                 ..store
             };
             let read = AnyPoolOptions::new()
@@ -199,6 +204,7 @@ impl Store {
                 write: pool,
                 postgres: Some(options),
                 sqlite_saves: None,
+                sqlite_reads: None,
             };
             store.migrate().await?;
             Ok(store)

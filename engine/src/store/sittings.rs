@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::saves::{AnswerRow, answer_from_row};
 use super::sql::{MAX_BINDS, tuples};
+use super::sqlite_reads::one_sitting;
 use super::{CandidateRow, Result, Store, StoreError};
 use exam_rules::sitting::SittingState;
 use exam_rules::timer::Timer;
@@ -194,8 +195,14 @@ pub struct QueuedTask {
 
 impl Store {
     pub async fn sitting(&self, candidate_id: i64) -> Result<Option<SittingRow>> {
-        let sql = format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1"));
+        if let Some(reads) = &self.sqlite_reads
+            && let Some(found) = reads.read(|conn| one_sitting(conn, &SQL, candidate_id, |_| Ok(())))?
+        {
+            return found.map(|(columns, ())| SittingRow::try_from(columns)).transpose();
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
             .bind(candidate_id)
             .fetch_optional(&self.read)
             .await?;
@@ -218,6 +225,28 @@ impl Store {
                 sitting.join(", ")
             )
         });
+        if let Some(reads) = &self.sqlite_reads
+            && let Some(found) = reads.read(|conn| {
+                one_sitting(conn, &SQL, candidate_id, |r| {
+                    Ok((r.get(15)?, r.get(16)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?))
+                })
+            })?
+        {
+            let Some((columns, (ticket, name, room, seat, password_hash, opened))) = found else {
+                return Ok(None);
+            };
+            let sitting = SittingRow::try_from(columns)?;
+            let candidate = CandidateRow {
+                id: sitting.candidate_id,
+                event_id: sitting.event_id,
+                ticket,
+                name,
+                room,
+                seat,
+                password_hash,
+            };
+            return Ok(Some((sitting, candidate, opened)));
+        }
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
             .bind(candidate_id)
             .fetch_optional(&self.read)

@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use question_bank::assembly::Shortage;
 use question_bank::{
-    AssemblyError, Bank, Blueprint, ChoiceKind, ItemBody, ItemId, ItemKind, Label, Module, Paper, Points, assemble,
+    AssemblyError, Bank, BankHashes, Blueprint, ChoiceKind, ItemBody, ItemId, ItemKind, Label, Module, Paper, Points,
+    assemble, assemble_hashed,
 };
 
 fn demo_dir() -> PathBuf {
@@ -282,6 +283,20 @@ proptest! {
             prop_assert_eq!(serde_json::to_vec(a).unwrap(), serde_json::to_vec(b).unwrap());
         }
         prop_assert_eq!(first.exposure, second.exposure);
+    }
+
+    /// The engine keeps a frozen bank's hashes and draws every candidate's own paper with them:
+    /// the papers are those `assemble` draws, byte for byte.
+    #[test]
+    fn drawing_with_the_hashes_kept_gives_the_same_papers(seed in any::<u64>(), forms in 1u32..=3) {
+        static KEPT: LazyLock<BankHashes> = LazyLock::new(|| BankHashes::of(&DEMO));
+        prop_assert_eq!(&KEPT.bank, &*DEMO_HASH);
+        let kept = assemble_hashed(&DEMO, &KEPT, &BP, seed, forms).unwrap();
+        let fresh = assemble(&DEMO, &BP, seed, forms).unwrap();
+        for (a, b) in kept.papers.iter().zip(&fresh.papers) {
+            prop_assert_eq!(serde_json::to_vec(a).unwrap(), serde_json::to_vec(b).unwrap());
+        }
+        prop_assert_eq!(kept.papers.len(), fresh.papers.len());
     }
 }
 

@@ -22,7 +22,8 @@ use std::time::Duration;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Decided, SaveBatch, SaveRequest, UPSERT_TAIL, candidate_ids, check_written, decide, wanted_slots};
-use crate::store::sittings::{SITTING_COLUMNS, SittingColumns, SittingRow};
+use crate::store::sittings::{SITTING_COLUMNS, SittingRow};
+use crate::store::sqlite_reads::sitting_columns;
 use crate::store::{Result, StoreError};
 
 /// The save writer's own connection to the SQLite file.
@@ -63,27 +64,7 @@ impl SqliteSaves {
         {
             let mut read = tx.prepare_cached(&READ_SITTING)?;
             for id in candidate_ids(batch) {
-                let columns = read
-                    .query_row(params![id], |r| {
-                        Ok(SittingColumns(
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                            r.get(10)?,
-                            r.get(11)?,
-                            r.get(12)?,
-                            r.get(13)?,
-                            r.get(14)?,
-                        ))
-                    })
-                    .optional()?;
+                let columns = read.query_row(params![id], |r| sitting_columns(r, 0)).optional()?;
                 if let Some(columns) = columns {
                     sittings.insert(id, SittingRow::try_from(columns)?);
                 }
