@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::saves::{AnswerRow, answer_from_row};
 use super::sql::{MAX_BINDS, tuples};
@@ -62,87 +62,53 @@ pub(super) fn stored_state(state: String) -> Result<SittingState> {
 }
 
 pub(super) fn sitting_from_row(r: &AnyRow) -> Result<SittingRow> {
-    SittingColumns(
-        r.try_get("candidate_id")?,
-        r.try_get("event_id")?,
-        r.try_get("paper_seed")?,
-        r.try_get("form")?,
-        r.try_get("state")?,
-        r.try_get("started_ms")?,
-        r.try_get("base_ms")?,
-        r.try_get("extra_ms")?,
-        r.try_get("paused_total_ms")?,
-        r.try_get("paused_since_ms")?,
-        r.try_get("submitted_ms")?,
-        r.try_get("submitted_by")?,
-        r.try_get("session_id")?,
-        r.try_get("move_allowed")?,
-        r.try_get("objective_score")?,
-    )
-    .try_into()
+    SittingColumns::from_row(r)?.try_into()
 }
 
-/// A sitting's stored columns in `SITTING_COLUMNS` order, as sqlx or the SQLite save connection
-/// (`saves/sqlite.rs`, rusqlite) read them.
-#[derive(Debug)]
-pub(super) struct SittingColumns(
-    pub(super) i64,
-    pub(super) i64,
-    pub(super) i64,
-    pub(super) i64,
-    pub(super) String,
-    pub(super) Option<i64>,
-    pub(super) i64,
-    pub(super) i64,
-    pub(super) i64,
-    pub(super) Option<i64>,
-    pub(super) Option<i64>,
-    pub(super) Option<String>,
-    pub(super) Option<String>,
-    pub(super) i64,
-    pub(super) Option<i64>,
-);
+/// A sitting's stored columns (`SITTING_COLUMNS`), as sqlx or rusqlite (`sqlite_reads.rs`, the
+/// SQLite save writer) read them.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct SittingColumns {
+    pub(super) candidate_id: i64,
+    pub(super) event_id: i64,
+    pub(super) paper_seed: i64,
+    pub(super) form: i64,
+    pub(super) state: String,
+    pub(super) started_ms: Option<i64>,
+    pub(super) base_ms: i64,
+    pub(super) extra_ms: i64,
+    pub(super) paused_total_ms: i64,
+    pub(super) paused_since_ms: Option<i64>,
+    pub(super) submitted_ms: Option<i64>,
+    pub(super) submitted_by: Option<String>,
+    pub(super) session_id: Option<String>,
+    pub(super) move_allowed: i64,
+    pub(super) objective_score: Option<i64>,
+}
 
 impl TryFrom<SittingColumns> for SittingRow {
     type Error = StoreError;
 
     fn try_from(c: SittingColumns) -> Result<SittingRow> {
-        let SittingColumns(
-            candidate_id,
-            event_id,
-            paper_seed,
-            form,
-            state,
-            started_ms,
-            base_ms,
-            extra_ms,
-            paused_total_ms,
-            paused_since_ms,
-            submitted_ms,
-            submitted_by,
-            session_id,
-            move_allowed,
-            objective_score,
-        ) = c;
         Ok(SittingRow {
-            candidate_id,
-            event_id,
-            paper_seed: paper_seed as u64,
-            form: form as u32,
-            state: stored_state(state)?,
-            base_ms,
-            timer: started_ms.map(|started_ms| Timer {
+            candidate_id: c.candidate_id,
+            event_id: c.event_id,
+            paper_seed: c.paper_seed as u64,
+            form: c.form as u32,
+            state: stored_state(c.state)?,
+            base_ms: c.base_ms,
+            timer: c.started_ms.map(|started_ms| Timer {
                 started_ms,
-                base_ms,
-                extra_ms,
-                paused_total_ms,
-                paused_since_ms,
+                base_ms: c.base_ms,
+                extra_ms: c.extra_ms,
+                paused_total_ms: c.paused_total_ms,
+                paused_since_ms: c.paused_since_ms,
             }),
-            submitted_ms,
-            submitted_by,
-            session_id,
-            move_allowed: move_allowed != 0,
-            objective_score,
+            submitted_ms: c.submitted_ms,
+            submitted_by: c.submitted_by,
+            session_id: c.session_id,
+            move_allowed: c.move_allowed != 0,
+            objective_score: c.objective_score,
         })
     }
 }

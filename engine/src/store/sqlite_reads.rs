@@ -78,23 +78,23 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 
 /// The sitting's columns (`SITTING_COLUMNS`, in order) from `at` on in a rusqlite row.
 pub(in crate::store) fn sitting_columns(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SittingColumns> {
-    Ok(SittingColumns(
-        r.get(at)?,
-        r.get(at + 1)?,
-        r.get(at + 2)?,
-        r.get(at + 3)?,
-        r.get(at + 4)?,
-        r.get(at + 5)?,
-        r.get(at + 6)?,
-        r.get(at + 7)?,
-        r.get(at + 8)?,
-        r.get(at + 9)?,
-        r.get(at + 10)?,
-        r.get(at + 11)?,
-        r.get(at + 12)?,
-        r.get(at + 13)?,
-        r.get(at + 14)?,
-    ))
+    Ok(SittingColumns {
+        candidate_id: r.get(at)?,
+        event_id: r.get(at + 1)?,
+        paper_seed: r.get(at + 2)?,
+        form: r.get(at + 3)?,
+        state: r.get(at + 4)?,
+        started_ms: r.get(at + 5)?,
+        base_ms: r.get(at + 6)?,
+        extra_ms: r.get(at + 7)?,
+        paused_total_ms: r.get(at + 8)?,
+        paused_since_ms: r.get(at + 9)?,
+        submitted_ms: r.get(at + 10)?,
+        submitted_by: r.get(at + 11)?,
+        session_id: r.get(at + 12)?,
+        move_allowed: r.get(at + 13)?,
+        objective_score: r.get(at + 14)?,
+    })
 }
 
 /// One sitting by its candidate, as read by `sql` (the sitting's columns first).
