@@ -1,5 +1,6 @@
-//! The candidate's hottest reads on SQLite (the sitting, and the sitting with the status line's
-//! facts), through rusqlite on the calling thread instead of through sqlx.
+//! The candidate's hottest reads on SQLite (the sitting, the sitting with the status line's facts,
+//! the saved answers a reloaded page reads), through rusqlite on the calling thread instead of
+//! through sqlx.
 //!
 //! Why: sqlx's SQLite driver runs every statement on a worker thread of its connection and hands
 //! the statement and each row across by channel; at a national start (10,000 candidates start and

@@ -230,10 +230,26 @@ impl Store {
     }
 
     pub async fn answers(&self, candidate_id: i64) -> Result<Vec<AnswerRow>> {
-        let rows = sqlx::query("SELECT slot, value, seq, saved_ms FROM answers WHERE candidate_id = $1 ORDER BY slot")
-            .bind(candidate_id)
-            .fetch_all(&self.read)
-            .await?;
+        const SQL: &str = "SELECT slot, value, seq, saved_ms FROM answers WHERE candidate_id = $1 ORDER BY slot";
+        // On SQLite through rusqlite (`sqlite_reads.rs`): a page reloaded after a network blip
+        // reads some 75 rows, which sqlx's driver would hand across threads one by one.
+        if let Some(reads) = &self.sqlite_reads
+            && let Some(found) = reads.read(|conn| {
+                conn.prepare_cached(SQL)?
+                    .query_map([candidate_id], |r| {
+                        Ok(AnswerRow {
+                            slot: r.get(0)?,
+                            value: r.get(1)?,
+                            seq: r.get(2)?,
+                            saved_ms: r.get(3)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<AnswerRow>>>()
+            })?
+        {
+            return Ok(found);
+        }
+        let rows = sqlx::query(SQL).bind(candidate_id).fetch_all(&self.read).await?;
         rows.iter().map(answer_from_row).collect()
     }
 
