@@ -32,12 +32,11 @@ impl Exam {
             roster.retain(|c| c.ticket == ticket);
         }
         if let Some(room) = room {
-            let rooms = self.room_names(event_id).await?;
             roster.retain(|c| c.room == room);
             if roster.is_empty() {
                 return Err(ServiceError::Invalid(format!(
                     "考场“{room}”没有考生（本场考场：{}）",
-                    rooms.join("、")
+                    self.room_names(event_id).await?.join("、")
                 )));
             }
         }

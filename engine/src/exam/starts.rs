@@ -42,18 +42,9 @@ impl StartQueue {
                 let store = store.clone();
                 let _ = tokio::spawn(async move {
                     let (starts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                    match store.start_sittings(&starts).await {
-                        Ok(started) => {
-                            for (w, started) in waiters.into_iter().zip(started) {
-                                let _ = w.send(Ok(started));
-                            }
-                        }
-                        Err(e) => {
-                            let e = Arc::new(e);
-                            for w in waiters {
-                                let _ = w.send(Err(e.clone()));
-                            }
-                        }
+                    let outcome = store.start_sittings(&starts).await.map_err(Arc::new);
+                    for (i, w) in waiters.into_iter().enumerate() {
+                        let _ = w.send(outcome.as_ref().map(|started| started[i]).map_err(Arc::clone));
                     }
                 })
                 .await;

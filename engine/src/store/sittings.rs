@@ -10,10 +10,11 @@ use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::saves::{AnswerRow, answer_from_row};
 use super::sql::{MAX_BINDS, tuples};
-use super::sqlite_reads::one_sitting;
+use super::sqlite_reads::sitting_columns;
 use super::{CandidateRow, Result, Store, StoreError};
 use exam_rules::sitting::SittingState;
 use exam_rules::timer::Timer;
+use rusqlite::OptionalExtension;
 
 #[derive(Debug, Clone)]
 pub struct SittingRow {
@@ -113,6 +114,35 @@ impl TryFrom<SittingColumns> for SittingRow {
     }
 }
 
+/// A sitting with its candidate and when their room was opened, as the status line reads them.
+#[derive(sqlx::FromRow)]
+struct StatusColumns {
+    #[sqlx(flatten)]
+    sitting: SittingColumns,
+    ticket: String,
+    name: String,
+    room: String,
+    seat: String,
+    password_hash: String,
+    room_opened_ms: Option<i64>,
+}
+
+impl StatusColumns {
+    fn into_parts(self) -> Result<(SittingRow, CandidateRow, Option<i64>)> {
+        let sitting = SittingRow::try_from(self.sitting)?;
+        let candidate = CandidateRow {
+            id: sitting.candidate_id,
+            event_id: sitting.event_id,
+            ticket: self.ticket,
+            name: self.name,
+            room: self.room,
+            seat: self.seat,
+            password_hash: self.password_hash,
+        };
+        Ok((sitting, candidate, self.room_opened_ms))
+    }
+}
+
 /// A sitting to start: whose, the browser session it is bound to, and its clock.
 #[derive(Debug, Clone)]
 pub struct StartRequest {
@@ -164,9 +194,13 @@ impl Store {
         static SQL: LazyLock<String> =
             LazyLock::new(|| format!("SELECT {SITTING_COLUMNS} FROM sittings WHERE candidate_id = $1"));
         if let Some(reads) = &self.sqlite_reads
-            && let Some(found) = reads.read(|conn| one_sitting(conn, &SQL, candidate_id, |_| Ok(())))?
+            && let Some(found) = reads.read(|conn| {
+                conn.prepare_cached(&SQL)?
+                    .query_row([candidate_id], sitting_columns)
+                    .optional()
+            })?
         {
-            return found.map(|(columns, ())| SittingRow::try_from(columns)).transpose();
+            return found.map(SittingRow::try_from).transpose();
         }
         let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
             .bind(candidate_id)
@@ -191,47 +225,34 @@ impl Store {
                 sitting.join(", ")
             )
         });
-        if let Some(reads) = &self.sqlite_reads
-            && let Some(found) = reads.read(|conn| {
-                one_sitting(conn, &SQL, candidate_id, |r| {
-                    Ok((r.get(15)?, r.get(16)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?))
-                })
-            })?
-        {
-            let Some((columns, (ticket, name, room, seat, password_hash, opened))) = found else {
-                return Ok(None);
-            };
-            let sitting = SittingRow::try_from(columns)?;
-            let candidate = CandidateRow {
-                id: sitting.candidate_id,
-                event_id: sitting.event_id,
-                ticket,
-                name,
-                room,
-                seat,
-                password_hash,
-            };
-            return Ok(Some((sitting, candidate, opened)));
-        }
-        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
-            .bind(candidate_id)
-            .fetch_optional(&self.read)
-            .await?
-        else {
-            return Ok(None);
+        let found = match self.sqlite_reads.as_ref().map(|reads| {
+            reads.read(|conn| {
+                conn.prepare_cached(&SQL)?
+                    .query_row([candidate_id], |r| {
+                        Ok(StatusColumns {
+                            sitting: sitting_columns(r)?,
+                            ticket: r.get(15)?,
+                            name: r.get(16)?,
+                            room: r.get(17)?,
+                            seat: r.get(18)?,
+                            password_hash: r.get(19)?,
+                            room_opened_ms: r.get(20)?,
+                        })
+                    })
+                    .optional()
+            })
+        }) {
+            Some(Ok(Some(found))) => found,
+            Some(Err(e)) => return Err(e),
+            // PostgreSQL, or SQLite answered busy: through sqlx.
+            _ => {
+                sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+                    .bind(candidate_id)
+                    .fetch_optional(&self.read)
+                    .await?
+            }
         };
-        let sitting = sitting_from_row(&r)?;
-        let candidate = CandidateRow {
-            id: sitting.candidate_id,
-            event_id: sitting.event_id,
-            ticket: r.try_get("ticket")?,
-            name: r.try_get("name")?,
-            room: r.try_get("room")?,
-            seat: r.try_get("seat")?,
-            password_hash: r.try_get("password_hash")?,
-        };
-        let opened: Option<i64> = r.try_get("room_opened_ms")?;
-        Ok(Some((sitting, candidate, opened)))
+        found.map(StatusColumns::into_parts).transpose()
     }
 
     pub(super) async fn lock_sitting(

@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{ErrorCode, OpenFlags, OptionalExtension};
+use rusqlite::{ErrorCode, OpenFlags};
 
 use super::sittings::SittingColumns;
 use super::{Result, StoreError};
@@ -77,35 +77,23 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// The sitting's columns (`SITTING_COLUMNS`, in order) from `at` on in a rusqlite row.
-pub(in crate::store) fn sitting_columns(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SittingColumns> {
+/// The sitting's columns (`SITTING_COLUMNS`, in order) at the start of a rusqlite row.
+pub(in crate::store) fn sitting_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<SittingColumns> {
     Ok(SittingColumns {
-        candidate_id: r.get(at)?,
-        event_id: r.get(at + 1)?,
-        paper_seed: r.get(at + 2)?,
-        form: r.get(at + 3)?,
-        state: r.get(at + 4)?,
-        started_ms: r.get(at + 5)?,
-        base_ms: r.get(at + 6)?,
-        extra_ms: r.get(at + 7)?,
-        paused_total_ms: r.get(at + 8)?,
-        paused_since_ms: r.get(at + 9)?,
-        submitted_ms: r.get(at + 10)?,
-        submitted_by: r.get(at + 11)?,
-        session_id: r.get(at + 12)?,
-        move_allowed: r.get(at + 13)?,
-        objective_score: r.get(at + 14)?,
+        candidate_id: r.get(0)?,
+        event_id: r.get(1)?,
+        paper_seed: r.get(2)?,
+        form: r.get(3)?,
+        state: r.get(4)?,
+        started_ms: r.get(5)?,
+        base_ms: r.get(6)?,
+        extra_ms: r.get(7)?,
+        paused_total_ms: r.get(8)?,
+        paused_since_ms: r.get(9)?,
+        submitted_ms: r.get(10)?,
+        submitted_by: r.get(11)?,
+        session_id: r.get(12)?,
+        move_allowed: r.get(13)?,
+        objective_score: r.get(14)?,
     })
-}
-
-/// One sitting by its candidate, as read by `sql` (the sitting's columns first).
-pub(in crate::store) fn one_sitting<T>(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    candidate_id: i64,
-    rest: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Option<(SittingColumns, T)>> {
-    conn.prepare_cached(sql)?
-        .query_row([candidate_id], |r| Ok((sitting_columns(r, 0)?, rest(r)?)))
-        .optional()
 }

@@ -64,7 +64,7 @@ impl SqliteSaves {
         {
             let mut read = tx.prepare_cached(&READ_SITTING)?;
             for id in candidate_ids(batch) {
-                let columns = read.query_row(params![id], |r| sitting_columns(r, 0)).optional()?;
+                let columns = read.query_row(params![id], sitting_columns).optional()?;
                 if let Some(columns) = columns {
                     sittings.insert(id, SittingRow::try_from(columns)?);
                 }
