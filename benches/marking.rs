@@ -96,6 +96,9 @@ struct Args {
     report: Option<PathBuf>,
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Keep the PostgreSQL database afterwards (its URL is printed), to look at query plans.
+    #[arg(long)]
+    keep_db: bool,
     /// Ignored (cargo bench passes --bench).
     #[arg(long, hide = true)]
     bench: bool,
@@ -174,7 +177,11 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let db = Db::create(&args).await?;
     let result = run(&args, &db).await;
-    db.drop_db().await;
+    if args.keep_db {
+        eprintln!("database kept: {}", db.url);
+    } else {
+        db.drop_db().await;
+    }
     let report = result?;
     if let Some(path) = &args.report {
         std::fs::write(path, report)?;

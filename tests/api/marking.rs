@@ -322,6 +322,36 @@ async fn an_abandoned_lease_returns_to_the_queue_and_the_chief_can_reopen_a_mark
 }
 
 #[tokio::test]
+async fn a_paper_handed_in_after_the_first_marks_were_taken_is_offered_at_once() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("g1", "grader"), ("g2", "grader")]).await;
+        sit(&app, "DEMO0001").await;
+        let ev = app.event_id;
+        let (g1, g2) = (app.staff("g1").await, app.staff("g2").await);
+        for _ in 0..3 {
+            let t = g1.next_task(ev).await.expect("a first mark");
+            assert_eq!(t.round, "第一评");
+            g1.mark(t.task_id, "10").await;
+        }
+        // Nothing more for g1: every task left is the second mark of an answer g1 marked. The
+        // node now knows the queue to begin at the second marks (it moves its note of where
+        // the queue begins on at most every 50 ms).
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        assert!(g1.next_task(ev).await.is_none());
+        // A paper handed in now queues first marks before that point: they come first, at once.
+        sit(&app, "DEMO0002").await;
+        let t = g2.next_task(ev).await.expect("a task");
+        assert_eq!(
+            t.round, "第一评",
+            "the late paper's first mark comes before the second marks"
+        );
+        app.finish().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn concurrent_pulls_never_hand_out_the_same_task() {
     each_backend(|b| async move {
         let app = TestApp::spawn(b).await;

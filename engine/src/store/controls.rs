@@ -54,12 +54,27 @@ pub struct NewControl<'a> {
     pub now: i64,
 }
 
-/// A control task the grader holds or may be offered next.
+/// A control task the grader holds or may be offered next (one at a time).
 pub(super) struct PendingControl {
     id: i64,
     state: String,
     lease_expires_ms: Option<i64>,
     due_after_marks: i64,
+}
+
+impl PendingControl {
+    /// From the `control_*` columns of `Store::grader_holds`' row (`None` when it has none).
+    pub(super) fn from_row(r: &sqlx::any::AnyRow) -> super::Result<Option<PendingControl>> {
+        let Some(id) = r.try_get::<Option<i64>, _>("control_id")? else {
+            return Ok(None);
+        };
+        Ok(Some(PendingControl {
+            id,
+            state: r.try_get("control_state")?,
+            lease_expires_ms: r.try_get("control_lease_expires_ms")?,
+            due_after_marks: r.try_get("due_after_marks")?,
+        }))
+    }
 }
 
 impl Store {
@@ -159,35 +174,6 @@ impl Store {
                     .await?
             }
         })
-    }
-
-    /// The grader's control task in the event that is not yet marked, if any (one at a time).
-    pub(super) async fn pending_control(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        event_id: i64,
-        grader_id: i64,
-    ) -> Result<Option<PendingControl>> {
-        let sql = format!(
-            "SELECT c.id, c.state, c.lease_expires_ms, c.due_after_marks FROM control_tasks c \
-             JOIN control_answers ca ON ca.id = c.control_answer_id \
-             WHERE c.grader_id = $1 AND c.state IN ('queued', 'leased') AND ca.event_id = $2 ORDER BY c.id LIMIT 1{}",
-            self.row_lock(" FOR UPDATE OF c")
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(grader_id)
-            .bind(event_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        row.map(|r| {
-            Ok(PendingControl {
-                id: r.try_get("id")?,
-                state: r.try_get("state")?,
-                lease_expires_ms: r.try_get("lease_expires_ms")?,
-                due_after_marks: r.try_get("due_after_marks")?,
-            })
-        })
-        .transpose()
     }
 
     /// Leases (or returns, when already held) the grader's pending control task when `offer`

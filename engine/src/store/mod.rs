@@ -140,6 +140,8 @@ pub struct Store {
     sqlite_saves: Option<std::sync::Arc<saves::SqliteSaves>>,
     /// SQLite: read-only connections for the candidate's hottest reads (`sqlite_reads.rs`).
     sqlite_reads: Option<std::sync::Arc<sqlite_reads::SqliteReads>>,
+    /// Where each event's marking queue begins, as this node last looked (`marking.rs`).
+    queue_heads: std::sync::Arc<marking::QueueHeads>,
 }
 
 /// Each backend's migrations, embedded from `engine/migrations/{sqlite,postgres}` at build time
@@ -177,6 +179,7 @@ impl Store {
                 postgres: None,
                 sqlite_saves: None,
                 sqlite_reads: None,
+                queue_heads: Default::default(),
             };
             store.migrate().await?;
             let store = Store {
@@ -205,6 +208,7 @@ impl Store {
                 postgres: Some(options),
                 sqlite_saves: None,
                 sqlite_reads: None,
+                queue_heads: Default::default(),
             };
             store.migrate().await?;
             Ok(store)

@@ -1,7 +1,7 @@
 //! Answers shared out evenly (平均分配): the chief grader hands every first or second mark still
 //! waiting to one grader of its question — the one with the fewest marks of it given or handed
 //! so far, never one who has marked the answer or holds its other task — so the shares differ by
-//! at most one where the answers allow it. `marking::PULL_RULE` offers a handed task to its
+//! at most one where the answers allow it. `marking::pull_rule` offers a handed task to its
 //! grader only. Handing out again (more graders, more answers, a grader gone) starts from what
 //! is given; setting it free lets whoever is ready take any.
 

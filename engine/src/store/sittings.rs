@@ -482,6 +482,7 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.queue_heads.forget();
         Ok(SubmitOutcome::Submitted {
             objective_total: sub.objective_total,
         })
