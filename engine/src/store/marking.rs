@@ -221,6 +221,10 @@ pub struct GraderItem {
 /// Where the chief shared a question's answers out evenly, a first or second mark handed to a
 /// grader is taken by that grader only (`shares.rs`).
 ///
+/// `+o.lease_expires_ms` (here and in the other look-ups of a grader's own leases) keeps SQLite,
+/// which has no statistics, from walking every live lease along (state, lease_expires_ms) where
+/// the answer's or the grader's own index finds one or two rows; PostgreSQL reads it as it is.
+///
 /// A grader's rule leaves out the chief's branches: PostgreSQL sets up every branch of a
 /// statement each time it runs it, and a pull is four look-ups under this rule.
 fn pull_rule(chief: bool) -> String {
@@ -241,7 +245,7 @@ fn pull_rule(chief: bool) -> String {
     format!(
         "a.status <> 'final' AND ({assigned}{chiefs}) \
          AND NOT EXISTS (SELECT 1 FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
-             AND o.state = 'leased' AND o.leased_by = $2 AND o.lease_expires_ms > $3)"
+             AND o.state = 'leased' AND o.leased_by = $2 AND +o.lease_expires_ms > $3)"
     )
 }
 const _: () = assert!(
@@ -391,7 +395,7 @@ impl Store {
                     "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms, \
                        (SELECT COUNT(*) FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.marker_slot < {THIRD_SLOT} AND m.superseded = 0) \
                        + (SELECT COUNT(*) FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
-                            AND o.marker_slot < {THIRD_SLOT} AND o.state = 'leased' AND o.lease_expires_ms > $2) AS independent_before \
+                            AND o.marker_slot < {THIRD_SLOT} AND o.state = 'leased' AND +o.lease_expires_ms > $2) AS independent_before \
                      FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1",
                 )))
                 .bind(id)
@@ -431,7 +435,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {planning}(SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-               WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1) AS task, \
+               WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND +t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1) AS task, \
                c.id AS control_id, c.state AS control_state, c.lease_expires_ms AS control_lease_expires_ms, c.due_after_marks \
              FROM (SELECT 1 AS one) one LEFT JOIN (SELECT c.id, c.state, c.lease_expires_ms, c.due_after_marks FROM control_tasks c \
                JOIN control_answers ca ON ca.id = c.control_answer_id \
