@@ -555,7 +555,7 @@ impl Store {
     /// marks, this one included, as they count: independent marks in the order given, then the
     /// third marker's and appeal re-marks by slot. The answer's row is locked already, so every
     /// other mark on it is committed and seen here. One statement on PostgreSQL (a mark was nine
-    /// round trips, most of its cost under 200 graders); SQLite's writer runs them in turn.
+    /// round trips, most of its cost under 200 graders), one call on SQLite.
     async fn give_mark(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -626,7 +626,7 @@ impl Store {
     /// disputed (a third task is queued), or still marking. An appeal re-mark, when there is one,
     /// is final. A final answer keeps no task open but appeals (none is left under the rules; any
     /// from before marks were fixed per answer is withdrawn, so nothing can change a final mark).
-    /// One statement on PostgreSQL.
+    /// One statement on PostgreSQL, one call on SQLite.
     async fn settle(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
