@@ -248,6 +248,41 @@ fn pull_rule(chief: bool) -> String {
              AND o.state = 'leased' AND o.leased_by = $2 AND +o.lease_expires_ms > $3)"
     )
 }
+/// `Store::lease_next`'s statement for a backend's row lock and a grader (`chief`: also third
+/// markings): built once each, it is sent on every pull.
+fn lease_next_sql(row_lock: &'static str, chief: bool) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 4] = [const { std::sync::OnceLock::new() }; 4];
+    SQL[usize::from(!row_lock.is_empty()) * 2 + usize::from(chief)].get_or_init(|| {
+        let rule = pull_rule(chief);
+        let first = |which: &str, order: &str| {
+            format!(
+                "(SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+                 WHERE {which} AND a.event_id = $1 AND {rule} ORDER BY {order} LIMIT 1{row_lock})"
+            )
+        };
+        format!(
+            "UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $6, leased_ms = $3 \
+             WHERE id = (SELECT COALESCE({}, {}, {}, {})) RETURNING id",
+            first(
+                &format!(
+                    "t.state = 'queued' AND t.marker_slot >= {}",
+                    if chief { THIRD_SLOT } else { FIRST_APPEAL_SLOT }
+                ),
+                "t.marker_slot, t.id"
+            ),
+            first(
+                "t.state = 'leased' AND t.lease_expires_ms <= $3",
+                "t.lease_expires_ms, t.id"
+            ),
+            first("t.state = 'queued' AND t.assigned_to = $2", "t.id"),
+            first(
+                "t.state = 'queued' AND (t.marker_slot, t.id) >= ($4, $5)",
+                "t.marker_slot, t.id"
+            ),
+        )
+    })
+}
+
 const _: () = assert!(
     THIRD_SLOT == 3 && FIRST_APPEAL_SLOT == 4,
     "pull_rule spells the slots out"
@@ -349,8 +384,9 @@ impl Store {
     /// Leases the next task this grader may mark (or returns the one they already hold).
     /// `third_marker`: the chief (or a designated senior grader) also takes disputed answers.
     ///
-    /// Four statements in one transaction, whatever the queue holds: what the grader holds
-    /// (a task, a control answer), the pick, the lease, the task's details.
+    /// Three statements in one transaction, whatever the queue holds: what the grader holds
+    /// (a task, a control answer), the lease of the next task (`lease_next`), the task's details;
+    /// a fourth, where the queue begins, at most every 50 ms (`queue_head`).
     pub async fn next_marking_task(
         &self,
         event_id: i64,
@@ -479,34 +515,7 @@ impl Store {
         lease_expires_ms: i64,
     ) -> Result<Option<i64>> {
         let (head_slot, head_id) = self.queue_head(tx, event_id).await?;
-        let lock = self.row_lock(" FOR UPDATE OF t SKIP LOCKED");
-        let rule = pull_rule(third_marker);
-        let first = |which: &str, order: &str| {
-            format!(
-                "(SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-                 WHERE {which} AND a.event_id = $1 AND {rule} ORDER BY {order} LIMIT 1{lock})"
-            )
-        };
-        let sql = format!(
-            "UPDATE marking_tasks SET state = 'leased', leased_by = $2, lease_expires_ms = $6, leased_ms = $3 \
-             WHERE id = (SELECT COALESCE({}, {}, {}, {})) RETURNING id",
-            first(
-                &format!(
-                    "t.state = 'queued' AND t.marker_slot >= {}",
-                    if third_marker { THIRD_SLOT } else { FIRST_APPEAL_SLOT }
-                ),
-                "t.marker_slot, t.id"
-            ),
-            first(
-                "t.state = 'leased' AND t.lease_expires_ms <= $3",
-                "t.lease_expires_ms, t.id"
-            ),
-            first("t.state = 'queued' AND t.assigned_to = $2", "t.id"),
-            first(
-                "t.state = 'queued' AND (t.marker_slot, t.id) >= ($4, $5)",
-                "t.marker_slot, t.id"
-            ),
-        );
+        let sql = lease_next_sql(self.row_lock(" FOR UPDATE OF t SKIP LOCKED"), third_marker);
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(event_id)
             .bind(grader_id)
@@ -565,20 +574,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7)";
         const ACTIVE_MARKS: &str =
             "SELECT id, marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0";
-        let subject = format!("answer#{}/slot{}", g.open_answer_id, g.slot);
-        let record = AuditRecord {
-            event_id: g.event_id,
-            actor: g.actor,
-            action: "mark",
-            subject: &subject,
-            old: "",
-            new: &g.mark.to_string(),
-            reason: g.comment,
-            at_ms: g.now,
-        };
         const CLOSE_TASK: &str = "UPDATE marking_tasks SET state = 'done' WHERE id = $2";
         const LOG_MARK: &str = "INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) \
-             VALUES ($8, $9, $10, $11, $12, $13, $6, $7)";
+             VALUES ($8, $9, 'mark', $10, '', $11, $6, $7)";
         // PostgreSQL: one statement, whose snapshot does not hold the mark it inserts (it comes
         // back through RETURNING). SQLite: the four statements in one call (shared parameters).
         static GIVE: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
@@ -599,12 +597,10 @@ impl Store {
             .bind(g.mark.hundredths())
             .bind(g.comment)
             .bind(g.now)
-            .bind(record.event_id)
-            .bind(record.actor)
-            .bind(record.action)
-            .bind(record.subject)
-            .bind(record.old)
-            .bind(record.new)
+            .bind(g.event_id)
+            .bind(g.actor)
+            .bind(format!("answer#{}/slot{}", g.open_answer_id, g.slot))
+            .bind(g.mark.to_string())
             .fetch_all(&mut **tx)
             .await?;
         let mut marks = rows
