@@ -382,6 +382,126 @@ async fn concurrent_pulls_never_hand_out_the_same_task() {
     .await;
 }
 
+/// Graders and the chief pulling and marking all at once until nothing is left (on SQLite the
+/// pulls and marks are committed together in batches): every answer ends final, from marks by
+/// different graders, each mark stored once with its audit line, and no task left open.
+#[tokio::test]
+async fn graders_marking_at_once_settle_every_answer_once() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        let names: Vec<String> = (1..=6).map(|i| format!("m{i}")).collect();
+        let mut staff: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "grader")).collect();
+        staff.push(("chief", "chief"));
+        app.graders(&staff).await;
+        for t in ["DEMO0001", "DEMO0002", "DEMO0003", "DEMO0004", "DEMO0005"] {
+            sit(&app, t).await;
+        }
+        let ev = app.event_id;
+        let mut markers = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            // Odd graders 10, even ones 15: a pair of them is 5 apart, beyond the tolerance (3),
+            // and goes to the chief.
+            let mark = if i % 2 == 0 { "10" } else { "15" };
+            let g = app.staff(name).await;
+            markers.push(tokio::spawn(async move {
+                let mut given = 0;
+                while let Some(t) = g.next_task(ev).await {
+                    g.mark(t.task_id, mark).await;
+                    given += 1;
+                }
+                given
+            }));
+        }
+        let mut given = 0;
+        for m in markers {
+            given += m.await.unwrap();
+        }
+        assert_eq!(given, 30, "5 papers, 3 open answers each, 2 marks each");
+        let chief = app.staff("chief").await;
+        let mut third = 0;
+        while let Some(t) = chief.next_task(ev).await {
+            assert_eq!(t.round, "第三评（仲裁）");
+            chief.mark(t.task_id, "12").await;
+            third += 1;
+        }
+        let answers = app.store.event_open_answers(ev).await.unwrap();
+        assert_eq!(answers.len(), 15);
+        for a in &answers {
+            assert_eq!(a.status, kaowu::store::AnswerStatus::Final, "{a:?}");
+            let graders: HashSet<i64> = a.marks.iter().map(|m| m.grader_id).collect();
+            assert_eq!(graders.len(), a.marks.len(), "one grader marked an answer twice: {a:?}");
+            let expected = match a.marks.len() {
+                2 if a.marks[0].mark == a.marks[1].mark => a.marks[0].mark,
+                // 10, 15 and the chief's 12: the mean of the two closest, 10 and 12.
+                3 => "11".parse().unwrap(),
+                _ => panic!("{a:?}"),
+            };
+            assert_eq!(a.final_mark, Some(expected), "{a:?}");
+        }
+        let marks: usize = answers.iter().map(|a| a.marks.len()).sum();
+        assert_eq!(marks, 30 + third);
+        let logged = app.store.audit_log(ev).await.unwrap();
+        assert_eq!(logged.iter().filter(|e| e.action == "mark").count(), marks);
+        assert!(app.store.leased_tasks_per_item(ev, app.clock.now_ms()).await.unwrap().is_empty());
+        app.finish().await;
+    })
+    .await;
+}
+
+/// Pulls and marks that meet a database another process is writing (the office's CLI on
+/// SQLite) wait for it together and go through once it commits; when it holds on beyond the
+/// busy timeout, each is refused with a clear 503 in Chinese and nothing of them is kept (no
+/// lease, no mark) — and they go through when sent again.
+#[tokio::test]
+async fn pulls_and_marks_wait_for_a_busy_database_and_are_refused_503_if_it_never_frees() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.graders(&[("g1", "grader"), ("g2", "grader")]).await;
+    sit(&app, "DEMO0001").await;
+    let ev = app.event_id;
+    let (g1, g2) = (app.staff("g1").await, app.staff("g2").await);
+    let next = format!("/api/marking/events/{ev}/next");
+    let held = g1.next_task(ev).await.expect("a task for g1");
+    let mut cli = app.db_connection().await;
+
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    let (marked, pulled) = {
+        let (g1, g2, next) = (g1.clone(), g2.clone(), next.clone());
+        let work = tokio::spawn(async move {
+            tokio::join!(g1.try_mark(held.task_id, "12"), g2.post(&next, serde_json::Value::Null))
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        sqlx::query("COMMIT").execute(&mut cli).await.unwrap();
+        work.await.unwrap()
+    };
+    assert_eq!(marked.0, StatusCode::OK, "{:?}", marked.1);
+    assert_eq!(pulled.0, StatusCode::OK, "{:?}", pulled.1);
+    let g2_task = pulled.1["task_id"].as_i64().expect("g2's task");
+
+    let now = app.clock.now_ms();
+    let before = app.store.event_open_answers(ev).await.unwrap();
+    let leased_before = app.store.leased_tasks_per_item(ev, now).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut cli).await.unwrap();
+    let t = std::time::Instant::now();
+    let (marked, pulled) = tokio::join!(g2.try_mark(g2_task, "13"), g1.post(&next, serde_json::Value::Null));
+    for (status, body) in [&marked, &pulled] {
+        assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(crate::common::chinese_error(body), "{body}");
+    }
+    assert!(t.elapsed() >= std::time::Duration::from_secs(9), "they waited first ({:?})", t.elapsed());
+    sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
+    let after = app.store.event_open_answers(ev).await.unwrap();
+    assert_eq!(format!("{before:?}"), format!("{after:?}"), "nothing of the refused mark was kept");
+    assert_eq!(
+        app.store.leased_tasks_per_item(ev, now).await.unwrap(),
+        leased_before,
+        "nothing of the refused pull was kept"
+    );
+
+    assert_eq!(g2.try_mark(g2_task, "13").await.0, StatusCode::OK);
+    assert!(g1.next_task(ev).await.is_some(), "g1 pulls again");
+    app.finish().await;
+}
+
 #[tokio::test]
 async fn a_pass_rule_with_section_minimums_is_checked_and_kept() {
     let app = TestApp::spawn(Backend::Sqlite).await;

@@ -140,8 +140,10 @@ pub struct Store {
     sqlite_saves: Option<std::sync::Arc<saves::SqliteSaves>>,
     /// SQLite: read-only connections for the candidate's hottest reads (`sqlite_reads.rs`).
     sqlite_reads: Option<std::sync::Arc<sqlite_reads::SqliteReads>>,
-    /// Where each event's marking queue begins, as this node last looked (`marking.rs`).
+    /// Where each event's marking queue begins, as this node last looked (`marking/mod.rs`).
     queue_heads: std::sync::Arc<marking::QueueHeads>,
+    /// SQLite: pulls and marks waiting to be committed together (`marking/sqlite.rs`).
+    sqlite_marking: Option<std::sync::Arc<marking::MarkingQueue>>,
 }
 
 /// Each backend's migrations, embedded from `engine/migrations/{sqlite,postgres}` at build time
@@ -180,10 +182,12 @@ impl Store {
                 sqlite_saves: None,
                 sqlite_reads: None,
                 queue_heads: Default::default(),
+                sqlite_marking: None,
             };
             store.migrate().await?;
             let store = Store {
                 sqlite_saves: Some(saves::SqliteSaves::open(&sqlite_path(&url))?),
+                sqlite_marking: Some(Default::default()),
                 sqlite_reads: Some(std::sync::Arc::new(sqlite_reads::SqliteReads::new(&sqlite_path(&url)))),
                 ..store
             };
@@ -209,6 +213,7 @@ impl Store {
                 sqlite_saves: None,
                 sqlite_reads: None,
                 queue_heads: Default::default(),
+                sqlite_marking: None,
             };
             store.migrate().await?;
             Ok(store)

@@ -51,49 +51,60 @@ impl SqliteSaves {
         Ok(saves)
     }
 
-    /// A batch of saves in one IMMEDIATE transaction (see `Store::save_batch`). Blocking: called
-    /// on a blocking thread. A failed commit leaves nothing: SQLite rolls back, or rusqlite does
-    /// when the transaction is dropped.
-    pub(super) fn save_batch(&self, batch: &[SaveRequest], now: i64) -> Result<SaveBatch> {
+    /// Runs `write` on the connection (the marking batches of `marking/sqlite.rs` share it with
+    /// the saves; the store's sqlx write connection, held by both, keeps them apart). Blocking.
+    pub(in crate::store) fn with_connection<T>(&self, write: impl FnOnce(&mut rusqlite::Connection) -> Result<T>) -> Result<T> {
         let mut conn = self
             .0
             .lock()
             .map_err(|_| StoreError::Corrupt("the save connection's lock was poisoned".into()))?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut sittings = HashMap::new();
-        {
-            let mut read = tx.prepare_cached(&READ_SITTING)?;
-            for id in candidate_ids(batch) {
-                let columns = read.query_row(params![id], sitting_columns).optional()?;
-                if let Some(columns) = columns {
-                    sittings.insert(id, SittingRow::try_from(columns)?);
-                }
-            }
-        }
-        let mut current = HashMap::new();
-        {
-            let mut read = tx.prepare_cached(
-                "SELECT seq, CASE WHEN slot = 'open' THEN value END FROM answers WHERE candidate_id = ?1 AND slot = ?2",
-            )?;
-            for key in wanted_slots(batch, &sittings) {
-                let found = read
-                    .query_row(params![key.0, key.1], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-                    })
-                    .optional()?;
-                if let Some(found) = found {
-                    current.insert(key, found);
-                }
-            }
-        }
-        let decided = decide(batch, &sittings, current, now);
-        write(&tx, batch, &decided, now)?;
-        tx.commit()?;
-        Ok(SaveBatch {
-            outcomes: decided.outcomes,
-            sittings,
-        })
+        write(&mut conn)
     }
+
+    /// A batch of saves in one IMMEDIATE transaction (see `Store::save_batch`). Blocking: called
+    /// on a blocking thread. A failed commit leaves nothing: SQLite rolls back, or rusqlite does
+    /// when the transaction is dropped.
+    pub(super) fn save_batch(&self, batch: &[SaveRequest], now: i64) -> Result<SaveBatch> {
+        self.with_connection(|conn| save_batch(conn, batch, now))
+    }
+}
+
+/// `SqliteSaves::save_batch` on its connection.
+fn save_batch(conn: &mut rusqlite::Connection, batch: &[SaveRequest], now: i64) -> Result<SaveBatch> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut sittings = HashMap::new();
+    {
+        let mut read = tx.prepare_cached(&READ_SITTING)?;
+        for id in candidate_ids(batch) {
+            let columns = read.query_row(params![id], sitting_columns).optional()?;
+            if let Some(columns) = columns {
+                sittings.insert(id, SittingRow::try_from(columns)?);
+            }
+        }
+    }
+    let mut current = HashMap::new();
+    {
+        let mut read = tx.prepare_cached(
+            "SELECT seq, CASE WHEN slot = 'open' THEN value END FROM answers WHERE candidate_id = ?1 AND slot = ?2",
+        )?;
+        for key in wanted_slots(batch, &sittings) {
+            let found = read
+                .query_row(params![key.0, key.1], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .optional()?;
+            if let Some(found) = found {
+                current.insert(key, found);
+            }
+        }
+    }
+    let decided = decide(batch, &sittings, current, now);
+    write(&tx, batch, &decided, now)?;
+    tx.commit()?;
+    Ok(SaveBatch {
+        outcomes: decided.outcomes,
+        sittings,
+    })
 }
 
 /// Copies the write-ahead log into the database file every `CHECKPOINT_EVERY`, on a thread and a

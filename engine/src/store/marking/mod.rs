@@ -14,6 +14,9 @@ use exam_rules::sitting::SittingState;
 
 pub use exam_rules::marking::{FIRST_APPEAL_SLOT, THIRD_SLOT};
 
+mod sqlite;
+pub(super) use sqlite::MarkingQueue;
+
 /// A leased task: what a grader marks. It carries no candidate identity (blind marking).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MarkingTask {
@@ -138,15 +141,6 @@ struct QueueHead {
     onwards: std::time::Instant,
 }
 
-enum Head {
-    /// Looked at less than `QueueHeads::FRESH` ago.
-    Fresh((i64, i64)),
-    /// To be looked up again onwards from here.
-    Onwards((i64, i64)),
-    /// To be looked up from the start of the queue.
-    Unknown,
-}
-
 impl QueueHeads {
     /// How long a head looked up from the start is trusted: a task queued again on another node
     /// waits at most this long to be offered by this one.
@@ -154,23 +148,29 @@ impl QueueHeads {
     /// How long a head is used as it is before it is moved on.
     const FRESH: std::time::Duration = std::time::Duration::from_millis(50);
 
-    fn get(&self, event_id: i64) -> Head {
+    /// The event's head when it was looked at less than `FRESH` ago; otherwise `Err` with where
+    /// to look it up from (`None`: the start of the queue), to be passed to `found`.
+    fn get(&self, event_id: i64) -> std::result::Result<(i64, i64), Option<(i64, i64)>> {
         match self.0.lock().expect("queue heads").get(&event_id) {
-            Some(h) if h.from_start.elapsed() >= Self::TRUSTED_FOR => Head::Unknown,
-            Some(h) if h.onwards.elapsed() >= Self::FRESH => Head::Onwards(h.head),
-            Some(h) => Head::Fresh(h.head),
-            None => Head::Unknown,
+            Some(h) if h.from_start.elapsed() >= Self::TRUSTED_FOR => Err(None),
+            Some(h) if h.onwards.elapsed() >= Self::FRESH => Err(Some(h.head)),
+            Some(h) => Ok(h.head),
+            None => Err(None),
         }
     }
 
-    /// Keeps `head`, looked up `onwards` from the last one or from the start.
-    fn set(&self, event_id: i64, head: (i64, i64), onwards: bool) {
+    /// Keeps the head looked up `from` where `get` said (`head`: the first queued task found,
+    /// none when the queue is empty from there) and returns it, (0, 0) for an empty queue: that
+    /// is looked at again from the start, as what comes next may come anywhere.
+    fn found(&self, event_id: i64, from: Option<(i64, i64)>, head: Option<(i64, i64)>) -> (i64, i64) {
+        let head = head.unwrap_or((0, 0));
+        let onwards = from.is_some();
         let now = std::time::Instant::now();
         let mut heads = self.0.lock().expect("queue heads");
         let from_start = match heads.get(&event_id) {
             Some(h) if onwards => h.from_start,
             // Forgotten while this was looked up onwards: it may be past a task just queued.
-            None if onwards => return,
+            None if onwards => return head,
             _ => now,
         };
         heads.insert(
@@ -181,6 +181,7 @@ impl QueueHeads {
                 onwards: now,
             },
         );
+        head
     }
 
     /// This node queued a task that may come before a head it knows (after the commit).
@@ -285,8 +286,131 @@ fn lease_next_sql(row_lock: &'static str, chief: bool) -> &'static str {
 
 const _: () = assert!(
     THIRD_SLOT == 3 && FIRST_APPEAL_SLOT == 4,
-    "pull_rule spells the slots out"
+    "pull_rule and TASK_DETAILS spell the slots out"
 );
+
+/// `Store::grader_holds`' statement for a backend (`$1` the event, `$2` the grader, `$3` now),
+/// built once each. On PostgreSQL it also sets the pull's planning for the transaction, and
+/// locks the control task.
+fn holds_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+    SQL[(backend == Backend::Postgres) as usize].get_or_init(|| {
+        let (planning, lock) = match backend {
+            Backend::Postgres => (
+                "set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans, \
+                 set_config('enable_bitmapscan', 'off', true) AS no_bitmaps, set_config('enable_sort', 'off', true) AS no_sorts, ",
+                " FOR UPDATE OF c",
+            ),
+            Backend::Sqlite => ("", ""),
+        };
+        format!(
+            "SELECT {planning}(SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+               WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND +t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1) AS task, \
+               c.id AS control_id, c.state AS control_state, c.lease_expires_ms AS control_lease_expires_ms, c.due_after_marks \
+             FROM (SELECT 1 AS one) one LEFT JOIN (SELECT c.id, c.state, c.lease_expires_ms, c.due_after_marks FROM control_tasks c \
+               JOIN control_answers ca ON ca.id = c.control_answer_id \
+               WHERE c.grader_id = $2 AND c.state IN ('queued', 'leased') AND ca.event_id = $1 ORDER BY c.id LIMIT 1{lock}) c ON 1 = 1"
+        )
+    })
+}
+
+/// A leased task's details, as `MarkingTask` reads them (`$1` the task, `$2` now).
+const TASK_DETAILS: &str = "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms, \
+       (SELECT COUNT(*) FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.marker_slot < 3 AND m.superseded = 0) \
+       + (SELECT COUNT(*) FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
+            AND o.marker_slot < 3 AND o.state = 'leased' AND +o.lease_expires_ms > $2) AS independent_before \
+     FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1";
+
+/// The first queued task of the event (`$1`) from (marker_slot, id) = ($2, $3) on (`Store::queue_head`).
+const QUEUE_HEAD: &str = "SELECT t.marker_slot, t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
+     WHERE t.state = 'queued' AND (t.marker_slot, t.id) >= ($2, $3) AND a.event_id = $1 ORDER BY t.marker_slot, t.id LIMIT 1";
+
+/// `Store::record_mark`'s first statement for a backend (`$1` the task): the task, its answer
+/// and the event's tolerance; on PostgreSQL locking the task and the answer and asking for
+/// generic plans for the rest of the transaction (settling the answer was planned anew on every
+/// mark, 0.1 ms each).
+fn marked_task_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+    SQL[(backend == Backend::Postgres) as usize].get_or_init(|| {
+        let (planning, lock) = match backend {
+            Backend::Postgres => (
+                "set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans, ",
+                // The answer's row too: two graders marking the two tasks of one answer at once
+                // would each see only their own mark and neither would settle it (PostgreSQL,
+                // read committed); locked, the second waits and sees the first's. SQLite's one
+                // writer serialises them anyway.
+                " FOR UPDATE OF t, a",
+            ),
+            Backend::Sqlite => ("", ""),
+        };
+        format!(
+            "SELECT {planning}t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id, a.marks_needed, \
+               e.tolerance FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id JOIN events e ON e.id = a.event_id \
+             WHERE t.id = $1{lock}"
+        )
+    })
+}
+
+// A mark given (`Store::give_mark`): `$1` the answer, `$2` the task, `$3` its slot, `$4` the
+// grader, `$5` the mark, `$6` the comment, `$7` now, `$8` the event, `$9` the actor, `$10` the
+// audit subject, `$11` the mark as text.
+const INSERT_MARK: &str = "INSERT INTO marks (open_answer_id, task_id, marker_slot, grader_id, mark, comment, at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const CLOSE_TASK: &str = "UPDATE marking_tasks SET state = 'done' WHERE id = $2";
+const LOG_MARK: &str = "INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) \
+     VALUES ($8, $9, 'mark', $10, '', $11, $6, $7)";
+const ACTIVE_MARKS: &str = "SELECT id, marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0";
+
+// An answer settled (`Store::settle`), each statement running only for its status: `$1` the
+// answer, `$2` its status, `$3` its final mark, `$4` the item, `$5` the third marker's slot, `$6`
+// now, `$7` the first appeal slot.
+const THIRD_TASK: &str = "INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) \
+     SELECT $1, $4, $5, 'queued', $6 WHERE $2 = 'disputed' \
+     ON CONFLICT (open_answer_id, marker_slot) DO UPDATE SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL";
+const CLOSE_TASKS: &str =
+    "DELETE FROM marking_tasks WHERE open_answer_id = $1 AND state <> 'done' AND marker_slot < $7 AND $2 = 'final'";
+const SET_STATUS: &str = "UPDATE open_answers SET status = $2, final_mark = $3 WHERE id = $1";
+
+/// What a mark's audit line names: the answer and the slot.
+fn mark_subject(open_answer_id: i64, slot: i64) -> String {
+    format!("answer#{open_answer_id}/slot{slot}")
+}
+
+/// Why a grader may not mark the task they sent a mark for (its `state` and `leased_by` as
+/// stored), or `None` when it is theirs to mark. A lapsed lease still counts until another
+/// grader has taken the task.
+fn refused_mark(state: &str, leased_by: Option<i64>, grader_id: i64) -> Option<MarkOutcome> {
+    if state == "done" {
+        Some(MarkOutcome::AlreadyMarked)
+    } else if state != "leased" || leased_by != Some(grader_id) {
+        Some(MarkOutcome::NotYours)
+    } else {
+        None
+    }
+}
+
+/// An answer's active marks (id, slot, mark) as they count: independent marks in the order
+/// given, then the third marker's and appeal re-marks by slot.
+fn counting_order(mut marks: Vec<(i64, i64, Points)>) -> Vec<(i64, Points)> {
+    marks.sort_by_key(|&(id, slot, _)| (if slot >= THIRD_SLOT { slot } else { 0 }, id));
+    marks.into_iter().map(|(_, slot, mark)| (slot, mark)).collect()
+}
+
+/// Where an answer stands with its active `marks` (in `counting_order`) under `policy`, and its
+/// final mark: an appeal re-mark, when there is one, is final.
+fn standing(marks: &[(i64, Points)], policy: &MarkingPolicy) -> (AnswerStatus, Option<Points>) {
+    match marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT) {
+        Some((_, appeal)) => (AnswerStatus::Final, Some(*appeal)),
+        None => {
+            let ordered: Vec<Points> = marks.iter().map(|(_, m)| *m).collect();
+            match resolve(policy, &ordered) {
+                Resolution::Final(m) => (AnswerStatus::Final, Some(m)),
+                Resolution::Pending { .. } => (AnswerStatus::Marking, None),
+                Resolution::Disputed => (AnswerStatus::Disputed, None),
+            }
+        }
+    }
+}
 
 impl Store {
     pub async fn assign_grader(&self, event_id: i64, item_id: &str, account_id: i64) -> Result<()> {
@@ -387,6 +511,9 @@ impl Store {
     /// Three statements in one transaction, whatever the queue holds: what the grader holds
     /// (a task, a control answer), the lease of the next task (`lease_next`), the task's details;
     /// a fourth, where the queue begins, at most every 50 ms (`queue_head`).
+    ///
+    /// On SQLite the pull is committed together with the others waiting for the writer
+    /// (`sqlite.rs`), unless the grader has a control answer waiting.
     pub async fn next_marking_task(
         &self,
         event_id: i64,
@@ -395,6 +522,18 @@ impl Store {
         now: i64,
         lease_ms: i64,
     ) -> Result<Option<MarkingTask>> {
+        if let Some(queue) = &self.sqlite_marking {
+            let op = sqlite::Op::Next {
+                event_id,
+                grader_id,
+                chief: third_marker,
+                now,
+                lease_ms,
+            };
+            if let sqlite::Done::Next(task) = self.marking_op(queue, op).await? {
+                return Ok(task);
+            }
+        }
         let mut tx = self.begin_write().await?;
         let holds = self.grader_holds(&mut tx, event_id, grader_id, now).await?;
         // A control answer (质检卷) planted for this grader: held, or due after enough marks.
@@ -427,13 +566,7 @@ impl Store {
                 None => None,
             },
             Some(id) => Some(
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT t.id, t.open_answer_id, a.event_id, t.item_id, t.marker_slot, a.body, t.lease_expires_ms, \
-                       (SELECT COUNT(*) FROM marks m WHERE m.open_answer_id = t.open_answer_id AND m.marker_slot < {THIRD_SLOT} AND m.superseded = 0) \
-                       + (SELECT COUNT(*) FROM marking_tasks o WHERE o.open_answer_id = t.open_answer_id AND o.id <> t.id \
-                            AND o.marker_slot < {THIRD_SLOT} AND o.state = 'leased' AND +o.lease_expires_ms > $2) AS independent_before \
-                     FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id WHERE t.id = $1",
-                )))
+                sqlx::query_as(TASK_DETAILS)
                 .bind(id)
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -462,22 +595,7 @@ impl Store {
         grader_id: i64,
         now: i64,
     ) -> Result<GraderHolds> {
-        let planning = match self.backend {
-            Backend::Postgres => {
-                "set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans, \
-                 set_config('enable_bitmapscan', 'off', true) AS no_bitmaps, set_config('enable_sort', 'off', true) AS no_sorts, "
-            }
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "SELECT {planning}(SELECT t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-               WHERE a.event_id = $1 AND t.state = 'leased' AND t.leased_by = $2 AND +t.lease_expires_ms > $3 ORDER BY t.id LIMIT 1) AS task, \
-               c.id AS control_id, c.state AS control_state, c.lease_expires_ms AS control_lease_expires_ms, c.due_after_marks \
-             FROM (SELECT 1 AS one) one LEFT JOIN (SELECT c.id, c.state, c.lease_expires_ms, c.due_after_marks FROM control_tasks c \
-               JOIN control_answers ca ON ca.id = c.control_answer_id \
-               WHERE c.grader_id = $2 AND c.state IN ('queued', 'leased') AND ca.event_id = $1 ORDER BY c.id LIMIT 1{}) c ON 1 = 1",
-            self.row_lock(" FOR UPDATE OF c")
-        );
+        let sql = holds_sql(self.backend);
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(event_id)
             .bind(grader_id)
@@ -540,24 +658,17 @@ impl Store {
     /// marking went on; from the head, a few buffers.
     async fn queue_head(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, event_id: i64) -> Result<(i64, i64)> {
         let from = match self.queue_heads.get(event_id) {
-            Head::Fresh(head) => return Ok(head),
-            Head::Onwards(head) => Some(head),
-            Head::Unknown => None,
+            Ok(head) => return Ok(head),
+            Err(from) => from,
         };
         let (slot, id) = from.unwrap_or((0, 0));
-        let head: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT t.marker_slot, t.id FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id \
-             WHERE t.state = 'queued' AND (t.marker_slot, t.id) >= ($2, $3) AND a.event_id = $1 ORDER BY t.marker_slot, t.id LIMIT 1",
-        )
-        .bind(event_id)
-        .bind(slot)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        // An empty queue is looked at again from the start: what comes next may come anywhere.
-        let head = head.unwrap_or((0, 0));
-        self.queue_heads.set(event_id, head, from.is_some());
-        Ok(head)
+        let head: Option<(i64, i64)> = sqlx::query_as(QUEUE_HEAD)
+            .bind(event_id)
+            .bind(slot)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(self.queue_heads.found(event_id, from, head))
     }
 
     /// Stores the mark, closes its task and writes the audit line; returns the answer's active
@@ -570,13 +681,6 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         g: &GivenMark<'_>,
     ) -> Result<Vec<(i64, Points)>> {
-        const INSERT_MARK: &str = "INSERT INTO marks (open_answer_id, task_id, marker_slot, grader_id, mark, comment, at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        const ACTIVE_MARKS: &str =
-            "SELECT id, marker_slot, mark FROM marks WHERE open_answer_id = $1 AND superseded = 0";
-        const CLOSE_TASK: &str = "UPDATE marking_tasks SET state = 'done' WHERE id = $2";
-        const LOG_MARK: &str = "INSERT INTO audit_log (event_id, actor, action, subject, old_value, new_value, reason, at_ms) \
-             VALUES ($8, $9, 'mark', $10, '', $11, $6, $7)";
         // PostgreSQL: one statement, whose snapshot does not hold the mark it inserts (it comes
         // back through RETURNING). SQLite: the four statements in one call (shared parameters).
         static GIVE: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
@@ -599,11 +703,11 @@ impl Store {
             .bind(g.now)
             .bind(g.event_id)
             .bind(g.actor)
-            .bind(format!("answer#{}/slot{}", g.open_answer_id, g.slot))
+            .bind(mark_subject(g.open_answer_id, g.slot))
             .bind(g.mark.to_string())
             .fetch_all(&mut **tx)
             .await?;
-        let mut marks = rows
+        let marks = rows
             .iter()
             .map(|r| {
                 Ok((
@@ -613,8 +717,7 @@ impl Store {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        marks.sort_by_key(|&(id, slot, _)| (if slot >= THIRD_SLOT { slot } else { 0 }, id));
-        Ok(marks.into_iter().map(|(_, slot, mark)| (slot, mark)).collect())
+        Ok(counting_order(marks))
     }
 
     /// Settles an answer from its active `marks` (as `give_mark` orders them) under `policy`
@@ -632,29 +735,12 @@ impl Store {
         now: i64,
     ) -> Result<AnswerStatus> {
         let (open_answer_id, item_id) = answer;
-        let (status, final_mark) = match marks.iter().rev().find(|(slot, _)| *slot >= FIRST_APPEAL_SLOT) {
-            Some((_, appeal)) => (AnswerStatus::Final, Some(*appeal)),
-            None => {
-                let ordered: Vec<Points> = marks.iter().map(|(_, m)| *m).collect();
-                match resolve(policy, &ordered) {
-                    Resolution::Final(m) => (AnswerStatus::Final, Some(m)),
-                    Resolution::Pending { .. } => (AnswerStatus::Marking, None),
-                    Resolution::Disputed => (AnswerStatus::Disputed, None),
-                }
-            }
-        };
-        // Each runs only for its status: a third task for a dispute, no open task but appeals
-        // once final.
-        const THIRD_TASK: &str = "INSERT INTO marking_tasks (open_answer_id, item_id, marker_slot, state, created_ms) \
-             SELECT $1, $4, $5, 'queued', $6 WHERE $2 = 'disputed' \
-             ON CONFLICT (open_answer_id, marker_slot) DO UPDATE SET state = 'queued', leased_by = NULL, lease_expires_ms = NULL";
-        const CLOSE_TASKS: &str = "DELETE FROM marking_tasks WHERE open_answer_id = $1 AND state <> 'done' AND marker_slot < $7 AND $2 = 'final'";
-        const STATUS: &str = "UPDATE open_answers SET status = $2, final_mark = $3 WHERE id = $1";
+        let (status, final_mark) = standing(marks, policy);
         // PostgreSQL: one statement; SQLite: the three in one call (shared parameters).
         static SETTLE: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
             [
-                format!("WITH third AS ({THIRD_TASK}), closed AS ({CLOSE_TASKS}) {STATUS}"),
-                format!("{THIRD_TASK}; {CLOSE_TASKS}; {STATUS}"),
+                format!("WITH third AS ({THIRD_TASK}), closed AS ({CLOSE_TASKS}) {SET_STATUS}"),
+                format!("{THIRD_TASK}; {CLOSE_TASKS}; {SET_STATUS}"),
             ]
         });
         sqlx::query(sqlx::AssertSqlSafe(
@@ -672,7 +758,9 @@ impl Store {
         Ok(status)
     }
 
-    /// Records a grader's mark for a task they hold, and settles the answer.
+    /// Records a grader's mark for a task they hold, and settles the answer. On SQLite committed
+    /// together with the other pulls and marks waiting for the writer (`sqlite.rs`), unless it
+    /// is a control answer's.
     pub async fn record_mark(
         &self,
         task_id: i64,
@@ -682,23 +770,21 @@ impl Store {
         comment: &str,
         now: i64,
     ) -> Result<MarkOutcome> {
+        if let Some(queue) = &self.sqlite_marking {
+            let op = sqlite::Op::Mark {
+                task_id,
+                grader_id,
+                actor: actor.to_string(),
+                mark,
+                comment: comment.to_string(),
+                now,
+            };
+            if let sqlite::Done::Mark(outcome) = self.marking_op(queue, op).await? {
+                return Ok(outcome);
+            }
+        }
         let mut tx = self.begin_write().await?;
-        // PostgreSQL: the mark's statements are planned once per connection (settling the
-        // answer was planned anew on every mark, 0.1 ms each).
-        let planning = match self.backend {
-            Backend::Postgres => "set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans, ",
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "SELECT {planning}t.open_answer_id, t.item_id, t.marker_slot, t.state, t.leased_by, a.event_id, a.marks_needed, \
-               e.tolerance FROM marking_tasks t JOIN open_answers a ON a.id = t.open_answer_id JOIN events e ON e.id = a.event_id \
-             WHERE t.id = $1{}",
-            // The answer's row too: two graders marking the two tasks of one answer at once
-            // would each see only their own mark and neither would settle it (PostgreSQL, read
-            // committed); locked, the second waits and sees the first's. SQLite's one writer
-            // serialises them anyway.
-            self.row_lock(" FOR UPDATE OF t, a")
-        );
+        let sql = marked_task_sql(self.backend);
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(task_id)
             .fetch_optional(&mut *tx)
@@ -713,13 +799,8 @@ impl Store {
             return self.record_control_mark(tx, task_id, grader_id, given).await;
         };
         let state: String = r.try_get("state")?;
-        let leased_by: Option<i64> = r.try_get("leased_by")?;
-        if state == "done" {
-            return Ok(MarkOutcome::AlreadyMarked);
-        }
-        // A lapsed lease still counts until another grader has taken the task.
-        if state != "leased" || leased_by != Some(grader_id) {
-            return Ok(MarkOutcome::NotYours);
+        if let Some(refused) = refused_mark(&state, r.try_get("leased_by")?, grader_id) {
+            return Ok(refused);
         }
         let open_answer_id: i64 = r.try_get("open_answer_id")?;
         let item_id: String = r.try_get("item_id")?;
