@@ -33,24 +33,32 @@ impl StartQueue {
     /// Starts one sitting (as [`Store::start_sittings`] does), committed with the others queued
     /// beside it; whether this start started it (false: it had already started).
     pub async fn start(&self, store: &Store, start: StartRequest) -> crate::store::Result<bool> {
-        let (done, committed) = oneshot::channel();
+        let (done, mut committed) = oneshot::channel();
         self.waiting().push((start, done));
-        {
-            let _writer = self.writer.lock().await;
-            let batch = std::mem::take(&mut *self.waiting());
-            if !batch.is_empty() {
-                let store = store.clone();
-                let _ = tokio::spawn(async move {
-                    let (starts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                    let outcome = store.start_sittings(&starts).await.map_err(Arc::new);
-                    for (i, w) in waiters.into_iter().enumerate() {
-                        let _ = w.send(outcome.as_ref().map(|started| started[i]).map_err(Arc::clone));
-                    }
-                })
-                .await;
+        // Whoever gets the writer's turn commits what waits; one whose start another has
+        // committed meanwhile leaves the line at once, rather than waiting there for the turn of
+        // every later batch (which cut the batches down to one or two starts each).
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut committed => outcome,
+            writer = self.writer.lock() => {
+                let batch = std::mem::take(&mut *self.waiting());
+                if !batch.is_empty() {
+                    let store = store.clone();
+                    let _ = tokio::spawn(async move {
+                        let (starts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                        let outcome = store.start_sittings(&starts).await.map_err(Arc::new);
+                        for (i, w) in waiters.into_iter().enumerate() {
+                            let _ = w.send(outcome.as_ref().map(|started| started[i]).map_err(Arc::clone));
+                        }
+                    })
+                    .await;
+                }
+                drop(writer);
+                committed.await
             }
-        }
-        match committed.await {
+        };
+        match outcome {
             Ok(outcome) => outcome.map_err(StoreError::Shared),
             // Its batch's task ended without a word (it panicked): not committed as far as
             // anyone knows.

@@ -31,6 +31,7 @@ use super::{
     QUEUE_HEAD, QueueHeads, SET_STATUS, TASK_DETAILS, THIRD_SLOT, THIRD_TASK, counting_order, holds_sql, lease_next_sql,
     mark_subject, marked_task_sql, refused_mark, standing,
 };
+use crate::store::sql::bound;
 use crate::store::{Backend, Result, Store, StoreError};
 use exam_rules::marking::MarkingPolicy;
 
@@ -82,19 +83,27 @@ impl MarkingQueue {
 impl Store {
     /// Does `op` in the next batch the writer commits (see the module's doc).
     pub(super) async fn marking_op(&self, queue: &Arc<MarkingQueue>, op: Op) -> Result<Done> {
-        let (done, committed) = oneshot::channel();
+        let (done, mut committed) = oneshot::channel();
         queue.waiting().push((op, done));
-        {
-            let _writer = queue.writer.lock().await;
-            let batch = std::mem::take(&mut *queue.waiting());
-            if !batch.is_empty() {
-                // In a task of its own: a grader who drops the connection cannot cancel the
-                // others' commit.
-                let store = self.clone();
-                let _ = tokio::spawn(async move { store.marking_batch(batch).await }).await;
+        // Whoever gets the writer's turn writes what waits; one whose op another has written
+        // meanwhile leaves the line at once (not waiting there for every later batch's turn,
+        // which made every batch a batch of one or two).
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut committed => outcome,
+            writer = queue.writer.lock() => {
+                let batch = std::mem::take(&mut *queue.waiting());
+                if !batch.is_empty() {
+                    // In a task of its own: a grader who drops the connection cannot cancel the
+                    // others' commit.
+                    let store = self.clone();
+                    let _ = tokio::spawn(async move { store.marking_batch(batch).await }).await;
+                }
+                drop(writer);
+                committed.await
             }
-        }
-        match committed.await {
+        };
+        match outcome {
             Ok(outcome) => outcome.map_err(StoreError::Shared),
             // Its batch's task ended without a word (it panicked): not committed as far as
             // anyone knows.
@@ -309,20 +318,6 @@ struct MarkedTask {
     event_id: i64,
     marks_needed: i64,
     tolerance: i64,
-}
-
-/// The cached statement for `sql` with `args` bound to its `$1`, `$2`, … (the sqlx spelling the
-/// statements share; SQLite numbers such parameters in the order they first appear, so they are
-/// bound by name; one a statement does not use is left out).
-fn bound<'c>(conn: &'c rusqlite::Connection, sql: &str, args: &[&dyn ToSql]) -> Result<rusqlite::CachedStatement<'c>> {
-    const NAMES: [&str; 12] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12"];
-    let mut statement = conn.prepare_cached(sql)?;
-    for (name, arg) in NAMES.iter().zip(args) {
-        if let Some(at) = statement.parameter_index(name)? {
-            statement.raw_bind_parameter(at, arg)?;
-        }
-    }
-    Ok(statement)
 }
 
 /// The first row of `sql` with `args`, as `map` reads it.
