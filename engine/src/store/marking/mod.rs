@@ -277,7 +277,15 @@ fn lease_next_sql(row_lock: &'static str, chief: bool) -> &'static str {
             ),
             first("t.state = 'queued' AND t.assigned_to = $2", "t.id"),
             first(
-                "t.state = 'queued' AND (t.marker_slot, t.id) >= ($4, $5)",
+                if chief {
+                    // A chief assigned to no question takes nothing from here, and without this
+                    // (checked once, not per task) would walk the whole queue on every pull
+                    // (8 ms a pull with 50,000 tasks queued).
+                    "t.state = 'queued' AND (t.marker_slot, t.id) >= ($4, $5) \
+                     AND EXISTS (SELECT 1 FROM grader_assignments ga WHERE ga.event_id = $1 AND ga.account_id = $2)"
+                } else {
+                    "t.state = 'queued' AND (t.marker_slot, t.id) >= ($4, $5)"
+                },
                 "t.marker_slot, t.id"
             ),
         )
