@@ -442,7 +442,13 @@ async fn graders_marking_at_once_settle_every_answer_once() {
         assert_eq!(marks, 30 + third);
         let logged = app.store.audit_log(ev).await.unwrap();
         assert_eq!(logged.iter().filter(|e| e.action == "mark").count(), marks);
-        assert!(app.store.leased_tasks_per_item(ev, app.clock.now_ms()).await.unwrap().is_empty());
+        assert!(
+            app.store
+                .leased_tasks_per_item(ev, app.clock.now_ms())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         app.finish().await;
     })
     .await;
@@ -487,10 +493,18 @@ async fn pulls_and_marks_wait_for_a_busy_database_and_are_refused_503_if_it_neve
         assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert!(crate::common::chinese_error(body), "{body}");
     }
-    assert!(t.elapsed() >= std::time::Duration::from_secs(9), "they waited first ({:?})", t.elapsed());
+    assert!(
+        t.elapsed() >= std::time::Duration::from_secs(9),
+        "they waited first ({:?})",
+        t.elapsed()
+    );
     sqlx::query("ROLLBACK").execute(&mut cli).await.unwrap();
     let after = app.store.event_open_answers(ev).await.unwrap();
-    assert_eq!(format!("{before:?}"), format!("{after:?}"), "nothing of the refused mark was kept");
+    assert_eq!(
+        format!("{before:?}"),
+        format!("{after:?}"),
+        "nothing of the refused mark was kept"
+    );
     assert_eq!(
         app.store.leased_tasks_per_item(ev, now).await.unwrap(),
         leased_before,

@@ -31,8 +31,14 @@ pub(super) fn tuples(rows: usize, per_row: usize, first: usize, tail: &str) -> S
 /// The cached statement for `sql` with `args` bound to its `$1`, `$2`, … (the sqlx spelling the
 /// statements share; SQLite numbers such parameters in the order they first appear, so they are
 /// bound by name; one a statement does not use is left out).
-pub(super) fn bound<'c>(conn: &'c rusqlite::Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> super::Result<rusqlite::CachedStatement<'c>> {
-    const NAMES: [&str; 12] = ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12"];
+pub(super) fn bound<'c>(
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> super::Result<rusqlite::CachedStatement<'c>> {
+    const NAMES: [&str; 12] = [
+        "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12",
+    ];
     let mut statement = conn.prepare_cached(sql)?;
     for (name, arg) in NAMES.iter().zip(args) {
         if let Some(at) = statement.parameter_index(name)? {
@@ -41,4 +47,3 @@ pub(super) fn bound<'c>(conn: &'c rusqlite::Connection, sql: &str, args: &[&dyn 
     }
     Ok(statement)
 }
-

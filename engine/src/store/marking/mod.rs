@@ -575,10 +575,10 @@ impl Store {
             },
             Some(id) => Some(
                 sqlx::query_as(TASK_DETAILS)
-                .bind(id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?,
+                    .bind(id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?,
             ),
         };
         tx.commit().await?;

@@ -28,8 +28,8 @@ use tokio::sync::oneshot;
 
 use super::{
     ACTIVE_MARKS, CLOSE_TASK, CLOSE_TASKS, FIRST_APPEAL_SLOT, INSERT_MARK, LOG_MARK, MarkOutcome, MarkingTask,
-    QUEUE_HEAD, QueueHeads, SET_STATUS, TASK_DETAILS, THIRD_SLOT, THIRD_TASK, counting_order, holds_sql, lease_next_sql,
-    mark_subject, marked_task_sql, refused_mark, standing,
+    QUEUE_HEAD, QueueHeads, SET_STATUS, TASK_DETAILS, THIRD_SLOT, THIRD_TASK, counting_order, holds_sql,
+    lease_next_sql, mark_subject, marked_task_sql, refused_mark, standing,
 };
 use crate::store::sql::bound;
 use crate::store::{Backend, Result, Store, StoreError};
@@ -119,9 +119,10 @@ impl Store {
             let gate = self.write.acquire().await?;
             let saves = self.sqlite_saves.clone().expect("a marking queue only on SQLite");
             let heads = self.queue_heads.clone();
-            let done = tokio::task::spawn_blocking(move || saves.with_connection(|conn| write_batch(conn, &ops, &heads)))
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("the marking writer's thread failed: {e}")))?;
+            let done =
+                tokio::task::spawn_blocking(move || saves.with_connection(|conn| write_batch(conn, &ops, &heads)))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(format!("the marking writer's thread failed: {e}")))?;
             drop(gate);
             done
         }
@@ -205,7 +206,9 @@ fn next(
                 Ok(head) => head,
                 Err(from) => {
                     let (slot, id) = from.unwrap_or((0, 0));
-                    let head = one(conn, QUEUE_HEAD, &[&event_id, &slot, &id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    let head = one(conn, QUEUE_HEAD, &[&event_id, &slot, &id], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
                     heads.found(event_id, from, head)
                 }
             };

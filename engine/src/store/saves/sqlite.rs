@@ -53,7 +53,10 @@ impl SqliteSaves {
 
     /// Runs `write` on the connection (the marking batches of `marking/sqlite.rs` share it with
     /// the saves; the store's sqlx write connection, held by both, keeps them apart). Blocking.
-    pub(in crate::store) fn with_connection<T>(&self, write: impl FnOnce(&mut rusqlite::Connection) -> Result<T>) -> Result<T> {
+    pub(in crate::store) fn with_connection<T>(
+        &self,
+        write: impl FnOnce(&mut rusqlite::Connection) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self
             .0
             .lock()
