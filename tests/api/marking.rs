@@ -454,6 +454,46 @@ async fn graders_marking_at_once_settle_every_answer_once() {
     .await;
 }
 
+/// A chief grader assigned to a question also takes its first and second marks from the queue
+/// (the chief's look-up of the queue runs only for a chief with an assignment); a chief assigned
+/// to none is offered third markings and appeals only.
+#[tokio::test]
+async fn a_chief_takes_first_marks_only_of_a_question_assigned() {
+    each_backend(|b| async move {
+        let app = TestApp::spawn(b).await;
+        app.graders(&[("c1", "chief"), ("c2", "chief")]).await;
+        sit(&app, "DEMO0001").await;
+        let ev = app.event_id;
+        let (c1, c2) = (app.staff("c1").await, app.staff("c2").await);
+        assert!(
+            c1.next_task(ev).await.is_none(),
+            "no first marks for a chief assigned to none"
+        );
+        let item = app.store.event_open_answers(ev).await.unwrap()[0].item_id.clone();
+        app.staff("office").await.assign_grader(ev, "c2", &item).await;
+        let t = c2.next_task(ev).await.expect("a first mark of the question assigned");
+        assert_eq!(t.round, "第一评");
+        c2.mark(t.task_id, "12").await;
+        assert!(
+            c2.next_task(ev).await.is_none(),
+            "not the same answer's second mark, nor another question"
+        );
+        let marked: Vec<_> = app
+            .store
+            .event_open_answers(ev)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| !a.marks.is_empty())
+            .collect();
+        assert_eq!(marked.len(), 1, "{marked:?}");
+        assert_eq!(marked[0].item_id, item);
+        assert!(c1.next_task(ev).await.is_none());
+        app.finish().await;
+    })
+    .await;
+}
+
 /// Pulls and marks that meet a database another process is writing (the office's CLI on
 /// SQLite) wait for it together and go through once it commits; when it holds on beyond the
 /// busy timeout, each is refused with a clear 503 in Chinese and nothing of them is kept (no
