@@ -22,6 +22,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod exam;
+pub mod group_commit;
 pub mod print;
 pub mod results;
 pub mod store;

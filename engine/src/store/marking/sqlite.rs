@@ -1,7 +1,7 @@
-//! Pulls and marks on SQLite, committed together: each joins a queue, and whoever finds the
+//! Pulls and marks on SQLite, committed together (`GroupCommit`, as starts are): whoever finds the
 //! writer free writes everything queued so far in one transaction on the save writer's rusqlite
 //! connection, each pull or mark in a savepoint of its own, and answers them after the one
-//! commit (leader and followers, as `exam/starts.rs` does for starts).
+//! commit.
 //!
 //! Why: SQLite has one writer, and a pull and a mark through sqlx were each a transaction of their
 //! own: an fsync'd commit each, and every statement handed to sqlx's worker thread and its rows
@@ -20,17 +20,17 @@
 //! answer, are left to the sqlx path (`Done::Elsewhere`): they are rare, and the control rules
 //! are written once, there.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use question_bank::Points;
 use rusqlite::{ToSql, TransactionBehavior};
-use tokio::sync::oneshot;
 
 use super::{
     ACTIVE_MARKS, CLOSE_TASK, CLOSE_TASKS, FIRST_APPEAL_SLOT, INSERT_MARK, LOG_MARK, MarkOutcome, MarkingTask,
     QUEUE_HEAD, QueueHeads, SET_STATUS, TASK_DETAILS, THIRD_SLOT, THIRD_TASK, counting_order, holds_sql,
     lease_next_sql, mark_subject, marked_task_sql, refused_mark, standing,
 };
+use crate::group_commit::GroupCommit;
 use crate::store::sql::bound;
 use crate::store::{Backend, Result, Store, StoreError};
 use exam_rules::marking::MarkingPolicy;
@@ -66,53 +66,24 @@ pub(in crate::store) enum Done {
 
 type Outcome = std::result::Result<Done, Arc<StoreError>>;
 
-/// The pulls and marks waiting for the writer, and the writer's turn.
-#[derive(Default)]
-pub(in crate::store) struct MarkingQueue {
-    waiting: Mutex<Vec<(Op, oneshot::Sender<Outcome>)>>,
-    /// Held by the one committing a batch.
-    writer: tokio::sync::Mutex<()>,
-}
-
-impl MarkingQueue {
-    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<(Op, oneshot::Sender<Outcome>)>> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+/// The pulls and marks waiting for the writer.
+pub(in crate::store) type MarkingQueue = GroupCommit<Op, Outcome>;
 
 impl Store {
     /// Does `op` in the next batch the writer commits (see the module's doc).
     pub(super) async fn marking_op(&self, queue: &Arc<MarkingQueue>, op: Op) -> Result<Done> {
-        let (done, mut committed) = oneshot::channel();
-        queue.waiting().push((op, done));
-        // Whoever gets the writer's turn writes what waits; one whose op another has written
-        // meanwhile leaves the line at once (not waiting there for every later batch's turn,
-        // which made every batch a batch of one or two).
-        let outcome = tokio::select! {
-            biased;
-            outcome = &mut committed => outcome,
-            writer = queue.writer.lock() => {
-                let batch = std::mem::take(&mut *queue.waiting());
-                if !batch.is_empty() {
-                    // In a task of its own: a grader who drops the connection cannot cancel the
-                    // others' commit.
-                    let store = self.clone();
-                    let _ = tokio::spawn(async move { store.marking_batch(batch).await }).await;
-                }
-                drop(writer);
-                committed.await
-            }
-        };
-        match outcome {
-            Ok(outcome) => outcome.map_err(StoreError::Shared),
+        let store = self.clone();
+        match queue.run(op, |ops| async move { store.marking_batch(ops).await }).await {
+            Some(outcome) => outcome.map_err(StoreError::Shared),
             // Its batch's task ended without a word (it panicked): not committed as far as
             // anyone knows.
-            Err(_) => Err(StoreError::Corrupt("a batch of marking ended without an answer".into())),
+            None => Err(StoreError::Corrupt("a batch of marking ended without an answer".into())),
         }
     }
 
-    async fn marking_batch(&self, batch: Vec<(Op, oneshot::Sender<Outcome>)>) {
-        let (ops, waiters): (Vec<Op>, Vec<_>) = batch.into_iter().unzip();
+    /// Writes `ops` in one transaction; one outcome each, in order.
+    async fn marking_batch(&self, ops: Vec<Op>) -> Vec<Outcome> {
+        let n = ops.len();
         let written = async {
             // The process's one sqlx write connection, held (unused) while the batch is written
             // on the rusqlite connection: no other write of this process interleaves.
@@ -128,18 +99,12 @@ impl Store {
         }
         .await;
         match written {
-            Ok(done) => {
-                for (outcome, waiter) in done.into_iter().zip(waiters) {
-                    let _ = waiter.send(outcome.map_err(Arc::new));
-                }
-            }
+            Ok(done) => done.into_iter().map(|outcome| outcome.map_err(Arc::new)).collect(),
             Err(e) => {
                 // Leases undone: the queue may begin before where this node thinks.
                 self.queue_heads.forget();
                 let e = Arc::new(e);
-                for waiter in waiters {
-                    let _ = waiter.send(Err(e.clone()));
-                }
+                (0..n).map(|_| Err(e.clone())).collect()
             }
         }
     }
